@@ -1,0 +1,113 @@
+"""Settings: environment variables (``TALENT_*``), an optional TOML file, explicit defaults.
+
+Order of sources, highest first: keyword arguments, environment variables, the TOML file
+named by ``TALENT_CONFIG`` (or passed as ``config_file``), then the defaults below.
+Nothing is read at import time: call :func:`load_settings` at the edge (CLI, app factory).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from talent.errors import ConfigError
+
+DEFAULT_HOME = Path("var")
+
+
+class Settings(BaseSettings):
+    """All knobs of the engine. Paths are resolved relative to the working directory."""
+
+    model_config = SettingsConfigDict(env_prefix="TALENT_", extra="forbid", validate_default=True)
+
+    home: Path = Field(DEFAULT_HOME, description="Data home: database file, index versions, models, reports.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite file under the home.")
+    cache_url: str = Field("memory://", description="'memory://' (in-process) or 'redis://host:port/db'.")
+    shards: int = Field(4, ge=1, le=256, description="Number of index partitions.")
+    backend: Literal["threads", "ray"] = Field("threads", description="Partition executor backend.")
+    taxonomy_dir: Path | None = Field(
+        None, description="Taxonomy bundle directory; default ../shared/data/taxonomy if present, else fixtures."
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["console", "json"] = Field("console", description="Log renderer.")
+    secret_key: str | None = Field(None, description="Flask secret key; generated and kept under the home if unset.")
+    partition_deadline_ms: int = Field(2000, ge=1, description="Per-partition search deadline.")
+    retrieval_depth: int = Field(2000, ge=1, description="Matches each partition scores with L1.")
+    partition_top_k: int = Field(250, ge=1, description="Candidates each partition returns to the broker.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    # Derived locations -------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'talent.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def worlds_dir(self) -> Path:
+        return self.home / "worlds"
+
+    def ensure_home(self) -> Path:
+        """Create the data home (and its standard subfolders) if missing."""
+        for path in (self.home, self.index_dir, self.models_dir, self.reports_dir, self.worlds_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    section = data.get("talent", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: [talent] must be a table")
+    return section
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from overrides > environment > TOML file > defaults.
+
+    Raises :class:`ConfigError` with the offending key when a value is invalid.
+    """
+    from pydantic import ValidationError
+
+    path = config_file or os.environ.get("TALENT_CONFIG")
+    file_values: dict[str, Any] = _read_toml(Path(path)) if path else {}
+    env_keys = {k[len("TALENT_"):].lower() for k in os.environ if k.startswith("TALENT_")}
+    values = {k: v for k, v in file_values.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,133 @@
+"""Engine, sessions and migrations for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from talent.errors import DatabaseUnavailable
+from talent.logging import get_logger
+
+log = get_logger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported as given, minus nothing secret
+        return "<unparsable url>"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class Database:
+    """One database: an engine, a session factory and the schema's migrations.
+
+    >>> db = Database("sqlite:///:memory:")  # doctest: +SKIP
+    >>> db.upgrade(); with db.session() as s: ...
+    """
+
+    def __init__(self, url: str, *, echo: bool = False):
+        if url.startswith(("postgresql://", "postgres://")):  # we ship psycopg 3, not psycopg2
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite and ":memory:" not in url and url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise DatabaseUnavailable(f"cannot use database {_redact(url)}: {exc}") from exc
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Database":
+        settings.ensure_home()
+        return cls(settings.resolved_database_url)
+
+    @property
+    def display_url(self) -> str:
+        return _redact(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"database {self.display_url} failed: {reason}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        """Raise :class:`DatabaseUnavailable` unless the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"database {self.display_url} is unreachable: {reason}") from exc
+
+    def require_schema(self) -> None:
+        """Raise a clear error if the schema has not been created yet."""
+        self.ping()
+        if "members" not in inspect(self.engine).get_table_names():
+            raise DatabaseUnavailable(f"database {self.display_url} has no schema: run `talent db upgrade`")
+
+    def alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply migrations up to ``revision`` (creates the schema on a new database)."""
+        from alembic import command
+
+        self.ping()
+        command.upgrade(self.alembic_config(), revision)
+        log.info("db.upgraded", url=self.display_url, revision=revision)
+
+    def downgrade(self, revision: str) -> None:
+        from alembic import command
+
+        command.downgrade(self.alembic_config(), revision)
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
