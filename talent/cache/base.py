@@ -1,0 +1,77 @@
+"""The cache interface shared by the in-process and Redis implementations."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+from talent.errors import ConfigError
+
+
+class Cache(ABC):
+    """A key-value store with TTLs. Keys are strings; values are bytes (JSON helpers on top).
+
+    Every key is prefixed with ``namespace`` so several engines (or test runs) can share a server.
+    """
+
+    def __init__(self, namespace: str = "talent"):
+        self.namespace = namespace
+
+    def key(self, key: str) -> str:
+        return f"{self.namespace}:{key}"
+
+    @abstractmethod
+    def get(self, key: str) -> bytes | None:
+        """The value, or None when missing or expired."""
+
+    @abstractmethod
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store ``value``; ``ttl`` in seconds (None keeps it until deleted)."""
+
+    @abstractmethod
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; True if it existed."""
+
+    @abstractmethod
+    def incr(self, key: str, amount: int = 1) -> int:
+        """Atomically add ``amount`` to an integer counter (missing counts as 0)."""
+
+    @abstractmethod
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """Values for ``keys`` in order (one round trip on Redis)."""
+
+    @abstractmethod
+    def set_many(self, items: dict[str, bytes], ttl: float | None = None) -> None:
+        """Store several values at once."""
+
+    @abstractmethod
+    def clear(self) -> int:
+        """Delete every key in this cache's namespace; returns how many."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True when the backend answers."""
+
+    def get_json(self, key: str) -> Any:
+        raw = self.get(key)
+        return None if raw is None else json.loads(raw)
+
+    def set_json(self, key: str, value: Any, ttl: float | None = None) -> None:
+        self.set(key, json.dumps(value, separators=(",", ":")).encode(), ttl)
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+
+def open_cache(url: str, namespace: str = "talent") -> Cache:
+    """``memory://`` for the in-process cache, ``redis://host:port/db`` for Redis."""
+    if url.startswith("memory://"):
+        from talent.cache.memory import MemoryCache
+
+        return MemoryCache(namespace)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from talent.cache.redis_cache import RedisCache
+
+        return RedisCache(url, namespace)
+    raise ConfigError(f"unknown cache URL {url!r}: use memory:// or redis://host:port/db")

@@ -1,0 +1,72 @@
+"""In-process cache: a dict with expiry times, safe across threads of one process."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from talent.cache.base import Cache
+
+
+class MemoryCache(Cache):
+    """The embedded default. State is per process: use Redis when several workers serve."""
+
+    def __init__(self, namespace: str = "talent", clock=time.monotonic):
+        super().__init__(namespace)
+        self._data: dict[str, tuple[bytes, float | None]] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def _live(self, full: str) -> bytes | None:
+        item = self._data.get(full)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= self._clock():
+            del self._data[full]
+            return None
+        return value
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._live(self.key(key))
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        expires = None if ttl is None else self._clock() + ttl
+        with self._lock:
+            self._data[self.key(key)] = (bytes(value), expires)
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            full = self.key(key)
+            existed = self._live(full) is not None
+            self._data.pop(full, None)
+            return existed
+
+    def incr(self, key: str, amount: int = 1) -> int:
+        with self._lock:
+            full = self.key(key)
+            current = self._live(full)
+            value = (int(current) if current is not None else 0) + amount
+            expires = self._data[full][1] if current is not None else None
+            self._data[full] = (str(value).encode(), expires)
+            return value
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        with self._lock:
+            return [self._live(self.key(k)) for k in keys]
+
+    def set_many(self, items: dict[str, bytes], ttl: float | None = None) -> None:
+        for key, value in items.items():
+            self.set(key, value, ttl)
+
+    def clear(self) -> int:
+        prefix = self.key("")
+        with self._lock:
+            doomed = [k for k in self._data if k.startswith(prefix)]
+            for k in doomed:
+                del self._data[k]
+            return len(doomed)
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,66 @@
+"""Redis cache: shared by every web worker and partition server in production."""
+
+from __future__ import annotations
+
+from talent.cache.base import Cache
+from talent.errors import ConfigError, DatabaseUnavailable
+
+
+class RedisCache(Cache):
+    def __init__(self, url: str, namespace: str = "talent"):
+        super().__init__(namespace)
+        try:
+            import redis
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ConfigError("the Redis cache needs the 'redis' extra: pip install 'talent[redis]'") from exc
+        self._redis_errors = (redis.RedisError,)
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self.url = url
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except self._redis_errors as exc:
+            raise DatabaseUnavailable(f"cache {self.url} failed: {exc}") from exc
+
+    def get(self, key: str) -> bytes | None:
+        return self._call(self.client.get, self.key(key))
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        px = None if ttl is None else max(1, int(ttl * 1000))
+        self._call(self.client.set, self.key(key), value, px=px)
+
+    def delete(self, key: str) -> bool:
+        return bool(self._call(self.client.delete, self.key(key)))
+
+    def incr(self, key: str, amount: int = 1) -> int:
+        return int(self._call(self.client.incrby, self.key(key), amount))
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        return list(self._call(self.client.mget, [self.key(k) for k in keys]))
+
+    def set_many(self, items: dict[str, bytes], ttl: float | None = None) -> None:
+        if not items:
+            return
+        pipe = self.client.pipeline()
+        px = None if ttl is None else max(1, int(ttl * 1000))
+        for key, value in items.items():
+            pipe.set(self.key(key), value, px=px)
+        self._call(pipe.execute)
+
+    def clear(self) -> int:
+        count = 0
+        for full in self._call(lambda: list(self.client.scan_iter(match=self.key("*"), count=1000))):
+            count += int(self._call(self.client.delete, full))
+        return count
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except self._redis_errors:
+            return False
+
+    def close(self) -> None:
+        self.client.close()

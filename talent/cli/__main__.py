@@ -1,0 +1,5 @@
+import sys
+
+from talent.cli import main
+
+sys.exit(main())

@@ -1,0 +1,61 @@
+"""The same behaviour from the in-process cache and from a real Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from talent.cache import MemoryCache, open_cache
+from talent.errors import ConfigError
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def cache(request):
+    ns = f"test-{uuid.uuid4().hex[:8]}"
+    c = open_cache("memory://", ns) if request.param == "memory" else open_cache(request.getfixturevalue("redis_url"), ns)
+    yield c
+    c.clear()
+    c.close()
+
+
+def test_set_get_delete(cache):
+    assert cache.get("k") is None
+    cache.set("k", b"v")
+    assert cache.get("k") == b"v"
+    assert cache.delete("k") is True
+    assert cache.get("k") is None and cache.delete("k") is False
+
+
+def test_ttl_expires(cache):
+    cache.set("short", b"x", ttl=0.05)
+    cache.set("long", b"y", ttl=60)
+    time.sleep(0.15)
+    assert cache.get("short") is None
+    assert cache.get("long") == b"y"
+
+
+def test_counters_and_batches(cache):
+    assert cache.incr("n") == 1
+    assert cache.incr("n", 5) == 6
+    cache.set_many({"a": b"1", "b": b"2"})
+    assert cache.get_many(["a", "missing", "b"]) == [b"1", None, b"2"]
+
+
+def test_json_round_trip(cache):
+    cache.set_json("session:1", {"arms": [1, 2], "alpha": 0.5})
+    assert cache.get_json("session:1") == {"arms": [1, 2], "alpha": 0.5}
+
+
+def test_namespaces_do_not_collide(cache):
+    cache.set("shared", b"mine")
+    other = MemoryCache("elsewhere")
+    assert other.get("shared") is None
+    assert cache.clear() >= 1
+    assert cache.get("shared") is None
+
+
+def test_unknown_cache_url_is_refused():
+    with pytest.raises(ConfigError, match="memory://"):
+        open_cache("memcached://x")

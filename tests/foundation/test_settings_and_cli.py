@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from talent.cli import main
+from talent.errors import ConfigError
+from talent.logging import scrub
+from talent.settings import load_settings
+
+
+def test_defaults_put_everything_under_the_home(settings):
+    assert settings.resolved_database_url.endswith("home/talent.db")
+    assert settings.shards == 4 and settings.backend == "threads" and settings.cache_url == "memory://"
+
+
+def test_environment_overrides_toml_file(tmp_path, monkeypatch):
+    cfg = tmp_path / "talent.toml"
+    cfg.write_text('[talent]\nshards = 8\nlog_level = "debug"\n')
+    monkeypatch.setenv("TALENT_SHARDS", "2")
+    s = load_settings(cfg)
+    assert s.shards == 2 and s.log_level == "DEBUG"
+
+
+def test_bad_settings_name_the_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("TALENT_SHARDS", raising=False)
+    cfg = tmp_path / "talent.toml"
+    cfg.write_text("[talent]\nshards = 0\n")
+    with pytest.raises(ConfigError, match="shards"):
+        load_settings(cfg)
+    cfg.write_text("[talent]\nshardz = 3\n")
+    with pytest.raises(ConfigError, match="shardz"):
+        load_settings(cfg)
+
+
+def test_logs_scrub_emails_and_phone_numbers():
+    assert scrub("mail ann@a.example or call +1 (555) 123-4567") == "mail [email] or call [phone]"
+    assert scrub("at 2026-11-23T09:43:12Z") == "at 2026-11-23T09:43:12Z"
+
+
+def test_help_lists_the_subcommands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("db", "world", "index", "train", "search", "evaluate", "serve", "demo"):
+        assert f"  {name} " in out
+
+
+def test_unknown_command_is_one_line_and_nonzero(capsys):
+    assert main(["nosuch"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err
+
+
+def test_bad_option_value_is_one_line_and_nonzero(capsys, settings):
+    assert main(["--home", str(settings.home), "--log-level", "LOUD", "db", "status"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_unreachable_database_is_one_line_not_a_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "talent.cli", "--database-url", "postgresql://x@127.0.0.1:1/none", "db", "upgrade"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "unreachable" in proc.stderr
+
+
+def test_db_upgrade_creates_the_schema(settings, capsys):
+    assert main(["--home", str(settings.home), "db", "upgrade"]) == 0
+    assert (settings.home / "talent.db").exists()
+    assert main(["--home", str(settings.home), "db", "status"]) == 0
+    assert "members: 0" in capsys.readouterr().out
