@@ -101,3 +101,8 @@ def load_fixture_taxonomy(directory: Path = FIXTURE_DIR) -> Taxonomy:
         title_aliases=build_title_aliases(occupations, variants),
         skill_aliases=build_skill_aliases(skills),
     )
+
+
+def fixture_title_variants(directory: Path = FIXTURE_DIR) -> dict[str, list[str]]:
+    """The fixture's hand-written title variants (abbreviations such as "SWE", "BDR") by occupation id."""
+    return {row["id"]: list(row["variants"]) for row in _read_json(directory, "occupations.json")["occupations"]}

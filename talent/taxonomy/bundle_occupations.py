@@ -1,0 +1,225 @@
+"""Occupations, employment weights, title variants and related occupations from the O*NET/BLS/ESCO bundle files."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from talent.taxonomy.model import Occupation, normalize
+from talent.taxonomy.tsv import read_tsv, to_float
+
+MILITARY_FAMILY = "55"
+MAX_VARIANTS = 40
+MAX_VARIANT_CHARS = 50
+_TIER_ORDER = {"Primary-Short": 0, "Primary-Long": 1, "Supplemental": 2}
+_PARENTHESIZED = re.compile(r"\s*\(([^()]*)\)\s*")
+
+
+def employment_by_soc(directory: Path) -> dict[str, float]:
+    """OEWS national employment by SOC code, for every level (detailed, broad, minor, ...)."""
+    return {
+        row["soc_code"]: to_float(row["us_employment"])
+        for row in read_tsv(directory / "soc_oews_2024.tsv", ("soc_code", "soc_level", "us_employment"))
+        if row["soc_level"] != "total"
+    }
+
+
+def soc_levels(directory: Path) -> dict[str, str]:
+    return {
+        row["soc_code"]: row["soc_level"]
+        for row in read_tsv(directory / "soc_oews_2024.tsv", ("soc_code", "soc_level"))
+    }
+
+
+def assign_employment(onet_codes: list[str], employment: dict[str, float], levels: dict[str, str]) -> dict[str, float]:
+    """Split OEWS employment over O*NET codes, joined on the first seven characters (the SOC code).
+
+    1. A SOC code that OEWS publishes as a detailed occupation is split evenly across the O*NET
+       codes that share it (e.g. 15-1299.01 .. 15-1299.09).
+    2. O*NET codes whose SOC code OEWS does not publish share, evenly, the OEWS detailed codes
+       no O*NET code matches within the same broad group (first 6 characters: OEWS publishes
+       combined codes such as 13-1020 for 13-1021/13-1022/13-1023), else within the same minor group.
+    3. Anything still unmatched gets the unclaimed remainder of its broad (then minor) group.
+    """
+    result: dict[str, float] = {}
+    by_soc: dict[str, list[str]] = defaultdict(list)
+    for code in onet_codes:
+        by_soc[code[:7]].append(code)
+    detailed = {c for c, level in levels.items() if level == "detailed"}
+    pending: list[str] = []
+    for soc, codes in by_soc.items():
+        if soc in detailed:
+            for code in codes:
+                result[code] = employment[soc] / len(codes)
+        else:
+            pending.extend(codes)
+    orphans = {c for c in detailed if c not in by_soc}
+    for prefix_len in (6, 5):
+        groups: dict[str, list[str]] = defaultdict(list)
+        for code in pending:
+            groups[code[:prefix_len]].append(code)
+        still: list[str] = []
+        for prefix, codes in groups.items():
+            pool = sorted(c for c in orphans if c.startswith(prefix))
+            if not pool:
+                still.extend(codes)
+                continue
+            total = sum(employment[c] for c in pool)
+            orphans.difference_update(pool)
+            for code in codes:
+                result[code] = total / len(codes)
+        pending = still
+    for code in pending:
+        for parent in (code[:6] + "0", code[:5] + "00"):
+            if parent in employment:
+                claimed = sum(v for k, v in result.items() if k.startswith(parent.rstrip("0")))
+                siblings = [c for c in pending if c.startswith(parent.rstrip("0"))]
+                result[code] = max(employment[parent] - claimed, 0.0) / len(siblings)
+                break
+    return result
+
+
+def load_occupations(directory: Path) -> dict[str, Occupation]:
+    """Civilian O*NET occupations with a BLS employment estimate (military and zero-employment ones skipped)."""
+    rows = [
+        row
+        for row in read_tsv(
+            directory / "onet_occupations.tsv",
+            ("onet_soc_code", "title", "soc_major_group", "soc_major_group_title", "job_zone", "description"),
+        )
+        if row["soc_major_group"] != MILITARY_FAMILY
+    ]
+    employment = assign_employment(
+        [r["onet_soc_code"] for r in rows], employment_by_soc(directory), soc_levels(directory)
+    )
+    occupations: dict[str, Occupation] = {}
+    for row in rows:
+        code = row["onet_soc_code"]
+        weight = employment.get(code, 0.0)
+        if weight <= 0:
+            continue
+        occupations[code] = Occupation(
+            id=code,
+            title=row["title"],
+            family=row["soc_major_group"],
+            family_title=row["soc_major_group_title"],
+            job_zone=int(row["job_zone"]) if row["job_zone"].isdigit() else 3,
+            description=row["description"],
+            employment=weight,
+        )
+    return occupations
+
+
+def title_forms(title: str, short_title: str = "") -> list[str]:
+    """Display forms of an O*NET title: ``"CEO (Chief Executive Officer)"`` -> ``["CEO", "Chief Executive Officer"]``."""
+    forms: list[str] = []
+    inner = _PARENTHESIZED.findall(title)
+    outer = " ".join(_PARENTHESIZED.sub(" ", title).split())
+    forms.append(outer or title)
+    forms.extend(" ".join(part.split()) for part in inner)
+    if short_title:
+        forms.append(short_title)
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+@dataclass(frozen=True, slots=True)
+class TitleTables:
+    variants: dict[str, list[str]]  # capped display variants, most common first
+    alias_titles: dict[str, list[str]]  # every title string for standardization, most common first
+    scores: dict[tuple[str, str], float]  # (occupation, title form) -> commonness: O*NET sources, +0.5 if reported
+
+
+def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTables:
+    """Reported titles first (the ones incumbents use), then alternate titles, most-cited first.
+
+    Commonness proxy: reported titles beat alternate ones; then the number of O*NET sources
+    listing the title; then titles shown in My Next Move; then shorter titles.
+    """
+    sources: dict[tuple[str, str], int] = {}
+    short: dict[tuple[str, str], str] = {}
+    alternates: dict[str, list[str]] = defaultdict(list)
+    for row in read_tsv(
+        directory / "onet_alternate_titles.tsv", ("onet_soc_code", "alternate_title", "short_title", "sources")
+    ):
+        code = row["onet_soc_code"]
+        if code not in occupations:
+            continue
+        key = (code, row["alternate_title"])
+        sources[key] = len([s for s in row["sources"].split(",") if s])
+        short[key] = row["short_title"]
+        alternates[code].append(row["alternate_title"])
+    reported: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for row in read_tsv(directory / "onet_reported_titles.tsv", ("onet_soc_code", "reported_title", "shown_in_my_next_move")):
+        if row["onet_soc_code"] in occupations:
+            reported[row["onet_soc_code"]].append((row["reported_title"], row["shown_in_my_next_move"] == "Y"))
+
+    variants: dict[str, list[str]] = {}
+    alias_titles: dict[str, list[str]] = {}
+    scores: dict[tuple[str, str], float] = {}
+    for code in occupations:
+        ranked: list[tuple[tuple[int, int, int, int], str, str]] = []
+        for title, shown in reported.get(code, ()):
+            ranked.append(((0, -sources.get((code, title), 0), 0 if shown else 1, len(title)), title, short.get((code, title), "")))
+        seen_reported = {t for t, _ in reported.get(code, ())}
+        for title in alternates.get(code, ()):
+            if title not in seen_reported:
+                ranked.append(((1, -sources[(code, title)], 1, len(title)), title, short[(code, title)]))
+        ranked.sort(key=lambda item: (item[0], item[1]))
+        forms: list[str] = []
+        seen: set[str] = set()
+        for (reported_rank, neg_sources, *_), title, short_title in ranked:
+            for form in title_forms(title, short_title):
+                key = normalize(form)
+                if key and key not in seen:
+                    seen.add(key)
+                    forms.append(form)
+                    scores[(code, form)] = -neg_sources + (0.5 if reported_rank == 0 else 0.0)
+        alias_titles[code] = forms
+        display = [f for f in forms if len(f) <= MAX_VARIANT_CHARS][:MAX_VARIANTS]
+        variants[code] = display or [occupations[code].title]
+    return TitleTables(variants=variants, alias_titles=alias_titles, scores=scores)
+
+
+def load_related(directory: Path, occupations: dict[str, Occupation]) -> dict[str, list[str]]:
+    """Related occupations ordered by relatedness tier, then rank (only ones kept in ``occupations``)."""
+    ranked: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for row in read_tsv(
+        directory / "onet_related_occupations.tsv",
+        ("onet_soc_code", "related_onet_soc_code", "relatedness_tier", "rank"),
+    ):
+        src, dst = row["onet_soc_code"], row["related_onet_soc_code"]
+        if src in occupations and dst in occupations and src != dst:
+            rank = int(row["rank"]) if row["rank"].isdigit() else 999
+            ranked[src].append((_TIER_ORDER.get(row["relatedness_tier"], 3), rank, dst))
+    return {
+        code: list(dict.fromkeys(dst for *_, dst in sorted(ranked.get(code, ()))))
+        for code in occupations
+    }
+
+
+def load_esco_crosswalk(directory: Path, occupations: dict[str, Occupation]) -> dict[str, list[str]]:
+    """O*NET code -> ESCO occupation codes mapped to it (codes still present in O*NET 29.3), best match first."""
+    pairs: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for row in read_tsv(
+        directory / "esco_onet_crosswalk.tsv",
+        ("esco_code", "onet_soc_code", "onet_code_in_29_3", "confidence", "semantic_similarity"),
+    ):
+        code = row["onet_soc_code"]
+        if row["esco_code"] and row["onet_code_in_29_3"] == "Y" and code in occupations:
+            pairs[code].append((-to_float(row["confidence"]), -to_float(row["semantic_similarity"]), row["esco_code"]))
+    return {code: [esco for *_, esco in sorted(found)] for code, found in pairs.items()}
+
+
+def load_esco_labels(directory: Path, crosswalk: dict[str, list[str]]) -> dict[str, list[str]]:
+    """O*NET code -> ESCO preferred and alternative labels of its crosswalked ESCO occupations."""
+    wanted = {esco for codes in crosswalk.values() for esco in codes}
+    labels: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for row in read_tsv(directory / "esco_occupation_labels.tsv", ("esco_code", "label_type", "label")):
+        if row["esco_code"] in wanted and row["label_type"] in ("preferred", "alt"):
+            labels[row["esco_code"]].append((0 if row["label_type"] == "preferred" else 1, row["label"]))
+    return {
+        code: [label for esco in codes for _, label in sorted(labels.get(esco, ()))]
+        for code, codes in crosswalk.items()
+    }
