@@ -316,7 +316,8 @@ class Standardizer:
         exact = self._titles.exact.get(" ".join(tokens))
         if exact is not None:
             return Match(exact, _label(labels, exact), "exact", 1.0, None if weak else level)
-        for variant, stripped in ((expanded, False), (singular(expanded), False), (rest, True), (singular(rest), True)):
+        variants = ((tokens, False), (expanded, False), (singular(expanded), False), (rest, True), (singular(rest), True))
+        for variant, stripped in variants:
             found = self._titles.get(variant) if variant else None
             if found is not None:
                 seniority = level if (stripped or not weak) else None
@@ -345,7 +346,7 @@ class Standardizer:
         if exact is not None:
             return Match(exact, _skill_label(skills, exact), "exact", 1.0)
         expanded = expand(tokens)
-        for variant in (expanded, singular(expanded)):
+        for variant in (tokens, expanded, singular(expanded)):
             found = self._skills.get(variant)
             if found is not None:
                 return Match(found, _skill_label(skills, found), "expanded", _EXPANDED_CONFIDENCE)
@@ -422,11 +423,12 @@ class _MetroIndex:
         text = raw.strip()
         if text.isdigit() and int(text) in self.by_id:
             return self._match(self.by_id[int(text)], "id", 1.0)
-        tokens = [tok for tok in normalize(text).split() if tok not in LOCATION_NOISE]
+        full = normalize(text)
+        tokens = [tok for tok in full.split() if tok not in LOCATION_NOISE]
         key = " ".join(tokens)
         if not key:
             return None
-        for candidate in (key, *METRO_NICKNAMES.get(key, ())):
+        for candidate in (key, *METRO_NICKNAMES.get(full, ()), *METRO_NICKNAMES.get(key, ())):
             metro = self.by_place.get(candidate) or self.by_name.get(candidate)
             if metro is not None:
                 return self._match(metro, "exact" if candidate == key else "expanded", 1.0)

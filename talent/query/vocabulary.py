@@ -114,6 +114,8 @@ METRO_NICKNAMES: dict[str, tuple[str, ...]] = {
     "sf": ("san francisco",),
     "san fran": ("san francisco",),
     "bay area": ("san francisco", "san jose"),
+    "sf bay area": ("san francisco", "san jose"),
+    "san francisco bay area": ("san francisco", "san jose"),
     "silicon valley": ("san jose", "san francisco"),
     "la": ("los angeles",),
     "dc": ("washington",),
