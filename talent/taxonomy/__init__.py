@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 import talent
 from talent.errors import ConfigError
-from talent.taxonomy.model import CompanyRef, MetroRef, Occupation, Skill, SkillKind, Taxonomy, normalize
+from talent.taxonomy.model import (
+    CompanyRef,
+    MetroRef,
+    Occupation,
+    Skill,
+    SkillKind,
+    Taxonomy,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from talent.settings import Settings

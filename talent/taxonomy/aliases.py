@@ -22,8 +22,26 @@ _KIND_RANK = {"technology": 0, "skill": 1, "knowledge": 2}
 
 #: Vendor words dropped to form a weaker technology alias ("Oracle Java" -> "java", "The MathWorks MATLAB" -> "matlab").
 VENDOR_PREFIXES = (
-    "the mathworks", "microsoft", "oracle", "atlassian", "google", "ibm", "amazon", "adobe", "apache", "autodesk",
-    "intuit", "apple", "salesforce", "sap", "cisco", "dassault systemes", "esri", "red hat", "vmware", "meta",
+    "the mathworks",
+    "microsoft",
+    "oracle",
+    "atlassian",
+    "google",
+    "ibm",
+    "amazon",
+    "adobe",
+    "apache",
+    "autodesk",
+    "intuit",
+    "apple",
+    "salesforce",
+    "sap",
+    "cisco",
+    "dassault systemes",
+    "esri",
+    "red hat",
+    "vmware",
+    "meta",
 )
 
 
@@ -80,7 +98,12 @@ def build_skill_aliases(skills: Mapping[str, Skill]) -> dict[str, str]:
     for skill in skills.values():
         forms = alias_forms(skill.name)
         if skill.kind == "technology":
-            forms += [f[len(v) + 1:] for f in list(forms) for v in VENDOR_PREFIXES if f.startswith(v + " ")]
+            forms += [
+                f[len(v) + 1 :]
+                for f in list(forms)
+                for v in VENDOR_PREFIXES
+                if f.startswith(v + " ")
+            ]
         for rank, form in enumerate(dict.fromkeys(forms)):
             key = (_KIND_RANK[skill.kind], rank, 0 if skill.hot else 1, skill.id)
             current = best.get(form)

@@ -24,7 +24,7 @@ from talent.taxonomy.model import Occupation, Taxonomy, normalize
 log = structlog.get_logger(__name__)
 
 #: Bump when the import logic changes so cached pickles are rebuilt.
-IMPORTER_VERSION = "bundle-2"
+IMPORTER_VERSION = "bundle-3"
 
 BUNDLE_FILES = (
     "onet_occupations.tsv",
@@ -72,7 +72,11 @@ def load_bundle(directory: Path, *, cache_dir: Path | None = None) -> Taxonomy:
     if cache_dir is None:
         return build_taxonomy(directory)
     key = cache_key(files, IMPORTER_VERSION)
-    return load_cached(Path(cache_dir) / f"taxonomy-{key}.pickle", lambda: build_taxonomy(directory))
+    return load_cached(
+        Path(cache_dir) / f"taxonomy-{key}.pickle",
+        lambda: build_taxonomy(directory),
+        stale_glob="taxonomy-*.pickle",
+    )
 
 
 def inherit_from_siblings(
@@ -101,9 +105,13 @@ def inherit_from_siblings(
         merged = dict(occupation_skills.get(code, ()))
         for sid, importance in total.items():
             merged[sid] = max(merged.get(sid, 0.0), round(importance, 4))
-        occupation_skills[code] = sorted(merged.items(), key=lambda p: (-p[1], p[0]))[:MAX_INHERITED_SKILLS]
+        occupation_skills[code] = sorted(merged.items(), key=lambda p: (-p[1], p[0]))[
+            :MAX_INHERITED_SKILLS
+        ]
         if not related.get(code):
-            related[code] = sorted(siblings, key=lambda c: (-occupations[c].employment, c))[:MAX_INHERITED_RELATED]
+            related[code] = sorted(siblings, key=lambda c: (-occupations[c].employment, c))[
+                :MAX_INHERITED_RELATED
+            ]
         inherited.append(code)
     return inherited
 
@@ -156,7 +164,9 @@ def build_taxonomy(directory: Path) -> Taxonomy:
         first_names=ref_files.load_first_names(directory),
         surnames=ref_files.load_surnames(directory),
         schools=ref_files.generate_schools(metros),
-        title_aliases=build_title_aliases(occupations, titles.alias_titles, esco_labels, titles.scores),
+        title_aliases=build_title_aliases(
+            occupations, titles.alias_titles, esco_labels, titles.scores
+        ),
         skill_aliases=build_skill_aliases(skill_tables.skills),
     )
     log.info(

@@ -21,7 +21,9 @@ def employment_by_soc(directory: Path) -> dict[str, float]:
     """OEWS national employment by SOC code, for every level (detailed, broad, minor, ...)."""
     return {
         row["soc_code"]: to_float(row["us_employment"])
-        for row in read_tsv(directory / "soc_oews_2024.tsv", ("soc_code", "soc_level", "us_employment"))
+        for row in read_tsv(
+            directory / "soc_oews_2024.tsv", ("soc_code", "soc_level", "us_employment")
+        )
         if row["soc_level"] != "total"
     }
 
@@ -33,7 +35,9 @@ def soc_levels(directory: Path) -> dict[str, str]:
     }
 
 
-def assign_employment(onet_codes: list[str], employment: dict[str, float], levels: dict[str, str]) -> dict[str, float]:
+def assign_employment(
+    onet_codes: list[str], employment: dict[str, float], levels: dict[str, str]
+) -> dict[str, float]:
     """Split OEWS employment over O*NET codes, joined on the first seven characters (the SOC code).
 
     1. A SOC code that OEWS publishes as a detailed occupation is split evenly across the O*NET
@@ -71,13 +75,22 @@ def assign_employment(onet_codes: list[str], employment: dict[str, float], level
             for code in codes:
                 result[code] = total / len(codes)
         pending = still
+    by_parent: dict[str, list[str]] = defaultdict(list)
     for code in pending:
-        for parent in (code[:6] + "0", code[:5] + "00"):
-            if parent in employment:
-                claimed = sum(v for k, v in result.items() if k.startswith(parent.rstrip("0")))
-                siblings = [c for c in pending if c.startswith(parent.rstrip("0"))]
-                result[code] = max(employment[parent] - claimed, 0.0) / len(siblings)
-                break
+        parent = next((p for p in (code[:6] + "0", code[:5] + "00") if p in employment), None)
+        if parent is not None:
+            by_parent[parent].append(code)
+    rests = {
+        parent: max(
+            employment[parent]
+            - sum(v for k, v in result.items() if k.startswith(parent.rstrip("0"))),
+            0.0,
+        )
+        for parent in by_parent
+    }
+    for parent, codes in by_parent.items():
+        for code in codes:
+            result[code] = rests[parent] / len(codes)
     return result
 
 
@@ -87,7 +100,14 @@ def load_occupations(directory: Path) -> dict[str, Occupation]:
         row
         for row in read_tsv(
             directory / "onet_occupations.tsv",
-            ("onet_soc_code", "title", "soc_major_group", "soc_major_group_title", "job_zone", "description"),
+            (
+                "onet_soc_code",
+                "title",
+                "soc_major_group",
+                "soc_major_group_title",
+                "job_zone",
+                "description",
+            ),
         )
         if row["soc_major_group"] != MILITARY_FAMILY
     ]
@@ -128,7 +148,9 @@ def title_forms(title: str, short_title: str = "") -> list[str]:
 class TitleTables:
     variants: dict[str, list[str]]  # capped display variants, most common first
     alias_titles: dict[str, list[str]]  # every title string for standardization, most common first
-    scores: dict[tuple[str, str], float]  # (occupation, title form) -> commonness: O*NET sources, +0.5 if reported
+    scores: dict[
+        tuple[str, str], float
+    ]  # (occupation, title form) -> commonness: O*NET sources, +0.5 if reported
 
 
 def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTables:
@@ -141,7 +163,8 @@ def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTab
     short: dict[tuple[str, str], str] = {}
     alternates: dict[str, list[str]] = defaultdict(list)
     for row in read_tsv(
-        directory / "onet_alternate_titles.tsv", ("onet_soc_code", "alternate_title", "short_title", "sources")
+        directory / "onet_alternate_titles.tsv",
+        ("onet_soc_code", "alternate_title", "short_title", "sources"),
     ):
         code = row["onet_soc_code"]
         if code not in occupations:
@@ -151,34 +174,47 @@ def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTab
         short[key] = row["short_title"]
         alternates[code].append(row["alternate_title"])
     reported: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    for row in read_tsv(directory / "onet_reported_titles.tsv", ("onet_soc_code", "reported_title", "shown_in_my_next_move")):
+    for row in read_tsv(
+        directory / "onet_reported_titles.tsv",
+        ("onet_soc_code", "reported_title", "shown_in_my_next_move"),
+    ):
         if row["onet_soc_code"] in occupations:
-            reported[row["onet_soc_code"]].append((row["reported_title"], row["shown_in_my_next_move"] == "Y"))
+            reported[row["onet_soc_code"]].append(
+                (row["reported_title"], row["shown_in_my_next_move"] == "Y")
+            )
 
     variants: dict[str, list[str]] = {}
     alias_titles: dict[str, list[str]] = {}
     scores: dict[tuple[str, str], float] = {}
-    for code in occupations:
+    for code, occupation in occupations.items():
         ranked: list[tuple[tuple[int, int, int, int], str, str]] = []
         for title, shown in reported.get(code, ()):
-            ranked.append(((0, -sources.get((code, title), 0), 0 if shown else 1, len(title)), title, short.get((code, title), "")))
+            ranked.append(
+                (
+                    (0, -sources.get((code, title), 0), 0 if shown else 1, len(title)),
+                    title,
+                    short.get((code, title), ""),
+                )
+            )
         seen_reported = {t for t, _ in reported.get(code, ())}
         for title in alternates.get(code, ()):
             if title not in seen_reported:
-                ranked.append(((1, -sources[(code, title)], 1, len(title)), title, short[(code, title)]))
+                ranked.append(
+                    ((1, -sources[(code, title)], 1, len(title)), title, short[(code, title)])
+                )
         ranked.sort(key=lambda item: (item[0], item[1]))
         forms: list[str] = []
         seen: set[str] = set()
         for (reported_rank, neg_sources, *_), title, short_title in ranked:
             for form in title_forms(title, short_title):
-                key = normalize(form)
-                if key and key not in seen:
-                    seen.add(key)
+                norm = normalize(form)
+                if norm and norm not in seen:
+                    seen.add(norm)
                     forms.append(form)
                     scores[(code, form)] = -neg_sources + (0.5 if reported_rank == 0 else 0.0)
         alias_titles[code] = forms
         display = [f for f in forms if len(f) <= MAX_VARIANT_CHARS][:MAX_VARIANTS]
-        variants[code] = display or [occupations[code].title]
+        variants[code] = display or [occupation.title]
     return TitleTables(variants=variants, alias_titles=alias_titles, scores=scores)
 
 
@@ -199,7 +235,9 @@ def load_related(directory: Path, occupations: dict[str, Occupation]) -> dict[st
     }
 
 
-def load_esco_crosswalk(directory: Path, occupations: dict[str, Occupation]) -> dict[str, list[str]]:
+def load_esco_crosswalk(
+    directory: Path, occupations: dict[str, Occupation]
+) -> dict[str, list[str]]:
     """O*NET code -> ESCO occupation codes mapped to it (codes still present in O*NET 29.3), best match first."""
     pairs: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for row in read_tsv(
@@ -208,7 +246,13 @@ def load_esco_crosswalk(directory: Path, occupations: dict[str, Occupation]) -> 
     ):
         code = row["onet_soc_code"]
         if row["esco_code"] and row["onet_code_in_29_3"] == "Y" and code in occupations:
-            pairs[code].append((-to_float(row["confidence"]), -to_float(row["semantic_similarity"]), row["esco_code"]))
+            pairs[code].append(
+                (
+                    -to_float(row["confidence"]),
+                    -to_float(row["semantic_similarity"]),
+                    row["esco_code"],
+                )
+            )
     return {code: [esco for *_, esco in sorted(found)] for code, found in pairs.items()}
 
 
@@ -216,9 +260,13 @@ def load_esco_labels(directory: Path, crosswalk: dict[str, list[str]]) -> dict[s
     """O*NET code -> ESCO preferred and alternative labels of its crosswalked ESCO occupations."""
     wanted = {esco for codes in crosswalk.values() for esco in codes}
     labels: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for row in read_tsv(directory / "esco_occupation_labels.tsv", ("esco_code", "label_type", "label")):
+    for row in read_tsv(
+        directory / "esco_occupation_labels.tsv", ("esco_code", "label_type", "label")
+    ):
         if row["esco_code"] in wanted and row["label_type"] in ("preferred", "alt"):
-            labels[row["esco_code"]].append((0 if row["label_type"] == "preferred" else 1, row["label"]))
+            labels[row["esco_code"]].append(
+                (0 if row["label_type"] == "preferred" else 1, row["label"])
+            )
     return {
         code: [label for esco in codes for _, label in sorted(labels.get(esco, ()))]
         for code, codes in crosswalk.items()

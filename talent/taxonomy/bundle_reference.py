@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from talent.errors import ConfigError
@@ -14,8 +15,15 @@ METRO_MERGE_KM = 30.0  # a place this close to a larger kept city is part of its
 HQ_MATCH_KM = 80.0
 MIN_FIRST_NAME_BIRTHS = 2000
 #: GeoNames lists New York City's boroughs as places of their own, already counted in the city.
-CITY_PARTS = frozenset({("Brooklyn", "New York"), ("Queens", "New York"), ("Manhattan", "New York"),
-                        ("The Bronx", "New York"), ("Staten Island", "New York")})
+CITY_PARTS = frozenset(
+    {
+        ("Brooklyn", "New York"),
+        ("Queens", "New York"),
+        ("Manhattan", "New York"),
+        ("The Bronx", "New York"),
+        ("Staten Island", "New York"),
+    }
+)
 
 #: Fortune 1000 industry -> LinkedIn Industry Codes V2 label (hand mapping; labels resolved to ids at import).
 FORTUNE_TO_LINKEDIN: dict[str, str] = {
@@ -97,16 +105,30 @@ FORTUNE_TO_LINKEDIN: dict[str, str] = {
 }
 
 FIXED_SCHOOLS = (
-    "Massachusetts Institute of Technology", "Stanford University", "Carnegie Mellon University",
-    "Georgia Institute of Technology", "Harvard University", "Princeton University", "Yale University",
-    "Cornell University", "Johns Hopkins University", "Purdue University", "Western Governors University",
+    "Massachusetts Institute of Technology",
+    "Stanford University",
+    "Carnegie Mellon University",
+    "Georgia Institute of Technology",
+    "Harvard University",
+    "Princeton University",
+    "Yale University",
+    "Cornell University",
+    "Johns Hopkins University",
+    "Purdue University",
+    "Western Governors University",
     "Southern New Hampshire University",
 )
 
 
 def size_band(employees: int) -> str:
     """LinkedIn-style company size band for a head count."""
-    for upper, band in ((50, "1-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"), (10000, "5001-10000")):
+    for upper, band in (
+        (50, "1-50"),
+        (200, "51-200"),
+        (1000, "201-1000"),
+        (5000, "1001-5000"),
+        (10000, "5001-10000"),
+    ):
         if employees <= upper:
             return band
     return "10001+"
@@ -114,7 +136,10 @@ def size_band(employees: int) -> str:
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
@@ -129,7 +154,10 @@ def load_industries(directory: Path) -> dict[int, str]:
 
 def _cities(directory: Path) -> list[dict[str, str]]:
     rows = list(
-        read_tsv(directory / "cities_us.tsv", ("geonameid", "city", "state", "latitude", "longitude", "population"))
+        read_tsv(
+            directory / "cities_us.tsv",
+            ("geonameid", "city", "state", "latitude", "longitude", "population"),
+        )
     )
     rows.sort(key=lambda r: (-int(to_float(r["population"])), r["geonameid"]))
     return rows
@@ -138,41 +166,64 @@ def _cities(directory: Path) -> list[dict[str, str]]:
 def load_metros(directory: Path, limit: int = MAX_METROS) -> list[MetroRef]:
     """The ``limit`` largest U.S. metros, built greedily from GeoNames places: a place within
     :data:`METRO_MERGE_KM` of a larger kept city adds its population to that city's metro."""
-    kept: list[dict[str, object]] = []
+    kept: list[MetroRef] = []
     for row in _cities(directory):
         if (row["city"], row["state"]) in CITY_PARTS:
             continue
-        lat, lon, pop = to_float(row["latitude"]), to_float(row["longitude"]), int(to_float(row["population"]))
+        lat, lon = to_float(row["latitude"]), to_float(row["longitude"])
+        population = int(to_float(row["population"]))
         host = next(
-            (m for m in kept if haversine_km(lat, lon, m["latitude"], m["longitude"]) <= METRO_MERGE_KM),  # type: ignore[arg-type]
+            (
+                i
+                for i, m in enumerate(kept)
+                if haversine_km(lat, lon, m.latitude, m.longitude) <= METRO_MERGE_KM
+            ),
             None,
         )
         if host is not None:
-            host["population"] = int(host["population"]) + pop  # type: ignore[call-overload]
+            kept[host] = replace(kept[host], population=kept[host].population + population)
         elif len(kept) < limit:
-            kept.append({"id": int(row["geonameid"]), "name": row["city"], "region": row["state"], "country": "US",
-                         "latitude": lat, "longitude": lon, "population": pop})
-    metros = [MetroRef(**m) for m in kept]  # type: ignore[arg-type]
-    return sorted(metros, key=lambda m: (-m.population, m.id))
+            kept.append(
+                MetroRef(
+                    id=int(row["geonameid"]),
+                    name=row["city"],
+                    region=row["state"],
+                    country="US",
+                    latitude=lat,
+                    longitude=lon,
+                    population=population,
+                )
+            )
+    return sorted(kept, key=lambda m: (-m.population, m.id))
 
 
-def nearest_metro(metros: list[MetroRef], lat: float, lon: float, max_km: float = HQ_MATCH_KM) -> int | None:
+def nearest_metro(
+    metros: list[MetroRef], lat: float, lon: float, max_km: float = HQ_MATCH_KM
+) -> int | None:
     best = min(metros, key=lambda m: haversine_km(lat, lon, m.latitude, m.longitude), default=None)
     if best is None or haversine_km(lat, lon, best.latitude, best.longitude) > max_km:
         return None
     return best.id
 
 
-def load_companies(directory: Path, industries: dict[int, str], metros: list[MetroRef]) -> list[CompanyRef]:
+def load_companies(
+    directory: Path, industries: dict[int, str], metros: list[MetroRef]
+) -> list[CompanyRef]:
     """Fortune 1000 companies with a LinkedIn industry, size band and headquarters metro (if near one)."""
     by_label = {label: industry_id for industry_id, label in industries.items()}
     unknown = sorted({label for label in FORTUNE_TO_LINKEDIN.values() if label not in by_label})
     if unknown:
-        raise ConfigError(f"linkedin_industries_v2.tsv lacks industries the Fortune mapping uses: {', '.join(unknown)}")
-    places = {(r["city"], r["state"]): (to_float(r["latitude"]), to_float(r["longitude"])) for r in _cities(directory)}
+        raise ConfigError(
+            f"linkedin_industries_v2.tsv lacks industries the Fortune mapping uses: {', '.join(unknown)}"
+        )
+    places = {
+        (r["city"], r["state"]): (to_float(r["latitude"]), to_float(r["longitude"]))
+        for r in _cities(directory)
+    }
     companies: list[CompanyRef] = []
     for row in read_tsv(
-        directory / "companies_fortune1000_2024.tsv", ("company", "sector", "industry", "employees", "hq_city", "hq_state")
+        directory / "companies_fortune1000_2024.tsv",
+        ("company", "sector", "industry", "employees", "hq_city", "hq_state"),
     ):
         label = FORTUNE_TO_LINKEDIN.get(row["industry"]) or FORTUNE_TO_LINKEDIN.get(row["sector"])
         industry_id = by_label.get(label) if label else None
@@ -189,7 +240,9 @@ def load_companies(directory: Path, industries: dict[int, str], metros: list[Met
     return companies
 
 
-def load_first_names(directory: Path, min_births: int = MIN_FIRST_NAME_BIRTHS) -> list[tuple[str, float, float]]:
+def load_first_names(
+    directory: Path, min_births: int = MIN_FIRST_NAME_BIRTHS
+) -> list[tuple[str, float, float]]:
     """(name, P(female), births 1955-2004) for names with at least ``min_births`` births, most common first."""
     names: list[tuple[str, float, float]] = []
     for row in read_tsv(

@@ -24,7 +24,12 @@ MAX_TECH_PER_OCCUPATION = 40
 MAX_ESCO_PER_OCCUPATION = 30
 MIN_ONET_IMPORTANCE = 2.0  # O*NET 1..5 scale: 2 = "somewhat important"
 
-_TECH_IMPORTANCE = {(True, True): 0.9, (True, False): 0.75, (False, True): 0.7, (False, False): 0.45}
+_TECH_IMPORTANCE = {
+    (True, True): 0.9,
+    (True, False): 0.75,
+    (False, True): 0.7,
+    (False, False): 0.45,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,7 @@ def display_tech_name(name: str) -> str:
         words = words[:-1]
     last = words[-1] if words else ""
     if 2 <= len(last) <= 6 and last.isalpha() and last.isupper() and len(words) > len(last):
-        head = words[-1 - len(last):-1]
+        head = words[-1 - len(last) : -1]
         if "".join(w[0] for w in head).upper() == last:
             words = words[:-1] + [f"({last})"]
     return " ".join(words)
@@ -55,13 +60,20 @@ def tech_id(name: str) -> str:
     return "tech:" + normalize(name).replace(" ", "-")
 
 
-def _technology(directory: Path, occupations: dict[str, Occupation], skills: dict[str, Skill],
-                out: dict[str, dict[str, float]]) -> None:
+def _technology(
+    directory: Path,
+    occupations: dict[str, Occupation],
+    skills: dict[str, Skill],
+    out: dict[str, dict[str, float]],
+) -> None:
     per_occ: dict[str, dict[str, float]] = defaultdict(dict)
     names: dict[str, str] = {}
     hot_ids: set[str] = set()
     uses: dict[str, int] = defaultdict(int)
-    for row in read_tsv(directory / "onet_technology_skills.tsv", ("onet_soc_code", "technology", "hot_technology", "in_demand")):
+    for row in read_tsv(
+        directory / "onet_technology_skills.tsv",
+        ("onet_soc_code", "technology", "hot_technology", "in_demand"),
+    ):
         code = row["onet_soc_code"]
         if code not in occupations or not normalize(row["technology"]):
             continue
@@ -75,20 +87,40 @@ def _technology(directory: Path, occupations: dict[str, Occupation], skills: dic
         importance = _TECH_IMPORTANCE[(hot, demand)]
         per_occ[code][sid] = max(importance, per_occ[code].get(sid, 0.0))
     for code, found in per_occ.items():
-        top = sorted(found.items(), key=lambda kv: (-kv[1], -uses[kv[0]], kv[0]))[:MAX_TECH_PER_OCCUPATION]
+        top = sorted(found.items(), key=lambda kv: (-kv[1], -uses[kv[0]], kv[0]))[
+            :MAX_TECH_PER_OCCUPATION
+        ]
         for sid, importance in top:
-            skills.setdefault(sid, Skill(id=sid, name=names[sid], kind="technology", hot=sid in hot_ids))
+            skills.setdefault(
+                sid, Skill(id=sid, name=names[sid], kind="technology", hot=sid in hot_ids)
+            )
             out[code][sid] = importance
 
 
-def _ratings(directory: Path, occupations: dict[str, Occupation], skills: dict[str, Skill],
-             out: dict[str, dict[str, float]]) -> None:
+def _ratings(
+    directory: Path,
+    occupations: dict[str, Occupation],
+    skills: dict[str, Skill],
+    out: dict[str, dict[str, float]],
+) -> None:
     for row in read_tsv(
         directory / "onet_skill_knowledge_ratings.tsv",
-        ("onet_soc_code", "domain", "element_id", "element_name", "importance", "not_relevant", "recommend_suppress"),
+        (
+            "onet_soc_code",
+            "domain",
+            "element_id",
+            "element_name",
+            "importance",
+            "not_relevant",
+            "recommend_suppress",
+        ),
     ):
         code = row["onet_soc_code"]
-        if code not in occupations or row["not_relevant"] == "Y" or row["recommend_suppress"] == "Y":
+        if (
+            code not in occupations
+            or row["not_relevant"] == "Y"
+            or row["recommend_suppress"] == "Y"
+        ):
             continue
         raw = to_float(row["importance"])
         if raw < MIN_ONET_IMPORTANCE:
@@ -99,11 +131,17 @@ def _ratings(directory: Path, occupations: dict[str, Occupation], skills: dict[s
         out[code][sid] = min(1.0, round((raw - 1.0) / 4.0, 4))
 
 
-def _esco(directory: Path, crosswalk: dict[str, list[str]], skills: dict[str, Skill],
-          out: dict[str, dict[str, float]]) -> None:
+def _esco(
+    directory: Path,
+    crosswalk: dict[str, list[str]],
+    skills: dict[str, Skill],
+    out: dict[str, dict[str, float]],
+) -> None:
     wanted = {esco for codes in crosswalk.values() for esco in codes}
     relations: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in read_tsv(directory / "esco_occupation_skills.tsv", ("esco_code", "relation_type", "skill_uuid")):
+    for row in read_tsv(
+        directory / "esco_occupation_skills.tsv", ("esco_code", "relation_type", "skill_uuid")
+    ):
         if row["esco_code"] in wanted:
             weight = 1.0 if row["relation_type"] == "essential" else 0.5
             bucket = relations[row["esco_code"]]
@@ -118,7 +156,9 @@ def _esco(directory: Path, crosswalk: dict[str, list[str]], skills: dict[str, Sk
         top = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_ESCO_PER_OCCUPATION]
         chosen[code] = top
         needed.update(uuid for uuid, _ in top)
-    for row in read_tsv(directory / "esco_skills.tsv", ("skill_uuid", "preferred_label", "skill_type")):
+    for row in read_tsv(
+        directory / "esco_skills.tsv", ("skill_uuid", "preferred_label", "skill_type")
+    ):
         if row["skill_uuid"] in needed:
             sid = f"esco:{row['skill_uuid']}"
             kind: SkillKind = "knowledge" if row["skill_type"] == "knowledge" else "skill"
@@ -130,7 +170,9 @@ def _esco(directory: Path, crosswalk: dict[str, list[str]], skills: dict[str, Sk
                 out[code][sid] = round(0.2 + 0.6 * min(share, 1.0), 4)
 
 
-def load_skills(directory: Path, occupations: dict[str, Occupation], crosswalk: dict[str, list[str]]) -> SkillTables:
+def load_skills(
+    directory: Path, occupations: dict[str, Occupation], crosswalk: dict[str, list[str]]
+) -> SkillTables:
     """Build the skill vocabulary (only skills some occupation uses) and each occupation's weighted list."""
     skills: dict[str, Skill] = {}
     per_occ: dict[str, dict[str, float]] = defaultdict(dict)
@@ -138,7 +180,10 @@ def load_skills(directory: Path, occupations: dict[str, Occupation], crosswalk: 
     _ratings(directory, occupations, skills, per_occ)
     _esco(directory, crosswalk, skills, per_occ)
     occupation_skills = {
-        code: sorted(((sid, imp) for sid, imp in per_occ.get(code, {}).items() if imp > 0), key=lambda p: (-p[1], p[0]))
+        code: sorted(
+            ((sid, imp) for sid, imp in per_occ.get(code, {}).items() if imp > 0),
+            key=lambda p: (-p[1], p[0]),
+        )
         for code in occupations
     }
     return SkillTables(skills=skills, occupation_skills=occupation_skills)

@@ -25,10 +25,13 @@ def cache_key(files: Iterable[Path], version: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def load_cached(cache_file: Path, build: Callable[[], Taxonomy]) -> Taxonomy:
+def load_cached(
+    cache_file: Path, build: Callable[[], Taxonomy], *, stale_glob: str | None = None
+) -> Taxonomy:
     """Return the taxonomy pickled in ``cache_file``, or build it and write the pickle atomically.
 
     A missing, stale-format or corrupt cache file is rebuilt; an unwritable cache folder only costs speed.
+    After a rebuild, other files in the folder matching ``stale_glob`` (older versions) are removed.
     """
     try:
         with cache_file.open("rb") as fh:
@@ -37,7 +40,7 @@ def load_cached(cache_file: Path, build: Callable[[], Taxonomy]) -> Taxonomy:
             return cached
     except FileNotFoundError:
         pass
-    except Exception as exc:  # corrupt or incompatible pickle: rebuild it
+    except Exception as exc:  # noqa: BLE001 - any corrupt or incompatible pickle is rebuilt
         log.warning("taxonomy_cache_unreadable", path=str(cache_file), error=str(exc))
     taxonomy = build()
     try:
@@ -46,6 +49,9 @@ def load_cached(cache_file: Path, build: Callable[[], Taxonomy]) -> Taxonomy:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(taxonomy, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
+        for stale in cache_file.parent.glob(stale_glob) if stale_glob else ():
+            if stale != cache_file:
+                stale.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("taxonomy_cache_unwritable", path=str(cache_file), error=str(exc))
     return taxonomy

@@ -15,9 +15,20 @@ from talent.taxonomy.aliases import build_skill_aliases, build_title_aliases
 from talent.taxonomy.model import CompanyRef, MetroRef, Occupation, Skill, SkillKind, Taxonomy
 
 FIXTURE_DIR = Path(talent.__file__).resolve().parents[1] / "fixtures" / "taxonomy"
-FIXTURE_FILES = ("occupations.json", "skills.json", "companies.json", "metros.json", "names.json", "schools.json")
+FIXTURE_FILES = (
+    "occupations.json",
+    "skills.json",
+    "companies.json",
+    "metros.json",
+    "names.json",
+    "schools.json",
+)
 
-_KIND_BY_PREFIX: dict[str, SkillKind] = {"tech": "technology", "skill": "skill", "knowledge": "knowledge"}
+_KIND_BY_PREFIX: dict[str, SkillKind] = {
+    "tech": "technology",
+    "skill": "skill",
+    "knowledge": "knowledge",
+}
 
 
 def _read_json(directory: Path, name: str) -> dict[str, Any]:
@@ -34,8 +45,15 @@ def _read_json(directory: Path, name: str) -> dict[str, Any]:
 def _skill(skill_id: str, entry: dict[str, Any]) -> Skill:
     prefix = skill_id.split(":", 1)[0]
     if prefix not in _KIND_BY_PREFIX:
-        raise ConfigError(f"fixture skill id {skill_id!r} must start with tech:, skill: or knowledge:")
-    return Skill(id=skill_id, name=entry["name"], kind=_KIND_BY_PREFIX[prefix], hot=bool(entry.get("hot", False)))
+        raise ConfigError(
+            f"fixture skill id {skill_id!r} must start with tech:, skill: or knowledge:"
+        )
+    return Skill(
+        id=skill_id,
+        name=entry["name"],
+        kind=_KIND_BY_PREFIX[prefix],
+        hot=bool(entry.get("hot", False)),
+    )
 
 
 def load_fixture_taxonomy(directory: Path = FIXTURE_DIR) -> Taxonomy:
@@ -69,7 +87,9 @@ def load_fixture_taxonomy(directory: Path = FIXTURE_DIR) -> Taxonomy:
         )
         related[occ.id] = list(row["related"])
 
-    skills = {sid: _skill(sid, entry) for sid, entry in skills_doc.items() if not sid.startswith("_")}
+    skills = {
+        sid: _skill(sid, entry) for sid, entry in skills_doc.items() if not sid.startswith("_")
+    }
     industries = {int(k): v for k, v in company_doc["industries"].items()}
     companies = [
         CompanyRef(
@@ -105,4 +125,7 @@ def load_fixture_taxonomy(directory: Path = FIXTURE_DIR) -> Taxonomy:
 
 def fixture_title_variants(directory: Path = FIXTURE_DIR) -> dict[str, list[str]]:
     """The fixture's hand-written title variants (abbreviations such as "SWE", "BDR") by occupation id."""
-    return {row["id"]: list(row["variants"]) for row in _read_json(directory, "occupations.json")["occupations"]}
+    return {
+        row["id"]: list(row["variants"])
+        for row in _read_json(directory, "occupations.json")["occupations"]
+    }

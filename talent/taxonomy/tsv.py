@@ -17,7 +17,9 @@ def read_tsv(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, s
     try:
         fh = path.open(encoding="utf-8", newline="")
     except FileNotFoundError as exc:
-        raise ConfigError(f"taxonomy bundle file missing: {path.name} (looked in {path.parent})") from exc
+        raise ConfigError(
+            f"taxonomy bundle file missing: {path.name} (looked in {path.parent})"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"taxonomy bundle file unreadable: {path.name} ({exc})") from exc
     with fh:
@@ -30,7 +32,9 @@ def read_tsv(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, s
             raise ConfigError(f"taxonomy bundle file unreadable: {path.name} ({exc})") from exc
         missing = [c for c in required if c not in header]
         if missing:
-            raise ConfigError(f"taxonomy bundle file {path.name} lacks columns: {', '.join(missing)}")
+            raise ConfigError(
+                f"taxonomy bundle file {path.name} lacks columns: {', '.join(missing)}"
+            )
         try:
             for line_no, row in enumerate(reader, start=2):
                 if len(row) != len(header):
