@@ -91,7 +91,9 @@ def _read_word(text: str, start: int, tokens: list[Token]) -> int:
     if prefix is not None:
         name = prefix.group(1).lower()
         if name not in FIELDS:
-            raise QueryError(f"unknown field prefix '{prefix.group(1)}:'", start, f"one of {_FIELD_NAMES}")
+            raise QueryError(
+                f"unknown field prefix '{prefix.group(1)}:'", start, f"one of {_FIELD_NAMES}"
+            )
         tokens.append(Token("field", name, start))
         return prefix.end()
     end = start

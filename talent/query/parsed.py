@@ -23,14 +23,19 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from talent.query.ast import Leaf, Node, leaves, to_dict as ast_to_dict
+from talent.query.ast import Leaf, Node, leaves
+from talent.query.ast import to_dict as ast_to_dict
 from talent.query.printer import to_text
 from talent.query.structured import StructuredQuery
 
-QueryType: TypeAlias = Literal["title-only", "title+skills", "skills-only", "boolean-or", "free-text", "structured"]
+QueryType: TypeAlias = Literal[
+    "title-only", "title+skills", "skills-only", "boolean-or", "free-text", "structured"
+]
 Source: TypeAlias = Literal["text", "tagged", "facet"]
 Role: TypeAlias = Literal["include", "exclude", "must_have", "can_have", "doesnt_have"]
-StandardizedField: TypeAlias = Literal["title", "skill", "company", "location", "school", "industry", "seniority"]
+StandardizedField: TypeAlias = Literal[
+    "title", "skill", "company", "location", "school", "industry", "seniority"
+]
 StandardizationMethod: TypeAlias = Literal["id", "exact", "expanded", "fuzzy", "unmapped"]
 
 POSITIVE_ROLES: frozenset[Role] = frozenset({"include", "must_have", "can_have"})
@@ -117,7 +122,11 @@ class ParsedQuery:
         sources: Collection[Source] = ALL_SOURCES,
     ) -> list[Standardization]:
         """Records of one field with the given roles and sources, in query order."""
-        return [s for s in self.standardizations if s.field == field and s.role in roles and s.source in sources]
+        return [
+            s
+            for s in self.standardizations
+            if s.field == field and s.role in roles and s.source in sources
+        ]
 
     def ids(
         self,
@@ -126,13 +135,19 @@ class ParsedQuery:
         sources: Collection[Source] = ALL_SOURCES,
     ) -> list[Any]:
         """Distinct mapped ids of one field (positive roles by default), in query order."""
-        return list(dict.fromkeys(s.id for s in self.records(field, roles, sources) if s.id is not None))
+        return list(
+            dict.fromkeys(s.id for s in self.records(field, roles, sources) if s.id is not None)
+        )
 
-    def title_ids(self, roles: Collection[Role] = POSITIVE_ROLES, sources: Collection[Source] = ALL_SOURCES) -> list[str]:
+    def title_ids(
+        self, roles: Collection[Role] = POSITIVE_ROLES, sources: Collection[Source] = ALL_SOURCES
+    ) -> list[str]:
         """Occupation ids (``"15-1252.00"``)."""
         return self.ids("title", roles, sources)
 
-    def skill_ids(self, roles: Collection[Role] = POSITIVE_ROLES, sources: Collection[Source] = ALL_SOURCES) -> list[str]:
+    def skill_ids(
+        self, roles: Collection[Role] = POSITIVE_ROLES, sources: Collection[Source] = ALL_SOURCES
+    ) -> list[str]:
         """Skill ids (``"tech:python"``)."""
         return self.ids("skill", roles, sources)
 
@@ -152,7 +167,9 @@ class ParsedQuery:
         """Canonical school names."""
         return self.ids("school", roles)
 
-    def seniority_levels(self, roles: Collection[Role] = POSITIVE_ROLES, *, inferred: bool = True) -> list[int]:
+    def seniority_levels(
+        self, roles: Collection[Role] = POSITIVE_ROLES, *, inferred: bool = True
+    ) -> list[int]:
         """Seniority levels 0..8 from the seniority facet and, with ``inferred``, from titles (``sr swe``)."""
         levels = self.ids("seniority", roles)
         if inferred:

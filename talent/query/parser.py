@@ -97,8 +97,14 @@ class _Parser:
         token = self.peek()
         if token is not None:
             if token.kind == "rparen":
-                raise QueryError("unbalanced parenthesis: this ')' closes nothing", token.position, "an operator or the end")
-            raise QueryError(f"unexpected '{token.text}'", token.position, "an operator or the end")  # pragma: no cover
+                raise QueryError(
+                    "unbalanced parenthesis: this ')' closes nothing",
+                    token.position,
+                    "an operator or the end",
+                )
+            raise QueryError(
+                f"unexpected '{token.text}'", token.position, "an operator or the end"
+            )  # pragma: no cover
         return node
 
     def or_expr(self, field: Field | None) -> Node:
@@ -125,7 +131,9 @@ class _Parser:
             self.enter(token)
             nxt = self.peek()
             if nxt is None or nxt.kind in ("or", "and", "rparen"):
-                raise QueryError(f"{token.text} with nothing after it to exclude", self.here(), _OPERAND)
+                raise QueryError(
+                    f"{token.text} with nothing after it to exclude", self.here(), _OPERAND
+                )
             node = Not(self.unary(field, after=token))
             self.depth -= 1
             return node
@@ -148,16 +156,22 @@ class _Parser:
     def fielded(self, prefix: Token, outer: Field | None) -> Node:
         if outer is not None and outer != prefix.text:
             raise QueryError(
-                f"'{prefix.text}:' inside a '{outer}:' group", prefix.position, f"no field prefix, or '{outer}:'"
+                f"'{prefix.text}:' inside a '{outer}:' group",
+                prefix.position,
+                f"no field prefix, or '{outer}:'",
             )
         token = self.peek()
         if token is None or token.kind not in ("word", "phrase", "lparen"):
             raise QueryError(
-                f"nothing to search after '{prefix.text}:'", self.here(), f"{_OPERAND} right after the colon"
+                f"nothing to search after '{prefix.text}:'",
+                self.here(),
+                f"{_OPERAND} right after the colon",
             )
         if token.position != prefix.position + len(prefix.text) + 1:
             raise QueryError(
-                f"space after '{prefix.text}:'", prefix.position + len(prefix.text) + 1, f"{_OPERAND} right after the colon"
+                f"space after '{prefix.text}:'",
+                prefix.position + len(prefix.text) + 1,
+                f"{_OPERAND} right after the colon",
             )
         field: Field = prefix.text  # type: ignore[assignment]
         return self.primary(field, after=prefix)
@@ -181,7 +195,10 @@ class _Parser:
     def enter(self, token: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise QueryError(f"the query nests groups or NOTs more than {MAX_DEPTH} deep: simplify it", token.position)
+            raise QueryError(
+                f"the query nests groups or NOTs more than {MAX_DEPTH} deep: simplify it",
+                token.position,
+            )
 
     def count_clause(self, token: Token) -> None:
         self.clauses += 1

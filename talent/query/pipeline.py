@@ -63,10 +63,16 @@ def build_parsed_query(
         structured = parse_structured(query)
         from_structured = True
         if structured.is_empty():
-            raise QueryError("the query is empty: give text or at least one facet value", expected="text or a facet value")
-        ast = parse(structured.text, allow_negative_only=structured.restricts()) if structured.has_text else None
-        if ast is None and not structured.restricts() and not any(
-            getattr(structured, name).can_have for name in FACET_NAMES
+            raise QueryError(
+                "the query is empty: give text or at least one facet value",
+                expected="text or a facet value",
+            )
+        text = structured.text if structured.has_text else None
+        ast = None if text is None else parse(text, allow_negative_only=structured.restricts())
+        if (
+            ast is None
+            and not structured.restricts()
+            and not any(getattr(structured, name).can_have for name in FACET_NAMES)
         ):
             raise QueryError(
                 "the query only excludes (doesnt_have values) and would match nearly everyone: "
@@ -80,8 +86,13 @@ def build_parsed_query(
         for leaf, negated in leaves(ast):
             if leaf.field is None:
                 continue
-            record = _record(leaf.field, leaf.text, standardizer.standardize(leaf.field, leaf.text), "text",
-                             "exclude" if negated else "include")
+            record = _record(
+                leaf.field,
+                leaf.text,
+                standardizer.standardize(leaf.field, leaf.text),
+                "text",
+                "exclude" if negated else "include",
+            )
             records.append(record)
             by_leaf.setdefault(leaf, record)
         for run in _keyword_runs(ast):
@@ -103,7 +114,9 @@ def build_parsed_query(
     )
 
 
-def classify(ast: Node | None, records: list[Standardization], tagged: frozenset[Leaf]) -> QueryType:
+def classify(
+    ast: Node | None, records: list[Standardization], tagged: frozenset[Leaf]
+) -> QueryType:
     """The query's type, checked in this order.
 
     ``boolean-or``: the text has an OR. ``free-text``: a keyword (unfielded, not negated) is
@@ -115,7 +128,10 @@ def classify(ast: Node | None, records: list[Standardization], tagged: frozenset
     if ast is not None:
         if has_or(ast):
             return "boolean-or"
-        if any(leaf.field is None and not negated and leaf not in tagged for leaf, negated in leaves(ast)):
+        if any(
+            leaf.field is None and not negated and leaf not in tagged
+            for leaf, negated in leaves(ast)
+        ):
             return "free-text"
     titles = any(r.field == "title" and r.positive for r in records)
     skills = any(r.field == "skill" and r.positive for r in records)
@@ -151,7 +167,9 @@ def _keyword_runs(node: Node) -> Iterator[list[Leaf]]:
     # a Not yields nothing: negated keywords are not tagged
 
 
-def _facet_records(structured: StructuredQuery, standardizer: Standardizer) -> Iterator[Standardization]:
+def _facet_records(
+    structured: StructuredQuery, standardizer: Standardizer
+) -> Iterator[Standardization]:
     for name in FACET_NAMES:
         facet = getattr(structured, name)
         field = _FACET_FIELDS[name]
@@ -164,7 +182,19 @@ def _facet_records(structured: StructuredQuery, standardizer: Standardizer) -> I
                 yield _record(field, str(value), match, "facet", role)
 
 
-def _record(field: StandardizedField, raw: str, match: Match | None, source: Any, role: Role) -> Standardization:
+def _record(
+    field: StandardizedField, raw: str, match: Match | None, source: Any, role: Role
+) -> Standardization:
     if match is None:
         return Standardization(field, raw, None, None, "unmapped", 0.0, source, role)
-    return Standardization(field, raw, match.id, match.label, match.method, match.confidence, source, role, match.seniority)
+    return Standardization(
+        field,
+        raw,
+        match.id,
+        match.label,
+        match.method,
+        match.confidence,
+        source,
+        role,
+        match.seniority,
+    )

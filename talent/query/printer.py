@@ -22,7 +22,11 @@ def to_text(node: Node) -> str:
             raise ValueError(f"term text {node.text!r} is not a single plain word")
         return _prefix(node) + node.text
     if isinstance(node, Phrase):
-        if any(ch in QUOTES for ch in node.text) or " ".join(node.text.split()) != node.text or not normalize(node.text):
+        if (
+            any(ch in QUOTES for ch in node.text)
+            or " ".join(node.text.split()) != node.text
+            or not normalize(node.text)
+        ):
             raise ValueError(f"phrase text {node.text!r} cannot be quoted as is")
         return f'{_prefix(node)}"{node.text}"'
     if isinstance(node, Not):

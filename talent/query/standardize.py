@@ -105,7 +105,9 @@ def strip_seniority(tokens: Sequence[str]) -> tuple[list[str], int | None, bool]
     rest = list(tokens)
     level: int | None = None
     weak = True
-    while rest and (rest[0] in SENIORITY_WORDS or (level is not None and rest[0] in SENIORITY_FILLERS)):
+    while rest and (
+        rest[0] in SENIORITY_WORDS or (level is not None and rest[0] in SENIORITY_FILLERS)
+    ):
         word = rest.pop(0)
         if word in SENIORITY_WORDS:
             level = SENIORITY_WORDS[word] if level is None else max(level, SENIORITY_WORDS[word])
@@ -132,12 +134,14 @@ def compact(text: str) -> str:
 
 def company_key(name: str) -> str:
     """A company name without legal forms and fillers: ``"The Walt Disney Company"`` -> ``"walt disney"``."""
-    tokens = normalize(name).split()
+    tokens = [tok.removesuffix(".com") or tok for tok in normalize(name).split()]
     kept = [tok for tok in tokens if tok not in COMPANY_NOISE]
     return " ".join(kept or tokens)
 
 
-_KNOWN_WORDS = frozenset(ABBREVIATIONS) | frozenset(SENIORITY_WORDS) | SENIORITY_FILLERS | LEVEL_SUFFIXES
+_KNOWN_WORDS = (
+    frozenset(ABBREVIATIONS) | frozenset(SENIORITY_WORDS) | SENIORITY_FILLERS | LEVEL_SUFFIXES
+)
 
 
 class TokenCorrector:
@@ -150,12 +154,16 @@ class TokenCorrector:
             if len(word) >= MIN_FUZZY_WORD - 2:
                 buckets[(word[0], len(word))].append(word)
         self.buckets = dict(buckets)
+        self.correct = lru_cache(maxsize=_MEMO_SIZE)(self._correct)  # type: ignore[method-assign]
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
 
     def correct(self, word: str) -> str | None:
         """The most common vocabulary word within the allowed distance of ``word``, or ``None``."""
+        return self._correct(word)  # replaced per instance by a memoized version
+
+    def _correct(self, word: str) -> str | None:
         n = len(word)
         if n < MIN_FUZZY_WORD or word in self.counts or any(ch.isdigit() for ch in word):
             return None
@@ -166,7 +174,9 @@ class TokenCorrector:
                 candidates.extend(self.buckets.get((first, length), ()))
         if not candidates:
             return None
-        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        found = process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None
+        )
         if not found:
             return None
         best = min(found, key=lambda hit: (hit[1], -self.counts[hit[0]], hit[0]))
@@ -212,16 +222,22 @@ class Standardizer:
             skill_aliases.setdefault(normalize(skill.name), skill.id)
         self._titles = _AliasIndex(title_aliases)
         self._skills = _AliasIndex(skill_aliases)
-        self._all_words = frozenset(self._titles.corrector.counts) | frozenset(self._skills.corrector.counts)
+        self._all_words = frozenset(self._titles.corrector.counts) | frozenset(
+            self._skills.corrector.counts
+        )
         self._companies = _NameIndex(_company_names(taxonomy.companies))
         self._schools = _NameIndex({normalize(name): name for name in taxonomy.schools})
-        self._industries = _NameIndex({normalize(name): str(i) for i, name in taxonomy.industries.items()})
+        self._industries = _NameIndex(
+            {normalize(name): str(i) for i, name in taxonomy.industries.items()}
+        )
         self._metros = _MetroIndex(taxonomy.metros)
         self._title = lru_cache(maxsize=_MEMO_SIZE)(self._lookup_title)
         self._skill = lru_cache(maxsize=_MEMO_SIZE)(self._lookup_skill)
 
     # public lookups ---------------------------------------------------------------------------
-    def standardize(self, field: StandardField, raw: str | int, *, fuzzy: bool = True) -> Match | None:
+    def standardize(
+        self, field: StandardField, raw: str | int, *, fuzzy: bool = True
+    ) -> Match | None:
         """Dispatch to the lookup for ``field``; ``None`` when nothing matches."""
         if field == "industry":
             return self.industry(raw)
@@ -300,11 +316,15 @@ class Standardizer:
         tokens = normalize(raw).split()
         found = self._title_from_tokens(tokens)
         if found is None and fuzzy:
-            corrected = self._titles.corrector.correct_all(tokens, self._all_words if keep_known else ())
+            corrected = self._titles.corrector.correct_all(
+                tokens, self._all_words if keep_known else ()
+            )
             if corrected != tokens:
                 found = self._title_from_tokens(corrected)
                 if found is not None:
-                    found = replace(found, method="fuzzy", confidence=_similarity(tokens, corrected))
+                    found = replace(
+                        found, method="fuzzy", confidence=_similarity(tokens, corrected)
+                    )
         return found
 
     def _title_from_tokens(self, tokens: Sequence[str]) -> Match | None:
@@ -316,12 +336,20 @@ class Standardizer:
         exact = self._titles.exact.get(" ".join(tokens))
         if exact is not None:
             return Match(exact, _label(labels, exact), "exact", 1.0, None if weak else level)
-        variants = ((tokens, False), (expanded, False), (singular(expanded), False), (rest, True), (singular(rest), True))
+        variants = (
+            (tokens, False),
+            (expanded, False),
+            (singular(expanded), False),
+            (rest, True),
+            (singular(rest), True),
+        )
         for variant, stripped in variants:
             found = self._titles.get(variant) if variant else None
             if found is not None:
                 seniority = level if (stripped or not weak) else None
-                return Match(found, _label(labels, found), "expanded", _EXPANDED_CONFIDENCE, seniority)
+                return Match(
+                    found, _label(labels, found), "expanded", _EXPANDED_CONFIDENCE, seniority
+                )
         return None
 
     def _lookup_skill(self, raw: str, fuzzy: bool, keep_known: bool) -> Match | None:
@@ -331,11 +359,15 @@ class Standardizer:
         tokens = normalize(raw).split()
         found = self._skill_from_tokens(tokens)
         if found is None and fuzzy:
-            corrected = self._skills.corrector.correct_all(tokens, self._all_words if keep_known else ())
+            corrected = self._skills.corrector.correct_all(
+                tokens, self._all_words if keep_known else ()
+            )
             if corrected != tokens:
                 found = self._skill_from_tokens(corrected)
                 if found is not None:
-                    found = replace(found, method="fuzzy", confidence=_similarity(tokens, corrected))
+                    found = replace(
+                        found, method="fuzzy", confidence=_similarity(tokens, corrected)
+                    )
         return found
 
     def _skill_from_tokens(self, tokens: Sequence[str]) -> Match | None:
@@ -398,7 +430,9 @@ class _NameIndex:
             return self.compact[squeezed], "expanded", _EXPANDED_CONFIDENCE
         if len(key) < MIN_FUZZY_WORD or not self.choices:
             return None
-        best = process.extractOne(key, self.choices, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF)
+        best = process.extractOne(
+            key, self.choices, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF
+        )
         if best is None:
             return None
         return self.exact[best[0]], "fuzzy", round(best[1] / 100.0, 3)
@@ -440,7 +474,9 @@ class _MetroIndex:
                     return self._match(metro, "expanded", _EXPANDED_CONFIDENCE)
         if len(key) < MIN_FUZZY_WORD:
             return None
-        best = process.extractOne(key, self.choices, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF)
+        best = process.extractOne(
+            key, self.choices, scorer=fuzz.ratio, score_cutoff=FUZZY_NAME_CUTOFF
+        )
         if best is None:
             return None
         metro = self.by_place.get(best[0]) or self.by_name[best[0]]

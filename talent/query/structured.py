@@ -25,7 +25,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from talent.errors import QueryError
 from talent.query.parser import MAX_CLAUSES, MAX_QUERY_CHARS
@@ -36,7 +44,9 @@ MAX_FACET_VALUES = 50
 MAX_VALUE_CHARS = 200
 """Longest single facet value, in characters."""
 
-FacetText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_VALUE_CHARS)]
+FacetText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_VALUE_CHARS)
+]
 
 
 def _seniority_level(value: Any) -> Any:
@@ -48,7 +58,9 @@ def _seniority_level(value: Any) -> Any:
     return value
 
 
-SeniorityLevel = Annotated[int, BeforeValidator(_seniority_level), Field(ge=0, le=len(SENIORITY_LEVELS) - 1)]
+SeniorityLevel = Annotated[
+    int, BeforeValidator(_seniority_level), Field(ge=0, le=len(SENIORITY_LEVELS) - 1)
+]
 IndustryValue = Annotated[int, Field(ge=0)] | FacetText
 
 T = TypeVar("T")
@@ -128,16 +140,27 @@ class StructuredQuery(BaseModel):
         if any(getattr(self, name).must_have for name in FACET_NAMES):
             return True
         years = self.years_experience
-        return self.open_to_work is not None or (years is not None and (years.min is not None or years.max is not None))
+        return self.open_to_work is not None or (
+            years is not None and (years.min is not None or years.max is not None)
+        )
 
     def is_empty(self) -> bool:
         """No text and nothing selected at all."""
-        return not self.has_text and not self.restricts() and not any(
-            len(getattr(self, name)) for name in FACET_NAMES
+        return (
+            not self.has_text
+            and not self.restricts()
+            and not any(len(getattr(self, name)) for name in FACET_NAMES)
         )
 
 
-FACET_NAMES: tuple[str, ...] = ("titles", "skills", "companies", "locations", "industries", "seniority")
+FACET_NAMES: tuple[str, ...] = (
+    "titles",
+    "skills",
+    "companies",
+    "locations",
+    "industries",
+    "seniority",
+)
 
 
 def parse_structured(data: Mapping[str, Any] | StructuredQuery) -> StructuredQuery:
@@ -145,13 +168,17 @@ def parse_structured(data: Mapping[str, Any] | StructuredQuery) -> StructuredQue
     if isinstance(data, StructuredQuery):
         return data
     if not isinstance(data, Mapping):
-        raise QueryError("a structured query must be a JSON object", expected="an object with text and facets")
+        raise QueryError(
+            "a structured query must be a JSON object", expected="an object with text and facets"
+        )
     try:
         return StructuredQuery.model_validate(dict(data))
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "query"
-        raise QueryError(f"invalid structured query: {where}: {error['msg']}", expected=_expected(error)) from None
+        raise QueryError(
+            f"invalid structured query: {where}: {error['msg']}", expected=_expected(error)
+        ) from None
 
 
 def _expected(error: Mapping[str, Any]) -> str | None:

@@ -87,7 +87,9 @@ SENIORITY_WORDS: dict[str, int] = {
 
 #: Seniority words that are often part of an occupation's own name ("associate professor",
 #: "graduate assistant", "head nurse"): they count only when stripping them finds the title.
-WEAK_SENIORITY_WORDS: frozenset[str] = frozenset({"associate", "graduate", "apprentice", "head", "vice"})
+WEAK_SENIORITY_WORDS: frozenset[str] = frozenset(
+    {"associate", "graduate", "apprentice", "head", "vice"}
+)
 
 #: Words that only qualify a seniority word and go with it ("entry level", "head of", "vice president").
 SENIORITY_FILLERS: frozenset[str] = frozenset({"level", "of", "president"})
@@ -98,8 +100,27 @@ LEVEL_SUFFIXES: frozenset[str] = frozenset({"i", "ii", "iii", "iv", "v", "1", "2
 #: Legal-form and filler words dropped from company names ("The Walt Disney Company" -> "walt disney").
 COMPANY_NOISE: frozenset[str] = frozenset(
     {
-        "the", "inc", "incorporated", "corp", "corporation", "co", "company", "companies", "llc",
-        "ltd", "limited", "plc", "lp", "llp", "holdings", "holding", "group", "gmbh", "ag", "sa", "nv",
+        "the",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "companies",
+        "llc",
+        "ltd",
+        "limited",
+        "plc",
+        "lp",
+        "llp",
+        "holdings",
+        "holding",
+        "group",
+        "gmbh",
+        "ag",
+        "sa",
+        "nv",
     }
 )
 
@@ -130,15 +151,56 @@ METRO_NICKNAMES: dict[str, tuple[str, ...]] = {
 
 #: U.S. state names -> postal codes (for "City, ST").
 US_STATES: dict[str, str] = {
-    "alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca",
-    "colorado": "co", "connecticut": "ct", "delaware": "de", "district of columbia": "dc",
-    "florida": "fl", "georgia": "ga", "hawaii": "hi", "idaho": "id", "illinois": "il",
-    "indiana": "in", "iowa": "ia", "kansas": "ks", "kentucky": "ky", "louisiana": "la",
-    "maine": "me", "maryland": "md", "massachusetts": "ma", "michigan": "mi", "minnesota": "mn",
-    "mississippi": "ms", "missouri": "mo", "montana": "mt", "nebraska": "ne", "nevada": "nv",
-    "new hampshire": "nh", "new jersey": "nj", "new mexico": "nm", "new york": "ny",
-    "north carolina": "nc", "north dakota": "nd", "ohio": "oh", "oklahoma": "ok", "oregon": "or",
-    "pennsylvania": "pa", "puerto rico": "pr", "rhode island": "ri", "south carolina": "sc",
-    "south dakota": "sd", "tennessee": "tn", "texas": "tx", "utah": "ut", "vermont": "vt",
-    "virginia": "va", "washington": "wa", "west virginia": "wv", "wisconsin": "wi", "wyoming": "wy",
+    "alabama": "al",
+    "alaska": "ak",
+    "arizona": "az",
+    "arkansas": "ar",
+    "california": "ca",
+    "colorado": "co",
+    "connecticut": "ct",
+    "delaware": "de",
+    "district of columbia": "dc",
+    "florida": "fl",
+    "georgia": "ga",
+    "hawaii": "hi",
+    "idaho": "id",
+    "illinois": "il",
+    "indiana": "in",
+    "iowa": "ia",
+    "kansas": "ks",
+    "kentucky": "ky",
+    "louisiana": "la",
+    "maine": "me",
+    "maryland": "md",
+    "massachusetts": "ma",
+    "michigan": "mi",
+    "minnesota": "mn",
+    "mississippi": "ms",
+    "missouri": "mo",
+    "montana": "mt",
+    "nebraska": "ne",
+    "nevada": "nv",
+    "new hampshire": "nh",
+    "new jersey": "nj",
+    "new mexico": "nm",
+    "new york": "ny",
+    "north carolina": "nc",
+    "north dakota": "nd",
+    "ohio": "oh",
+    "oklahoma": "ok",
+    "oregon": "or",
+    "pennsylvania": "pa",
+    "puerto rico": "pr",
+    "rhode island": "ri",
+    "south carolina": "sc",
+    "south dakota": "sd",
+    "tennessee": "tn",
+    "texas": "tx",
+    "utah": "ut",
+    "vermont": "vt",
+    "virginia": "va",
+    "washington": "wa",
+    "west virginia": "wv",
+    "wisconsin": "wi",
+    "wyoming": "wy",
 }

@@ -10,7 +10,9 @@ from talent.taxonomy.model import CompanyRef, MetroRef, Occupation, Skill, Taxon
 
 
 def _occupation(code: str, title: str) -> Occupation:
-    return Occupation(id=code, title=title, family=code[:2], family_title="Family " + code[:2], job_zone=4)
+    return Occupation(
+        id=code, title=title, family=code[:2], family_title="Family " + code[:2], job_zone=4
+    )
 
 
 def make_tiny_taxonomy() -> Taxonomy:
@@ -26,7 +28,12 @@ def make_tiny_taxonomy() -> Taxonomy:
         )
     }
     title_variants = {
-        "15-1252.00": ["Software Engineer", "Software Developer", "Backend Engineer", "Full Stack Developer"],
+        "15-1252.00": [
+            "Software Engineer",
+            "Software Developer",
+            "Backend Engineer",
+            "Full Stack Developer",
+        ],
         "15-2051.00": ["Data Scientist", "Machine Learning Engineer"],
         "11-2021.00": ["Marketing Manager"],
         "43-6014.00": ["Executive Assistant", "Administrative Assistant"],

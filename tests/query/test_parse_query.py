@@ -24,14 +24,21 @@ def test_fielded_title_is_standardized_and_linked_to_its_leaf(tiny_taxonomy: Tax
     parsed = parse_query('title:"sr swe"', tiny_taxonomy)
     record = parsed.by_leaf[Phrase("title", "sr swe")]
     assert (record.id, record.label, record.seniority, record.source, record.role) == (
-        SOFTWARE, "Software Developers", 4, "text", "include")
+        SOFTWARE,
+        "Software Developers",
+        4,
+        "text",
+        "include",
+    )
     assert record.display() == "title: Software Developers (15-1252.00)"
 
 
 def test_negated_fielded_leaf_is_an_exclude(tiny_taxonomy: Taxonomy) -> None:
     parsed = parse_query("python -title:manager NOT skill:java", tiny_taxonomy)
     assert [(s.field, s.role) for s in parsed.standardizations if s.source == "text"] == [
-        ("title", "exclude"), ("skill", "exclude")]
+        ("title", "exclude"),
+        ("skill", "exclude"),
+    ]
     assert parsed.skill_ids(roles=("exclude",)) == ["tech:java"]
     assert parsed.skill_ids() == ["tech:python"]
 
@@ -167,7 +174,9 @@ def test_query_type(tiny_taxonomy: Taxonomy, query: object, query_type: str) -> 
 
 # --- output ----------------------------------------------------------------------------------------------------
 def test_to_json_round_trips_through_json(tiny_taxonomy: Taxonomy) -> None:
-    parsed = parse_query({"text": "title:(swe OR ds) python", "seniority": {"must_have": [4]}}, tiny_taxonomy)
+    parsed = parse_query(
+        {"text": "title:(swe OR ds) python", "seniority": {"must_have": [4]}}, tiny_taxonomy
+    )
     data = json.loads(parsed.to_json())
     assert data["canonical"] == "(title:swe OR title:ds) AND python"
     assert data["query_type"] == "boolean-or"
@@ -195,7 +204,10 @@ def test_fixture_taxonomy_end_to_end(fixture_taxonomy: Taxonomy) -> None:
 
 def test_parse_and_standardize_is_fast(fixture_taxonomy: Taxonomy) -> None:
     standardizer = Standardizer(fixture_taxonomy)  # fresh: no memoized lookups
-    queries = [f'sr swe{i} python k8s -php location:"Seattle, WA" company:brightloop{i}' for i in range(200)]
+    queries = [
+        f'sr swe{i} python k8s -php location:"Seattle, WA" company:brightloop{i}'
+        for i in range(200)
+    ]
     start = time.perf_counter()
     for query in queries:
         parse_query(query, standardizer)

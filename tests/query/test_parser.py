@@ -121,7 +121,9 @@ def test_the_same_field_may_repeat_inside_its_group() -> None:
 
 
 def test_negation_inside_a_fielded_group_keeps_the_field() -> None:
-    assert parse("title:(engineer NOT manager)") == And([Term("title", "engineer"), Not(Term("title", "manager"))])
+    assert parse("title:(engineer NOT manager)") == And(
+        [Term("title", "engineer"), Not(Term("title", "manager"))]
+    )
 
 
 # --- refusals with positions ----------------------------------------------------------------------
@@ -200,14 +202,18 @@ def test_a_different_field_inside_a_fielded_group_is_refused() -> None:
     assert refusal("title:(engineer skill:python)").position == 16
 
 
-@pytest.mark.parametrize(("text", "position"), [("NOT", 3), ("python NOT", 10), ("(python NOT)", 11), ("NOT OR x", 4)])
+@pytest.mark.parametrize(
+    ("text", "position"), [("NOT", 3), ("python NOT", 10), ("(python NOT)", 11), ("NOT OR x", 4)]
+)
 def test_not_with_nothing_after_it_is_refused(text: str, position: int) -> None:
     error = refusal(text)
     assert error.position == position
     assert "nothing after it" in error.message
 
 
-@pytest.mark.parametrize("text", ["NOT java", "-java", "NOT java NOT php", "python OR NOT java", "-(a b)"])
+@pytest.mark.parametrize(
+    "text", ["NOT java", "-java", "NOT java NOT php", "python OR NOT java", "-(a b)"]
+)
 def test_purely_negative_query_is_refused(text: str) -> None:
     assert "nearly everyone" in refusal(text).message
 
@@ -250,4 +256,7 @@ def test_nesting_at_the_limit_is_accepted() -> None:
 
 
 def test_error_string_carries_position_and_expectation() -> None:
-    assert str(refusal("(x")) == "unbalanced parenthesis: '(' is never closed at position 0; expected ')'"
+    assert (
+        str(refusal("(x"))
+        == "unbalanced parenthesis: '(' is never closed at position 0; expected ')'"
+    )

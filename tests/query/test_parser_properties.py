@@ -24,12 +24,39 @@ def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
     return st.one_of(groups.map(And), groups.map(Or), children.map(Not))
 
 
-trees = st.recursive(leaves, _extend, max_leaves=12).filter(lambda t: count_leaves(t) <= MAX_CLAUSES)
+trees = st.recursive(leaves, _extend, max_leaves=12).filter(
+    lambda t: count_leaves(t) <= MAX_CLAUSES
+)
 
 query_soup = st.lists(
     st.sampled_from(
-        ["(", ")", '"', "\u201c", "AND", "OR", "NOT", "-", "title:", "skill:", "Title:", "foo:", "java", "c++", "&",
-         " ", "  ", "and", "x:y", "10:30", ":", "-(", "\t", "é", "日本"]
+        [
+            "(",
+            ")",
+            '"',
+            "\u201c",
+            "AND",
+            "OR",
+            "NOT",
+            "-",
+            "title:",
+            "skill:",
+            "Title:",
+            "foo:",
+            "java",
+            "c++",
+            "&",
+            " ",
+            "  ",
+            "and",
+            "x:y",
+            "10:30",
+            ":",
+            "-(",
+            "\t",
+            "é",
+            "日本",
+        ]
     ),
     max_size=30,
 ).map("".join)
@@ -65,7 +92,11 @@ def test_canonical_text_is_a_fixed_point(text: str) -> None:
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(query_soup, st.text(max_size=300), st.text(st.characters(codec="utf-8"), max_size=1200)))
+@given(
+    st.one_of(
+        query_soup, st.text(max_size=300), st.text(st.characters(codec="utf-8"), max_size=1200)
+    )
+)
 def test_parser_raises_nothing_but_query_error(text: str) -> None:
     try:
         parse(text)

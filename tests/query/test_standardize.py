@@ -17,7 +17,11 @@ def test_abbreviations_expand_word_by_word() -> None:
 
 
 def test_leading_seniority_words_are_stripped_and_remembered() -> None:
-    assert strip_seniority(["senior", "staff", "software", "engineer"]) == (["software", "engineer"], 5, False)
+    assert strip_seniority(["senior", "staff", "software", "engineer"]) == (
+        ["software", "engineer"],
+        5,
+        False,
+    )
 
 
 def test_entry_level_is_stripped_as_one_seniority_phrase() -> None:
@@ -25,14 +29,26 @@ def test_entry_level_is_stripped_as_one_seniority_phrase() -> None:
 
 
 def test_trailing_level_markers_are_dropped() -> None:
-    assert strip_seniority(["software", "engineer", "ii"]) == (["software", "engineer"], None, False)
+    assert strip_seniority(["software", "engineer", "ii"]) == (
+        ["software", "engineer"],
+        None,
+        False,
+    )
 
 
 def test_weak_seniority_words_are_flagged() -> None:
     assert strip_seniority(["associate", "professor"]) == (["professor"], 2, True)
 
 
-@pytest.mark.parametrize(("plural", "single"), [("developers", "developer"), ("technologies", "technology"), ("analysis", "analysis"), ("business", "business")])
+@pytest.mark.parametrize(
+    ("plural", "single"),
+    [
+        ("developers", "developer"),
+        ("technologies", "technology"),
+        ("analysis", "analysis"),
+        ("business", "business"),
+    ],
+)
 def test_singular_only_touches_plural_looking_last_words(plural: str, single: str) -> None:
     assert singular(["x", plural]) == ["x", single]
 
@@ -65,10 +81,17 @@ def test_token_corrector_refuses_words_too_far_away() -> None:
 def test_exact_title_alias(standardizer: Standardizer) -> None:
     match = standardizer.title("Software Engineer")
     assert match is not None
-    assert (match.id, match.label, match.method, match.confidence) == (SOFTWARE, "Software Developers", "exact", 1.0)
+    assert (match.id, match.label, match.method, match.confidence) == (
+        SOFTWARE,
+        "Software Developers",
+        "exact",
+        1.0,
+    )
 
 
-def test_sr_swe_maps_to_software_developers_with_senior_seniority(standardizer: Standardizer) -> None:
+def test_sr_swe_maps_to_software_developers_with_senior_seniority(
+    standardizer: Standardizer,
+) -> None:
     match = standardizer.title("sr swe")
     assert match is not None
     assert (match.id, match.method, match.seniority) == (SOFTWARE, "expanded", 4)
@@ -100,7 +123,9 @@ def test_fuzzy_matching_can_be_switched_off(standardizer: Standardizer) -> None:
     assert standardizer.title("Sofware Enginer", fuzzy=False) is None
 
 
-def test_an_alias_that_starts_with_a_word_like_executive_names_no_seniority(standardizer: Standardizer) -> None:
+def test_an_alias_that_starts_with_a_word_like_executive_names_no_seniority(
+    standardizer: Standardizer,
+) -> None:
     match = standardizer.title("Executive Assistant")
     assert match is not None
     assert (match.id, match.seniority) == ("43-6014.00", None)
@@ -111,7 +136,9 @@ def test_weak_seniority_word_inside_an_alias_names_no_seniority(standardizer: St
     assert match is not None and match.seniority is None
 
 
-def test_weak_seniority_word_counts_when_stripping_it_finds_the_title(standardizer: Standardizer) -> None:
+def test_weak_seniority_word_counts_when_stripping_it_finds_the_title(
+    standardizer: Standardizer,
+) -> None:
     match = standardizer.title("associate data scientist")
     assert match is not None and (match.id, match.seniority) == (DATA_SCIENCE, 2)
 
@@ -141,7 +168,15 @@ def test_javascrpit_is_corrected_to_javascript(standardizer: Standardizer) -> No
     assert (match.id, match.label, match.method) == ("tech:javascript", "JavaScript", "fuzzy")
 
 
-@pytest.mark.parametrize(("raw", "skill_id"), [("js", "tech:javascript"), ("k8s", "tech:kubernetes"), ("AWS", "tech:amazon-web-services"), ("ML", "skill:machine-learning")])
+@pytest.mark.parametrize(
+    ("raw", "skill_id"),
+    [
+        ("js", "tech:javascript"),
+        ("k8s", "tech:kubernetes"),
+        ("AWS", "tech:amazon-web-services"),
+        ("ML", "skill:machine-learning"),
+    ],
+)
 def test_skill_abbreviations_expand(standardizer: Standardizer, raw: str, skill_id: str) -> None:
     match = standardizer.skill(raw)
     assert match is not None and (match.id, match.method) == (skill_id, "expanded")
@@ -183,7 +218,9 @@ def test_unknown_company_is_not_mapped(standardizer: Standardizer) -> None:
     assert standardizer.company("Initech") is None
 
 
-@pytest.mark.parametrize("raw", ["Seattle", "Seattle, WA", "seattle washington", "Greater Seattle Area", "Seatle"])
+@pytest.mark.parametrize(
+    "raw", ["Seattle", "Seattle, WA", "seattle washington", "Greater Seattle Area", "Seatle"]
+)
 def test_location_maps_to_the_metro(standardizer: Standardizer, raw: str) -> None:
     match = standardizer.location(raw)
     assert match is not None and (match.id, match.label) == (2, "Seattle, Washington")
@@ -202,7 +239,11 @@ def test_city_in_another_state_is_not_mapped_to_a_namesake(standardizer: Standar
 
 
 def test_industry_by_id_or_name(standardizer: Standardizer) -> None:
-    by_id, by_digits, by_name = standardizer.industry(10), standardizer.industry("10"), standardizer.industry("entertainment")
+    by_id, by_digits, by_name = (
+        standardizer.industry(10),
+        standardizer.industry("10"),
+        standardizer.industry("entertainment"),
+    )
     assert by_id == by_digits
     assert by_id is not None and by_name is not None and by_id.id == by_name.id == 10
 
@@ -236,7 +277,9 @@ def test_tagging_leaves_unknown_words_untagged(standardizer: Standardizer) -> No
     assert [(t.start, t.end) for t in tags] == [(1, 2)]
 
 
-def test_tagging_does_not_correct_words_another_vocabulary_knows(standardizer: Standardizer) -> None:
+def test_tagging_does_not_correct_words_another_vocabulary_knows(
+    standardizer: Standardizer,
+) -> None:
     # "python" is a skill word: the title corrector must not bend it into a title word.
     tags = standardizer.tag(["python"])
     assert [t.field for t in tags] == ["skill"]
@@ -245,7 +288,11 @@ def test_tagging_does_not_correct_words_another_vocabulary_knows(standardizer: S
 # --- the built-in fixture taxonomy -----------------------------------------------------------------------
 def test_fixture_taxonomy_standardizes_the_issue_examples(fixture_taxonomy) -> None:  # type: ignore[no-untyped-def]
     standardizer = Standardizer(fixture_taxonomy)
-    sr_swe, dev, typo = standardizer.title("sr swe"), standardizer.title("Software Dev"), standardizer.skill("javascrpit")
+    sr_swe, dev, typo = (
+        standardizer.title("sr swe"),
+        standardizer.title("Software Dev"),
+        standardizer.skill("javascrpit"),
+    )
     assert sr_swe is not None and (sr_swe.id, sr_swe.seniority) == (SOFTWARE, 4)
     assert dev is not None and dev.id == SOFTWARE
     assert typo is not None and typo.label == "JavaScript"

@@ -34,7 +34,10 @@ def test_full_form_validates() -> None:
     assert query.titles.must_have == ["sr swe"]
     assert query.industries.can_have == [4, "Software Development"]
     assert query.seniority.must_have == [4, 5]
-    assert query.years_experience is not None and (query.years_experience.min, query.years_experience.max) == (3, 10)
+    assert query.years_experience is not None and (
+        query.years_experience.min,
+        query.years_experience.max,
+    ) == (3, 10)
 
 
 def test_missing_facets_default_to_empty_lists() -> None:
@@ -74,7 +77,10 @@ def test_unknown_facet_list_is_refused_listing_the_three_lists() -> None:
 
 
 def test_value_both_wanted_and_excluded_is_refused() -> None:
-    assert "both wanted and excluded" in refusal({"skills": {"must_have": ["Java"], "doesnt_have": ["java"]}}).message
+    assert (
+        "both wanted and excluded"
+        in refusal({"skills": {"must_have": ["Java"], "doesnt_have": ["java"]}}).message
+    )
 
 
 def test_years_range_must_be_ordered() -> None:
@@ -90,7 +96,10 @@ def test_too_many_values_in_one_list_are_refused() -> None:
 
 
 def test_too_many_values_overall_are_refused() -> None:
-    data = {name: {"can_have": [f"v{i}" for i in range(MAX_FACET_VALUES)]} for name in ("titles", "skills", "companies")}
+    data = {
+        name: {"can_have": [f"v{i}" for i in range(MAX_FACET_VALUES)]}
+        for name in ("titles", "skills", "companies")
+    }
     assert "limit" in refusal(data).message
 
 
