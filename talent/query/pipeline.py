@@ -178,7 +178,7 @@ def _facet_records(
                 if field == "seniority":
                     match: Match | None = Match(value, SENIORITY_LEVELS[value], "id", 1.0)
                 else:
-                    match = standardizer.standardize(field, value)  # type: ignore[arg-type]
+                    match = standardizer.standardize(field, value)
                 yield _record(field, str(value), match, "facet", role)
 
 
