@@ -24,7 +24,7 @@ from talent.taxonomy.model import Occupation, Taxonomy, normalize
 log = structlog.get_logger(__name__)
 
 #: Bump when the import logic changes so cached pickles are rebuilt.
-IMPORTER_VERSION = "bundle-3"
+IMPORTER_VERSION = "bundle-4"
 
 BUNDLE_FILES = (
     "onet_occupations.tsv",

@@ -153,15 +153,18 @@ class TitleTables:
     ]  # (occupation, title form) -> commonness: O*NET sources, +0.5 if reported
 
 
-def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTables:
-    """Reported titles first (the ones incumbents use), then alternate titles, most-cited first.
+def title_commonness(n_sources: int, reported: bool, shown: bool) -> float:
+    """Proxy for how common a title is: O*NET sources listing it, +2 if incumbents reported it,
+    +1 if My Next Move shows it."""
+    return n_sources + (2.0 if reported else 0.0) + (1.0 if shown else 0.0)
 
-    Commonness proxy: reported titles beat alternate ones; then the number of O*NET sources
-    listing the title; then titles shown in My Next Move; then shorter titles.
-    """
+
+def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTables:
+    """Reported and alternate titles of each occupation, most common first (see :func:`title_commonness`;
+    ties go to shorter titles). Parenthesized abbreviations become titles of their own."""
     sources: dict[tuple[str, str], int] = {}
     short: dict[tuple[str, str], str] = {}
-    alternates: dict[str, list[str]] = defaultdict(list)
+    titles: dict[str, list[str]] = defaultdict(list)
     for row in read_tsv(
         directory / "onet_alternate_titles.tsv",
         ("onet_soc_code", "alternate_title", "short_title", "sources"),
@@ -172,46 +175,42 @@ def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTab
         key = (code, row["alternate_title"])
         sources[key] = len([s for s in row["sources"].split(",") if s])
         short[key] = row["short_title"]
-        alternates[code].append(row["alternate_title"])
-    reported: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        titles[code].append(row["alternate_title"])
+    reported: dict[tuple[str, str], bool] = {}
     for row in read_tsv(
         directory / "onet_reported_titles.tsv",
         ("onet_soc_code", "reported_title", "shown_in_my_next_move"),
     ):
-        if row["onet_soc_code"] in occupations:
-            reported[row["onet_soc_code"]].append(
-                (row["reported_title"], row["shown_in_my_next_move"] == "Y")
-            )
+        code = row["onet_soc_code"]
+        if code in occupations:
+            reported[(code, row["reported_title"])] = row["shown_in_my_next_move"] == "Y"
+            titles[code].append(row["reported_title"])
 
     variants: dict[str, list[str]] = {}
     alias_titles: dict[str, list[str]] = {}
     scores: dict[tuple[str, str], float] = {}
     for code, occupation in occupations.items():
-        ranked: list[tuple[tuple[int, int, int, int], str, str]] = []
-        for title, shown in reported.get(code, ()):
-            ranked.append(
-                (
-                    (0, -sources.get((code, title), 0), 0 if shown else 1, len(title)),
-                    title,
-                    short.get((code, title), ""),
-                )
+        ranked = sorted(
+            (
+                -title_commonness(
+                    sources.get((code, title), 0),
+                    (code, title) in reported,
+                    reported.get((code, title), False),
+                ),
+                len(title),
+                title,
             )
-        seen_reported = {t for t, _ in reported.get(code, ())}
-        for title in alternates.get(code, ()):
-            if title not in seen_reported:
-                ranked.append(
-                    ((1, -sources[(code, title)], 1, len(title)), title, short[(code, title)])
-                )
-        ranked.sort(key=lambda item: (item[0], item[1]))
+            for title in set(titles.get(code, ()))
+        )
         forms: list[str] = []
         seen: set[str] = set()
-        for (reported_rank, neg_sources, *_), title, short_title in ranked:
-            for form in title_forms(title, short_title):
+        for neg_score, _, title in ranked:
+            for form in title_forms(title, short.get((code, title), "")):
                 norm = normalize(form)
                 if norm and norm not in seen:
                     seen.add(norm)
                     forms.append(form)
-                    scores[(code, form)] = -neg_sources + (0.5 if reported_rank == 0 else 0.0)
+                    scores[(code, form)] = -neg_score
         alias_titles[code] = forms
         display = [f for f in forms if len(f) <= MAX_VARIANT_CHARS][:MAX_VARIANTS]
         variants[code] = display or [occupation.title]

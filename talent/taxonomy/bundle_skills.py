@@ -2,11 +2,12 @@
 
 Importance scales (all in (0, 1], combined per occupation and sorted descending):
 
-- technology ``tech:<slug>``: 0.9 hot and in demand, 0.75 hot, 0.7 in demand, 0.45 otherwise
-  (at most :data:`MAX_TECH_PER_OCCUPATION`, hot ones first);
+- technology ``tech:<slug>``: 0.85 in demand for this occupation and hot, 0.8 in demand only,
+  0.55 hot only (a global O*NET flag, not specific to the occupation), 0.4 otherwise
+  (at most :data:`MAX_TECH_PER_OCCUPATION`, most important first);
 - O*NET rating ``skill:<element_id>`` / ``knowledge:<element_id>``: ``(importance - 1) / 4``, for
   ratings at least :data:`MIN_ONET_IMPORTANCE` that are neither "not relevant" nor suppressed;
-- ESCO ``esco:<uuid>`` via the Nesta crosswalk: ``0.2 + 0.6 * share``, where ``share`` is the
+- ESCO ``esco:<uuid>`` via the Nesta crosswalk: ``0.2 + 0.5 * share``, where ``share`` is the
   fraction of the occupation's crosswalked ESCO occupations listing the skill (essential counts
   1, optional 0.5); top :data:`MAX_ESCO_PER_OCCUPATION`.
 """
@@ -24,11 +25,12 @@ MAX_TECH_PER_OCCUPATION = 40
 MAX_ESCO_PER_OCCUPATION = 30
 MIN_ONET_IMPORTANCE = 2.0  # O*NET 1..5 scale: 2 = "somewhat important"
 
+# (hot technology, in demand for this occupation) -> importance
 _TECH_IMPORTANCE = {
-    (True, True): 0.9,
-    (True, False): 0.75,
-    (False, True): 0.7,
-    (False, False): 0.45,
+    (True, True): 0.85,
+    (False, True): 0.8,
+    (True, False): 0.55,
+    (False, False): 0.4,
 }
 
 
@@ -167,7 +169,7 @@ def _esco(
         for uuid, share in top:
             sid = f"esco:{uuid}"
             if sid in skills:  # the bundle lacks a few unused ESCO skills
-                out[code][sid] = round(0.2 + 0.6 * min(share, 1.0), 4)
+                out[code][sid] = round(0.2 + 0.5 * min(share, 1.0), 4)
 
 
 def load_skills(
