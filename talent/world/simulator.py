@@ -1,0 +1,306 @@
+"""Behaviour simulator: recruiter search sessions, the logging policy, views, saves, InMails, replies.
+
+For every job (hiring project), its recruiter runs search sessions spread over the simulated
+period; each session issues 1..``max_queries_per_session`` queries drawn by
+:class:`~talent.world.queries.QueryMaker`. The logging policy
+(:mod:`talent.world.logging_policy`) ranks and partially shuffles the results; the recruiter
+examines positions with the hidden examination curve, views what looks relevant, saves and
+sends InMails following their hidden preferences; members accept, decline or never answer
+following theirs (:mod:`talent.world.truth`). Everything is written to the product tables
+(``searches``, ``impressions``, ``feedback``, ``inmails``, ``project_candidates``) in time order:
+search ids increase with ``created_at``, every action comes after its search.
+
+Entry point: :func:`simulate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+
+from talent.errors import ConfigError
+from talent.storage import models as m
+from talent.world.config import SimulationConfig, WorldConfig
+from talent.world.logging_policy import TextMatchIndex, randomize
+from talent.world.progress import Progress, null_progress
+from talent.world.queries import QueryMaker
+from talent.world.truth import Truth, load_truth
+from talent.world.writer import LOG_TABLES, BulkWriter, datetime_strings, start_datetime
+
+RANKER = "logging_policy"
+QUERIES_P = (0.5, 0.3, 0.2)
+
+
+@dataclass
+class SimulationResult:
+    world: str
+    seed: int
+    sessions: int
+    searches: int
+    impressions: int
+    views: int
+    saves: int
+    inmails: int
+    accepted: int
+    declined: int
+    pending: int
+    log_hash: str
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def accept_rate(self) -> float:
+        return self.accepted / self.inmails if self.inmails else 0.0
+
+
+def current_world(db: Any) -> m.WorldInfo:
+    """The world the database holds (raises :class:`ConfigError` when there is none)."""
+    with db.session() as s:
+        info = s.scalars(select(m.WorldInfo).order_by(m.WorldInfo.generated_at.desc())).first()
+        if info is None:
+            raise ConfigError(f"database {db.display_url} holds no world: run `talent world generate` first")
+        s.expunge(info)
+        return info
+
+
+class _Buffers:
+    """Column buffers of the log tables, flushed in chunks."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.searches: dict[str, list[Any]] = {k: [] for k in (
+            "id", "contract_id", "recruiter_id", "project_id", "session_id", "query_text", "query_json",
+            "query_type", "ranker", "result_count", "created_at")}
+        self.impressions: list[tuple[np.ndarray, ...]] = []
+        self.feedback: dict[str, list[Any]] = {k: [] for k in (
+            "contract_id", "recruiter_id", "search_id", "session_id", "member_id", "kind", "created_at")}
+        self.inmails: dict[str, list[Any]] = {k: [] for k in (
+            "contract_id", "recruiter_id", "project_id", "member_id", "search_id", "subject", "body", "status",
+            "sent_at", "responded_at")}
+
+
+def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: SimulationConfig | None = None,
+             progress: Progress = null_progress, flush_every: int = 2000) -> SimulationResult:
+    """Simulate recruiter behaviour on the database's world and log it (previous logs are wiped)."""
+    t0 = time.perf_counter()
+    info = current_world(db)
+    config = WorldConfig.model_validate(info.config)
+    sim = simulation or config.simulation
+    truth = load_truth(worlds_dir, info.name)
+    if truth.content_hash and truth.content_hash != info.content_hash:
+        raise ConfigError(
+            f"the world files under {worlds_dir / info.name} belong to another generation of world "
+            f"{info.name!r} than the database holds: run `talent world generate` again")
+    state = truth.state
+    sim_seed = config.seed if seed is None else int(seed)
+    rng = np.random.default_rng(np.random.SeedSequence([sim_seed, 0x5E55]))
+    timings: dict[str, float] = {}
+    index = TextMatchIndex(state, sim.retrieval_cap)
+    maker = QueryMaker(state)
+    timings["index"] = time.perf_counter() - t0
+
+    sessions = _plan_sessions(rng, state, sim)
+    end = sim.days * 86400.0
+    now = start_datetime(state.start_date)
+    buf = _Buffers()
+    counters = dict(searches=0, impressions=0, views=0, saves=0, inmails=0, accepted=0, declined=0, pending=0)
+    contacted: dict[int, set[int]] = {}
+    candidates: dict[tuple[int, int], list[Any]] = {}
+    ids = dict(search=0, impression=0, feedback=0, inmail=0)
+    task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
+    with BulkWriter(db) as w:
+        w.wipe(LOG_TABLES)
+        for n_session, (t_start, j) in enumerate(sessions):
+            _run_session(rng, truth, index, maker, sim, int(j), float(t_start), end, n_session, buf, counters,
+                         contacted, candidates, ids)
+            if len(buf.searches["id"]) >= flush_every:
+                _flush(w, buf, now)
+            task.advance()
+        _flush(w, buf, now)
+        _write_candidates(w, candidates, now)
+        w.fix_sequences()
+        log_hash = w.hexdigest()
+    task.done()
+    with db.session() as s:
+        s.execute(update(m.WorldInfo).where(m.WorldInfo.name == info.name).values(
+            simulated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+    timings["total"] = time.perf_counter() - t0
+    return SimulationResult(world=info.name, seed=sim_seed, sessions=len(sessions), log_hash=log_hash,
+                            seconds=time.perf_counter() - t0, timings=timings, **counters)
+
+
+def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) -> np.ndarray:
+    """(start second, job index) of every session, sorted by time, within the simulated period."""
+    n_j = state.n_jobs
+    extra = max(sim.sessions_per_job - 1.0, 0.0)
+    counts = 1 + rng.poisson(extra, n_j) if sim.sessions_per_job >= 1 else (rng.random(n_j) < sim.sessions_per_job)
+    counts = counts.astype(np.int64)
+    job = np.repeat(np.arange(n_j), counts)
+    gaps = rng.exponential(6.0, job.shape[0])
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    first = ptr[:-1][counts > 0]
+    gaps[first] = rng.uniform(0.0, 2.0, first.shape[0])
+    cum = np.cumsum(gaps)
+    offsets = np.repeat(np.concatenate([[0.0], cum])[ptr[:-1]], counts)
+    day = state.j_created_day[job] + (cum - offsets)
+    day = np.floor(day)
+    weekday = (np.datetime64(state.start_date, "D").astype(np.int64) + day.astype(np.int64) + 3) % 7  # 0 = Monday
+    day = day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
+    seconds = day * 86400.0 + rng.uniform(8 * 3600, 18 * 3600, job.shape[0])
+    keep = seconds < sim.days * 86400.0
+    seconds, job = seconds[keep], job[keep]
+    order = np.lexsort((job, seconds))
+    return np.column_stack([seconds[order], job[order]])
+
+
+def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, maker: QueryMaker,
+                 sim: SimulationConfig, j: int, t: float, end: float, n_session: int, buf: _Buffers,
+                 counters: dict[str, int], contacted: dict[int, set[int]],
+                 candidates: dict[tuple[int, int], list[Any]], ids: dict[str, int]) -> None:
+    state = truth.state
+    job = truth.job(j + 1)
+    recruiter, contract, project = job.recruiter + 1, job.contract + 1, j + 1
+    session_id = f"sim-{n_session:07d}-{int(rng.integers(1 << 62)):016x}"
+    n_queries = 1 + int(rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session)))
+    done = contacted.setdefault(project, set())
+    for _ in range(n_queries):
+        if t >= end:
+            break
+        query = maker.make(rng, j)
+        ranked = index.search(query, sim.page_size)
+        ids["search"] += 1
+        sid = ids["search"]
+        counters["searches"] += 1
+        b = buf.searches
+        for key, value in (("id", sid), ("contract_id", contract), ("recruiter_id", recruiter),
+                           ("project_id", project), ("session_id", session_id), ("query_text", query.text),
+                           ("query_json", json.dumps(query.json)), ("query_type", query.type),
+                           ("ranker", RANKER), ("result_count", ranked.result_count), ("created_at", t)):
+            b[key].append(value)
+        k = ranked.members.shape[0]
+        if k == 0:
+            t += rng.uniform(30, 240)
+            continue
+        order = randomize(rng, k, sim.randomize_window, sim.randomize_prob)
+        shown, scores = ranked.members[order], ranked.scores[order]
+        positions = np.arange(k)
+        buf.impressions.append((np.arange(ids["impression"] + 1, ids["impression"] + k + 1), np.full(k, sid),
+                                shown, positions, scores, np.full(k, t)))
+        ids["impression"] += k
+        counters["impressions"] += k
+        f = truth.features(job, shown)
+        examined = rng.random(k) < truth.examination(positions)
+        viewed = examined & (rng.random(k) < truth.p_view(job, shown, f))
+        if viewed.any():
+            q = truth.p_inmail_given_view(None, job, shown, f)
+            p_save = np.minimum(1.0, 0.05 + 0.6 * q)
+            fresh = np.array([mid not in done for mid in shown.tolist()])
+            inmail = viewed & fresh & (rng.random(k) < q)
+            saved = viewed & (rng.random(k) < p_save)
+            view_t = t + 20.0 + 4.0 * positions + rng.exponential(25.0, k)
+            save_t = view_t + 1.0 + rng.exponential(30.0, k)
+            inmail_t = view_t + 5.0 + rng.exponential(90.0, k)
+            fb = buf.feedback
+            for i in np.flatnonzero(viewed).tolist():
+                mid = int(shown[i])
+                events = [("view", view_t[i])]
+                if saved[i]:
+                    events.append(("save", save_t[i]))
+                if inmail[i]:
+                    events.append(("inmail", inmail_t[i]))
+                for kind, at in events:
+                    for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("search_id", sid),
+                                       ("session_id", session_id), ("member_id", mid), ("kind", kind),
+                                       ("created_at", at)):
+                        fb[key].append(value)
+                counters["views"] += 1
+                if saved[i] or inmail[i]:
+                    key2 = (project, mid)
+                    entry = candidates.get(key2)
+                    if entry is None:
+                        candidates[key2] = entry = [contract, project, mid, recruiter, "sourced",
+                                                    min(at for _, at in events[1:]), 0.0]
+                    entry[6] = max(entry[6], events[-1][1])
+                counters["saves"] += int(saved[i])
+            sent_idx = np.flatnonzero(inmail)
+            if sent_idx.size:
+                members = shown[sent_idx]
+                accept = rng.random(sent_idx.size) < truth.p_accept(None, job, members)
+                decline = ~accept & (rng.random(sent_idx.size) < truth.p_decline(members))
+                hours = truth.response_hours(rng, members)
+                sent_at = inmail_t[sent_idx]
+                responded = sent_at + hours * 3600.0
+                answered = (accept | decline) & (responded < end)
+                status = np.where(answered & accept, "accepted", np.where(answered, "declined", "pending"))
+                im = buf.inmails
+                title = state.j_titles[j]
+                for n_i, i in enumerate(sent_idx.tolist()):
+                    mid = int(members[n_i])
+                    done.add(mid)
+                    st = str(status[n_i])
+                    for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("project_id", project),
+                                       ("member_id", mid), ("search_id", sid), ("subject", f"Opportunity: {title}"),
+                                       ("body", f"Hi, your profile caught my eye for our {title} role. Open to a chat?"),
+                                       ("status", st), ("sent_at", sent_at[n_i]),
+                                       ("responded_at", responded[n_i] if st != "pending" else None)):
+                        im[key].append(value)
+                    counters["inmails"] += 1
+                    counters[st] += 1
+                    entry = candidates[(project, mid)]
+                    entry[4] = "screening" if st == "accepted" else ("contacted" if entry[4] == "sourced" else entry[4])
+                    if st != "pending":
+                        entry[6] = max(entry[6], float(responded[n_i]))
+        t += 60.0 + 6.0 * k + rng.exponential(180.0)
+
+
+def _queries_p(max_q: int) -> np.ndarray:
+    p = np.array(QUERIES_P[:max_q] if max_q <= 3 else QUERIES_P)
+    return p / p.sum()
+
+
+def _flush(w: BulkWriter, buf: _Buffers, now: np.datetime64) -> None:
+    s = buf.searches
+    if not s["id"]:
+        return
+    s["created_at"] = datetime_strings(now, np.array(s["created_at"]))
+    w.write("searches", s)
+    if buf.impressions:
+        cols = [np.concatenate(parts) for parts in zip(*buf.impressions)]
+        w.write("impressions", {"id": cols[0], "search_id": cols[1], "member_id": cols[2], "position": cols[3],
+                                "logged_score": np.round(cols[4], 6), "created_at": datetime_strings(now, cols[5])})
+    f = buf.feedback
+    if f["member_id"]:
+        start = w.counts.get("feedback", 0)
+        f["created_at"] = datetime_strings(now, np.array(f["created_at"]))
+        w.write("feedback", {"id": np.arange(start + 1, start + len(f["member_id"]) + 1), **f})
+    im = buf.inmails
+    if im["member_id"]:
+        start = w.counts.get("inmails", 0)
+        im["sent_at"] = datetime_strings(now, np.array(im["sent_at"]))
+        responded = im["responded_at"]
+        stamps = datetime_strings(now, np.array([x if x is not None else 0.0 for x in responded]))
+        im["responded_at"] = [st if x is not None else None for st, x in zip(stamps, responded)]
+        w.write("inmails", {"id": np.arange(start + 1, start + len(im["member_id"]) + 1), **im})
+    buf.clear()
+
+
+def _write_candidates(w: BulkWriter, candidates: dict[tuple[int, int], list[Any]], now: np.datetime64) -> None:
+    if not candidates:
+        return
+    rows = sorted(candidates.values(), key=lambda e: (e[5], e[1], e[2]))
+    created = datetime_strings(now, np.array([e[5] for e in rows]))
+    updated = datetime_strings(now, np.array([max(e[5], e[6]) for e in rows]))
+    w.write("project_candidates", {
+        "id": np.arange(1, len(rows) + 1), "contract_id": [e[0] for e in rows], "project_id": [e[1] for e in rows],
+        "member_id": [e[2] for e in rows], "saved_by": [e[3] for e in rows], "stage": [e[4] for e in rows],
+        "notes": [""] * len(rows), "created_at": created, "updated_at": updated,
+    })

@@ -1,0 +1,331 @@
+"""Streaming a generated world into the product tables: wipe, bulk insert in chunks, content hash.
+
+Rows go in through the fastest path each backend offers inside SQLAlchemy Core connections:
+``executemany`` on SQLite (with ``synchronous=OFF`` and foreign-key checks off while loading,
+rows written in FK-safe order) and ``COPY ... FROM STDIN`` on PostgreSQL (serial sequences are
+moved past the explicit ids afterwards). These Core writes bypass the profile-change outbox on
+purpose: index builds snapshot the tables. Values are converted once to what both backends
+accept: datetimes as ``YYYY-MM-DD HH:MM:SS.ffffff`` strings (SQLAlchemy's SQLite format), dates
+as ``YYYY-MM-DD``, JSON as text.
+
+The content hash is a SHA-256 over every written column (numbers by their bytes, text joined),
+so the same seed and config give the same hash without reading the database back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+
+from talent.storage import models as m
+from talent.taxonomy.model import normalize
+from talent.world.generator import DEGREE_YEARS, DEGREES as DEGREE_NAMES, SIZE_BANDS
+from talent.world.progress import Progress, null_progress
+
+# Deleting in this order never violates a foreign key.
+WORLD_TABLES: tuple[str, ...] = (
+    "audit_log", "feedback", "impressions", "inmails", "project_candidates", "searches", "projects",
+    "profile_changes", "member_protected", "member_skills", "education", "positions", "members",
+    "recruiters", "contracts", "companies", "metros", "world_info",
+)
+LOG_TABLES: tuple[str, ...] = ("feedback", "impressions", "inmails", "project_candidates", "searches")
+SERIAL_TABLES: tuple[str, ...] = (
+    "metros", "companies", "members", "positions", "education", "contracts", "recruiters", "projects",
+    "project_candidates", "inmails", "searches", "impressions", "feedback",
+)
+
+Column = np.ndarray | list[Any]
+
+
+def datetime_strings(base: np.datetime64, seconds: np.ndarray) -> list[str]:
+    """``base + seconds`` as SQLAlchemy's SQLite datetime text (also valid PostgreSQL input)."""
+    stamps = base.astype("datetime64[us]") + np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(
+        "timedelta64[us]")
+    return [s[:10] + " " + s[11:] for s in np.datetime_as_string(stamps, unit="us").tolist()]
+
+
+def date_strings(base: np.datetime64, days: np.ndarray) -> list[str]:
+    stamps = base.astype("datetime64[D]") + np.floor(np.asarray(days, dtype=np.float64)).astype("timedelta64[D]")
+    return np.datetime_as_string(stamps, unit="D").tolist()
+
+
+def start_datetime(day: dt.date | str) -> np.datetime64:
+    return np.datetime64(str(day), "us")
+
+
+class BulkWriter:
+    """Writes column chunks to tables in one transaction each, hashing what it writes."""
+
+    def __init__(self, db: Any):
+        self.db = db
+        self.is_sqlite = db.is_sqlite
+        self.hash = hashlib.sha256()
+        self.counts: dict[str, int] = {}
+        self.conn = db.engine.connect()
+        if self.is_sqlite:
+            self.conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
+        self.conn.commit()
+
+    def close(self) -> None:
+        if self.is_sqlite:
+            self.conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            self.conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        self.conn.commit()
+        self.conn.close()
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wipe(self, tables: Sequence[str]) -> None:
+        """Delete every row of ``tables`` (given in FK-safe order) in one transaction."""
+        with self.conn.begin():
+            for table in tables:
+                self.conn.execute(text(f"DELETE FROM {table}"))
+
+    def write(self, table: str, columns: dict[str, Column], *, hashed: bool = True) -> int:
+        """Insert the rows given column-wise (all columns the same length)."""
+        names = list(columns)
+        lists = []
+        for name in names:
+            col = columns[name]
+            values = col.tolist() if isinstance(col, np.ndarray) else list(col)
+            lists.append(values)
+            if hashed:
+                self._hash_column(table, name, col, values)
+        rows = list(zip(*lists))
+        if not rows:
+            return 0
+        with self.conn.begin():
+            if self.is_sqlite:
+                marks = ",".join("?" * len(names))
+                self.conn.exec_driver_sql(f"INSERT INTO {table} ({','.join(names)}) VALUES ({marks})", rows)
+            else:
+                raw = self.conn.connection.driver_connection
+                with raw.cursor() as cur, cur.copy(f"COPY {table} ({','.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        return len(rows)
+
+    def _hash_column(self, table: str, name: str, col: Column, values: list[Any]) -> None:
+        self.hash.update(f"{table}.{name}:".encode())
+        if isinstance(col, np.ndarray) and col.dtype != object:
+            self.hash.update(np.ascontiguousarray(col).tobytes())
+        else:
+            self.hash.update("\x1f".join(map(str, values)).encode("utf-8", "surrogatepass"))
+
+    def fix_sequences(self) -> None:
+        """PostgreSQL: move serial sequences past the explicit ids we inserted."""
+        if self.is_sqlite:
+            return
+        with self.conn.begin():
+            for table in SERIAL_TABLES:
+                self.conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
+
+
+def write_world(plan: Any, db: Any, *, progress: Progress = null_progress,
+                chunk_size: int = 25_000) -> tuple[str, dict[str, int], dict[str, float]]:
+    """Wipe previous world data and write ``plan`` (a generator Plan); returns (hash, counts, timings)."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    v = plan.vocab
+    cfg = plan.config
+    now = start_datetime(plan.start)
+    n = plan.n_members
+    with BulkWriter(db) as w:
+        w.wipe(WORLD_TABLES)
+        timings["write.wipe"] = time.perf_counter() - t0
+        metro_id = v.metro_ids
+        w.write("metros", _metro_columns(plan))
+        comp_metro = np.where(plan.company_metro >= 0, metro_id[np.maximum(plan.company_metro, 0)], -1)
+        w.write("companies", {
+            "id": np.arange(1, len(plan.company_names) + 1), "name": plan.company_names,
+            "industry_id": plan.company_industry_id, "industry": plan.company_industry,
+            "size_band": [SIZE_BANDS[s] for s in plan.company_size.tolist()],
+            "hq_metro_id": [None if x < 0 else x for x in comp_metro.tolist()],
+        })
+        task = progress.task(f"writing {n:,} members", n)
+        for a in range(0, n, chunk_size):
+            b = min(n, a + chunk_size)
+            _write_member_chunk(w, plan, a, b, now)
+            task.advance(b - a)
+        task.done()
+        timings["write.members"] = time.perf_counter() - t0
+        _write_hiring(w, plan, now)
+        w.fix_sequences()
+        digest = w.hexdigest()
+        with w.conn.begin():
+            w.conn.execute(m.WorldInfo.__table__.insert().values(
+                name=cfg.name, seed=cfg.seed, config=cfg.as_dict(), taxonomy_source=plan.taxonomy_source,
+                members=n, generated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), simulated_at=None,
+                content_hash=digest))
+        counts = dict(w.counts)
+    timings["write.total"] = time.perf_counter() - t0
+    return digest, counts, timings
+
+
+def _metro_columns(plan: Any) -> dict[str, Column]:
+    metros = plan.metros
+    return {
+        "id": [x.id for x in metros], "name": [x.name for x in metros], "region": [x.region for x in metros],
+        "country": [x.country for x in metros], "latitude": [x.latitude for x in metros],
+        "longitude": [x.longitude for x in metros], "population": [x.population for x in metros],
+    }
+
+
+def _write_member_chunk(w: BulkWriter, plan: Any, a: int, b: int, now: np.datetime64) -> None:
+    from talent.world import text as tx
+
+    v = plan.vocab
+    ids = np.arange(a + 1, b + 1)
+    occ = plan.occ[a:b]
+    company = plan.company[a:b]
+    metro = plan.metro[a:b]
+    titles = [plan.titles[t] for t in plan.title_id[a:b].tolist()]
+    company_names = plan.company_names
+    first, last = plan.first_name[a:b], plan.last_name[a:b]
+    emails = [f"{tx_ascii(f)}.{tx_ascii(l)}{i}@example.{('com', 'net', 'org')[i % 3]}"
+              for f, l, i in zip(first, last, ids.tolist())]
+    sp = plan.skill_ptr
+    top = [plan.skill_idx[sp[i]:min(sp[i] + 5, sp[i + 1])].tolist() for i in range(a, b)]
+    skill_names = v.skill_names
+    pp = plan.pos_ptr
+    prev_company = [company_names[plan.pos_company[pp[i] + 1]] if pp[i + 1] - pp[i] > 1 else ""
+                    for i in range(a, b)]
+    u = plan.text_u[a:b].tolist()
+    headlines, summaries = [], []
+    for k in range(b - a):
+        names = [skill_names[s] for s in top[k]]
+        o = int(occ[k])
+        years = float(plan.years[a + k])
+        otw = bool(plan.otw[a + k])
+        cname = company_names[company[k]]
+        headlines.append(tx.headline(u[k][0], u[k][1], titles[k], cname, v.occ_titles[o], years, names[:3], otw))
+        summaries.append(tx.summary((u[k][2], u[k][3], u[k][4]), titles[k], tx.singular(v.occ_titles[o]), years,
+                                    cname, prev_company[k], v.metro_names[metro[k]], names, otw,
+                                    bool(plan.reloc[a + k])))
+    inactive = plan.inactive_days[a:b].astype(np.float64)
+    last_active = datetime_strings(now, -inactive * 86400.0)
+    created = datetime_strings(now, -plan.created_days[a:b].astype(np.float64) * 86400.0)
+    industry_ids = [plan.company_industry_id[c] for c in company.tolist()]
+    w.write("members", {
+        "id": ids, "first_name": first, "last_name": last, "email": emails, "headline": headlines,
+        "summary": summaries, "current_title": titles, "occupation_id": [v.occ_ids[o] for o in occ.tolist()],
+        "seniority": plan.sen[a:b], "years_experience": plan.years[a:b].astype(np.float64),
+        "current_company_id": company + 1, "metro_id": v.metro_ids[metro], "industry_id": industry_ids,
+        "open_to_work": plan.otw[a:b], "willing_to_relocate": plan.reloc[a:b],
+        "last_active_at": last_active, "created_at": created, "updated_at": last_active,
+    })
+    w.write("member_protected", {"member_id": ids, "gender": [GENDER_NAMES[g] for g in plan.gender[a:b].tolist()]})
+    s0, s1 = int(sp[a]), int(sp[b])
+    sk = plan.skill_idx[s0:s1]
+    w.write("member_skills", {
+        "member_id": np.repeat(ids, np.diff(sp[a:b + 1])), "skill_id": [v.skill_ids[s] for s in sk.tolist()],
+        "name": [skill_names[s] for s in sk.tolist()], "endorsements": plan.skill_endorse[s0:s1],
+    })
+    # positions (rank 0 is the current one and carries the member's own title)
+    p0, p1 = int(pp[a]), int(pp[b])
+    counts = np.diff(pp[a:b + 1])
+    member_of = np.repeat(ids, counts)
+    rank = np.arange(p0, p1) - np.repeat(pp[a:b], counts)
+    current = rank == 0
+    pos_titles = plan.pos_title[p0:p1]
+    pos_titles = [titles[mi - a - 1] if c else t for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist())]
+    p_occ = plan.pos_occ[p0:p1]
+    descriptions = []
+    for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist()):
+        if c and top[mi - a - 1]:
+            names = [skill_names[s] for s in top[mi - a - 1][:3]]
+            descriptions.append(f"{t}: day-to-day work with {tx.join_names(names)}.")
+        else:
+            descriptions.append("")
+    start = date_strings(now, -plan.pos_start_days[p0:p1])
+    end = date_strings(now, -plan.pos_end_days[p0:p1])
+    w.write("positions", {
+        "id": np.arange(p0 + 1, p1 + 1), "member_id": member_of, "title": pos_titles,
+        "occupation_id": [v.occ_ids[o] for o in p_occ.tolist()], "company_id": plan.pos_company[p0:p1] + 1,
+        "seniority": plan.pos_sen[p0:p1], "start_date": start,
+        "end_date": [None if c else e for e, c in zip(end, current.tolist())], "is_current": current,
+        "description": descriptions,
+    })
+    ep = plan.edu_ptr
+    e0, e1 = int(ep[a]), int(ep[b])
+    if e1 > e0:
+        degree = plan.edu_degree[e0:e1]
+        end_year = plan.edu_end_year[e0:e1]
+        w.write("education", {
+            "id": np.arange(e0 + 1, e1 + 1), "member_id": np.repeat(ids, np.diff(ep[a:b + 1])),
+            "school": plan.edu_school[e0:e1], "degree": [DEGREE_NAMES[d] for d in degree.tolist()],
+            "field": plan.edu_field[e0:e1], "start_year": end_year - DEGREE_YEARS[degree], "end_year": end_year,
+        })
+
+
+def _write_hiring(w: BulkWriter, plan: Any, now: np.datetime64) -> None:
+    from talent.world import text as tx
+
+    v = plan.vocab
+    n_c = len(plan.contract_names)
+    created = datetime_strings(now, np.full(n_c, -400.0 * 86400.0))
+    w.write("contracts", {
+        "id": np.arange(1, n_c + 1), "name": plan.contract_names,
+        "kind": ["agency" if a else "in_house" for a in plan.contract_agency.tolist()],
+        "company_id": [None if c < 0 else c + 1 for c in plan.contract_company.tolist()], "created_at": created,
+    })
+    n_r = len(plan.recruiter_names)
+    w.write("recruiters", {
+        "id": np.arange(1, n_r + 1), "contract_id": plan.recruiter_contract + 1, "name": plan.recruiter_names,
+        "email": plan.recruiter_emails, "families": [json.dumps(f) for f in plan.recruiter_families],
+        "created_at": datetime_strings(now, np.full(n_r, -300.0 * 86400.0)),
+    })
+    n_j = len(plan.job_title)
+    ptr = plan.job_skill_ptr
+    req, nice, descriptions, names = [], [], [], []
+    for j in range(n_j):
+        sl = slice(ptr[j], ptr[j + 1])
+        skills = plan.job_skill_idx[sl].tolist()
+        flags = plan.job_skill_required[sl].tolist()
+        r = [v.skill_ids[s] for s, f in zip(skills, flags) if f]
+        n_ = [v.skill_ids[s] for s, f in zip(skills, flags) if not f]
+        req.append(json.dumps(r))
+        nice.append(json.dumps(n_))
+        where = "Remote" if plan.job_remote[j] else v.metro_names[plan.job_metro[j]]
+        names.append(f"{plan.job_title[j]} \u2013 {where}")
+        rn = [v.skill_names[s] for s, f in zip(skills, flags) if f]
+        nn = [v.skill_names[s] for s, f in zip(skills, flags) if not f]
+        descriptions.append(
+            f"We are hiring {tx.article(plan.job_title[j])} {plan.job_title[j]} ({where}). Must have: {', '.join(rn)}."
+            + (f" Nice to have: {', '.join(nn)}." if nn else ""))
+    w.write("projects", {
+        "id": np.arange(1, n_j + 1), "contract_id": plan.recruiter_contract[plan.job_recruiter] + 1,
+        "recruiter_id": plan.job_recruiter + 1, "name": names, "title": plan.job_title,
+        "occupation_id": [v.occ_ids[o] for o in plan.job_occ.tolist()], "description": descriptions,
+        "required_skills": req, "nice_skills": nice, "metro_id": v.metro_ids[plan.job_metro],
+        "remote": plan.job_remote, "seniority_min": plan.job_sen_min, "seniority_max": plan.job_sen_max,
+        "status": ["open"] * n_j, "created_at": datetime_strings(now, plan.job_created_day.astype(np.float64) * 86400.0),
+    })
+
+
+GENDER_NAMES = ("female", "male", "unknown")
+
+
+@functools.lru_cache(maxsize=200_000)
+def tx_ascii(name: str) -> str:
+    """An e-mail-safe lower-case form of a name."""
+    return "".join(normalize(name).split()).replace(".", "").replace("+", "").replace("#", "") or "member"
