@@ -273,7 +273,7 @@ class Standardizer:
         """LinkedIn industry by id (int or digits) or by name."""
         industries = self.taxonomy.industries
         text = str(raw).strip()
-        if isinstance(raw, int) or text.isdigit():
+        if isinstance(raw, int) or (text.isascii() and text.isdigit()):
             number = int(text)
             return Match(number, industries[number], "id", 1.0) if number in industries else None
         hit = self._industries.find(normalize(text))
@@ -455,7 +455,7 @@ class _MetroIndex:
 
     def find(self, raw: str) -> Match | None:
         text = raw.strip()
-        if text.isdigit() and int(text) in self.by_id:
+        if text.isascii() and text.isdigit() and int(text) in self.by_id:
             return self._match(self.by_id[int(text)], "id", 1.0)
         full = normalize(text)
         tokens = [tok for tok in full.split() if tok not in LOCATION_NOISE]

@@ -12,7 +12,7 @@ from talent.query import Standardizer, parse_query
 
 fragments = st.sampled_from(
     ["sr", "swe", "javascrpit", "Seattle, WA", "acme inc", "title:", "skill:", "location:",
-     "company:", "school:", '"', "(", ")", "OR", "NOT", "-", " ", "10", "日本", "c++", "."]
+     "company:", "school:", '"', "(", ")", "OR", "NOT", "-", " ", "10", "²", "日本", "c++", "."]
 )  # fmt: skip
 texts = st.one_of(st.lists(fragments, max_size=20).map("".join), st.text(max_size=120))
 values = st.one_of(texts, st.integers(-5, 12), st.none(), st.booleans(), st.floats(allow_nan=True))

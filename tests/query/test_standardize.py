@@ -297,3 +297,8 @@ def test_fixture_taxonomy_standardizes_the_issue_examples(fixture_taxonomy) -> N
     assert dev is not None and dev.id == SOFTWARE
     assert typo is not None and typo.label == "JavaScript"
     assert standardizer.title("underwater basket weaver") is None
+
+
+def test_unicode_digits_are_not_ids(standardizer: Standardizer) -> None:
+    assert standardizer.industry("\u00b2") is None
+    assert standardizer.location("\u00b2") is None
