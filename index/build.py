@@ -1,0 +1,264 @@
+"""Full rebuild: every shard built in parallel processes, then a manifest, then the swap.
+
+Steps (``talent index build``):
+
+1. create ``versions/<new>/`` marked ``BUILDING``;
+2. note the outbox high-water mark, then read every member id and split the ids by shard
+   (:func:`index.sharding.split_by_shard`);
+3. build the shards in worker processes: each reads *its own* members from the database in
+   chunks (``WHERE id IN (...)`` on primary keys and indexed foreign keys — no process reads a
+   row another one needs, and no rows travel between processes), writes its Tantivy index and
+   its forward store with local vocabulary codes, and reports progress;
+4. merge the workers' vocabularies (sorted, shared by all shards) and rewrite their codes;
+5. replay outbox changes logged after the high-water mark (the build saw the database as it
+   was when it read each chunk; replay is idempotent, so overlap is harmless);
+6. write ``manifest.json``, and only then point ``CURRENT`` at the new version.
+
+Any failure or Ctrl-C before step 6 leaves ``CURRENT`` untouched and marks the version
+``FAILED``; a build killed outright (SIGKILL) is marked failed by the next status or build.
+Workers exit on their own if their parent dies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tantivy
+
+from index.documents import ProfileReader, all_member_ids, outbox_position, tantivy_json
+from index.forward import ForwardTable, ForwardTableBuilder, remap_codes
+from index.guard import engine_call
+from index.live import VersionUpdater
+from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
+from index.sharding import split_by_shard
+from index.versions import Manifest, VersionStore, dir_size
+from index.vocab import KINDS, LocalVocabulary, merge_vocabularies
+from talent.errors import IndexUnavailable
+from talent.logging import get_logger
+from talent.storage.db import Database
+
+log = get_logger(__name__)
+
+DEFAULT_CHUNK = 2000
+DEFAULT_HEAP = 256_000_000
+INLINE_BELOW = 20_000  # members: smaller builds run in-process (spawning costs ~1 s)
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    shard: int
+    shard_dir: str
+    database_url: str
+    member_ids: np.ndarray
+    chunk_size: int
+    heap_bytes: int
+    writer_threads: int
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    shard: int
+    members: int
+    seconds: float
+    vocab: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a finished build did (also in the manifest)."""
+
+    version: str
+    shards: int
+    members: int
+    shard_members: list[int]
+    replayed_changes: int
+    seconds: float
+    size_bytes: int
+    processes: int
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.members / self.seconds if self.seconds > 0 else 0.0
+
+
+ProgressFn = Callable[[int, int], None]  # (shard, members done so far in that shard)
+
+
+def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> ShardResult:
+    """Build one shard's Tantivy index and forward store (local vocabulary codes)."""
+    start = time.perf_counter()
+    shard_dir = Path(task.shard_dir)
+    database = Database(task.database_url)
+    vocab = LocalVocabulary()
+    forward = ForwardTableBuilder(vocab)
+    done = 0
+    try:
+        with database.engine.connect() as conn, engine_call(f"building shard {task.shard}"):
+            reader = ProfileReader(conn)
+            reference = reader.reference
+            index = create_tantivy_index(shard_dir / "tantivy")
+            writer = index.writer(heap_size=task.heap_bytes, num_threads=task.writer_threads)
+            add = writer.add_json
+            for profiles in reader.iter_chunks(task.member_ids, task.chunk_size):
+                if should_stop is not None and should_stop():
+                    raise SystemExit(1)
+                for p in profiles:
+                    add(tantivy_json(p, reference))
+                    forward.add(p)
+                done += len(profiles)
+                if progress:
+                    progress(done)
+            writer.commit()
+            writer.wait_merging_threads()
+    finally:
+        database.dispose()
+    forward.build().save_dir(shard_dir / "forward")
+    return ShardResult(task.shard, done, time.perf_counter() - start, vocab.terms())
+
+
+def _worker_main(tasks: list[ShardTask], messages: Any, parent_pid: int) -> None:
+    """Process entry: build ``tasks`` one after another, reporting through ``messages``.
+
+    Ignores Ctrl-C (the parent decides) and stops if the parent dies.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    orphaned = lambda: os.getppid() != parent_pid  # noqa: E731
+    for task in tasks:
+        try:
+            result = build_shard(task, lambda n, s=task.shard: messages.put(("progress", s, n)), orphaned)
+            messages.put(("done", task.shard, result))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the build
+            messages.put(("error", task.shard, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+            return
+
+
+def _run_processes(tasks: list[ShardTask], processes: int, progress: ProgressFn | None) -> list[ShardResult]:
+    ctx = mp.get_context("spawn")
+    messages = ctx.Queue()
+    # deal the shards round-robin, biggest first, over the worker processes
+    ordered = sorted(tasks, key=lambda t: -len(t.member_ids))
+    plans = [ordered[i::processes] for i in range(processes)]
+    workers = [ctx.Process(target=_worker_main, args=(plan, messages, os.getpid()), daemon=True,
+                           name=f"talent-index-build-{i}") for i, plan in enumerate(plans) if plan]
+    for w in workers:
+        w.start()
+    results: dict[int, ShardResult] = {}
+    try:
+        while len(results) < len(tasks):
+            try:
+                kind, shard, payload = messages.get(timeout=0.2)
+            except queue_mod.Empty:
+                dead = [w for w in workers if w.exitcode not in (None, 0)]
+                if dead:
+                    raise IndexUnavailable(f"index build worker {dead[0].name} died (exit code {dead[0].exitcode})")
+                continue
+            if kind == "progress" and progress:
+                progress(shard, payload)
+            elif kind == "done":
+                results[shard] = payload
+            elif kind == "error":
+                raise IndexUnavailable(f"building shard {shard} failed: {payload.splitlines()[0]}\n{payload}")
+    finally:
+        for w in workers:
+            if w.is_alive() and len(results) < len(tasks):
+                w.terminate()
+        for w in workers:
+            w.join(timeout=10)
+    return [results[t.shard] for t in tasks]
+
+
+def build_index(index_dir: Path, database_url: str, *, shards: int, processes: int | None = None,
+                chunk_size: int = DEFAULT_CHUNK, heap_bytes: int = DEFAULT_HEAP,
+                on_start: Callable[[list[int]], None] | None = None,
+                on_progress: ProgressFn | None = None) -> BuildReport:
+    """Build a new index version from the database and make it the serving one.
+
+    ``processes``: worker processes (0 = build in this process, one shard after another);
+    default ``min(shards, cpu count)``, or 0 for fewer than 20,000 members.
+    ``on_start`` receives the member count of each shard; ``on_progress(shard, done)`` follows.
+    """
+    if shards < 1:
+        raise ValueError("shards must be >= 1")
+    start = time.perf_counter()
+    store = VersionStore(index_dir)
+    for stale in store.names():  # mark builds that died without a word
+        store.state(stale)
+    version, vdir = store.create()
+    log.info("index.build.start", version=version, shards=shards)
+    try:
+        database = Database(database_url)
+        database.require_schema()
+        with database.engine.connect() as conn:
+            high_water = outbox_position(conn)
+            snapshot = dt.datetime.now(dt.timezone.utc)
+            ids = all_member_ids(conn)
+        parts = split_by_shard(ids, shards)
+        if on_start:
+            on_start([len(p) for p in parts])
+        if processes is None:
+            processes = 0 if len(ids) < INLINE_BELOW else min(shards, os.cpu_count() or 1)
+        threads = 1 if processes > 0 else max(1, min(2, os.cpu_count() or 1))
+        tasks = [ShardTask(i, str(VersionStore.shard_dir(vdir, i)), database_url, parts[i], chunk_size,
+                           heap_bytes, threads) for i in range(shards)]
+        if processes > 0:
+            results = _run_processes(tasks, processes, on_progress)
+        else:
+            results = [build_shard(t, (lambda n, s=t.shard: on_progress(s, n)) if on_progress else None)
+                       for t in tasks]
+        vocab, remaps = merge_vocabularies([r.vocab for r in results])
+        for task, remap in zip(tasks, remaps):
+            fdir = Path(task.shard_dir) / "forward"
+            table = ForwardTable.load_dir(fdir, mmap=False)  # rewritten in place below
+            remap_codes(table, remap["occupation"], remap["skill"])
+            table.save_dir(fdir)
+        vocab.save_base(vdir)
+        store.set_applied_position(version, high_water)
+        replayed = _replay(store, version, database)
+        seconds = time.perf_counter() - start
+        manifest = Manifest(
+            version=version, format=FORMAT_VERSION, schema_hash=schema_hash(), shard_count=shards,
+            member_count=int(sum(r.members for r in results)), shard_members=[r.members for r in results],
+            snapshot_time=snapshot.isoformat(), outbox_position=high_water, replayed_changes=replayed,
+            build_seconds=round(seconds, 3), created_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+            tantivy_version=getattr(tantivy, "__version__", "unknown"),
+            vocab_sizes={k: vocab.size(k) for k in KINDS},
+        )
+        store.write_manifest(manifest)
+        store.set_current(version)
+        database.dispose()
+    except BaseException as exc:
+        reason = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        store.mark_failed(version, reason)
+        log.warning("index.build.failed", version=version, reason=reason.splitlines()[0])
+        raise
+    report = BuildReport(version, shards, manifest.member_count, manifest.shard_members, replayed,
+                         seconds, dir_size(vdir), processes)
+    log.info("index.build.done", version=version, members=report.members, seconds=round(seconds, 2))
+    return report
+
+
+def _replay(store: VersionStore, version: str, database: Database) -> int:
+    """Apply changes logged while the build ran (returns outbox rows consumed)."""
+    updater = VersionUpdater(store, version, database)
+    try:
+        return updater.apply_pending()
+    finally:
+        updater.close()
+
+
+def describe(report: BuildReport) -> str:
+    return json.dumps({"version": report.version, "members": report.members, "seconds": round(report.seconds, 2),
+                       "docs_per_second": round(report.docs_per_second), "size_bytes": report.size_bytes})

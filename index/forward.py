@@ -1,0 +1,522 @@
+"""The forward store: per-member ranking features as memory-mapped numpy arrays.
+
+Rankers never read stored documents (``searcher.doc`` costs ~11 us a hit and does not scale
+with threads); they gather features for hit ids from here.
+
+A :class:`ForwardTable` is rows sorted by member id: one array per scalar column
+(:data:`COLUMNS`) and CSR triples for the multi-valued ones (:data:`CSR_FIELDS`: skills with
+weights, past occupations, past companies). Lookup is ``np.searchsorted`` on the member ids.
+
+Per shard, the *base* table (written by the build, ``shard-<i>/forward/*.npy``, opened with
+``mmap_mode="r"``) never changes. Live updates append *delta* tables
+(``shard-<i>/forward-delta/delta-<outbox id>.npz``; a row per upserted or deleted member,
+deletions flagged) which shadow the base: the newest row for a member wins. The updater
+compacts deltas into one ``compact-<outbox id>.npz`` from time to time; a reader loads the
+newest compact file and the deltas after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from index.documents import Profile
+from index.vocab import LocalVocabulary, Vocabulary
+from talent.errors import IndexUnavailable
+
+#: Scalar columns: name -> (dtype, value for members not found).
+COLUMNS: dict[str, tuple[type, float]] = {
+    "occupation": (np.int32, -1),            # vocab code of the current occupation id
+    "seniority": (np.int8, -1),              # 0 intern .. 8 executive
+    "years_experience": (np.float32, 0.0),
+    "metro": (np.int32, -1),                 # metro id
+    "industry": (np.int32, -1),              # industry id
+    "company": (np.int32, -1),               # current company id
+    "open_to_work": (np.bool_, False),
+    "willing_to_relocate": (np.bool_, False),
+    "last_active_day": (np.int32, -1),       # days since 1970-01-01 (UTC); -1 unknown
+    "current_start_day": (np.int32, -1),     # start of the current position, days since 1970-01-01
+    "completeness": (np.float32, 0.0),       # share of the 8 profile sections filled in
+    "num_positions": (np.int16, 0),
+    "num_companies": (np.int16, 0),          # distinct companies over the whole history
+    "num_skills": (np.int16, 0),
+    "education_level": (np.int8, 0),         # 0 none/unknown, 1 high school .. 5 doctorate/professional
+    "title_len": (np.int16, 0),              # words in the current title
+    "headline_len": (np.int16, 0),           # words in the headline
+    "summary_len": (np.int32, 0),            # words in the summary
+}
+#: Multi-valued fields as CSR: name -> whether it carries float32 weights.
+CSR_FIELDS: dict[str, bool] = {
+    "skills": True,             # skill vocab codes, weight = 1 + ln(1 + endorsements)
+    "past_occupations": False,  # occupation vocab codes of earlier positions (distinct)
+    "past_companies": False,    # company ids of earlier positions (distinct)
+}
+_EPOCH = dt.date(1970, 1, 1)
+_DEGREE_LEVELS = (("doctor", 5), ("phd", 5), ("professional", 5), ("master", 4), ("mba", 4),
+                  ("bachelor", 3), ("associate", 2), ("high school", 1), ("diploma", 1))
+
+
+def _day(value: dt.date | dt.datetime | None) -> int:
+    if value is None:
+        return -1
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return (value - _EPOCH).days
+
+
+def education_level(degree: str) -> int:
+    """0..5 from a degree name (``"Master's Degree"`` -> 4); 0 when unrecognized."""
+    text = degree.lower()
+    for word, level in _DEGREE_LEVELS:
+        if word in text:
+            return level
+    return 0
+
+
+def completeness(p: Profile) -> float:
+    """Share of 8 sections present: headline, summary, title, company, location, 5+ skills,
+    education, position history."""
+    parts = (bool(p.headline), bool(p.summary), bool(p.current_title), p.company_id is not None,
+             p.metro_id is not None, len(p.skills) >= 5, bool(p.education), bool(p.positions))
+    return sum(parts) / len(parts)
+
+
+@dataclass
+class Csr:
+    """Rows of variable-length integer lists (and optional float32 weights)."""
+
+    indptr: np.ndarray          # int64, len n+1
+    indices: np.ndarray         # int32
+    data: np.ndarray | None     # float32 or None
+
+    @property
+    def rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def take(self, rows: np.ndarray) -> Csr:
+        """Rows ``rows`` (``-1`` gives an empty row)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        valid = rows >= 0
+        safe = np.where(valid, rows, 0)
+        starts = self.indptr[safe]
+        lengths = np.where(valid, self.indptr[safe + 1] - starts, 0)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        pick = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
+        data = None if self.data is None else np.asarray(self.data[pick], dtype=np.float32)
+        return Csr(indptr, np.asarray(self.indices[pick], dtype=np.int32), data)
+
+    @staticmethod
+    def row_union(a: Csr, b: Csr) -> Csr:
+        """Row i of the result = row i of ``a`` followed by row i of ``b`` (same row count)."""
+        la, lb = np.diff(a.indptr), np.diff(b.indptr)
+        n = len(la)
+        owner = np.concatenate([np.repeat(np.arange(n), la), np.repeat(np.arange(n), lb)])
+        order = np.argsort(owner, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(la + lb, out=indptr[1:])
+        indices = np.concatenate([a.indices, b.indices])[order]
+        data = None
+        if a.data is not None and b.data is not None:
+            data = np.concatenate([a.data, b.data])[order]
+        return Csr(indptr, indices, data)
+
+    def to_scipy(self, n_cols: int) -> sp.csr_matrix:
+        """A ``scipy.sparse.csr_matrix`` (weights, or ones when the field has none)."""
+        data = self.data if self.data is not None else np.ones(len(self.indices), dtype=np.float32)
+        width = max(n_cols, int(self.indices.max()) + 1 if len(self.indices) else 0)
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.rows, width))
+
+
+@dataclass
+class ForwardBatch:
+    """Features of a list of members, in the order asked for.
+
+    ``found[i]`` is False for ids the shard does not hold (their columns hold the defaults
+    of :data:`COLUMNS` and their CSR rows are empty).
+    """
+
+    member_ids: np.ndarray
+    found: np.ndarray
+    columns: dict[str, np.ndarray]
+    csr: dict[str, Csr]
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def matrix(self, names: Sequence[str]) -> np.ndarray:
+        """The named scalar columns as a float32 ``(n, len(names))`` matrix."""
+        return np.column_stack([self.columns[n].astype(np.float32) for n in names]) if names else \
+            np.zeros((len(self), 0), dtype=np.float32)
+
+    def skills(self, vocab_size: int) -> sp.csr_matrix:
+        """Skill weights as a sparse ``(n, vocab_size)`` matrix (columns are skill codes)."""
+        return self.csr["skills"].to_scipy(vocab_size)
+
+    @staticmethod
+    def concat(batches: Sequence[ForwardBatch]) -> ForwardBatch:
+        """Batches one after another (e.g. the partitions' top hits)."""
+        csr = {}
+        for name in CSR_FIELDS:
+            parts = [b.csr[name] for b in batches]
+            offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
+            indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets)]).astype(np.int64)
+            data = None if CSR_FIELDS[name] is False else np.concatenate([p.data for p in parts])
+            csr[name] = Csr(indptr, np.concatenate([p.indices for p in parts]).astype(np.int32), data)
+        return ForwardBatch(
+            member_ids=np.concatenate([b.member_ids for b in batches]),
+            found=np.concatenate([b.found for b in batches]),
+            columns={c: np.concatenate([b.columns[c] for b in batches]) for c in COLUMNS},
+            csr=csr,
+        )
+
+
+@dataclass
+class ForwardTable:
+    """Rows sorted by member id; ``deleted`` marks tombstones (delta tables only)."""
+
+    member_ids: np.ndarray
+    columns: dict[str, np.ndarray]
+    csr: dict[str, Csr]
+    deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.deleted) != len(self.member_ids):
+            self.deleted = np.zeros(len(self.member_ids), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    def lookup(self, member_ids: np.ndarray) -> np.ndarray:
+        """Row of each id, ``-1`` when absent."""
+        if len(self.member_ids) == 0:
+            return np.full(len(member_ids), -1, dtype=np.int64)
+        pos = np.searchsorted(self.member_ids, member_ids)
+        pos = np.minimum(pos, len(self.member_ids) - 1)
+        return np.where(self.member_ids[pos] == member_ids, pos, -1).astype(np.int64)
+
+    def take(self, rows: np.ndarray) -> ForwardTable:
+        """A table of the given rows (all must be valid)."""
+        return ForwardTable(
+            member_ids=np.asarray(self.member_ids[rows]),
+            columns={c: np.asarray(self.columns[c][rows]) for c in COLUMNS},
+            csr={n: self.csr[n].take(rows) for n in CSR_FIELDS},
+            deleted=np.asarray(self.deleted[rows]),
+        )
+
+    @staticmethod
+    def empty() -> ForwardTable:
+        return ForwardTableBuilder(Vocabulary({})).build()
+
+    @staticmethod
+    def newest_rows(tables: Sequence[ForwardTable]) -> ForwardTable:
+        """One table holding, per member, the row of the last table that has it."""
+        tables = [t for t in tables if len(t)]
+        if not tables:
+            return ForwardTable.empty()
+        if len(tables) == 1:
+            return tables[0].latest_per_member()
+        stacked = ForwardTable(
+            member_ids=np.concatenate([t.member_ids for t in tables]),
+            columns={c: np.concatenate([t.columns[c] for t in tables]) for c in COLUMNS},
+            csr={n: _concat_csr([t.csr[n] for t in tables], CSR_FIELDS[n]) for n in CSR_FIELDS},
+            deleted=np.concatenate([t.deleted for t in tables]),
+        )
+        return stacked.latest_per_member()
+
+    def latest_per_member(self) -> ForwardTable:
+        """Sorted by member id, keeping each member's last row (itself when already so)."""
+        ids = np.asarray(self.member_ids)
+        if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+            return self
+        order = np.lexsort((np.arange(len(ids)), ids))  # by id, then by row
+        sorted_ids = ids[order]
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = sorted_ids[1:] != sorted_ids[:-1]
+        return self.take(order[last])
+
+    # files -----------------------------------------------------------------------------
+    def save_dir(self, path: Path) -> None:
+        """Write as ``.npy`` files (the base layout, memory-mappable)."""
+        path.mkdir(parents=True, exist_ok=True)
+        np.save(path / "member_ids.npy", self.member_ids.astype(np.int64))
+        for c, (dtype, _) in COLUMNS.items():
+            np.save(path / f"col_{c}.npy", self.columns[c].astype(dtype))
+        for n, weighted in CSR_FIELDS.items():
+            np.save(path / f"{n}_indptr.npy", self.csr[n].indptr.astype(np.int64))
+            np.save(path / f"{n}_indices.npy", self.csr[n].indices.astype(np.int32))
+            if weighted:
+                np.save(path / f"{n}_data.npy", np.asarray(self.csr[n].data, dtype=np.float32))
+
+    @classmethod
+    def load_dir(cls, path: Path, *, mmap: bool = True) -> ForwardTable:
+        """Open a base table (memory-mapped by default); a missing or corrupt file raises
+        ``IndexUnavailable`` naming it."""
+        def load(name: str) -> np.ndarray:
+            file = path / name
+            try:
+                return np.load(file, mmap_mode="r" if mmap else None)
+            except FileNotFoundError as exc:
+                raise IndexUnavailable(f"forward store file {file} is missing: rebuild with "
+                                       "`talent index build`") from exc
+            except (ValueError, OSError) as exc:
+                raise IndexUnavailable(f"forward store file {file} is corrupt ({exc}): rebuild with "
+                                       "`talent index build`") from exc
+
+        ids = load("member_ids.npy")
+        columns = {c: load(f"col_{c}.npy") for c in COLUMNS}
+        csr = {
+            n: Csr(load(f"{n}_indptr.npy"), load(f"{n}_indices.npy"), load(f"{n}_data.npy") if w else None)
+            for n, w in CSR_FIELDS.items()
+        }
+        bad = [c for c, a in columns.items() if len(a) != len(ids)] + [
+            n for n, c in csr.items() if c.rows != len(ids) or (len(ids) and c.indptr[-1] != len(c.indices))
+        ]
+        if bad:
+            raise IndexUnavailable(f"forward store {path} is corrupt (length mismatch in {', '.join(bad)}): "
+                                   "rebuild with `talent index build`")
+        return cls(ids, columns, csr)
+
+    def save_npz(self, path: Path) -> None:
+        """Write as one ``.npz`` (the delta layout), atomically."""
+        arrays: dict[str, np.ndarray] = {"member_ids": self.member_ids, "deleted": self.deleted}
+        arrays.update({f"col_{c}": a for c, a in self.columns.items()})
+        for n, c in self.csr.items():
+            arrays[f"{n}_indptr"], arrays[f"{n}_indices"] = c.indptr, c.indices
+            if c.data is not None:
+                arrays[f"{n}_data"] = c.data
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_npz(cls, path: Path) -> ForwardTable:
+        with np.load(path) as z:
+            return cls(
+                member_ids=z["member_ids"],
+                columns={c: z[f"col_{c}"] for c in COLUMNS},
+                csr={n: Csr(z[f"{n}_indptr"], z[f"{n}_indices"], z[f"{n}_data"] if w else None)
+                     for n, w in CSR_FIELDS.items()},
+                deleted=z["deleted"],
+            )
+
+
+def _concat_csr(parts: Sequence[Csr], weighted: bool) -> Csr:
+    offsets = np.cumsum([0] + [int(p.indptr[-1]) for p in parts[:-1]])
+    indptr = np.concatenate([np.zeros(1, dtype=np.int64)] + [np.asarray(p.indptr[1:]) + o
+                                                              for p, o in zip(parts, offsets)])
+    data = np.concatenate([p.data for p in parts]) if weighted else None
+    return Csr(indptr.astype(np.int64), np.concatenate([p.indices for p in parts]), data)
+
+
+class ForwardTableBuilder:
+    """Accumulates forward rows of profiles; codes come from a (local or global) vocabulary."""
+
+    def __init__(self, vocab: Vocabulary | LocalVocabulary):
+        self.vocab = vocab
+        self._ids: list[int] = []
+        self._deleted: list[bool] = []
+        self._cols: dict[str, list[float]] = {c: [] for c in COLUMNS}
+        self._csr: dict[str, tuple[list[int], list[int], list[float]]] = {n: ([0], [], []) for n in CSR_FIELDS}
+
+    def _code(self, kind: str, term: str | None) -> int:
+        return self.vocab.add(kind, term) if term is not None else -1
+
+    def add(self, p: Profile) -> None:
+        cols = self._cols
+        self._ids.append(p.member_id)
+        self._deleted.append(False)
+        cols["occupation"].append(self._code("occupation", p.occupation_id))
+        cols["seniority"].append(p.seniority)
+        cols["years_experience"].append(p.years_experience)
+        cols["metro"].append(-1 if p.metro_id is None else p.metro_id)
+        cols["industry"].append(-1 if p.industry_id is None else p.industry_id)
+        cols["company"].append(-1 if p.company_id is None else p.company_id)
+        cols["open_to_work"].append(p.open_to_work)
+        cols["willing_to_relocate"].append(p.willing_to_relocate)
+        cols["last_active_day"].append(_day(p.last_active_at))
+        current = next((pos for pos in p.positions if pos.is_current), None)
+        cols["current_start_day"].append(_day(current.start_date) if current else -1)
+        cols["completeness"].append(completeness(p))
+        cols["num_positions"].append(len(p.positions))
+        cols["num_companies"].append(len({pos.company_id for pos in p.positions if pos.company_id is not None}))
+        cols["num_skills"].append(len(p.skills))
+        cols["education_level"].append(max((education_level(e[1]) for e in p.education), default=0))
+        cols["title_len"].append(len(p.current_title.split()))
+        cols["headline_len"].append(len(p.headline.split()))
+        cols["summary_len"].append(len(p.summary.split()))
+
+        ptr, idx, data = self._csr["skills"]
+        for s in p.skills:
+            idx.append(self._code("skill", s.skill_id))
+            data.append(1.0 + np.log1p(s.endorsements) if s.endorsements > 0 else 1.0)
+        ptr.append(len(idx))
+        past = [pos for pos in p.positions if not pos.is_current]
+        ptr, idx, _ = self._csr["past_occupations"]
+        idx.extend(sorted({self._code("occupation", pos.occupation_id) for pos in past if pos.occupation_id}))
+        ptr.append(len(idx))
+        ptr, idx, _ = self._csr["past_companies"]
+        idx.extend(sorted({pos.company_id for pos in past if pos.company_id is not None}))
+        ptr.append(len(idx))
+
+    def add_deleted(self, member_id: int) -> None:
+        """A tombstone row (delta tables): the member is gone."""
+        self._ids.append(member_id)
+        self._deleted.append(True)
+        for c, (_, default) in COLUMNS.items():
+            self._cols[c].append(default)
+        for ptr, idx, _ in self._csr.values():
+            ptr.append(len(idx))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def build(self) -> ForwardTable:
+        """The rows added so far, sorted by member id."""
+        ids = np.asarray(self._ids, dtype=np.int64)
+        table = ForwardTable(
+            member_ids=ids,
+            columns={c: np.asarray(v, dtype=COLUMNS[c][0]) for c, v in self._cols.items()},
+            csr={n: Csr(np.asarray(ptr, dtype=np.int64), np.asarray(idx, dtype=np.int32),
+                        np.asarray(data, dtype=np.float32) if CSR_FIELDS[n] else None)
+                 for n, (ptr, idx, data) in self._csr.items()},
+            deleted=np.asarray(self._deleted, dtype=bool),
+        )
+        return table.latest_per_member()
+
+
+def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
+    """Rewrite local vocabulary codes in ``table`` to global ones (in place)."""
+    occ = np.asarray(table.columns["occupation"])
+    table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)], -1).astype(np.int32)
+    for name, mapping in (("past_occupations", occupation_map), ("skills", skill_map)):
+        csr = table.csr[name]
+        csr.indices = mapping[csr.indices].astype(np.int32) if len(csr.indices) else csr.indices
+
+
+class ForwardStore:
+    """A shard's base table shadowed by its live-update overlay; :meth:`gather` is read-only."""
+
+    def __init__(self, base: ForwardTable, overlay: ForwardTable | None = None):
+        self.base = base
+        self.overlay = overlay if overlay is not None else ForwardTable.empty()
+
+    def gather(self, member_ids: Sequence[int] | np.ndarray) -> ForwardBatch:
+        """Features of ``member_ids`` (any order, any shard; unknown ids come back not found)."""
+        ids = np.asarray(member_ids, dtype=np.int64)
+        over = self.overlay.lookup(ids)
+        in_overlay = over >= 0
+        tomb = np.zeros(len(ids), dtype=bool)
+        tomb[in_overlay] = self.overlay.deleted[over[in_overlay]]
+        base_rows = np.where(in_overlay, -1, self.base.lookup(ids))
+        over_rows = np.where(in_overlay & ~tomb, over, -1)
+        from_base, from_over = base_rows >= 0, over_rows >= 0
+        columns = {}
+        for c, (dtype, default) in COLUMNS.items():
+            out = np.full(len(ids), default, dtype=dtype)
+            if from_base.any():
+                out[from_base] = self.base.columns[c][base_rows[from_base]]
+            if from_over.any():
+                out[from_over] = self.overlay.columns[c][over_rows[from_over]]
+            columns[c] = out
+        csr = {}
+        for n in CSR_FIELDS:
+            b = self.base.csr[n].take(base_rows)
+            csr[n] = Csr.row_union(b, self.overlay.csr[n].take(over_rows)) if from_over.any() else b
+        return ForwardBatch(ids, from_base | from_over, columns, csr)
+
+
+# --- the delta log of one shard ------------------------------------------------------------------
+_DELTA = re.compile(r"^(delta|compact)-(\d{12})\.npz$")
+
+
+@dataclass(frozen=True)
+class DeltaState:
+    """What a reader has loaded: the compact file's sequence and the last delta's."""
+
+    compact_seq: int = -1
+    last_seq: int = -1
+
+
+class DeltaLog:
+    """Append-only forward deltas of one shard (``forward-delta/``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _files(self) -> list[tuple[str, int, Path]]:
+        if not self.path.is_dir():
+            return []
+        found = []
+        for entry in os.scandir(self.path):
+            m = _DELTA.match(entry.name)
+            if m:
+                found.append((m.group(1), int(m.group(2)), Path(entry.path)))
+        return found
+
+    def append(self, table: ForwardTable, seq: int) -> Path:
+        """Write a delta tagged with ``seq`` (the last outbox id it covers)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        target = self.path / f"delta-{seq:012d}.npz"
+        table.save_npz(target)
+        return target
+
+    def count(self) -> int:
+        return len(self._files())
+
+    def _plan(self) -> tuple[int, list[tuple[int, Path]]]:
+        files = self._files()
+        compacts = [(s, p) for kind, s, p in files if kind == "compact"]
+        compact_seq, compact_path = max(compacts) if compacts else (-1, None)
+        deltas = sorted((s, p) for kind, s, p in files if kind == "delta" and s > compact_seq)
+        chain = ([(compact_seq, compact_path)] if compact_path is not None else []) + deltas
+        return compact_seq, chain
+
+    def load(self, previous: ForwardTable | None = None, state: DeltaState = DeltaState()
+             ) -> tuple[ForwardTable, DeltaState]:
+        """The overlay (newest row per member) and the state to pass next time.
+
+        Only files newer than ``state`` are read when the compact file has not changed.
+        """
+        for attempt in range(5):  # a compaction may remove files between listing and reading
+            compact_seq, chain = self._plan()
+            try:
+                if previous is not None and compact_seq == state.compact_seq:
+                    new = [(s, p) for s, p in chain if s > state.last_seq and s != compact_seq]
+                    if not new:
+                        return previous, state
+                    tables = [previous] + [ForwardTable.load_npz(p) for _, p in new]
+                else:
+                    tables = [ForwardTable.load_npz(p) for _, p in chain]
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+                continue
+            last = max([s for s, _ in chain], default=-1)
+            return ForwardTable.newest_rows(tables), DeltaState(compact_seq, last)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def compact(self) -> None:
+        """Fold every file into one ``compact-<seq>.npz`` and remove the folded files."""
+        compact_seq, chain = self._plan()
+        if len(chain) <= 1:
+            return
+        merged = ForwardTable.newest_rows([ForwardTable.load_npz(p) for _, p in chain])
+        seq = max(s for s, _ in chain)
+        merged.save_npz(self.path / f"compact-{seq:012d}.npz")
+        for kind, s, p in self._files():
+            if s < seq or (kind == "delta" and s == seq):
+                p.unlink(missing_ok=True)

@@ -1,0 +1,239 @@
+"""Live updates: apply the profile change log (outbox) to the owning shards.
+
+For each batch of changes (``profile_changes`` rows after the version's applied position) the
+updater re-reads the changed members' current profiles from the database — so the operation
+recorded in the log does not matter and applying a change twice is harmless — and per shard:
+
+1. appends any new taxonomy ids to the version's ``vocab-extra.json``,
+2. writes a forward delta (new rows and tombstones) to ``forward-delta/``,
+3. deletes each changed member by its ``member_id`` term and adds the new document, then
+   commits once (delete + add in one commit: readers never see a member twice or missing),
+
+and finally records the batch's last outbox id in ``applied_position``. Readers reload in the
+reverse order (Tantivy, then deltas, then vocabulary), so the features they read are never
+older than the documents they match. One writer per shard: a second updater gets a clear error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from index.documents import ProfileReader, ReferenceData, tantivy_json
+from index.forward import DeltaLog, ForwardTableBuilder
+from index.guard import engine_call
+from index.schema import open_tantivy_index
+from index.sharding import shard_of
+from index.versions import VersionStore
+from index.vocab import Vocabulary
+from talent.errors import IndexUnavailable
+from talent.logging import get_logger
+from talent.storage.db import Database
+from talent.storage.models import ProfileChange
+
+log = get_logger(__name__)
+
+LIVE_WRITER_HEAP = 32_000_000
+COMPACT_AFTER = 32  # delta files per shard before they are folded into one
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """One applied batch: outbox positions, members upserted and deleted, time taken."""
+
+    version: str
+    first_position: int
+    last_position: int
+    upserted: int
+    deleted: int
+    seconds: float
+
+
+class ShardWriter:
+    """The single writer of one shard: Tantivy upserts/deletes plus forward deltas."""
+
+    def __init__(self, shard: int, shard_dir: Path, heap_bytes: int = LIVE_WRITER_HEAP):
+        self.shard = shard
+        self.path = shard_dir
+        with engine_call(f"opening shard {shard} for writing"):
+            self.index = open_tantivy_index(shard_dir / "tantivy")
+            try:
+                self.writer = self.index.writer(heap_size=heap_bytes, num_threads=1)
+            except ValueError as exc:
+                if "lock" in str(exc).lower():
+                    raise IndexUnavailable(
+                        f"shard {shard} at {shard_dir} is locked by another writer (a running "
+                        "`talent index update --follow` or build); stop it first") from exc
+                raise
+        self.deltas = DeltaLog(shard_dir / "forward-delta")
+
+    def apply(self, builder: ForwardTableBuilder, docs: dict[int, str | None], seq: int) -> None:
+        """Write the forward delta, then replace every member of ``docs`` in one commit
+        (``None`` = delete)."""
+        self.deltas.append(builder.build(), seq)
+        with engine_call(f"updating shard {self.shard}"):
+            for member_id, doc in docs.items():
+                self.writer.delete_documents_by_term("member_id", member_id)
+                if doc is not None:
+                    self.writer.add_json(doc)
+            self.writer.commit()
+        if self.deltas.count() > COMPACT_AFTER:
+            self.deltas.compact()
+
+    def close(self) -> None:
+        with engine_call(f"closing shard {self.shard}"):
+            self.writer.wait_merging_threads()
+
+
+class VersionUpdater:
+    """Applies pending outbox changes to one index version (holds its shard writers)."""
+
+    def __init__(self, store: VersionStore, version: str, database: Database, *,
+                 heap_bytes: int = LIVE_WRITER_HEAP):
+        self.store = store
+        self.version = version
+        self.database = database
+        self.path = store.path(version)
+        manifest_shards = self._shard_count()
+        self.vocab = Vocabulary.load(self.path)
+        self.writers: list[ShardWriter] = []
+        try:
+            for i in range(manifest_shards):
+                self.writers.append(ShardWriter(i, VersionStore.shard_dir(self.path, i), heap_bytes))
+        except BaseException:
+            self.close()
+            raise
+        self._reference: ReferenceData | None = None
+
+    def _shard_count(self) -> int:
+        shard_dirs = sorted(p for p in self.path.glob("shard-*") if p.is_dir())
+        if (self.path / "manifest.json").exists():
+            return self.store.read_manifest(self.version).shard_count
+        return len(shard_dirs)
+
+    @property
+    def position(self) -> int:
+        return self.store.applied_position(self.version)
+
+    def apply_pending(self, batch_size: int = 1000, max_batches: int | None = None,
+                      on_batch: Callable[[BatchReport], None] | None = None) -> int:
+        """Apply changes after the applied position, ``batch_size`` at a time; returns how many
+        outbox rows were consumed."""
+        consumed = 0
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            report = self.apply_batch(batch_size)
+            if report is None:
+                break
+            consumed += report.last_position - report.first_position + 1
+            batches += 1
+            if on_batch:
+                on_batch(report)
+        return consumed
+
+    def apply_batch(self, batch_size: int = 1000) -> BatchReport | None:
+        """Apply the next batch of changes, or return None when there is none."""
+        start = time.perf_counter()
+        position = self.position
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(
+                select(ProfileChange.id, ProfileChange.member_id)
+                .where(ProfileChange.id > position).order_by(ProfileChange.id).limit(batch_size)
+            ).all()
+            if not rows:
+                return None
+            member_ids = sorted({int(m) for _, m in rows})
+            if self._reference is None:
+                self._reference = ReferenceData.load(conn)
+            reader = ProfileReader(conn, self._reference)
+            profiles = {p.member_id: p for p in reader.read(member_ids)}
+            ref = self._reference
+            if any((p.company_id is not None and p.company_id not in ref.companies)
+                   or (p.metro_id is not None and p.metro_id not in ref.metros) for p in profiles.values()):
+                self._reference = ReferenceData.load(conn)  # a company or metro created since
+        last = int(rows[-1][0])
+        n = len(self.writers)
+        per_shard: dict[int, tuple[ForwardTableBuilder, dict[int, str | None]]] = {}
+        vocab_before = {k: self.vocab.size(k) for k in ("occupation", "skill")}
+        for mid in member_ids:
+            shard = shard_of(mid, n)
+            builder, docs = per_shard.setdefault(shard, (ForwardTableBuilder(self.vocab), {}))
+            profile = profiles.get(mid)
+            if profile is None:
+                builder.add_deleted(mid)
+                docs[mid] = None
+            else:
+                builder.add(profile)
+                docs[mid] = tantivy_json(profile, self._reference)
+        if any(self.vocab.size(k) != v for k, v in vocab_before.items()):
+            self.vocab.save_extra(self.path)
+        for shard, (builder, docs) in sorted(per_shard.items()):
+            self.writers[shard].apply(builder, docs, last)
+        self.store.set_applied_position(self.version, last)
+        deleted = sum(1 for m in member_ids if m not in profiles)
+        report = BatchReport(self.version, int(rows[0][0]), last, len(member_ids) - deleted, deleted,
+                             time.perf_counter() - start)
+        log.debug("index.live.batch", version=self.version, first=report.first_position, last=last,
+                  upserted=report.upserted, deleted=deleted)
+        return report
+
+    def close(self) -> None:
+        for w in self.writers:
+            w.close()
+        self.writers = []
+
+
+class LiveUpdater:
+    """Keeps the serving version up to date with the outbox; follows ``CURRENT`` when it moves."""
+
+    def __init__(self, index_dir: Path, database: Database, *, batch_size: int = 1000):
+        self.store = VersionStore(index_dir)
+        self.database = database
+        self.batch_size = batch_size
+        self._updater: VersionUpdater | None = None
+
+    def _current_updater(self) -> VersionUpdater:
+        version, _ = self.store.require_current()
+        if self._updater is None or self._updater.version != version:
+            if self._updater is not None:
+                log.info("index.live.switch", old=self._updater.version, new=version)
+                self._updater.close()
+                self._updater = None
+            self._updater = VersionUpdater(self.store, version, self.database)
+        return self._updater
+
+    def run_once(self, on_batch: Callable[[BatchReport], None] | None = None) -> int:
+        """Apply every pending change to the serving version; returns outbox rows consumed."""
+        return self._current_updater().apply_pending(self.batch_size, on_batch=on_batch)
+
+    def follow(self, poll_interval: float = 0.05, stop: threading.Event | None = None,
+               on_batch: Callable[[BatchReport], None] | None = None) -> None:
+        """Apply changes as they arrive until ``stop`` is set (or forever)."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            updater = self._current_updater()
+            report = updater.apply_batch(self.batch_size)
+            if report is None:
+                stop.wait(poll_interval)
+            elif on_batch:
+                on_batch(report)
+
+    @property
+    def version(self) -> str | None:
+        return self._updater.version if self._updater else None
+
+    def close(self) -> None:
+        if self._updater is not None:
+            self._updater.close()
+            self._updater = None
+
+    def __enter__(self) -> LiveUpdater:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,274 @@
+"""One shard of the index: matches, counts, facets, features, page documents and statistics.
+
+A :class:`Partition` only reads, and every read method is safe to call from many threads at
+once: each call takes one immutable snapshot (a Tantivy searcher and the forward store as of
+the last :meth:`Partition.reload`), so a reload in another thread never mixes two states.
+Writes go through :mod:`index.live` (one writer process per shard).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tantivy
+
+from index.forward import DeltaLog, DeltaState, ForwardBatch, ForwardStore, ForwardTable
+from index.guard import engine_call
+from index.schema import FACET_FIELDS, FIELD_BY_NAME, build_schema, open_tantivy_index
+from talent.errors import IndexUnavailable, QueryError
+
+#: Stored fields a results page shows (single-valued ones come back as scalars).
+_LIST_FIELDS = {"skills"}
+HIGHLIGHT_FIELDS: tuple[str, ...] = ("headline", "summary")
+
+
+@dataclass(frozen=True)
+class Hits:
+    """A partition's top matches, best first, and how many documents matched in all."""
+
+    member_ids: np.ndarray  # int64
+    scores: np.ndarray      # float32
+    count: int
+    shard: int = -1
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+
+@dataclass(frozen=True)
+class ShardStats:
+    """Numbers that make shard-local statistics comparable across shards."""
+
+    shard: int
+    num_docs: int
+    segments: int
+    base_members: int
+    overlay_members: int
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Document count and document frequencies summed over every partition."""
+
+    num_docs: int
+    doc_freqs: dict[tuple[str, str], int]
+
+    def idf(self, field: str, term: str) -> float:
+        """BM25 idf with the corpus-wide counts (Tantivy's formula)."""
+        return bm25_idf(self.doc_freqs.get((field, term), 0), self.num_docs)
+
+
+def bm25_idf(doc_freq: int, num_docs: int) -> float:
+    """``ln(1 + (N - n + 0.5) / (n + 0.5))``, the idf Tantivy's BM25 uses."""
+    return math.log(1.0 + (num_docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    searcher: tantivy.Searcher
+    forward: ForwardStore
+    deltas: DeltaState
+
+
+class Partition:
+    """Read access to shard ``shard`` of an index version (see ``docs/index.md``)."""
+
+    def __init__(self, shard: int, shard_dir: Path, *, expected_members: int | None = None):
+        self.shard = shard
+        self.path = Path(shard_dir)
+        self.schema = build_schema()
+        tantivy_dir = self.path / "tantivy"
+        if not (tantivy_dir / "meta.json").exists():
+            raise IndexUnavailable(f"shard {shard} at {tantivy_dir} is missing or incomplete (no meta.json): "
+                                   "run `talent index build`")
+        try:
+            with engine_call(f"opening shard {shard} at {tantivy_dir}"):
+                self.index = open_tantivy_index(tantivy_dir)
+                self.index.config_reader(reload_policy="manual")
+        except IndexUnavailable as exc:
+            raise IndexUnavailable(f"shard {shard} at {tantivy_dir} is corrupt: {exc}; "
+                                   "run `talent index build`") from exc
+        base = ForwardTable.load_dir(self.path / "forward")
+        if expected_members is not None and len(base) != expected_members:
+            raise IndexUnavailable(f"shard {shard} forward store {self.path / 'forward'} holds {len(base)} members, "
+                                   f"the manifest says {expected_members}: run `talent index build`")
+        self._base = base
+        self._deltas = DeltaLog(self.path / "forward-delta")
+        self._lock = threading.Lock()
+        self._snapshot = self._load(None)
+
+    # state ---------------------------------------------------------------------------------
+    def _load(self, previous: _Snapshot | None) -> _Snapshot:
+        with engine_call(f"reloading shard {self.shard}"):
+            self.index.reload()
+            searcher = self.index.searcher()
+        overlay, state = self._deltas.load(previous.forward.overlay if previous else None,
+                                           previous.deltas if previous else DeltaState())
+        if previous is not None and overlay is previous.forward.overlay:
+            forward = previous.forward
+        else:
+            forward = ForwardStore(self._base, overlay)
+        return _Snapshot(searcher, forward, state)
+
+    def reload(self) -> None:
+        """Pick up new commits and forward deltas (Tantivy first, then deltas: the updater
+        writes deltas before it commits, so features are never older than the documents)."""
+        with self._lock:
+            self._snapshot = self._load(self._snapshot)
+
+    @property
+    def num_docs(self) -> int:
+        return self._snapshot.searcher.num_docs
+
+    # matching ------------------------------------------------------------------------------
+    def search(self, query: tantivy.Query, limit: int) -> Hits:
+        """The top ``limit`` matches by score and the total match count.
+
+        ``limit`` 0 returns only the count. Member ids come from the ``member_id`` fast field.
+        """
+        if limit < 0:
+            raise QueryError("limit must be >= 0")
+        searcher = self._snapshot.searcher
+        with engine_call(f"searching shard {self.shard}", query=True):
+            result = searcher.search(query, max(limit, 1), count=True)
+            hits = result.hits if limit > 0 else []
+            ids = searcher.fast_field_values("member_id", [addr for _, addr in hits]) if hits else []
+        return Hits(
+            member_ids=np.asarray(ids, dtype=np.int64),
+            scores=np.asarray([score for score, _ in hits], dtype=np.float32),
+            count=int(result.count or 0),
+            shard=self.shard,
+        )
+
+    def count(self, query: tantivy.Query) -> int:
+        """How many documents of this shard match ``query``."""
+        return self.search(query, 0).count
+
+    def facets(self, query: tantivy.Query, fields: Iterable[str], size: int = 1000) -> dict[str, dict[Any, int]]:
+        """Per field, value -> number of matching documents (Tantivy terms aggregations).
+
+        Counts are exact for fields with at most ``size`` distinct values in the matches;
+        beyond that each shard returns its top ``size`` (sum them with :func:`merge_facets`).
+        """
+        fields = list(fields)
+        unknown = [f for f in fields if f not in FACET_FIELDS]
+        if unknown:
+            raise QueryError(f"cannot count facets of {', '.join(unknown)}; facet fields: {', '.join(FACET_FIELDS)}")
+        if not fields:
+            return {}
+        request = {f: {"terms": {"field": f, "size": int(size)}} for f in fields}
+        with engine_call(f"counting facets on shard {self.shard}", query=True):
+            result = self._snapshot.searcher.aggregate(query, request)
+        out: dict[str, dict[Any, int]] = {}
+        for f in fields:
+            kind = FIELD_BY_NAME[f].kind
+            buckets = result.get(f, {}).get("buckets", [])
+            if kind == "bool":
+                out[f] = {b.get("key_as_string") == "true": int(b["doc_count"]) for b in buckets}
+            elif kind == "int":
+                out[f] = {int(b["key"]): int(b["doc_count"]) for b in buckets}
+            else:
+                out[f] = {b["key"]: int(b["doc_count"]) for b in buckets}
+        return out
+
+    # features and documents ------------------------------------------------------------------
+    def features(self, member_ids: Sequence[int] | np.ndarray) -> ForwardBatch:
+        """Ranking features of ``member_ids`` from the forward store (never stored documents)."""
+        return self._snapshot.forward.gather(member_ids)
+
+    def documents(self, member_ids: Sequence[int], highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
+        """Stored fields of the given members for a results page, in the order asked for.
+
+        Members this shard does not hold are left out. With ``highlight``, each document gets
+        ``highlights``: field -> HTML snippet with ``<b>`` around matched terms (headline, summary).
+        """
+        ids = [int(i) for i in dict.fromkeys(int(i) for i in member_ids)]
+        if not ids:
+            return []
+        searcher = self._snapshot.searcher
+        with engine_call(f"fetching documents from shard {self.shard}", query=highlight is not None):
+            query = tantivy.Query.term_set_query(self.schema, "member_id", ids)
+            found = {}
+            for _, addr in searcher.search(query, len(ids), count=False).hits:
+                doc = searcher.doc(addr)
+                found[int(doc.get_first("member_id"))] = doc
+            generators = {}
+            if highlight is not None:
+                generators = {f: tantivy.SnippetGenerator.create(searcher, highlight, self.schema, f)
+                              for f in HIGHLIGHT_FIELDS}
+            pages = []
+            for mid in ids:
+                doc = found.get(mid)
+                if doc is None:
+                    continue
+                page = _page_fields(doc.to_dict())
+                if generators:
+                    page["highlights"] = {}
+                    for f, gen in generators.items():
+                        snippet = gen.snippet_from_doc(doc)
+                        if snippet.highlighted():
+                            page["highlights"][f] = snippet.to_html()
+                pages.append(page)
+        return pages
+
+    # statistics --------------------------------------------------------------------------------
+    def doc_freq(self, field: str, term: Any) -> int:
+        """Documents of this shard holding ``term`` in ``field`` (terms as analyzed, see
+        :func:`index.schema.analyze`; deleted documents count until segments merge)."""
+        with engine_call(f"reading statistics of shard {self.shard}", query=True):
+            return int(self._snapshot.searcher.doc_freq(field, term))
+
+    def doc_freqs(self, field: str, terms: Sequence[Any]) -> list[int]:
+        searcher = self._snapshot.searcher
+        with engine_call(f"reading statistics of shard {self.shard}", query=True):
+            return [int(searcher.doc_freq(field, t)) for t in terms]
+
+    def statistics(self) -> ShardStats:
+        snap = self._snapshot
+        return ShardStats(self.shard, snap.searcher.num_docs, snap.searcher.num_segments,
+                          len(snap.forward.base), len(snap.forward.overlay))
+
+    def global_bm25_query(self, field: str, terms: Sequence[str], corpus: CorpusStats) -> tantivy.Query:
+        """An OR of term queries on ``field`` whose BM25 uses corpus-wide idf.
+
+        Each term query is boosted by ``idf_corpus / idf_shard``; BM25 is linear in idf, so a
+        hit scores as if the shard held the whole corpus (field-length normalization stays
+        shard-local, which random sharding keeps nearly identical).
+        """
+        snap = self._snapshot.searcher
+        local_n = snap.num_docs
+        clauses = []
+        with engine_call(f"building a query on shard {self.shard}", query=True):
+            for term in dict.fromkeys(terms):
+                local = bm25_idf(int(snap.doc_freq(field, term)), local_n)
+                boost = corpus.idf(field, term) / local if local > 0 else 1.0
+                q = tantivy.Query.term_query(self.schema, field, term)
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+        if not clauses:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.boolean_query(clauses)
+
+
+def _page_fields(stored: dict[str, list[Any]]) -> dict[str, Any]:
+    page: dict[str, Any] = {}
+    for name, values in stored.items():
+        page[name] = list(values) if name in _LIST_FIELDS else (values[0] if values else None)
+    page.setdefault("skills", [])
+    return page
+
+
+def merge_facets(parts: Iterable[dict[str, dict[Any, int]]]) -> dict[str, dict[Any, int]]:
+    """Sum per-partition facet counts; values sorted by count, largest first."""
+    total: dict[str, dict[Any, int]] = {}
+    for part in parts:
+        for f, counts in part.items():
+            bucket = total.setdefault(f, {})
+            for value, n in counts.items():
+                bucket[value] = bucket.get(value, 0) + n
+    return {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))) for f, c in total.items()}
