@@ -80,7 +80,11 @@ class SimulationConfig(_Section):
     days: int = Field(120, ge=1, le=3650, description="Length of the simulated period in days.")
     sessions_per_job: float = Field(3.0, gt=0.0, le=100.0, description="Mean search sessions per job.")
     max_queries_per_session: int = Field(3, ge=1, le=10, description="Queries per session: 1..this.")
-    page_size: int = Field(50, ge=5, le=500, description="Candidates shown (and logged) per search.")
+    page_size: int = Field(
+        100, ge=5, le=1000,
+        description="Candidates logged per search: the result pages (25 each) the recruiter scrolls through.")
+    location_filter: float = Field(0.25, ge=0.0, le=1.0, description="Share of queries (non-remote jobs) with a location filter.")
+    seniority_filter: float = Field(0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter.")
     retrieval_cap: int = Field(3000, ge=50, le=1_000_000, description="Most title matches the logging policy scores.")
     randomize_window: int = Field(5, ge=1, le=100, description="Positions are shuffled within windows of this size ...")
     randomize_prob: float = Field(0.5, ge=0.0, le=1.0, description="... each window with this probability.")

@@ -99,6 +99,7 @@ class Vocab:
     occ_family: np.ndarray  # family index
     occ_zone: np.ndarray
     families: list[str]
+    family_titles: list[str]
     variants: list[list[str]]
     occ_skill_ptr: np.ndarray
     occ_skill_idx: np.ndarray
@@ -148,7 +149,7 @@ class Vocab:
             occ_ids=occ_ids, occ_titles=[o.title for o in occs], occ_weight=emp / emp.sum(),
             occ_family=np.array([families.index(o.family) for o in occs], dtype=np.int16),
             occ_zone=np.array([min(max(o.job_zone or 3, 1), 5) for o in occs], dtype=np.int8),
-            families=families, variants=variants,
+            families=families, family_titles=[tax.families().get(f, f) for f in families], variants=variants,
             occ_skill_ptr=np.array(ptr, dtype=np.int64), occ_skill_idx=np.array(idx, dtype=np.int32),
             occ_skill_imp=np.array(imp, dtype=np.float64),
             related_ptr=np.array(rptr, dtype=np.int64), related_idx=np.array(ridx, dtype=np.int32),
@@ -247,9 +248,10 @@ class Plan:
         contract_of_job = self.recruiter_contract[self.job_recruiter]
         return WorldState(
             name=self.config.name, seed=self.config.seed, start_date=self.start.isoformat(),
-            families=v.families, occupations=v.occ_ids, skills=v.skill_ids, skill_names=v.skill_names,
+            families=v.families, family_titles=v.family_titles, occupations=v.occ_ids, skills=v.skill_ids, skill_names=v.skill_names,
             metro_ids=v.metro_ids, metro_names=v.metro_names, titles=self.titles, variants=v.variants,
             o_related_ptr=v.related_ptr, o_related_idx=v.related_idx, o_family=v.occ_family,
+            o_employment=v.occ_weight, o_zone=v.occ_zone,
             m_occ=self.occ, m_sen=self.sen, m_years=self.years, m_metro=self.metro, m_company=self.company,
             m_otw=self.otw, m_reloc=self.reloc, m_inactive_days=self.inactive_days, m_title=self.title_id,
             m_skill_ptr=self.skill_ptr, m_skill_idx=self.skill_idx,
@@ -327,7 +329,7 @@ class TitleMaker:
             variant = self.vocab.variants[o][v]
             if lvl <= 3 and text.has_seniority_word(variant):  # no "Director of Nursing" at entry level
                 variant = self._plain(o)
-            strings.append(text.apply_form(variant, lvl, f))
+            strings.append(text.apply_form(variant, lvl, f, int(self.vocab.occ_zone[o])))
         return [strings[i] for i in inverse.ravel().tolist()]
 
 
@@ -552,6 +554,23 @@ def _draw_skills(rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years:
             skills_parts.append(pool[porder[pmask]])
             endorse_parts.append(rng.poisson(0.2, int(extra.sum())))
     member_of = np.concatenate(members_parts)
+    # members of occupations with very few skills get common generic ones up to the minimum of 5
+    have = np.bincount(member_of, minlength=n)
+    short = np.flatnonzero(have < 5)
+    if short.size:
+        generic = np.argsort(-np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp,
+                                          minlength=len(vocab.skill_ids)), kind="stable")[:40]
+        taken = np.concatenate(skills_parts)
+        fill_m, fill_s = [], []
+        for i in short.tolist():
+            own = set(taken[member_of == i].tolist())
+            extra = [s for s in generic.tolist() if s not in own][: 5 - int(have[i])]
+            fill_m.extend([i] * len(extra))
+            fill_s.extend(extra)
+        members_parts.append(np.array(fill_m, dtype=np.int64))
+        skills_parts.append(np.array(fill_s, dtype=np.int32))
+        endorse_parts.append(np.zeros(len(fill_m), dtype=np.int64))
+        member_of = np.concatenate(members_parts)
     order = np.argsort(member_of, kind="stable")
     skill_idx = np.concatenate(skills_parts)[order].astype(np.int32)
     endorse = np.concatenate(endorse_parts)[order].astype(np.int32)

@@ -68,10 +68,12 @@ class QueryMaker:
         title = variants[i]
         if level is not None and rng.random() < 0.4:
             forms = tx.form_weights(level)
-            title = tx.apply_form(title, level, int(rng.choice(len(forms), p=forms)))
+            title = tx.apply_form(title, level, int(rng.choice(len(forms), p=forms)), int(self.state.o_zone[occ]))
         return normalize(title)
 
-    def make(self, rng: np.random.Generator, j: int) -> SimQuery:
+    def make(self, rng: np.random.Generator, j: int, *, location_filter: float = 0.25,
+             seniority_filter: float = 0.15) -> SimQuery:
+        """A query for job ``j``; filters appear with the given probabilities (0 to drop them)."""
         s = self.state
         occ = int(s.j_occ[j])
         lo, hi = int(s.j_sen_min[j]), int(s.j_sen_max[j])
@@ -115,10 +117,10 @@ class QueryMaker:
             keywords = [self.skill_terms[k] for k in chosen[: int(rng.integers(1, 3))]]
             parts.append(" ".join([first, *keywords]))
         metro = None
-        if not s.j_remote[j] and rng.random() < 0.35:
+        if not s.j_remote[j] and rng.random() < location_filter:
             metro = int(s.j_metro[j])
             parts.append(f'location:"{s.metro_names[metro]}"')
-        seniority = (lo, hi) if rng.random() < 0.2 else None
+        seniority = (lo, hi) if rng.random() < seniority_filter else None
         text = " ".join(parts)
         qjson: dict[str, Any] = {"text": text}
         if seniority is not None:

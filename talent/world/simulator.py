@@ -172,10 +172,13 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
     session_id = f"sim-{n_session:07d}-{int(rng.integers(1 << 62)):016x}"
     n_queries = 1 + int(rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session)))
     done = contacted.setdefault(project, set())
+    few = False
     for _ in range(n_queries):
         if t >= end:
             break
-        query = maker.make(rng, j)
+        # after a query with few results, the recruiter drops the filters
+        query = maker.make(rng, j, location_filter=0.0 if few else sim.location_filter,
+                           seniority_filter=0.0 if few else sim.seniority_filter)
         ranked = index.search(query, sim.page_size)
         ids["search"] += 1
         sid = ids["search"]
@@ -187,6 +190,7 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
                            ("ranker", RANKER), ("result_count", ranked.result_count), ("created_at", t)):
             b[key].append(value)
         k = ranked.members.shape[0]
+        few = ranked.result_count < 10
         if k == 0:
             t += rng.uniform(30, 240)
             continue

@@ -17,7 +17,7 @@ import numpy as np
 
 from talent.errors import ConfigError
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass
@@ -37,7 +37,10 @@ class WorldState:
     o_related_ptr: np.ndarray  # CSR of taxonomy.related over occupation indexes
     o_related_idx: np.ndarray
     o_family: np.ndarray  # occupation index -> family index (into ``families``)
+    o_employment: np.ndarray  # occupation index -> BLS employment share (the sampling weight)
+    o_zone: np.ndarray  # occupation index -> O*NET job zone 1..5
     families: list[str]  # SOC major-group codes
+    family_titles: list[str]
     # members (index i is member id i + 1)
     m_occ: np.ndarray
     m_sen: np.ndarray
@@ -88,7 +91,7 @@ class WorldState:
         return self.j_skill_idx[sl], self.j_skill_required[sl]
 
     # --- persistence ---------------------------------------------------------------------------
-    _STRINGS = ("name", "start_date", "families", "occupations", "skills", "skill_names", "metro_names", "titles", "variants", "j_titles")
+    _STRINGS = ("name", "start_date", "families", "family_titles", "occupations", "skills", "skill_names", "metro_names", "titles", "variants", "j_titles")
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

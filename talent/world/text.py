@@ -70,12 +70,22 @@ def form_weights(level: int) -> np.ndarray:
     return w / w.sum()
 
 
-def apply_form(variant: str, level: int, form: int) -> str:
-    """The title a member of ``level`` writes with seniority form ``form`` of ``variant``."""
+_CORPORATE = ("Principal", "Staff", "Chief", "VP", "Director", "Head of", "Executive")
+_PLAIN_SENIOR = ("Lead {t}", "Senior {t}", "{t} Supervisor", "Lead {t}", "{t} Manager", "Senior {t}", "Lead {t}")
+
+
+def apply_form(variant: str, level: int, form: int, zone: int = 4) -> str:
+    """The title a member of ``level`` writes with seniority form ``form`` of ``variant``.
+
+    Occupations of job zone 1-3 get no corporate ladder words ("Principal", "VP", ...): a senior
+    bartender is a "Lead Bartender" or a "Bartender Supervisor".
+    """
     if has_seniority_word(variant):
         return variant
     forms = SENIORITY_FORMS[level]
     template = forms[min(form, len(forms) - 1)][0]
+    if zone <= 3 and any(word in template for word in _CORPORATE):
+        template = _PLAIN_SENIOR[(level + form) % len(_PLAIN_SENIOR)]
     return template.format(t=variant)
 
 

@@ -11,7 +11,7 @@ What is hidden (drawn by the generator, stored under ``<worlds_dir>/<name>/truth
 - contracts: ``attractiveness`` to candidates (z-score);
 - recruiters: preference weights over :data:`PREFERENCE_FEATURES`, an InMail propensity
   ``bias`` and the ``archetype`` they were drawn from (:data:`ARCHETYPES`);
-- the examination curve (position bias) as an array over 0-based positions.
+- the examination curve (position bias) as an array over 0-based positions (pages of 25).
 
 The behaviour model (coefficients below) combines those latents with PROFILE-VISIBLE signals
 only, so a model trained on logged features can learn much of it but not all of it:
@@ -68,11 +68,11 @@ EXPECTED_YEARS = np.array([0.3, 1.0, 2.5, 5.0, 8.0, 11.0, 13.0, 16.0, 20.0])
 RELEVANCE_THRESHOLDS = np.array([1.3, 2.3, 3.1, 3.9])
 
 ACCEPT = {
-    "intercept": -1.15,
+    "intercept": -1.45,
     "open_to_work": 1.2,
     "seeking": 2.5,  # x (seeking - 0.21)
-    "responsiveness": 0.7,
-    "recency": 1.6,  # x (recency - 0.5)
+    "responsiveness": 0.9,
+    "recency": 2.0,  # x (recency - 0.5)
     "step_up": 0.5,
     "step_up_x_open_to_work": 0.8,
     "step_down": -1.0,
@@ -145,9 +145,9 @@ def draw_recruiter_preferences(rng: np.random.Generator, n: int) -> tuple[np.nda
 
 
 def examination_curve(n: int = EXAM_POSITIONS) -> np.ndarray:
-    """P(examined | position): ``(1 + p) ** -0.7``, times 0.55 from page 2 on."""
+    """P(examined | position): ``(1 + p) ** -0.7``, times 0.6 for each further page of 25."""
     pos = np.arange(n)
-    return ((1.0 + pos) ** -0.7 * np.where(pos >= PAGE_BREAK, 0.55, 1.0)).astype(np.float64)
+    return ((1.0 + pos) ** -0.7 * 0.6 ** (pos // PAGE_BREAK)).astype(np.float64)
 
 
 # --- persistence -------------------------------------------------------------------------------
