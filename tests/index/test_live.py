@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import numpy as np
+import pytest
+from index_world import make_member
+from sqlalchemy import select
+
+from index import queries as Q
+from index.build import build_index
+from index.forward import DeltaLog, ForwardTable, ForwardTableBuilder
+from index.live import LiveUpdater, VersionUpdater
+from index.serving import ServingIndex
+from index.versions import VersionStore
+from index.vocab import Vocabulary
+from talent.errors import IndexUnavailable
+from talent.storage.models import Member, MemberSkill
+
+
+def _set_headline(world, member_id: int, headline: str) -> None:
+    with world.db.session() as s:
+        s.get(Member, member_id).headline = headline
+
+
+def _apply(world, index_dir) -> int:
+    with LiveUpdater(index_dir, world.db) as updater:
+        return updater.run_once()
+
+
+def test_an_updated_profile_is_searchable_after_update(world, built, index_dir):
+    serving = ServingIndex(index_dir)
+    mid = world.member_ids[7]
+    _set_headline(world, mid, "Quokka wrangler")
+    assert serving.count(Q.text("headline", "quokka")) == 0
+    assert _apply(world, index_dir) == 1
+    serving.refresh()
+    hits = serving.search(Q.text("headline", "quokka"), 10)
+    assert hits.member_ids.tolist() == [mid]
+    assert serving.documents([mid])[0]["headline"] == "Quokka wrangler"
+    assert serving.count(Q.all_docs()) == 200  # replaced, not added
+
+
+def test_a_created_profile_is_searchable_with_features_after_update(world, built, index_dir):
+    serving = ServingIndex(index_dir)
+    with world.db.session() as s:
+        m = make_member(random.Random(3))
+        m.current_title = "Zeppelin Pilot"
+        s.add(m)
+        s.flush()
+        mid = m.id
+    _apply(world, index_dir)
+    serving.refresh()
+    assert serving.search(Q.phrase("title", "zeppelin pilot"), 5).member_ids.tolist() == [mid]
+    batch = serving.features([mid])
+    assert batch.found.all() and batch["title_len"][0] == 2
+
+
+def test_a_deleted_profile_disappears_after_update(world, built, index_dir):
+    serving = ServingIndex(index_dir)
+    mid = world.member_ids[3]
+    with world.db.session() as s:
+        s.delete(s.get(Member, mid))
+    _apply(world, index_dir)
+    serving.refresh()
+    assert mid not in serving.search(Q.all_docs(), 1000).member_ids.tolist()
+    assert serving.count(Q.all_docs()) == 199
+    assert not serving.features([mid]).found.any()
+    assert serving.documents([mid]) == []
+
+
+def test_a_new_skill_id_gets_a_code_serving_can_decode(world, built, index_dir):
+    serving = ServingIndex(index_dir)
+    mid = world.member_ids[0]
+    with world.db.session() as s:
+        s.add(MemberSkill(member_id=mid, skill_id="tech:cobol", name="COBOL", endorsements=4))
+    _apply(world, index_dir)
+    serving.refresh()
+    batch = serving.features([mid])
+    csr = batch.csr["skills"]
+    names = {serving.vocab.term("skill", int(c)) for c in csr.indices[csr.indptr[0]:csr.indptr[1]]}
+    assert "tech:cobol" in names
+    assert serving.search(Q.term("skill_ids", "tech:cobol"), 5).member_ids.tolist() == [mid]
+
+
+def test_update_records_the_applied_position_and_is_idempotent(world, built, index_dir):
+    store = VersionStore(index_dir)
+    before = store.applied_position(built.version)
+    _set_headline(world, world.member_ids[1], "Walrus whisperer")
+    assert _apply(world, index_dir) == 1
+    assert store.applied_position(built.version) == before + 1
+    assert _apply(world, index_dir) == 0
+    # replaying from an earlier position changes nothing visible
+    store.set_applied_position(built.version, before)
+    assert _apply(world, index_dir) == 1
+    serving = ServingIndex(index_dir)
+    assert serving.count(Q.text("headline", "walrus")) == 1 and serving.count(Q.all_docs()) == 200
+
+
+def test_changes_made_while_a_build_runs_are_replayed_before_the_swap(world, built, index_dir, monkeypatch):
+    import index.build as build_module
+
+    real_split = build_module.split_by_shard
+    mid = world.member_ids[11]
+
+    def split_and_change(ids, shards):  # runs after the snapshot's high-water mark was taken
+        _set_headline(world, mid, "Narwhal navigator")
+        return real_split(ids, shards)
+
+    monkeypatch.setattr(build_module, "split_by_shard", split_and_change)
+    report = build_index(index_dir, world.url, shards=4, processes=0)
+    assert report.replayed_changes == 1
+    serving = ServingIndex(index_dir)
+    assert serving.version == report.version
+    assert serving.search(Q.text("headline", "narwhal"), 5).member_ids.tolist() == [mid]
+
+
+def test_a_second_writer_on_the_same_version_gets_a_clear_error(world, built, index_dir):
+    store = VersionStore(index_dir)
+    first = VersionUpdater(store, built.version, world.db)
+    try:
+        with pytest.raises(IndexUnavailable, match="locked by another writer"):
+            VersionUpdater(store, built.version, world.db)
+    finally:
+        first.close()
+
+
+def test_the_updater_follows_current_to_a_new_version(world, built, index_dir):
+    store = VersionStore(index_dir)
+    with LiveUpdater(index_dir, world.db) as updater:
+        updater.run_once()
+        assert updater.version == built.version
+        second = build_index(index_dir, world.url, shards=2, processes=0)
+        _set_headline(world, world.member_ids[2], "Ocelot tamer")
+        updater.run_once()
+        assert updater.version == second.version
+    assert store.applied_position(second.version) > store.applied_position(built.version)
+    assert ServingIndex(index_dir).count(Q.text("headline", "ocelot")) == 1
+
+
+def test_follow_makes_a_change_searchable_within_a_second(world, built, index_dir):
+    serving = ServingIndex(index_dir)
+    stop = threading.Event()
+    updater = LiveUpdater(index_dir, world.db)
+    thread = threading.Thread(target=updater.follow, kwargs={"poll_interval": 0.02, "stop": stop})
+    thread.start()
+    try:
+        mid = world.member_ids[5]
+        _set_headline(world, mid, "Axolotl advocate")
+        written = time.perf_counter()
+        while serving.count(Q.text("headline", "axolotl")) == 0:
+            assert time.perf_counter() - written < 1.0, "not searchable within one second"
+            time.sleep(0.01)
+            serving.refresh()
+    finally:
+        stop.set()
+        thread.join(10)
+        updater.close()
+
+
+def test_deltas_shadow_the_base_and_compaction_keeps_the_newest_rows(tmp_path, world):
+    from index.documents import ProfileReader
+
+    with world.db.engine.connect() as conn:
+        profiles = ProfileReader(conn).read(world.member_ids[:3])
+    vocab = Vocabulary({})
+    log = DeltaLog(tmp_path / "deltas")
+    for seq, seniority in enumerate([1, 5, 7], start=1):
+        b = ForwardTableBuilder(vocab)
+        for p in profiles:
+            p.seniority = seniority
+            b.add(p)
+        log.append(b.build(), seq)
+    tomb = ForwardTableBuilder(vocab)
+    tomb.add_deleted(profiles[0].member_id)
+    log.append(tomb.build(), 4)
+    overlay, state = log.load()
+    log.compact()
+    assert log.count() == 1
+    compacted, _ = log.load()
+    for table in (overlay, compacted):
+        rows = table.lookup(np.array([p.member_id for p in profiles]))
+        assert table.deleted[rows].tolist() == [True, False, False]
+        assert table.columns["seniority"][rows[1:]].tolist() == [7, 7]
+    assert state.last_seq == 4
+
+
+def test_an_overlay_row_wins_over_the_base_row(world):
+    from index.documents import ProfileReader
+    from index.forward import ForwardStore
+
+    with world.db.engine.connect() as conn:
+        profiles = ProfileReader(conn).read(world.member_ids[:4])
+    vocab = Vocabulary({})
+    base = ForwardTableBuilder(vocab)
+    for p in profiles:
+        base.add(p)
+    over = ForwardTableBuilder(vocab)
+    profiles[1].seniority = 8
+    profiles[1].skills = profiles[1].skills[:1]
+    over.add(profiles[1])
+    store = ForwardStore(base.build(), ForwardTable.newest_rows([over.build()]))
+    batch = store.gather([p.member_id for p in profiles])
+    assert batch["seniority"][1] == 8
+    assert np.diff(batch.csr["skills"].indptr).tolist()[1] == 1
+    assert batch.found.all()
+
+
+def test_member_rows_in_the_database_match_the_index_after_many_updates(world, built, index_dir):
+    rng = random.Random(9)
+    for k in range(30):
+        _set_headline(world, rng.choice(world.member_ids), f"revision{k}")
+    _apply(world, index_dir)
+    serving = ServingIndex(index_dir)
+    with world.db.session() as s:
+        expected = dict(s.execute(select(Member.id, Member.headline)).all())
+    docs = serving.documents(list(expected))
+    assert {d["member_id"]: d["headline"] for d in docs} == expected
