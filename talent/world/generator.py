@@ -486,12 +486,13 @@ def _build_companies(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.r
 def _company_cdfs(vocab: Vocab, company_industry: list[str], company_size: np.ndarray) -> np.ndarray:
     """Per family, a CDF over companies: headcount by size band, x5 in industries that employ it."""
     base = SIZE_WEIGHT[company_size]
-    lowered = [i.lower() for i in company_industry]
+    industries, which = np.unique(np.array([i.lower() for i in company_industry], dtype=object),
+                                  return_inverse=True)
     cdfs = np.empty((len(vocab.families), len(base)))
     for f, fam in enumerate(vocab.families):
         words = FAMILY_INDUSTRY_WORDS.get(fam, ())
-        boost = np.array([5.0 if any(w in ind for w in words) else 1.0 for ind in lowered])
-        cdfs[f] = np.cumsum(base * boost)
+        boost = np.array([5.0 if any(w in ind for w in words) else 1.0 for ind in industries.tolist()])
+        cdfs[f] = np.cumsum(base * boost[which.ravel()])
     return cdfs
 
 
@@ -554,28 +555,28 @@ def _draw_skills(rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years:
             skills_parts.append(pool[porder[pmask]])
             endorse_parts.append(rng.poisson(0.2, int(extra.sum())))
     member_of = np.concatenate(members_parts)
-    # members of occupations with very few skills get common generic ones up to the minimum of 5
-    have = np.bincount(member_of, minlength=n)
-    short = np.flatnonzero(have < 5)
-    if short.size:
-        generic = np.argsort(-np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp,
-                                          minlength=len(vocab.skill_ids)), kind="stable")[:40]
-        taken = np.concatenate(skills_parts)
-        fill_m, fill_s = [], []
-        for i in short.tolist():
-            own = set(taken[member_of == i].tolist())
-            extra = [s for s in generic.tolist() if s not in own][: 5 - int(have[i])]
-            fill_m.extend([i] * len(extra))
-            fill_s.extend(extra)
-        members_parts.append(np.array(fill_m, dtype=np.int64))
-        skills_parts.append(np.array(fill_s, dtype=np.int32))
-        endorse_parts.append(np.zeros(len(fill_m), dtype=np.int64))
-        member_of = np.concatenate(members_parts)
     order = np.argsort(member_of, kind="stable")
     skill_idx = np.concatenate(skills_parts)[order].astype(np.int32)
     endorse = np.concatenate(endorse_parts)[order].astype(np.int32)
     counts = np.bincount(member_of, minlength=n)
     ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    # members of occupations with very few skills get common generic ones up to the minimum of 5
+    short = np.flatnonzero(counts < 5)
+    if short.size:
+        generic = np.argsort(-np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp,
+                                          minlength=len(vocab.skill_ids)), kind="stable")[:40].tolist()
+        fill_m, fill_s = [], []
+        for i in short.tolist():
+            own = set(skill_idx[ptr[i]:ptr[i + 1]].tolist())
+            extra = [s for s in generic if s not in own][: 5 - int(counts[i])]
+            fill_m.extend([i] * len(extra))
+            fill_s.extend(extra)
+        member_of = np.concatenate([np.repeat(np.arange(n), counts), np.array(fill_m, dtype=np.int64)])
+        order = np.argsort(member_of, kind="stable")
+        skill_idx = np.concatenate([skill_idx, np.array(fill_s, dtype=np.int32)])[order]
+        endorse = np.concatenate([endorse, np.zeros(len(fill_m), dtype=np.int32)])[order]
+        counts = np.bincount(member_of, minlength=n)
+        ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return ptr, skill_idx, endorse
 
 

@@ -6,7 +6,8 @@ arrays (numpy/scipy sparse). Matching semantics, on :func:`normalize`-d tokens:
 - **title score** (0..1): for each title alternative of the query, the idf-weighted share of its
   tokens found in the member's current title; the best alternative counts. Titles scoring at
   least 0.5 retrieve their members (the most complete profiles first when more than
-  ``retrieval_cap`` match).
+  ``retrieval_cap`` match); when they fill less than a page, any title sharing a token does
+  (OR semantics backfill, ranked below).
 - **skill matches**: how many of the query's ``skill:`` terms (and keywords that name a skill)
   the member lists. Members holding at least two of the query's selective skills (held by at
   most 5% of members) are retrieved too.
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 
 from talent.taxonomy.model import normalize
 from talent.world.queries import SimQuery
-from talent.world.state import WorldState
+from talent.world.state import WorldState, row_dot
 
 STOPWORDS = frozenset("of and the a an for in to at with on or".split())
 SKILL_DF_CAP = 0.05
@@ -73,9 +74,8 @@ class TextMatchIndex:
         order = order[np.lexsort((-self.static[order], state.m_title[order]))]
         self.by_title = order.astype(np.int64)
         self.title_ptr = np.concatenate([[0], np.cumsum(title_count)]).astype(np.int64)
-        self.skills = sp.csr_matrix((np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx,
-                                     state.m_skill_ptr), shape=(n, len(state.skills)))
-        self.skill_postings = self.skills.tocsc()
+        self.skill_postings = sp.csr_matrix((np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx,
+                                             state.m_skill_ptr), shape=(n, len(state.skills))).tocsc()
         self.skill_df = np.diff(self.skill_postings.indptr)
         self.skill_by_name = {normalize(name): k for k, name in enumerate(state.skill_names)}
 
@@ -106,6 +106,8 @@ class TextMatchIndex:
         hit_titles = np.flatnonzero(title_score_t >= 0.5)
         if kw_hits_t is not None:
             hit_titles = np.union1d(hit_titles, np.flatnonzero(kw_hits_t > 0))
+        if (self.title_ptr[hit_titles + 1] - self.title_ptr[hit_titles]).sum() < page_size:
+            hit_titles = np.union1d(hit_titles, np.flatnonzero(title_score_t > 0))  # OR semantics backfill
         lengths = self.title_ptr[hit_titles + 1] - self.title_ptr[hit_titles]
         if lengths.sum():
             shift = np.repeat(self.title_ptr[hit_titles] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
@@ -118,7 +120,9 @@ class TextMatchIndex:
             ip, ix = self.skill_postings.indptr, self.skill_postings.indices
             post = np.concatenate([ix[ip[k]:ip[k + 1]] for k in selective])
             uniq, counts = np.unique(post, return_counts=True)
-            cand = np.union1d(cand, uniq[counts >= min(2, len(selective))])
+            extra = uniq[counts >= min(2, len(selective))]
+            if extra.size:
+                cand = np.unique(np.concatenate([cand, extra]))
         cand = cand.astype(np.int64)
         if query.metro is not None:
             cand = cand[s.m_metro[cand] == query.metro]
@@ -136,9 +140,9 @@ class TextMatchIndex:
         if kw_hits_t is not None:
             score += 0.5 * kw_hits_t[s.m_title[cand]]
         if skill_ids:
-            q = np.zeros(self.skills.shape[1], dtype=np.float32)
+            q = np.zeros(len(s.skills), dtype=np.float64)
             q[skill_ids] = 1.0
-            score += self.skills[cand] @ q
+            score += row_dot(s.m_skill_ptr, s.m_skill_idx, cand, q)
         k = min(page_size, cand.shape[0])
         top = np.argpartition(-score, k - 1)[:k] if k < cand.shape[0] else np.arange(cand.shape[0])
         top = top[np.lexsort((cand[top], -score[top]))]
@@ -148,9 +152,9 @@ class TextMatchIndex:
 def randomize(rng: np.random.Generator, n: int, window: int, prob: float) -> np.ndarray:
     """A display order: identity, with each window of ``window`` positions shuffled w.p. ``prob``."""
     order = np.arange(n)
-    if window <= 1 or prob <= 0:
+    if window <= 1 or prob <= 0 or n < 2:
         return order
-    for start in range(0, n, window):
-        if rng.random() < prob:
-            order[start:start + window] = rng.permutation(order[start:start + window])
-    return order
+    win = order // window
+    shuffled = rng.random((n + window - 1) // window) < prob
+    key = np.where(shuffled[win], rng.random(n), order / n)
+    return np.lexsort((key, win))

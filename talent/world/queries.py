@@ -29,6 +29,7 @@ from talent.world.state import WorldState
 
 QUERY_TYPES = ("title-only", "title+skills", "boolean-or", "free-text")
 QUERY_TYPE_P = np.array([0.25, 0.4, 0.15, 0.2])
+_TYPE_CDF = np.cumsum(QUERY_TYPE_P)
 _BARE = re.compile(r"^[a-z0-9][a-z0-9+#.]*$")
 
 
@@ -58,6 +59,8 @@ class QueryMaker:
     def __init__(self, state: WorldState):
         self.state = state
         self.skill_terms = [normalize(n) for n in state.skill_names]
+        self._form_cdf = [np.cumsum(tx.form_weights(level)) for level in range(len(tx.SENIORITY_FORMS))]
+        self._norm_cache: dict[str, str] = {}
         rel_ptr, rel_idx = state.o_related_ptr, state.o_related_idx
         self.related = [rel_idx[rel_ptr[o]:rel_ptr[o + 1]] for o in range(len(state.occupations))]
 
@@ -67,9 +70,15 @@ class QueryMaker:
         i = min(int(np.floor((k ** rng.random() - 1) / max(k - 1, 1) * k)), k - 1)
         title = variants[i]
         if level is not None and rng.random() < 0.4:
-            forms = tx.form_weights(level)
-            title = tx.apply_form(title, level, int(rng.choice(len(forms), p=forms)), int(self.state.o_zone[occ]))
-        return normalize(title)
+            form = int(np.searchsorted(self._form_cdf[level], rng.random(), side="right"))
+            title = tx.apply_form(title, level, min(form, tx.N_FORMS - 1), int(self.state.o_zone[occ]))
+        return self._normalize(title)
+
+    def _normalize(self, value: str) -> str:
+        out = self._norm_cache.get(value)
+        if out is None:
+            out = self._norm_cache[value] = normalize(value)
+        return out
 
     def make(self, rng: np.random.Generator, j: int, *, location_filter: float = 0.25,
              seniority_filter: float = 0.15) -> SimQuery:
@@ -79,8 +88,8 @@ class QueryMaker:
         lo, hi = int(s.j_sen_min[j]), int(s.j_sen_max[j])
         level = (lo + hi) // 2
         skills, required = s.job_skills(j)
-        qtype = QUERY_TYPES[int(rng.choice(len(QUERY_TYPES), p=QUERY_TYPE_P))]
-        own = normalize(s.j_titles[j])
+        qtype = QUERY_TYPES[min(int(np.searchsorted(_TYPE_CDF, rng.random(), side="right")), len(QUERY_TYPES) - 1)]
+        own = self._normalize(s.j_titles[j])
         first = own if rng.random() < 0.5 else self._variant(rng, occ, level)
         # 2-5 skills, required ones first
         order = np.concatenate([rng.permutation(np.flatnonzero(required)), rng.permutation(np.flatnonzero(~required))])

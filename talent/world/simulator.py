@@ -238,7 +238,7 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
             sent_idx = np.flatnonzero(inmail)
             if sent_idx.size:
                 members = shown[sent_idx]
-                accept = rng.random(sent_idx.size) < truth.p_accept(None, job, members)
+                accept = rng.random(sent_idx.size) < truth.p_accept(None, job, shown, f)[sent_idx]
                 decline = ~accept & (rng.random(sent_idx.size) < truth.p_decline(members))
                 hours = truth.response_hours(rng, members)
                 sent_at = inmail_t[sent_idx]

@@ -114,6 +114,23 @@ class WorldState:
         return cls(seed=int(meta["seed"]), **{k: meta[k] for k in cls._STRINGS}, **arrays)
 
 
+def row_dot(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``sum(weights[idx[ptr[r]:ptr[r+1]]])`` for each r in ``rows`` (a CSR row-subset dot product)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts, ends = ptr[rows], ptr[rows + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    out = np.zeros(rows.shape[0], dtype=np.float64)
+    if total == 0:
+        return out
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    flat = np.repeat(starts - offsets, lengths) + np.arange(total)
+    values = weights[idx[flat]]
+    nonempty = lengths > 0
+    out[nonempty] = np.add.reduceat(values, offsets[nonempty])
+    return out
+
+
 def world_dir(worlds_dir: Path, name: str) -> Path:
     """Where a world's files live: ``<worlds_dir>/<name>``."""
     return Path(worlds_dir) / name

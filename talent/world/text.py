@@ -7,6 +7,7 @@ the noisy minority is edited one by one.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -58,6 +59,7 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 _WORD = re.compile(r"[A-Za-z]{4,}")
 
 
+@functools.lru_cache(maxsize=500_000)
 def has_seniority_word(variant: str) -> bool:
     return any(tok in SENIORITY_WORDS for tok in normalize(variant).split())
 
@@ -82,11 +84,16 @@ def apply_form(variant: str, level: int, form: int, zone: int = 4) -> str:
     """
     if has_seniority_word(variant):
         return variant
+    return _template(level, form, zone <= 3).format(t=variant)
+
+
+@functools.lru_cache(maxsize=None)
+def _template(level: int, form: int, plain: bool) -> str:
     forms = SENIORITY_FORMS[level]
     template = forms[min(form, len(forms) - 1)][0]
-    if zone <= 3 and any(word in template for word in _CORPORATE):
+    if plain and any(word in template for word in _CORPORATE):
         template = _PLAIN_SENIOR[(level + form) % len(_PLAIN_SENIOR)]
-    return template.format(t=variant)
+    return template
 
 
 def add_noise(title: str, rng: np.random.Generator, extra: str = "") -> str:

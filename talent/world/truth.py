@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from talent.errors import ConfigError
-from talent.world.state import WorldState, world_dir
+from talent.world.state import WorldState, row_dot, world_dir
 
 TRUTH_VERSION = 1
 PAGE_BREAK = 25  # LinkedIn Recruiter shows 25 results per page; fewer recruiters reach page 2
@@ -68,11 +68,11 @@ EXPECTED_YEARS = np.array([0.3, 1.0, 2.5, 5.0, 8.0, 11.0, 13.0, 16.0, 20.0])
 RELEVANCE_THRESHOLDS = np.array([1.3, 2.3, 3.1, 3.9])
 
 ACCEPT = {
-    "intercept": -1.45,
+    "intercept": -1.8,
     "open_to_work": 1.2,
     "seeking": 2.5,  # x (seeking - 0.21)
-    "responsiveness": 0.9,
-    "recency": 2.0,  # x (recency - 0.5)
+    "responsiveness": 1.5,
+    "recency": 3.0,  # x (recency - 0.5)
     "step_up": 0.5,
     "step_up_x_open_to_work": 0.8,
     "step_down": -1.0,
@@ -264,9 +264,6 @@ class Truth:
         rel = sp.csr_matrix((np.ones(len(state.o_related_idx), dtype=bool), state.o_related_idx,
                              state.o_related_ptr), shape=(n_occ, n_occ)).toarray()
         self._related = rel | rel.T
-        n, n_skills = state.n_members, len(state.skills)
-        self._skills = sp.csr_matrix((np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx,
-                                      state.m_skill_ptr), shape=(n, n_skills))
         self._contract_brand = np.where(state.k_company >= 0, hidden.brand[np.maximum(state.k_company, 0)], 0.0)
 
     # jobs --------------------------------------------------------------------------------------
@@ -288,9 +285,9 @@ class Truth:
         m = np.asarray(members, dtype=np.int64) - 1
         occ = s.m_occ[m]
         occupation = np.where(occ == job.occ, 1.0, np.where(self._related[job.occ, occ], 0.5, 0.0))
-        weights = np.zeros(len(s.skills), dtype=np.float32)
+        weights = np.zeros(len(s.skills), dtype=np.float64)
         weights[job.skills] = job.skill_weights
-        skill_fit = (self._skills[m] @ weights) / max(float(job.skill_weights.sum()), 1e-9)
+        skill_fit = row_dot(s.m_skill_ptr, s.m_skill_idx, m, weights) / max(float(job.skill_weights.sum()), 1e-9)
         sen = s.m_sen[m].astype(np.float64)
         gap = sen - np.clip(sen, job.sen_min, job.sen_max)
         mid = (job.sen_min + job.sen_max) / 2.0

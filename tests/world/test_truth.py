@@ -1,0 +1,76 @@
+"""The hidden truth: graded relevance, recruiter preferences, member responses, examination."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from talent.world.truth import ARCHETYPES, PREFERENCE_FEATURES, load_hidden, truth_dir
+
+
+def _some_job(truth):
+    return truth.job(1)
+
+
+def test_truth_files_follow_the_documented_layout(test_world):
+    directory = truth_dir(test_world.worlds_dir, "test")
+    names = {p.name for p in directory.iterdir()}
+    assert {"manifest.json", "members.npz", "companies.npz", "contracts.npz", "recruiters.npz",
+            "examination.npy"} <= names
+    hidden = load_hidden(directory)
+    assert hidden.responsiveness.shape == (2000,)
+    assert hidden.weights.shape == (24, len(PREFERENCE_FEATURES))
+
+
+def test_relevance_is_graded_and_favours_the_jobs_occupation(truth):
+    job = _some_job(truth)
+    members = np.arange(1, 2001)
+    grades = truth.relevance(job, members)
+    assert grades.min() >= 0 and grades.max() <= 4
+    same = truth.state.m_occ == job.occ
+    assert grades[same].mean() > grades[~same].mean() + 1.0
+
+
+def test_open_to_work_members_accept_more(truth):
+    members = np.arange(1, 2001)
+    otw = truth.state.m_otw.astype(bool)
+    p = np.mean([truth.p_accept(None, j, members) for j in range(1, 21)], axis=0)
+    assert 1.5 < p[otw].mean() / p[~otw].mean() < 4.0
+
+
+def test_recent_activity_raises_accepts(truth):
+    members = np.arange(1, 2001)
+    p = truth.p_accept(None, 1, members)
+    recent = truth.state.m_inactive_days < 14
+    assert p[recent].mean() > 1.5 * p[truth.state.m_inactive_days > 120].mean()
+
+
+def test_recruiters_weigh_features_differently(truth):
+    w = truth.hidden.weights
+    assert len(set(truth.hidden.archetype.tolist())) >= 3
+    local = list(ARCHETYPES).index("local")
+    loc = PREFERENCE_FEATURES.index("location")
+    is_local = truth.hidden.archetype == local
+    if is_local.any() and (~is_local).any():
+        assert w[is_local, loc].mean() > 2 * w[~is_local, loc].mean()
+    assert (w.std(axis=0) / w.mean(axis=0)).max() > 0.5
+
+
+def test_p_inmail_is_a_probability_below_p_view(truth):
+    members = np.arange(1, 201)
+    p_view = truth.p_view(1, members)
+    p_inmail = truth.p_inmail(None, 1, members)
+    assert np.all((p_inmail >= 0) & (p_inmail <= p_view) & (p_view <= 1))
+
+
+def test_examination_falls_with_position(truth):
+    exam = truth.examination(np.arange(100))
+    assert exam[0] == 1.0
+    assert np.all(np.diff(exam) < 0)
+    assert exam[25] < 0.7 * exam[24]  # page 2 starts at position 26
+
+
+def test_expected_accepts_combine_recruiter_and_member(truth):
+    members = np.arange(1, 101)
+    job = truth.job(3)
+    np.testing.assert_allclose(truth.expected_accepts(job, members),
+                               truth.p_inmail(None, job, members) * truth.p_accept(None, job, members))
