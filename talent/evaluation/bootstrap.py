@@ -84,3 +84,42 @@ def paired_lift(treatment: ArrayLike, control: ArrayLike, *, relative: bool = Tr
         return Estimate(float(point), float("nan"), float("nan"), int(t.size))
     lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2])
     return Estimate(float(point), float(lo), float(hi), int(t.size))
+
+
+def bootstrap_pooled(probs: ArrayLike, labels: ArrayLike, groups: ArrayLike, *, resamples: int = 200,
+                     alpha: float = 0.05, seed: int = 0) -> dict[str, Estimate]:
+    """AUC, log loss and ECE over all items, with CIs from resampling whole queries (``groups``)."""
+    from talent.evaluation.metrics import auc, expected_calibration_error, log_loss
+
+    p = np.asarray(probs, dtype=np.float64)
+    y = np.asarray(labels)
+    g = np.asarray(groups)
+    fns = {"auc": auc, "log_loss": log_loss, "ece": expected_calibration_error}
+    if p.size == 0:
+        return {k: Estimate(float("nan"), float("nan"), float("nan"), 0) for k in fns}
+    _, inverse = np.unique(g, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    counts = np.bincount(inverse)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    n_groups = counts.size
+    draws: dict[str, list[float]] = {k: [] for k in fns}
+    rng = np.random.default_rng(seed)
+    for _ in range(resamples):
+        pick = rng.integers(0, n_groups, n_groups)
+        idx = order[np.repeat(starts[pick], counts[pick]) + _ragged_arange(counts[pick])]
+        for k, fn in fns.items():
+            draws[k].append(fn(p[idx], y[idx]))
+    out = {}
+    for k, fn in fns.items():
+        d = np.asarray(draws[k])
+        d = d[np.isfinite(d)]
+        lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2]) if d.size else (float("nan"), float("nan"))
+        out[k] = Estimate(float(fn(p, y)), float(lo), float(hi), int(n_groups))
+    return out
+
+
+def _ragged_arange(counts: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(c) for each c in counts."""
+    total = int(counts.sum())
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    return np.arange(total) - np.repeat(starts, counts)

@@ -1,0 +1,277 @@
+"""The model ladder: a registry of rung name -> scorer, all trained on the same training
+searches and scored on the same held-out candidate sets.
+
+Default ladder: ``text_match`` -> ``linear`` -> ``pointwise_gbdt`` -> ``pairwise_gbdt``.
+Reference rungs: ``random`` (a broken model: the floor), ``logging_policy`` (the logged
+order) and ``hindsight`` (ranks by the logged outcome itself: the replay ceiling).
+Later rungs (title expansion, GLMix, re-ranking, bandit) plug in with :func:`register_rung`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from talent.errors import ModelUnavailable
+from talent.evaluation.bootstrap import DEFAULT_RESAMPLES, bootstrap_mean, bootstrap_pooled, paired_lift
+from talent.evaluation.metrics import calibration_curve
+from talent.evaluation.replay import KS, Candidates, per_query_metrics
+
+DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pairwise_gbdt")
+REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
+SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
+TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
+
+
+class Scorer(Protocol):
+    """A rung: fit on training candidates, score held-out ones (higher ranks first)."""
+
+    name: str
+    probabilistic: bool  # scores are P(accept) (gets AUC, log loss, ECE)
+
+    def fit(self, train: Candidates) -> None: ...
+
+    def score(self, test: Candidates) -> np.ndarray: ...
+
+
+_REGISTRY: dict[str, Callable[[], Scorer]] = {}
+
+
+def register_rung(name: str, factory: Callable[[], Scorer]) -> None:
+    """Add (or replace) a rung: ``factory()`` returns a fresh, unfitted scorer."""
+    _REGISTRY[name] = factory
+
+
+def rung_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def make_rung(name: str) -> Scorer:
+    try:
+        return _REGISTRY[name]()
+    except KeyError:
+        raise ModelUnavailable(f"unknown ladder rung {name!r}; known: {', '.join(_REGISTRY)}") from None
+
+
+def _features(c: Candidates) -> np.ndarray:
+    if c.features is None:
+        raise ModelUnavailable("this rung needs L1 features: build them with talent.training.l1 first")
+    return np.asarray(c.features, dtype=np.float64)
+
+
+@dataclass
+class RandomScorer:
+    """Uniform random scores: a deliberately broken model."""
+
+    seed: int = 0
+    name: str = "random"
+    probabilistic: bool = False
+
+    def fit(self, train: Candidates) -> None:
+        return None
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return np.random.default_rng(self.seed).random(len(test.rows))
+
+
+@dataclass
+class LoggingPolicyScorer:
+    """The order the logging policy actually showed."""
+
+    name: str = "logging_policy"
+    probabilistic: bool = False
+
+    def fit(self, train: Candidates) -> None:
+        return None
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return -test.rows["position"].to_numpy(dtype=np.float64)
+
+
+@dataclass
+class HindsightScorer:
+    """Ranks by the logged outcome itself (a perfect ranker on the logged labels)."""
+
+    name: str = "hindsight"
+    probabilistic: bool = False
+
+    def fit(self, train: Candidates) -> None:
+        return None
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return test.rows["grade"].to_numpy(dtype=np.float64)
+
+
+@dataclass
+class TextMatchScorer:
+    """Text match only: the sum of the L1 text-match features (names containing bm25/text)."""
+
+    name: str = "text_match"
+    probabilistic: bool = False
+
+    def fit(self, train: Candidates) -> None:
+        return None
+
+    def score(self, test: Candidates) -> np.ndarray:
+        cols = [i for i, n in enumerate(test.feature_names) if TEXT_MATCH_PATTERN.search(n)]
+        if not cols:
+            raise ModelUnavailable(f"no text-match feature among {list(test.feature_names)}")
+        return _features(test)[:, cols].sum(axis=1)
+
+
+class LinearScorer:
+    """Logistic regression of P(accept) on standardized L1 features."""
+
+    name = "linear"
+    probabilistic = True
+
+    def __init__(self) -> None:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self.model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=500))
+
+    def fit(self, train: Candidates) -> None:
+        self.model.fit(_features(train), train.rows["accepted"].to_numpy())
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return self.model.predict_proba(_features(test))[:, 1]
+
+
+class PointwiseGBDTScorer:
+    """LightGBM binary classifier of P(accept) on the L1 features."""
+
+    name = "pointwise_gbdt"
+    probabilistic = True
+
+    def __init__(self, seed: int = 0) -> None:
+        import lightgbm as lgb
+
+        self.model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=40,
+                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
+                                        verbose=-1, n_jobs=2)
+
+    def fit(self, train: Candidates) -> None:
+        self.model.fit(_features(train), train.rows["accepted"].to_numpy())
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return self.model.predict_proba(_features(test))[:, 1]
+
+
+class PairwiseGBDTScorer:
+    """LightGBM ``lambdarank`` on graded labels, pairs only within a search (the L1 ranker)."""
+
+    name = "pairwise_gbdt"
+    probabilistic = False
+
+    def __init__(self, seed: int = 0) -> None:
+        import lightgbm as lgb
+
+        self.model = lgb.LGBMRanker(objective="lambdarank", n_estimators=200, learning_rate=0.05, num_leaves=31,
+                                    min_child_samples=40, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                                    label_gain=[0, 1, 3, 7, 15], random_state=seed, verbose=-1, n_jobs=2)
+
+    def fit(self, train: Candidates) -> None:
+        self.model.fit(_features(train), train.rows["grade"].to_numpy(), group=train.group_sizes)
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return self.model.predict(_features(test))
+
+
+for _factory in (RandomScorer, LoggingPolicyScorer, HindsightScorer, TextMatchScorer, LinearScorer,
+                 PointwiseGBDTScorer, PairwiseGBDTScorer):
+    register_rung(str(_factory.name), _factory)
+
+
+# --- running the ladder ---------------------------------------------------------------------
+@dataclass
+class RungResult:
+    """One rung's per-query metrics on the held-out searches (and P(accept) when it has one)."""
+
+    name: str
+    per_query: pd.DataFrame
+    probabilities: np.ndarray | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class LadderResult:
+    """Every rung evaluated on the identical held-out candidate sets, in ladder order."""
+
+    rungs: list[RungResult]
+    test: Candidates
+    ladder: tuple[str, ...]
+
+    def rung(self, name: str) -> RungResult:
+        for r in self.rungs:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFAULT_LADDER,
+               reference: Sequence[str] = REFERENCE_RUNGS, ks: Sequence[int] = KS,
+               on_rung: Callable[[str], None] | None = None) -> LadderResult:
+    """Fit each rung on ``train`` and compute its per-query replay metrics on ``test``."""
+    results = []
+    for name in [*reference, *ladder]:
+        t0 = time.perf_counter()
+        scorer = make_rung(name)
+        scorer.fit(train)
+        scores = np.asarray(scorer.score(test), dtype=np.float64)
+        per_query = per_query_metrics(test, scores, ks)
+        results.append(RungResult(name, per_query, scores if scorer.probabilistic else None,
+                                  time.perf_counter() - t0))
+        if on_rung is not None:
+            on_rung(name)
+    return LadderResult(results, test, tuple(ladder))
+
+
+def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+                     segments: dict[str, pd.Series] | None = None) -> dict[str, Any]:
+    """Metrics with bootstrap CIs per rung, paired lifts over the rung below, segment breakdowns.
+
+    ``segments``: segment name -> Series (indexed by search id) of the segment value of each search.
+    """
+    labels = result.test.rows["accepted"].to_numpy()
+    groups = result.test.rows["search_id"].to_numpy()
+    out: dict[str, Any] = {"queries": int(len(result.rungs[0].per_query)) if result.rungs else 0,
+                           "candidates": int(len(labels)), "ladder": list(result.ladder), "rungs": {}}
+    below: RungResult | None = None
+    for r in result.rungs:
+        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(r.per_query[m].to_numpy(), resamples=resamples,
+                                                               seed=seed).as_dict()
+                                             for m in r.per_query.columns},
+                                 "seconds": round(r.seconds, 3)}
+        if r.name in result.ladder:
+            if below is not None:
+                entry["lift_over"] = below.name
+                entry["lift"] = {m: paired_lift(r.per_query[m].to_numpy(), below.per_query[m].to_numpy(),
+                                                resamples=resamples, seed=seed).as_dict()
+                                 for m in r.per_query.columns}
+            below = r
+        if r.probabilities is not None:
+            entry["probability"] = {name: est.as_dict() for name, est in bootstrap_pooled(
+                r.probabilities, labels, groups, resamples=min(resamples, 200), seed=seed).items()}
+            mean_p, rate, count = calibration_curve(r.probabilities, labels)
+            entry["calibration"] = {"mean_predicted": mean_p.tolist(), "observed": rate.tolist(),
+                                    "count": count.tolist()}
+        out["rungs"][r.name] = entry
+    out["segments"] = {}
+    for seg_name, values in (segments or {}).items():
+        seg_out: dict[str, Any] = {}
+        for value in sorted(values.dropna().unique().tolist(), key=str):
+            ids = values.index[values == value]
+            seg_out[str(value)] = {
+                r.name: {m: bootstrap_mean(r.per_query.loc[r.per_query.index.isin(ids), m].to_numpy(),
+                                           resamples=resamples, seed=seed).as_dict() for m in SEGMENT_METRICS}
+                for r in result.rungs}
+        out["segments"][seg_name] = seg_out
+    return out
