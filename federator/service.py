@@ -1,0 +1,197 @@
+"""The search service: request -> parse -> broker (retrieval + L1) -> page assembly -> response.
+
+Each stage is one method with explicit inputs and outputs so later stages (L2, representative
+re-ranking, the in-session bandit) slot in between :meth:`SearchService.retrieve` and
+:meth:`SearchService.assemble` without touching the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from federator.types import CandidateList, FacetValue, ResultCard, SearchRequest, SearchResponse
+from index.broker import Broker, BrokerSettings
+from index.l1 import Scorer, load_current_model
+from index.schema import analyze
+from index.serving import ServingIndex
+from talent.logging import get_logger
+from talent.query import ParsedQuery, parse_query
+from talent.storage.models import SENIORITY_LEVELS
+from talent.taxonomy.model import Taxonomy, normalize
+
+log = get_logger(__name__)
+
+FACETS_SHOWN = 15
+
+
+def search_taxonomy(settings: Any, database: Any = None) -> Taxonomy:
+    """The taxonomy the database's world was generated with (the settings' one without a world)."""
+    from talent.taxonomy import taxonomy_from_settings
+
+    if database is not None:
+        try:
+            from sqlalchemy import select
+
+            from talent.storage.models import WorldInfo
+            from talent.world.config import WorldConfig, resolve_taxonomy
+
+            with database.session() as s:
+                config = s.scalars(select(WorldInfo.config).order_by(WorldInfo.generated_at.desc())).first()
+            if config is not None:
+                return resolve_taxonomy(WorldConfig.model_validate(config), settings)
+        except Exception as exc:  # noqa: BLE001 - no world: the configured taxonomy
+            log.info("search.taxonomy_from_settings", reason=str(exc))
+    return taxonomy_from_settings(settings)
+
+
+class SearchService:
+    """Owns the taxonomy, the serving index, the broker and the L1 model; thread-safe."""
+
+    def __init__(self, taxonomy: Taxonomy, serving: ServingIndex, scorer: Scorer | None = None,
+                 broker_settings: BrokerSettings | None = None, database: Any = None):
+        self.taxonomy = taxonomy
+        self.serving = serving
+        self.broker = Broker(serving, taxonomy, scorer, broker_settings)
+        self.database = database
+        self._company_names: dict[int, str] | None = None
+        self._lock = threading.Lock()
+        self._metros = {m.id: f"{m.name}, {m.region}" if m.region else m.name for m in taxonomy.metros}
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, database: Any = None, load_model: bool = True) -> SearchService:
+        """Open the serving index, the taxonomy and the current L1 model (text match when none)."""
+        serving = ServingIndex.from_settings(settings)
+        scorer = load_current_model(settings.models_dir) if load_model else None
+        if scorer is None:
+            log.info("search.no_l1_model", models_dir=str(settings.models_dir))
+        if database is None:
+            try:
+                from talent.storage.db import Database
+
+                database = Database.from_settings(settings)
+            except Exception as exc:  # noqa: BLE001 - company labels are optional
+                log.warning("search.no_database", error=str(exc))
+        return cls(search_taxonomy(settings, database), serving, scorer, BrokerSettings.from_settings(settings),
+                   database)
+
+    @property
+    def ranker(self) -> str:
+        return self.broker.ranker
+
+    # stages ----------------------------------------------------------------------------------------
+    def parse(self, request: SearchRequest) -> ParsedQuery:
+        return parse_query(request.query, self.taxonomy)
+
+    def retrieve(self, parsed: ParsedQuery, request: SearchRequest) -> CandidateList:
+        """Broker: every partition's L1 top k, merged, enough for the requested page."""
+        return self.broker.search(parsed, limit=None, facets=request.facets)
+
+    def assemble(self, parsed: ParsedQuery, candidates: CandidateList, request: SearchRequest,
+                 timings: dict[str, float]) -> SearchResponse:
+        """The page: stored fields of the page's members only, highlights, facet labels."""
+        t0 = time.perf_counter()
+        page = candidates.candidates(request.offset, request.offset + request.page_size)
+        plan_words = [w for leaf in parsed.keywords() for w in analyze("headline", leaf.text)]
+        highlight = None
+        if plan_words:
+            from index.plan import build_root
+
+            _, words = build_root(parsed)
+            from index import queries as Q
+
+            highlight = Q.should(*[Q.term(f, w) for w in words for f in ("headline", "summary")]) if words else None
+        docs = {int(d["member_id"]): d for d in self.serving.documents([c.member_id for c in page], highlight)}
+        wanted_skills = {normalize(s.label or s.raw) for s in parsed.records("skill")}
+        wanted_tokens = set(plan_words)
+        results = []
+        for rank, cand in enumerate(page, start=request.offset + 1):
+            d = docs.get(cand.member_id, {})
+            skills = [str(s) for s in d.get("skills", [])]
+            matched = [s for s in skills if normalize(s) in wanted_skills
+                       or wanted_tokens.intersection(analyze("skills", s))]
+            title = str(d.get("title") or "")
+            terms = sorted(wanted_tokens.intersection(analyze("title", title) + analyze("headline",
+                                                                                        str(d.get("headline") or ""))))
+            results.append(ResultCard(
+                member_id=cand.member_id, rank=rank, name=str(d.get("name") or ""), title=title,
+                company=d.get("company"), location=d.get("location"), headline=str(d.get("headline") or ""),
+                open_to_work=bool(d.get("open_to_work", False)), score=round(cand.score, 6), skills=skills,
+                matched_skills=matched, matched_terms=terms, highlights=dict(d.get("highlights", {})),
+            ))
+        facets = self._facets(candidates.facets) if request.facets else {}
+        timings["page"] = (time.perf_counter() - t0) * 1e3
+        return SearchResponse(
+            query=parsed.canonical_text or (parsed.text or ""), query_type=parsed.query_type, total=candidates.total,
+            page=request.page, page_size=request.page_size, results=results, facets=facets,
+            standardizations=[s.display() for s in parsed.standardizations if s.positive or s.role != "include"],
+            partial=candidates.partial, partitions_answered=candidates.partitions_answered,
+            partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
+            index_version=self.serving.version,
+        )
+
+    # the whole path ----------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Parse, retrieve and rank, and assemble one page. Raises ``QueryError`` for a bad query."""
+        t0 = time.perf_counter()
+        parsed = self.parse(request)
+        t1 = time.perf_counter()
+        candidates = self.retrieve(parsed, request)
+        t2 = time.perf_counter()
+        timings = {"parse": (t1 - t0) * 1e3, "broker": (t2 - t1) * 1e3}
+        timings.update({f"broker.{k}": v for k, v in candidates.timings.items()})
+        response = self.assemble(parsed, candidates, request, timings)
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return response
+
+    # labels ---------------------------------------------------------------------------------------------
+    def _facets(self, counts: dict[str, dict[Any, int]]) -> dict[str, list[FacetValue]]:
+        out: dict[str, list[FacetValue]] = {}
+        for field, values in counts.items():
+            items = list(values.items())[:FACETS_SHOWN]
+            out[field] = [FacetValue(v, self._label(field, v), int(n)) for v, n in items]
+        return out
+
+    def _label(self, field: str, value: Any) -> str:
+        tax = self.taxonomy
+        if field == "title_id":
+            occ = tax.occupations.get(str(value))
+            return occ.title if occ else str(value)
+        if field == "skill_ids":
+            skill = tax.skills.get(str(value))
+            return skill.name if skill else str(value)
+        if field == "metro_id":
+            return self._metros.get(int(value), str(value))
+        if field == "industry_id":
+            return tax.industries.get(int(value), str(value))
+        if field == "seniority":
+            level = int(value)
+            return SENIORITY_LEVELS[level] if 0 <= level < len(SENIORITY_LEVELS) else str(value)
+        if field == "company_id":
+            return self.company_names().get(int(value), str(value))
+        if field == "open_to_work":
+            return "open to work" if value else "not looking"
+        return str(value)
+
+    def company_names(self) -> dict[int, str]:
+        """Company id -> name, read from the database once (empty without a database)."""
+        with self._lock:
+            if self._company_names is None:
+                names: dict[int, str] = {}
+                if self.database is not None:
+                    try:
+                        from sqlalchemy import select
+
+                        from talent.storage.models import Company
+
+                        with self.database.session() as s:
+                            names = {int(i): n for i, n in s.execute(select(Company.id, Company.name))}
+                    except Exception as exc:  # noqa: BLE001 - labels fall back to ids
+                        log.warning("search.company_names_unavailable", error=str(exc))
+                self._company_names = names
+            return self._company_names
+
+    def close(self) -> None:
+        self.broker.close()
+        self.serving.close()

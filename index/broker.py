@@ -1,0 +1,130 @@
+"""The broker: one request fanned out to every partition in parallel, answers merged.
+
+Each partition retrieves its matches, scores them with L1 and returns its top k with their
+features (:func:`index.l1.score_partition`); the broker merges by L1 score (ties by member id,
+so 1 shard and N shards rank the same), sums match counts and facet counts, and reports which
+partitions answered. A partition that raises or misses ``deadline_ms`` is left out and the
+result is flagged partial; the search itself never fails for it.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from federator.types import CandidateList
+from index.l1 import FALLBACK_RANKER, FEATURE_NAMES, PartitionResult, Scorer, score_partition
+from index.partition import merge_facets
+from index.plan import QueryPlan, build_plan
+from index.serving import IndexSnapshot, ServingIndex
+from talent.errors import QueryError, TalentError
+from talent.logging import get_logger
+from talent.query import ParsedQuery
+from talent.taxonomy.model import Taxonomy
+
+log = get_logger(__name__)
+
+#: Facets counted for the results page.
+DEFAULT_FACETS: tuple[str, ...] = ("title_id", "skill_ids", "company_id", "metro_id", "industry_id", "seniority",
+                                   "open_to_work")
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    deadline_ms: int = 2000
+    retrieval_depth: int = 2000
+    partition_top_k: int = 250
+    facet_size: int = 100
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> BrokerSettings:
+        return cls(settings.partition_deadline_ms, settings.retrieval_depth, settings.partition_top_k)
+
+
+class Broker:
+    """Fans a parsed query out to the serving index's partitions and merges their top k."""
+
+    def __init__(self, serving: ServingIndex, taxonomy: Taxonomy, scorer: Scorer | None = None,
+                 settings: BrokerSettings | None = None, *, max_workers: int | None = None):
+        self.serving = serving
+        self.taxonomy = taxonomy
+        self.scorer = scorer
+        self.settings = settings or BrokerSettings()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
+                                        thread_name_prefix="talent-partition")
+
+    @property
+    def ranker(self) -> str:
+        return self.scorer.name if self.scorer is not None else FALLBACK_RANKER
+
+    def plan(self, parsed: ParsedQuery, snapshot: IndexSnapshot | None = None) -> QueryPlan:
+        return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy)
+
+    def search(self, parsed: ParsedQuery, *, limit: int | None = None, facets: bool = False,
+               facet_fields: tuple[str, ...] = DEFAULT_FACETS) -> CandidateList:
+        """Candidates of ``parsed`` best first (at most ``limit``, default every partition's top k)."""
+        t0 = time.perf_counter()
+        snapshot = self.serving.snapshot()
+        plan = self.plan(parsed, snapshot)
+        t1 = time.perf_counter()
+        cfg = self.settings
+        fields = facet_fields if facets else ()
+        futures: dict[Future[PartitionResult], int] = {
+            self._pool.submit(score_partition, snapshot, p, plan, self.scorer, depth=cfg.retrieval_depth,
+                              top_k=cfg.partition_top_k, facet_fields=fields, facet_size=cfg.facet_size): p.shard
+            for p in snapshot.partitions
+        }
+        done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
+        t2 = time.perf_counter()
+        results: list[PartitionResult] = []
+        failures: dict[int, str] = {}
+        for fut in done:
+            shard = futures[fut]
+            try:
+                results.append(fut.result())
+            except QueryError:
+                raise
+            except TalentError as exc:
+                failures[shard] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a broken partition gives partial results
+                failures[shard] = f"{type(exc).__name__}: {exc}"
+        for fut in late:
+            fut.cancel()
+            failures[futures[fut]] = f"missed the {cfg.deadline_ms} ms deadline"
+        if failures:
+            log.warning("broker.partial", failures=failures, answered=sorted(r.shard for r in results))
+        merged = _merge(results, limit)
+        t3 = time.perf_counter()
+        timings = {"plan": (t1 - t0) * 1e3, "partitions": (t2 - t1) * 1e3, "merge": (t3 - t2) * 1e3}
+        for stage in ("retrieve", "features", "l1", "facets"):
+            values = [r.timings.get(stage, 0.0) for r in results]
+            timings[f"partition_{stage}_max"] = max(values, default=0.0)
+        return CandidateList(
+            member_ids=merged[0], scores=merged[1], shards=merged[2], features=merged[3],
+            feature_names=FEATURE_NAMES, total=sum(r.count for r in results),
+            facets=merge_facets(r.facets for r in results) if fields else {},
+            partitions_answered=sorted(r.shard for r in results), partitions_total=len(snapshot.partitions),
+            failures=failures, ranker=self.ranker, timings=timings,
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _merge(results: list[PartitionResult], limit: int | None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if not results:
+        return (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int16),
+                np.zeros((0, len(FEATURE_NAMES)), np.float32))
+    ids = np.concatenate([r.member_ids for r in results])
+    scores = np.concatenate([r.scores for r in results])
+    shards = np.concatenate([np.full(len(r.member_ids), r.shard, dtype=np.int16) for r in results])
+    X = np.concatenate([r.features for r in results])
+    order = np.lexsort((ids, -scores))
+    if limit is not None:
+        order = order[:limit]
+    return ids[order], scores[order], shards[order], X[order]

@@ -1,0 +1,316 @@
+"""L1, the first-pass ranker each partition runs over its own matches.
+
+:func:`candidate_features` is THE feature code: serving (:func:`score_partition`) and training
+(:mod:`talent.training.l1`) both call it, so a model sees at serving time exactly the features
+it was trained on. Features come from the query plan and the forward store; text-match
+features come from one Tantivy query per field restricted to the candidates, scoring each
+candidate by the corpus idf of the query tokens its field holds (shard-independent).
+Protected attributes (gender) are not in the forward store and never features.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import tantivy
+
+from index.guard import engine_call
+from index.partition import Partition
+from index.plan import COVERAGE_FIELDS, QueryPlan, family_of_codes
+from index.schema import build_schema
+from index.serving import IndexSnapshot
+from talent.errors import ModelUnavailable
+from talent.logging import get_logger
+
+log = get_logger(__name__)
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"text_{f}" for f in COVERAGE_FIELDS),
+    "title_same_occupation",
+    "title_past_occupation",
+    "title_related_occupation",
+    "title_same_family",
+    "query_has_title",
+    "skill_coverage",
+    "skill_matched_count",
+    "skill_endorsement",
+    "occupation_skill_overlap",
+    "query_has_skills",
+    "seniority",
+    "seniority_gap",
+    "query_has_seniority",
+    "years_experience",
+    "years_fit",
+    "location_match",
+    "query_has_location",
+    "willing_to_relocate",
+    "open_to_work",
+    "days_inactive",
+    "tenure_years",
+    "completeness",
+    "num_skills",
+    "num_positions",
+    "num_companies",
+    "education_level",
+)
+FEATURE_INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
+PROTECTED_ATTRIBUTES = ("gender", "sex", "first_name", "name", "age", "birth", "ethnicity", "race")
+
+#: Weights of the text-match score (the fallback ranker and the "text match" baseline).
+TEXT_MATCH_WEIGHTS: dict[str, float] = {
+    "text_title": 3.0, "text_skills": 2.0, "text_headline": 1.0, "text_summary": 0.5,
+    "text_past_titles": 0.5, "text_company": 1.0, "title_same_occupation": 2.0, "skill_coverage": 1.0,
+}
+TEXT_MATCH_RANKER = "text-match"
+FALLBACK_RANKER = "text-match (no L1 model)"
+
+
+def text_match_score(features: np.ndarray) -> np.ndarray:
+    """A fixed weighted sum of the text and id match features."""
+    w = np.zeros(len(FEATURE_NAMES), dtype=np.float32)
+    for name, weight in TEXT_MATCH_WEIGHTS.items():
+        w[FEATURE_INDEX[name]] = weight
+    return (features @ w).astype(np.float32)
+
+
+# --- features -----------------------------------------------------------------------------------------
+def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
+    """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
+    candidate's field holds. One Tantivy query per field, restricted to ``member_ids``."""
+    out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+    if len(member_ids) == 0:
+        return out
+    schema = build_schema()
+    Q, Occur = tantivy.Query, tantivy.Occur
+    ids = [int(i) for i in member_ids]
+    pos = {m: i for i, m in enumerate(ids)}
+    searcher = partition._snapshot.searcher
+    with engine_call(f"reading text features on shard {partition.shard}", query=True):
+        restrict = Q.const_score_query(Q.term_set_query(schema, "member_id", ids), 0.0)
+        for j, f in enumerate(COVERAGE_FIELDS):
+            tokens = plan.features.coverage.get(f)
+            if not tokens:
+                continue
+            total = sum(w for _, w in tokens)
+            if total <= 0:
+                continue
+            clauses = [(Occur.Must, restrict)] + [
+                (Occur.Should, Q.const_score_query(Q.term_query(schema, f, t), float(w / total))) for t, w in tokens]
+            hits = searcher.search(Q.boolean_query(clauses), len(ids), count=False).hits
+            if not hits:
+                continue
+            found = searcher.fast_field_values("member_id", [a for _, a in hits])
+            rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))
+            out[rows, j] = np.asarray([s for s, _ in hits], dtype=np.float32)
+    return np.minimum(out, 1.0)
+
+
+def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    return np.isin(values, wanted) if len(wanted) else np.zeros(len(values), dtype=bool)
+
+
+def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
+                       member_ids: np.ndarray) -> np.ndarray:
+    """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
+
+    The one feature function of L1, used at serving and at training time.
+    """
+    ids = np.asarray(member_ids, dtype=np.int64)
+    n = len(ids)
+    X = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    if n == 0:
+        return X
+    q = plan.features
+    batch = partition.features(ids)
+    col = batch.columns
+    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids)
+
+    def put(name: str, values: Any) -> None:
+        X[:, FEATURE_INDEX[name]] = values
+
+    occ = col["occupation"]
+    put("title_same_occupation", _isin(occ, q.title_codes))
+    past = batch.csr["past_occupations"]
+    past_owner = np.repeat(np.arange(n), np.diff(past.indptr))
+    past_hit = np.zeros(n, dtype=bool)
+    if len(q.title_codes) and len(past.indices):
+        past_hit[past_owner[np.isin(past.indices, q.title_codes)]] = True
+    put("title_past_occupation", past_hit)
+    put("title_related_occupation", _isin(occ, q.related_codes))
+    families = family_of_codes(snapshot)
+    member_family = np.where((occ >= 0) & (occ < len(families)), families[np.clip(occ, 0, len(families) - 1)], -2)
+    put("title_same_family", _isin(member_family, q.title_families))
+    put("query_has_title", float(len(q.title_codes) > 0))
+
+    skills = batch.csr["skills"]
+    owner = np.repeat(np.arange(n), np.diff(skills.indptr))
+    weights = skills.data if skills.data is not None else np.ones(len(skills.indices), np.float32)
+    if len(q.skill_codes):
+        match = np.isin(skills.indices, q.skill_codes)
+        imp = dict(zip(q.skill_codes.tolist(), q.skill_weights.tolist()))
+        imp_of = np.asarray([imp.get(int(c), 0.0) for c in skills.indices[match]], dtype=np.float32)
+        total = float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0
+        put("skill_coverage", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
+        count = np.bincount(owner[match], minlength=n)
+        put("skill_matched_count", count)
+        put("skill_endorsement", np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
+    if len(q.occupation_skill_codes):
+        match = np.isin(skills.indices, q.occupation_skill_codes)
+        imp = dict(zip(q.occupation_skill_codes.tolist(), q.occupation_skill_weights.tolist()))
+        imp_of = np.asarray([imp.get(int(c), 0.0) for c in skills.indices[match]], dtype=np.float32)
+        total = float(q.occupation_skill_weights.sum()) or 1.0
+        put("occupation_skill_overlap", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
+    put("query_has_skills", float(len(q.skill_codes) > 0))
+
+    seniority = col["seniority"].astype(np.float32)
+    put("seniority", seniority)
+    if len(q.seniority_levels):
+        lo, hi = float(q.seniority_levels.min()), float(q.seniority_levels.max())
+        put("seniority_gap", np.maximum(lo - seniority, 0) + np.maximum(seniority - hi, 0))
+        put("query_has_seniority", 1.0)
+    years = col["years_experience"].astype(np.float32)
+    put("years_experience", years)
+    fit = np.ones(n, dtype=bool)
+    if q.years_min is not None:
+        fit &= years >= q.years_min
+    if q.years_max is not None:
+        fit &= years <= q.years_max
+    put("years_fit", fit)
+    put("location_match", _isin(col["metro"], q.metros))
+    put("query_has_location", float(len(q.metros) > 0))
+    put("willing_to_relocate", col["willing_to_relocate"])
+    put("open_to_work", col["open_to_work"])
+    last = col["last_active_day"]
+    put("days_inactive", np.where(last >= 0, np.maximum(q.reference_day - last, 0), 3650))
+    start = col["current_start_day"]
+    put("tenure_years", np.where(start >= 0, np.maximum(q.reference_day - start, 0) / 365.25, 0))
+    put("completeness", col["completeness"])
+    put("num_skills", col["num_skills"])
+    put("num_positions", col["num_positions"])
+    put("num_companies", col["num_companies"])
+    put("education_level", col["education_level"])
+    return X
+
+
+def features_for_members(snapshot: IndexSnapshot, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
+    """Features of members from any shards, in the order given (the training path)."""
+    ids = np.asarray(member_ids, dtype=np.int64)
+    X = np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)
+    owner = snapshot.partition_of(ids)
+    for shard in np.unique(owner):
+        rows = np.flatnonzero(owner == shard)
+        X[rows] = candidate_features(snapshot, snapshot.partitions[int(shard)], plan, ids[rows])
+    return X
+
+
+# --- the model ------------------------------------------------------------------------------------------
+class Scorer(Protocol):
+    name: str
+
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class L1Model:
+    """A trained L1 ranker loaded from ``<models_dir>/l1/<version>/``."""
+
+    version: str
+    kind: str                       # "xgboost" | "lightgbm"
+    booster: Any
+    feature_names: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"l1-{self.kind}@{self.version}"
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if len(features) == 0:
+            return np.zeros(0, dtype=np.float32)
+        if self.kind == "xgboost":
+            return np.asarray(self.booster.inplace_predict(features), dtype=np.float32)
+        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float32)
+
+
+MODEL_FILES = {"xgboost": "model.ubj", "lightgbm": "model.txt"}
+
+
+def l1_models_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "l1"
+
+
+def load_model(path: Path) -> L1Model:
+    """Load the model artifact in directory ``path``; refuses a feature schema this code does not have."""
+    meta_file = path / "meta.json"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError) as exc:
+        raise ModelUnavailable(f"L1 model metadata {meta_file} is missing or corrupt: run `talent train l1`") from exc
+    names = tuple(meta.get("feature_names", ()))
+    if names != FEATURE_NAMES:
+        raise ModelUnavailable(f"L1 model {path.name} was trained on other features than this code computes: "
+                               "retrain with `talent train l1`")
+    kind = meta.get("kind")
+    model_file = path / MODEL_FILES.get(str(kind), "model")
+    if not model_file.exists():
+        raise ModelUnavailable(f"L1 model file {model_file} is missing: run `talent train l1`")
+    if kind == "xgboost":
+        import xgboost as xgb
+
+        booster = xgb.Booster()
+        booster.load_model(str(model_file))
+        booster.set_param({"nthread": 1})
+    else:
+        import lightgbm as lgb
+
+        booster = lgb.Booster(model_file=str(model_file))
+    return L1Model(path.name, str(kind), booster, names, meta)
+
+
+def load_current_model(models_dir: Path) -> L1Model | None:
+    """The model ``<models_dir>/l1/CURRENT`` points to, or None when there is none."""
+    root = l1_models_dir(models_dir)
+    pointer = root / "CURRENT"
+    if not pointer.exists():
+        return None
+    version = pointer.read_text(encoding="utf-8").strip()
+    return load_model(root / version)
+
+
+# --- one partition's work -------------------------------------------------------------------------------
+@dataclass
+class PartitionResult:
+    """A partition's top k by L1 score with their features, its match count and facets."""
+
+    shard: int
+    member_ids: np.ndarray
+    scores: np.ndarray
+    features: np.ndarray
+    count: int
+    facets: dict[str, dict[Any, int]]
+    timings: dict[str, float]
+
+
+def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan, scorer: Scorer | None, *,
+                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (), facet_size: int = 100
+                    ) -> PartitionResult:
+    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``."""
+    t0 = time.perf_counter()
+    query = plan.compile(partition)
+    hits = partition.search(query, depth)
+    t1 = time.perf_counter()
+    X = candidate_features(snapshot, partition, plan, hits.member_ids)
+    t2 = time.perf_counter()
+    scores = scorer.predict(X) if scorer is not None else text_match_score(X)
+    order = np.lexsort((hits.member_ids, -scores))[:top_k]
+    t3 = time.perf_counter()
+    facets = partition.facets(query, facet_fields, facet_size) if facet_fields else {}
+    t4 = time.perf_counter()
+    return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order], hits.count, facets,
+                           {"retrieve": (t1 - t0) * 1e3, "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,
+                            "facets": (t4 - t3) * 1e3})

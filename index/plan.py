@@ -1,0 +1,456 @@
+"""From a :class:`~talent.query.ParsedQuery` to what every partition runs: a :class:`QueryPlan`.
+
+A plan holds the match tree over index fields (standardized ids as exact terms, text as BM25
+clauses, filters as zero-score clauses) and the :class:`QueryFeatures` the L1 features need.
+It is built once per request and compiled per partition by :meth:`QueryPlan.compile`, which
+boosts every scored term by ``idf_corpus / idf_shard`` so BM25 is comparable across shards
+(document frequencies summed over all partitions when the plan is built).
+
+Match semantics of the query language:
+
+- unfielded keyword: any of title, skills, headline, summary, past titles (BM25, title weighted)
+- ``title:x``: the standardized occupation id OR the phrase in the current title
+- ``skill:x``: the standardized skill id OR the phrase in the skill names
+- ``company:x``: the phrase in the current company name
+- ``location:x``: the metro id (a filter) when standardized, else the phrase in the location
+- ``school:x``: the phrase in the education entries
+- facets: ``must_have`` values of one facet are OR-ed (skills: each one required), ``can_have``
+  only add score, ``doesnt_have`` exclude; seniority, industries, years and open-to-work filter.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tantivy
+
+from index.guard import engine_call
+from index.partition import Partition, bm25_idf
+from index.schema import FIELD_BY_NAME, analyze, build_schema
+from index.serving import IndexSnapshot
+from talent.query import And, Not, Or, ParsedQuery, Phrase, Term
+from talent.query.ast import Node
+from talent.query.parsed import Standardization
+from talent.taxonomy.model import Taxonomy
+
+#: Fields an unfielded keyword is matched in, with their BM25 weights.
+KEYWORD_FIELDS: dict[str, float] = {"title": 2.0, "skills": 1.5, "headline": 1.0, "summary": 0.5,
+                                    "past_titles": 0.5}
+#: Fields the L1 text-match features cover (query tokens per field, weighted by corpus idf).
+COVERAGE_FIELDS: tuple[str, ...] = ("title", "skills", "headline", "summary", "past_titles", "company")
+ID_BOOST = 2.0  # a standardized id match weighs like this many phrase matches
+
+
+# --- the match tree ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TermLeaf:
+    """An exact term: an id, an int/bool value, or one analyzed token."""
+
+    field: str
+    value: Any
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class TextLeaf:
+    """Analyzed tokens of one field: a phrase, or an OR of the tokens (BM25)."""
+
+    field: str
+    tokens: tuple[str, ...]
+    phrase: bool
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RangeLeaf:
+    field: str
+    lower: Any = None
+    upper: Any = None
+
+
+@dataclass(frozen=True)
+class BoolNode:
+    """``must`` all, at least one of ``should`` when there is no ``must``, none of ``must_not``;
+    ``filters`` restrict without scoring."""
+
+    must: tuple[Clause, ...] = ()
+    should: tuple[Clause, ...] = ()
+    must_not: tuple[Clause, ...] = ()
+    filters: tuple[Clause, ...] = ()
+
+
+Clause = TermLeaf | TextLeaf | RangeLeaf | BoolNode
+
+
+def _any(clauses: Iterable[Clause | None]) -> Clause | None:
+    items = tuple(c for c in clauses if c is not None)
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else BoolNode(should=items)
+
+
+def _text(field: str, text: str, *, phrase: bool, weight: float = 1.0) -> TextLeaf | None:
+    tokens = tuple(analyze(field, text))
+    if not tokens:
+        return None
+    if not phrase:
+        tokens = tuple(dict.fromkeys(tokens))
+    return TextLeaf(field, tokens, phrase and len(tokens) > 1, weight)
+
+
+# --- features the query contributes -------------------------------------------------------------
+@dataclass(frozen=True)
+class QueryFeatures:
+    """Query-side inputs of the L1 features (codes in the index version's vocabulary)."""
+
+    title_codes: np.ndarray            # occupation codes the query asks for
+    related_codes: np.ndarray          # related occupations (not asked for)
+    title_families: np.ndarray         # SOC major groups of the asked occupations (int)
+    skill_codes: np.ndarray            # skill codes the query asks for
+    skill_weights: np.ndarray          # their importance for the asked occupations
+    occupation_skill_codes: np.ndarray  # the asked occupations' most important skills
+    occupation_skill_weights: np.ndarray
+    metros: np.ndarray                 # metro ids
+    seniority_levels: np.ndarray       # acceptable levels (empty: no preference)
+    years_min: float | None
+    years_max: float | None
+    coverage: dict[str, tuple[tuple[str, float], ...]]  # field -> (token, corpus idf)
+    reference_day: int                 # "today" for recency: the newest activity in the index
+
+
+@dataclass
+class QueryPlan:
+    """The match tree, corpus statistics and feature inputs of one request."""
+
+    root: Clause
+    features: QueryFeatures
+    num_docs: int
+    doc_freqs: dict[tuple[str, str], int]
+    highlight_terms: tuple[str, ...] = ()
+
+    def idf(self, field: str, token: str) -> float:
+        return bm25_idf(self.doc_freqs.get((field, token), 0), self.num_docs)
+
+    def compile(self, partition: Partition) -> tantivy.Query:
+        """The tantivy query of this plan for ``partition`` (BM25 boosted to corpus idf)."""
+        return _Compiler(self, partition).compile(self.root)
+
+    def highlight_query(self) -> tantivy.Query | None:
+        """An OR of the query's words over headline and summary (for snippets)."""
+        schema = build_schema()
+        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, f, t))
+                   for t in self.highlight_terms for f in ("headline", "summary")]
+        return tantivy.Query.boolean_query(clauses) if clauses else None
+
+
+class _Compiler:
+    def __init__(self, plan: QueryPlan, partition: Partition):
+        self.plan = plan
+        self.partition = partition
+        self.schema = build_schema()
+        self.local_n = max(partition.num_docs, 1)
+        self._local: dict[tuple[str, str], float] = {}
+
+    def _ratio(self, field: str, tokens: Sequence[str]) -> float:
+        local = sum(self._local_idf(field, t) for t in tokens)
+        corpus = sum(self.plan.idf(field, t) for t in tokens)
+        return corpus / local if local > 0 else 1.0
+
+    def _local_idf(self, field: str, token: str) -> float:
+        key = (field, token)
+        if key not in self._local:
+            self._local[key] = bm25_idf(self.partition.doc_freq(field, token), self.local_n)
+        return self._local[key]
+
+    def compile(self, clause: Clause) -> tantivy.Query:
+        with engine_call("compiling the query", query=True):
+            return self._compile(clause)
+
+    def _compile(self, c: Clause) -> tantivy.Query:
+        Q, Occur = tantivy.Query, tantivy.Occur
+        if isinstance(c, TermLeaf):
+            q = Q.term_query(self.schema, c.field, c.value)
+            if FIELD_BY_NAME[c.field].kind == "text":
+                q = Q.boost_query(q, c.weight * self._ratio(c.field, [c.value]))
+            return q
+        if isinstance(c, TextLeaf):
+            if c.phrase:
+                q = Q.phrase_query(self.schema, c.field, list(c.tokens))
+                return Q.boost_query(q, c.weight * self._ratio(c.field, c.tokens))
+            parts = [Q.boost_query(Q.term_query(self.schema, c.field, t), c.weight * self._ratio(c.field, [t]))
+                     for t in c.tokens]
+            return parts[0] if len(parts) == 1 else Q.boolean_query([(Occur.Should, p) for p in parts])
+        if isinstance(c, RangeLeaf):
+            from index.queries import value_range
+
+            return value_range(c.field, c.lower, c.upper)
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        clauses += [(Occur.Must, self._compile(x)) for x in c.must]
+        clauses += [(Occur.Should, self._compile(x)) for x in c.should]
+        clauses += [(Occur.Must, Q.const_score_query(self._compile(x), 0.0)) for x in c.filters]
+        if c.must_not and not c.must and not c.should and not c.filters:
+            clauses.append((Occur.Must, Q.const_score_query(Q.all_query(), 0.0)))
+        clauses += [(Occur.MustNot, self._compile(x)) for x in c.must_not]
+        if not clauses:
+            return Q.empty_query()
+        # with must/filter clauses present, should-clauses only add score
+        return Q.boolean_query(clauses)
+
+
+# --- building a plan -----------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, parsed: ParsedQuery):
+        self.parsed = parsed
+        self.highlight: list[str] = []
+
+    def record(self, leaf: Term | Phrase) -> Standardization | None:
+        return self.parsed.by_leaf.get(leaf)
+
+    def leaf(self, leaf: Term | Phrase) -> Clause | None:
+        phrase = isinstance(leaf, Phrase)
+        if leaf.field is None:
+            self.highlight.extend(analyze("headline", leaf.text))
+            return _any(_text(f, leaf.text, phrase=phrase, weight=w) for f, w in KEYWORD_FIELDS.items())
+        rec = self.record(leaf)
+        return self.value(leaf.field, leaf.text, rec.id if rec is not None else None, phrase=True)
+
+    def value(self, field: str, text: str, std_id: Any, *, phrase: bool = True) -> Clause | None:
+        """One fielded value: its standardized id and/or its text."""
+        if field == "title":
+            return _any([TermLeaf("title_id", str(std_id), ID_BOOST) if std_id is not None else None,
+                         _text("title", text, phrase=phrase)])
+        if field == "skill":
+            return _any([TermLeaf("skill_ids", str(std_id), ID_BOOST) if std_id is not None else None,
+                         _text("skills", text, phrase=phrase)])
+        if field == "company":
+            return _text("company", str(std_id) if std_id is not None else text, phrase=phrase)
+        if field == "location":
+            if std_id is not None:
+                return BoolNode(filters=(TermLeaf("metro_id", int(std_id)),))
+            return _text("location", text, phrase=phrase)
+        if field == "school":
+            return _text("education", str(std_id) if std_id is not None else text, phrase=phrase)
+        if field == "industry":
+            return BoolNode(filters=(TermLeaf("industry_id", int(std_id)),)) if std_id is not None else None
+        if field == "seniority":
+            return BoolNode(filters=(TermLeaf("seniority", int(std_id)),)) if std_id is not None else None
+        return None
+
+    def node(self, node: Node) -> Clause | None:
+        if isinstance(node, (Term, Phrase)):
+            return self.leaf(node)
+        if isinstance(node, Not):
+            inner = self.node(node.item)
+            return None if inner is None else BoolNode(must_not=(inner,))
+        items = [self.node(i) for i in node.items]
+        if isinstance(node, Or):
+            return _any(items)
+        assert isinstance(node, And)
+        return _and(items)
+
+    def facets(self) -> tuple[list[Clause], list[Clause], list[Clause], list[Clause]]:
+        """(must, should, must_not, filters) from the structured form."""
+        must: list[Clause] = []
+        should: list[Clause] = []
+        must_not: list[Clause] = []
+        filters: list[Clause] = []
+        by_field: dict[tuple[str, str], list[Clause]] = {}
+        for rec in self.parsed.standardizations:
+            if rec.source != "facet":
+                continue
+            clause = self.value(rec.field, rec.raw, rec.id)
+            if clause is None:
+                continue
+            by_field.setdefault((rec.field, rec.role), []).append(clause)
+        for (fld, role), clauses in by_field.items():
+            if role == "must_have":
+                if fld == "skill":
+                    must.extend(clauses)
+                else:
+                    combined = _any(clauses)
+                    assert combined is not None
+                    must.append(combined)
+            elif role == "can_have":
+                should.extend(clauses)
+            else:
+                must_not.extend(clauses)
+        s = self.parsed.structured
+        if s.years_experience is not None and (s.years_experience.min is not None or s.years_experience.max is not None):
+            filters.append(RangeLeaf("years_experience", s.years_experience.min, s.years_experience.max))
+        if s.open_to_work is not None:
+            filters.append(TermLeaf("open_to_work", bool(s.open_to_work)))
+        return must, should, must_not, filters
+
+
+def _and(items: Iterable[Clause | None]) -> Clause | None:
+    present = [c for c in items if c is not None]
+    if not present:
+        return None
+    must = tuple(c for c in present if not _is_pure(c, "must_not") and not _is_pure(c, "filters"))
+    must_not = tuple(x for c in present if _is_pure(c, "must_not") for x in c.must_not)  # type: ignore[union-attr]
+    filters = tuple(x for c in present if _is_pure(c, "filters") for x in c.filters)  # type: ignore[union-attr]
+    if len(must) == 1 and not must_not and not filters:
+        return must[0]
+    return BoolNode(must=must, must_not=must_not, filters=filters)
+
+
+def _is_pure(c: Clause, kind: str) -> bool:
+    """A BoolNode holding only ``kind`` clauses (``must_not`` or ``filters``)."""
+    if not isinstance(c, BoolNode):
+        return False
+    others = {"must", "should", "must_not", "filters"} - {kind}
+    return bool(getattr(c, kind)) and not any(getattr(c, o) for o in others)
+
+
+def build_root(parsed: ParsedQuery) -> tuple[Clause, tuple[str, ...]]:
+    """The match tree of ``parsed`` and the words to highlight."""
+    b = _Builder(parsed)
+    text = b.node(parsed.ast) if parsed.ast is not None else None
+    must, should, must_not, filters = b.facets()
+    parts = ([text] if text is not None else []) + must
+    if not parts and not should and not filters:
+        root: Clause = BoolNode()  # matches nothing
+    else:
+        root = BoolNode(must=tuple(parts), should=tuple(should), must_not=tuple(must_not), filters=tuple(filters))
+        if not parts and not filters:
+            root = BoolNode(should=tuple(should), must_not=tuple(must_not))
+    words = tuple(dict.fromkeys(b.highlight))
+    return root, words
+
+
+def _scored_terms(c: Clause, out: set[tuple[str, str]]) -> None:
+    if isinstance(c, TermLeaf):
+        if FIELD_BY_NAME[c.field].kind == "text":
+            out.add((c.field, str(c.value)))
+    elif isinstance(c, TextLeaf):
+        out.update((c.field, t) for t in c.tokens)
+    elif isinstance(c, BoolNode):
+        for group in (c.must, c.should, c.must_not, c.filters):
+            for x in group:
+                _scored_terms(x, out)
+
+
+# --- query features -----------------------------------------------------------------------------------
+_ref_cache: dict[str, int] = {}
+_ref_lock = threading.Lock()
+
+
+def reference_day(snapshot: IndexSnapshot) -> int:
+    """The newest ``last_active_day`` in the version (recency is measured from it, the same at
+    training and serving time)."""
+    with _ref_lock:
+        if snapshot.version in _ref_cache:
+            return _ref_cache[snapshot.version]
+    days = [int(np.max(p._snapshot.forward.base.columns["last_active_day"], initial=-1))
+            for p in snapshot.partitions]
+    value = max(days, default=0)
+    with _ref_lock:
+        _ref_cache[snapshot.version] = value
+    return value
+
+
+def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
+    tokens: dict[str, list[str]] = {f: [] for f in COVERAGE_FIELDS}
+    for leaf in parsed.keywords():
+        for f in ("title", "skills", "headline", "summary", "past_titles"):
+            tokens[f].extend(analyze(f, leaf.text))
+    for rec in parsed.standardizations:
+        if not rec.positive or rec.source == "tagged":
+            continue
+        if rec.field == "title":
+            tokens["title"].extend(analyze("title", rec.raw))
+            tokens["past_titles"].extend(analyze("past_titles", rec.raw))
+        elif rec.field == "skill":
+            tokens["skills"].extend(analyze("skills", rec.raw))
+        elif rec.field == "company":
+            tokens["company"].extend(analyze("company", str(rec.id) if rec.id is not None else rec.raw))
+    return {f: list(dict.fromkeys(ts)) for f, ts in tokens.items()}
+
+
+def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy) -> QueryPlan:
+    """The plan of ``parsed`` against ``snapshot``: match tree, corpus statistics and feature inputs."""
+    root, words = build_root(parsed)
+    coverage_tokens = _coverage_tokens(parsed)
+    terms: set[tuple[str, str]] = set()
+    _scored_terms(root, terms)
+    terms.update((f, t) for f, ts in coverage_tokens.items() for t in ts)
+    by_field: dict[str, list[str]] = {}
+    for f, t in sorted(terms):
+        by_field.setdefault(f, []).append(t)
+    freqs: dict[tuple[str, str], int] = {}
+    num_docs = 0
+    for p in snapshot.partitions:
+        num_docs += p.num_docs
+        for f, ts in by_field.items():
+            for t, n in zip(ts, p.doc_freqs(f, ts)):
+                freqs[(f, t)] = freqs.get((f, t), 0) + n
+    plan = QueryPlan(root, _empty_features(), num_docs, freqs, words)
+    coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items() if ts}
+    plan.features = query_features(parsed, snapshot, taxonomy, coverage)
+    return plan
+
+
+def _empty_features() -> QueryFeatures:
+    e = np.zeros(0, dtype=np.int32)
+    return QueryFeatures(e, e, e, e, np.zeros(0, np.float32), e, np.zeros(0, np.float32), e, e, None, None, {}, 0)
+
+
+def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
+                   coverage: dict[str, tuple[tuple[str, float], ...]]) -> QueryFeatures:
+    vocab = snapshot.vocab
+    titles = [t for t in parsed.title_ids() if t]
+    title_codes = vocab.codes("occupation", titles)
+    related = [r for t in titles for r in taxonomy.related.get(t, ())[:10] if r not in titles]
+    related_codes = vocab.codes("occupation", list(dict.fromkeys(related)))
+    families = np.asarray(sorted({_family(t) for t in titles}), dtype=np.int32)
+    importance: dict[str, float] = {}
+    for t in titles:
+        for sid, w in taxonomy.occupation_skills.get(t, ())[:20]:
+            importance[sid] = max(importance.get(sid, 0.0), float(w))
+    skills = parsed.skill_ids()
+    skill_codes = vocab.codes("skill", skills)
+    skill_weights = np.asarray([importance.get(s, 0.5) for s in skills], dtype=np.float32)
+    occ_skills = list(importance)
+    occ_codes = vocab.codes("skill", occ_skills)
+    occ_weights = np.asarray([importance[s] for s in occ_skills], dtype=np.float32)
+    years = parsed.structured.years_experience
+    return QueryFeatures(
+        title_codes=title_codes[title_codes >= 0],
+        related_codes=related_codes[related_codes >= 0],
+        title_families=families,
+        skill_codes=skill_codes,
+        skill_weights=skill_weights,
+        occupation_skill_codes=occ_codes[occ_codes >= 0],
+        occupation_skill_weights=occ_weights[occ_codes >= 0],
+        metros=np.asarray([int(m) for m in parsed.metro_ids()], dtype=np.int32),
+        seniority_levels=np.asarray(parsed.seniority_levels(), dtype=np.int32),
+        years_min=None if years is None else years.min,
+        years_max=None if years is None else years.max,
+        coverage=coverage,
+        reference_day=reference_day(snapshot),
+    )
+
+
+def _family(occupation_id: str) -> int:
+    head = occupation_id.split("-", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+_family_cache: dict[tuple[int, int], np.ndarray] = {}
+
+
+def family_of_codes(snapshot: IndexSnapshot) -> np.ndarray:
+    """SOC major group (int, -1 unknown) of every occupation code of the vocabulary."""
+    vocab = snapshot.vocab
+    key = (id(vocab), vocab.size("occupation"))
+    table = _family_cache.get(key)
+    if table is None:
+        table = np.asarray([_family(t) for t in vocab.terms("occupation")] or [-1], dtype=np.int32)
+        if len(_family_cache) > 8:
+            _family_cache.clear()
+        _family_cache[key] = table
+    return table
