@@ -8,7 +8,8 @@ examines positions with the hidden examination curve, views what looks relevant,
 sends InMails following their hidden preferences; members accept, decline or never answer
 following theirs (:mod:`talent.world.truth`). Everything is written to the product tables
 (``searches``, ``impressions``, ``feedback``, ``inmails``, ``project_candidates``) in time order:
-search ids increase with ``created_at``, every action comes after its search.
+searches, feedback and InMails are numbered by time once all sessions ran (sessions overlap),
+and every action comes after its search.
 
 Entry point: :func:`simulate`.
 """
@@ -71,7 +72,7 @@ def current_world(db: Any) -> m.WorldInfo:
 
 
 class _Buffers:
-    """Column buffers of the log tables, flushed in chunks."""
+    """Column buffers of the log tables (search ids are provisional until renumbered by time)."""
 
     def __init__(self) -> None:
         self.clear()
@@ -89,7 +90,7 @@ class _Buffers:
 
 
 def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: SimulationConfig | None = None,
-             progress: Progress = null_progress, flush_every: int = 2000) -> SimulationResult:
+             progress: Progress = null_progress, chunk_rows: int = 200_000) -> SimulationResult:
     """Simulate recruiter behaviour on the database's world and log it (previous logs are wiped)."""
     t0 = time.perf_counter()
     info = current_world(db)
@@ -122,14 +123,13 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
         for n_session, (t_start, j) in enumerate(sessions):
             _run_session(rng, truth, index, maker, sim, int(j), float(t_start), end, n_session, buf, counters,
                          contacted, candidates, ids)
-            if len(buf.searches["id"]) >= flush_every:
-                _flush(w, buf, now)
             task.advance()
-        _flush(w, buf, now)
+        task.done()
+        timings["sessions"] = time.perf_counter() - t0
+        _write_logs(w, buf, now, chunk=chunk_rows)
         _write_candidates(w, candidates, now)
         w.fix_sequences()
         log_hash = w.hexdigest()
-    task.done()
     with db.session() as s:
         s.execute(update(m.WorldInfo).where(m.WorldInfo.name == info.name).values(
             simulated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
@@ -271,30 +271,53 @@ def _queries_p(max_q: int) -> np.ndarray:
     return p / p.sum()
 
 
-def _flush(w: BulkWriter, buf: _Buffers, now: np.datetime64) -> None:
+def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, chunk: int = 200_000) -> None:
+    """Renumber searches, feedback and InMails in time order, then write everything in chunks."""
     s = buf.searches
     if not s["id"]:
         return
-    s["created_at"] = datetime_strings(now, np.array(s["created_at"]))
-    w.write("searches", s)
+    times = np.array(s["created_at"], dtype=np.float64)
+    provisional = np.array(s["id"], dtype=np.int64)
+    order = np.lexsort((provisional, times))
+    final = np.empty(provisional.max() + 1, dtype=np.int64)
+    final[provisional[order]] = np.arange(1, len(order) + 1)
+    searches = {k: [v[i] for i in order.tolist()] for k, v in s.items()}
+    searches["id"] = np.arange(1, len(order) + 1)
+    searches["created_at"] = datetime_strings(now, times[order])
+    _write_chunked(w, "searches", searches, chunk)
     if buf.impressions:
         cols = [np.concatenate(parts) for parts in zip(*buf.impressions)]
-        w.write("impressions", {"id": cols[0], "search_id": cols[1], "member_id": cols[2], "position": cols[3],
-                                "logged_score": np.round(cols[4], 6), "created_at": datetime_strings(now, cols[5])})
+        search_id = final[cols[1]]
+        o = np.lexsort((cols[3], search_id))
+        _write_chunked(w, "impressions", {
+            "id": np.arange(1, len(o) + 1), "search_id": search_id[o], "member_id": cols[2][o],
+            "position": cols[3][o], "logged_score": np.round(cols[4][o], 6),
+            "created_at": datetime_strings(now, cols[5][o])}, chunk)
     f = buf.feedback
     if f["member_id"]:
-        start = w.counts.get("feedback", 0)
-        f["created_at"] = datetime_strings(now, np.array(f["created_at"]))
-        w.write("feedback", {"id": np.arange(start + 1, start + len(f["member_id"]) + 1), **f})
+        at = np.array(f["created_at"], dtype=np.float64)
+        o = np.lexsort((final[np.array(f["search_id"])], at))
+        cols = {k: [v[i] for i in o.tolist()] for k, v in f.items() if k != "created_at"}
+        cols["search_id"] = final[np.array(cols["search_id"], dtype=np.int64)]
+        _write_chunked(w, "feedback", {"id": np.arange(1, len(o) + 1), **cols,
+                                       "created_at": datetime_strings(now, at[o])}, chunk)
     im = buf.inmails
     if im["member_id"]:
-        start = w.counts.get("inmails", 0)
-        im["sent_at"] = datetime_strings(now, np.array(im["sent_at"]))
-        responded = im["responded_at"]
+        sent = np.array(im["sent_at"], dtype=np.float64)
+        o = np.argsort(sent, kind="stable")
+        cols = {k: [v[i] for i in o.tolist()] for k, v in im.items() if k not in ("sent_at", "responded_at")}
+        cols["search_id"] = final[np.array(cols["search_id"], dtype=np.int64)]
+        responded = [im["responded_at"][i] for i in o.tolist()]
         stamps = datetime_strings(now, np.array([x if x is not None else 0.0 for x in responded]))
-        im["responded_at"] = [st if x is not None else None for st, x in zip(stamps, responded)]
-        w.write("inmails", {"id": np.arange(start + 1, start + len(im["member_id"]) + 1), **im})
-    buf.clear()
+        _write_chunked(w, "inmails", {
+            "id": np.arange(1, len(o) + 1), **cols, "sent_at": datetime_strings(now, sent[o]),
+            "responded_at": [st if x is not None else None for st, x in zip(stamps, responded)]}, chunk)
+
+
+def _write_chunked(w: BulkWriter, table: str, columns: dict[str, Any], chunk: int) -> None:
+    n = len(next(iter(columns.values())))
+    for a in range(0, n, chunk):
+        w.write(table, {k: v[a:a + chunk] for k, v in columns.items()})
 
 
 def _write_candidates(w: BulkWriter, candidates: dict[tuple[int, int], list[Any]], now: np.datetime64) -> None:
