@@ -1,0 +1,1 @@
+"""Offline training of ranking models from the logs."""
