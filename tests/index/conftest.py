@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from index_world import World, new_world
 
+from talent.storage import Database
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory) -> World:
+    """A 200-member world made once through the ORM; tests get copies of its database."""
+    w = new_world(tmp_path_factory.mktemp("template"), 200)
+    with w.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    w.db.dispose()
+    return w
+
 
 @pytest.fixture
-def world(tmp_path) -> World:
-    """A fresh 200-member world per test."""
-    w = new_world(tmp_path, 200)
+def world(tmp_path, world_template) -> World:
+    """A fresh copy of the 200-member world per test."""
+    source = Path(world_template.url[len("sqlite:///"):])
+    shutil.copyfile(source, tmp_path / "talent.db")
+    url = f"sqlite:///{tmp_path / 'talent.db'}"
+    w = World(Database(url), url, list(world_template.member_ids))
     yield w
     w.db.dispose()
 

@@ -92,3 +92,36 @@ def new_world(path: Path, n: int, seed: int = 1) -> World:
     db = Database(url)
     db.upgrade()
     return World(db, url, populate(db, n, seed))
+
+
+def populate_bulk(db: Database, n: int, seed: int = 1) -> list[int]:
+    """Like :func:`populate` but with bulk INSERTs (fast; writes no outbox rows)."""
+    from sqlalchemy import insert
+
+    rng = random.Random(seed)
+    members, positions, skills, education = [], [], [], []
+    for mid in range(1, n + 1):
+        m = make_member(rng, mid)
+        members.append({c.key: getattr(m, c.key) for c in Member.__table__.columns
+                        if c.key not in ("created_at", "updated_at")})
+        positions += [{"member_id": mid, "title": p.title, "occupation_id": p.occupation_id, "company_id": p.company_id,
+                       "seniority": 1 if p.seniority is None else p.seniority, "start_date": p.start_date, "end_date": p.end_date,
+                       "is_current": p.is_current, "description": ""} for p in m.positions]
+        skills += [{"member_id": mid, "skill_id": s.skill_id, "name": s.name, "endorsements": s.endorsements}
+                   for s in m.skills]
+        education += [{"member_id": mid, "school": e.school, "degree": e.degree, "field": e.field}
+                      for e in m.education]
+    with db.session() as s:
+        add_reference(s)
+        s.flush()
+        for model, rows in ((Member, members), (Position, positions), (MemberSkill, skills),
+                            (Education, education)):
+            s.execute(insert(model.__table__), rows)
+    return list(range(1, n + 1))
+
+
+def new_bulk_world(path: Path, n: int, seed: int = 1) -> World:
+    url = f"sqlite:///{path / 'talent.db'}"
+    db = Database(url)
+    db.upgrade()
+    return World(db, url, populate_bulk(db, n, seed))
