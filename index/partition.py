@@ -126,6 +126,16 @@ class Partition:
     def num_docs(self) -> int:
         return self._snapshot.searcher.num_docs
 
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        """The Tantivy searcher of the current snapshot (for collectors this class lacks)."""
+        return self._snapshot.searcher
+
+    @property
+    def forward(self) -> ForwardStore:
+        """The forward store of the current snapshot (base arrays plus live overlay)."""
+        return self._snapshot.forward
+
     # matching ------------------------------------------------------------------------------
     def search(self, query: tantivy.Query, limit: int) -> Hits:
         """The top ``limit`` matches by score and the total match count.
