@@ -118,17 +118,17 @@ def _groups(c: Candidates) -> np.ndarray:
     return c.group_sizes
 
 
-def train_lightgbm(train: Candidates, seed: int = 0) -> Any:
+def train_lightgbm(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
     import lightgbm as lgb
 
-    model = lgb.LGBMRanker(objective="lambdarank", n_estimators=200, learning_rate=0.05, num_leaves=31,
+    model = lgb.LGBMRanker(objective="lambdarank", n_estimators=rounds, learning_rate=0.05, num_leaves=31,
                            min_child_samples=20, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                            random_state=seed, n_jobs=2, verbose=-1)
     model.fit(train.features, train.rows["grade"].to_numpy(), group=_groups(train))
     return model.booster_
 
 
-def train_xgboost(train: Candidates, seed: int = 0) -> Any:
+def train_xgboost(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
     import xgboost as xgb
 
     qid = train.rows["search_id"].to_numpy()
@@ -137,7 +137,7 @@ def train_xgboost(train: Candidates, seed: int = 0) -> Any:
     params = {"objective": "rank:pairwise", "eta": 0.1, "max_depth": 6, "min_child_weight": 1.0,
               "subsample": 0.8, "colsample_bytree": 0.8, "tree_method": "hist", "nthread": 2, "seed": seed,
               "eval_metric": "ndcg@25"}
-    return xgb.train(params, dtrain, num_boost_round=200)
+    return xgb.train(params, dtrain, num_boost_round=rounds)
 
 
 def train_linear(train: Candidates) -> Any:
@@ -200,7 +200,7 @@ class TrainingReport:
 
 
 def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_dir: Path, *,
-             test_fraction: float = 0.2, world: str = "", seed: int = 0, make_current: bool = True) -> TrainingReport:
+             test_fraction: float = 0.2, world: str = "", seed: int = 0, rounds: int = 200, make_current: bool = True) -> TrainingReport:
     """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new version."""
     data = build_dataset(engine, snapshot, taxonomy)
     cands = data.candidates
@@ -212,7 +212,7 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
     if train.rows["grade"].nunique() < 2:
         raise InvalidInput("the training logs hold no outcomes (views, saves, InMails): simulate more searches")
     t0 = time.perf_counter()
-    models = {"lightgbm": train_lightgbm(train, seed), "xgboost": train_xgboost(train, seed),
+    models = {"lightgbm": train_lightgbm(train, seed, rounds), "xgboost": train_xgboost(train, seed, rounds),
               "linear": train_linear(train), "text-match": None}
     train_seconds = time.perf_counter() - t0
     metrics = {kind: evaluate(valid, predict(kind, m, valid.features)) for kind, m in models.items()}

@@ -1,0 +1,80 @@
+"""Fixtures: the `test` world generated and simulated once, indexed in 1 and in 4 shards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from talent.settings import Settings
+from talent.storage.db import Database
+
+#: Every candidate of every partition (the test world is small), so set checks see all matches.
+EVERYTHING = dict(deadline_ms=30_000, retrieval_depth=5_000, partition_top_k=5_000)
+
+
+@dataclass
+class SearchWorld:
+    settings: Settings
+    db: Database
+    taxonomy: object
+    index_one: Path
+    index_four: Path
+
+
+@pytest.fixture(scope="session")
+def search_world(tmp_path_factory) -> SearchWorld:
+    from index.build import build_index
+    from talent.settings import load_settings
+    from talent.world.config import load_world_config, resolve_taxonomy
+    from talent.world.generator import generate_world
+    from talent.world.simulator import simulate
+
+    home = tmp_path_factory.mktemp("search-home")
+    settings = load_settings(home=home, shards=4)
+    settings.ensure_home()
+    db = Database(settings.resolved_database_url)
+    db.upgrade()
+    config = load_world_config("test")
+    taxonomy = resolve_taxonomy(config, settings)
+    generate_world(config, db, settings.worlds_dir, taxonomy)
+    simulate(db, settings.worlds_dir)
+    build_index(settings.index_dir, settings.resolved_database_url, shards=4, processes=0)
+    build_index(home / "index-one", settings.resolved_database_url, shards=1, processes=0)
+    yield SearchWorld(settings, db, taxonomy, home / "index-one", settings.index_dir)
+    db.dispose()
+
+
+def make_service(world: SearchWorld, index_dir: Path, scorer=None, **broker):
+    from federator.service import SearchService
+    from index.broker import BrokerSettings
+    from index.serving import ServingIndex
+
+    return SearchService(world.taxonomy, ServingIndex(index_dir), scorer, BrokerSettings(**broker), world.db)
+
+
+@pytest.fixture(scope="session")
+def four(search_world):
+    """A text-match service over the 4-shard index that returns every match."""
+    svc = make_service(search_world, search_world.index_four, **EVERYTHING)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def one(search_world):
+    svc = make_service(search_world, search_world.index_one, **EVERYTHING)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="session")
+def trained(search_world):
+    """An L1 model trained on the test world's logs (few rounds: the world is small)."""
+    from index.serving import ServingIndex
+    from talent.training.l1 import train_l1
+
+    serving = ServingIndex(search_world.index_four)
+    return train_l1(search_world.db.engine, serving.snapshot(), search_world.taxonomy,
+                    search_world.settings.models_dir, world="test", rounds=25)

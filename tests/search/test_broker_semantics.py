@@ -1,0 +1,64 @@
+"""Boolean queries mean what they say, over all partitions."""
+
+from __future__ import annotations
+
+import pytest
+
+from talent.query import parse_query
+
+PAIRS = [("python", "java"), ("title:nurse", "skill:sql"), ('"machine learning"', "title:\"software developer\""),
+         ("location:seattle", "skill:python")]
+
+
+def matches(service, text: str) -> set[int]:
+    parsed = parse_query(text, service.taxonomy)
+    result = service.broker.search(parsed)
+    return set(result.member_ids.tolist())
+
+
+def total(service, text: str) -> int:
+    return service.broker.search(parse_query(text, service.taxonomy)).total
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_or_count_is_the_sum_minus_the_overlap(four, a, b):
+    assert total(four, f"({a}) OR ({b})") == total(four, a) + total(four, b) - total(four, f"({a}) AND ({b})")
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_and_matches_a_subset_of_each_side(four, a, b):
+    both = matches(four, f"({a}) AND ({b})")
+    assert both <= matches(four, a)
+    assert both <= matches(four, b)
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_not_matches_nothing_of_the_excluded_side(four, a, b):
+    without = matches(four, f"({a}) NOT ({b})")
+    assert without.isdisjoint(matches(four, b))
+    assert without | matches(four, f"({a}) AND ({b})") == matches(four, a)
+
+
+def test_the_pairs_are_not_trivial(four):
+    for a, b in PAIRS:
+        assert total(four, a) > 0 and total(four, b) > 0, (a, b)
+
+
+def test_counts_equal_the_candidates_returned_when_every_match_fits(four):
+    result = four.broker.search(parse_query("python", four.taxonomy))
+    assert result.total == len(result.member_ids) > 0
+
+
+def test_a_title_matches_by_standardized_occupation_not_only_by_words(four):
+    parsed = parse_query('title:"software developer"', four.taxonomy)
+    assert parsed.title_ids()
+    result = four.broker.search(parsed)
+    docs = four.serving.documents(result.member_ids[:50].tolist())
+    assert any("developer" not in d["title"].lower() for d in docs)
+
+
+def test_structured_facets_filter(four):
+    query = {"text": "python", "seniority": {"must_have": ["senior"]}}
+    result = four.broker.search(parse_query(query, four.taxonomy))
+    seniority = four.serving.features(result.member_ids)["seniority"]
+    assert len(seniority) > 0 and set(seniority.tolist()) == {4}

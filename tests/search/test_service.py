@@ -1,0 +1,77 @@
+"""The search service end to end: pages, display fields, facets, errors, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from federator.types import SearchRequest
+from talent.errors import InvalidInput, QueryError
+
+MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '"unclosed', "-python",
+             {"text": "python", "nonsense": 1}, {"seniority": {"must_have": ["nope"]}}, {}]
+
+
+@pytest.mark.parametrize("query", MALFORMED)
+def test_malformed_queries_raise_query_error(four, query):
+    with pytest.raises(QueryError):
+        four.search(SearchRequest(1, 1, query))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list('ab()"-: ORANDNOTtile+#.\\*?')), max_size=30))
+def test_any_text_either_searches_or_raises_query_error(four, text):
+    try:
+        response = four.search(SearchRequest(1, 1, text, facets=False))
+    except QueryError:
+        return
+    assert response.total >= 0
+
+
+def test_a_page_carries_display_fields_and_standardizations(four):
+    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python', page_size=5))
+    assert response.total > 5 and len(response.results) == 5
+    assert [r.rank for r in response.results] == [1, 2, 3, 4, 5]
+    first = response.results[0]
+    assert first.name and first.title and first.location
+    assert "Python" in first.matched_skills
+    assert any(s.startswith("title: Software Developers (") for s in response.standardizations)
+    assert response.timings["total"] > 0 and "broker" in response.timings
+
+
+def test_pages_do_not_overlap_and_continue_the_order(four):
+    p1 = four.search(SearchRequest(1, 1, "python", page=1, page_size=10))
+    p2 = four.search(SearchRequest(1, 1, "python", page=2, page_size=10))
+    ids1, ids2 = [r.member_id for r in p1.results], [r.member_id for r in p2.results]
+    assert not set(ids1) & set(ids2)
+    assert p1.results[-1].score >= p2.results[0].score
+
+
+def test_facets_are_counted_and_labelled(four):
+    response = four.search(SearchRequest(1, 1, "python"))
+    titles = response.facets["title_id"]
+    assert titles and titles[0].count > 0 and titles[0].label != titles[0].value
+    assert sum(v.count for v in response.facets["open_to_work"]) == response.total
+
+
+def test_bad_paging_is_invalid_input():
+    with pytest.raises(InvalidInput):
+        SearchRequest(1, 1, "python", page=0)
+
+
+def test_the_response_is_json_ready(four):
+    json.dumps(four.search(SearchRequest(1, 1, "python", page_size=3)).to_dict())
+
+
+def test_cli_search_prints_json(search_world):
+    from talent.cli import cli
+
+    home = str(search_world.settings.home)
+    result = CliRunner().invoke(cli, ["--home", home, "search", "python", "--limit", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output[result.output.index("{"):])
+    assert len(payload["results"]) == 3 and payload["total"] > 3
