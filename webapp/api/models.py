@@ -1,0 +1,293 @@
+"""Request and response models of the JSON API (pydantic; the OpenAPI spec is generated from them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from talent.query.parser import MAX_QUERY_CHARS
+from talent.query.structured import StructuredQuery
+from talent.storage.models import INMAIL_STATUSES, PROJECT_STAGES
+
+MAX_ID = 2**53
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Stage = Literal[PROJECT_STAGES]  # type: ignore[valid-type]
+InMailStatus = Literal[INMAIL_STATUSES]  # type: ignore[valid-type]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- errors --------------------------------------------------------------------------------------
+class ErrorDetail(Reply):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class ErrorInfo(Reply):
+    code: str = Field(description="Machine-readable kind: invalid_request, not_found, query_error, ...")
+    status: int
+    message: str = Field(description="What went wrong and what to do.")
+    details: list[ErrorDetail] | None = None
+    position: int | None = Field(None, description="0-based character offset of a query error.")
+    expected: str | None = None
+
+
+class ErrorResponse(Reply):
+    error: ErrorInfo
+
+
+# --- search --------------------------------------------------------------------------------------
+class SearchBody(Request):
+    """A search: boolean text (``"title:nurse AND skill:icu"``) or the structured form with facets."""
+
+    query: QueryText | StructuredQuery = Field(
+        description="Boolean query text, or the structured form {text, titles, skills, ...}."
+    )
+    page: int = Field(1, ge=1, le=1000)
+    page_size: int = Field(25, ge=1, le=100)
+    facets: bool = Field(True, description="Compute facet counts.")
+    project_id: Id | None = Field(None, description="The project this search is for (logged with it).")
+    session_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Client session id: feedback in the same session personalizes results."
+    )
+
+
+class ResultCardOut(Reply):
+    member_id: int
+    rank: int
+    name: str
+    title: str
+    company: str | None
+    location: str | None
+    headline: str
+    open_to_work: bool
+    score: float
+    skills: list[str]
+    matched_skills: list[str]
+    matched_terms: list[str]
+    highlights: dict[str, str]
+
+
+class FacetValueOut(Reply):
+    value: Any
+    label: str
+    count: int
+
+
+class SearchOut(Reply):
+    search_id: int
+    query: str
+    query_type: str
+    total: int = Field(description="All matches (the engine's count).")
+    reachable: int = Field(description="How many of them can be paged through (capped at 1,000).")
+    page: int
+    page_size: int
+    results: list[ResultCardOut]
+    facets: dict[str, list[FacetValueOut]]
+    standardizations: list[str]
+    partial: bool = Field(description="Some index partitions did not answer in time.")
+    partitions_answered: list[int]
+    partitions_total: int
+    ranker: str
+    timings: dict[str, float]
+
+
+# --- members ---------------------------------------------------------------------------------------
+class PositionOut(Reply):
+    title: str
+    company: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    is_current: bool
+    description: str
+
+
+class SkillOut(Reply):
+    skill_id: str
+    name: str
+    endorsements: int
+
+
+class EducationOut(Reply):
+    school: str
+    degree: str
+    field: str
+    start_year: int | None
+    end_year: int | None
+
+
+class MemberOut(Reply):
+    id: int
+    name: str
+    headline: str
+    summary: str
+    current_title: str
+    company: str | None
+    location: str | None
+    seniority: str
+    years_experience: float
+    open_to_work: bool
+    positions: list[PositionOut]
+    skills: list[SkillOut]
+    education: list[EducationOut]
+
+
+# --- projects and candidates --------------------------------------------------------------------
+class ProjectIn(Request):
+    name: Name
+    title: Annotated[str, StringConstraints(max_length=200)] = ""
+    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    required_skills: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50)
+    nice_skills: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50)
+    remote: bool = False
+
+
+class ProjectOut(Reply):
+    id: int
+    name: str
+    title: str
+    occupation_id: str | None
+    description: str
+    required_skills: list[str]
+    nice_skills: list[str]
+    remote: bool
+    seniority_min: int | None
+    seniority_max: int | None
+    status: str
+    created_at: dt.datetime
+
+
+class ProjectList(Reply):
+    projects: list[ProjectOut]
+
+
+class CandidateIn(Request):
+    member_id: Id
+    stage: Stage = "sourced"
+    notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class CandidateUpdate(Request):
+    stage: Stage | None = None
+    notes: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class CandidateOut(Reply):
+    id: int
+    project_id: int
+    member_id: int
+    member_name: str
+    stage: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CandidateList(Reply):
+    candidates: list[CandidateOut]
+
+
+# --- InMails ---------------------------------------------------------------------------------------
+class InMailIn(Request):
+    member_id: Id
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    body: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    project_id: Id | None = None
+    search_id: Id | None = None
+
+
+class InMailQuery(Request):
+    status: InMailStatus | None = None
+    project_id: Id | None = None
+
+
+class InMailOut(Reply):
+    id: int
+    member_id: int
+    member_name: str
+    project_id: int | None
+    subject: str
+    body: str
+    status: str
+    sent_at: dt.datetime
+    responded_at: dt.datetime | None
+
+
+class InMailList(Reply):
+    inmails: list[InMailOut]
+
+
+# --- feedback --------------------------------------------------------------------------------------
+class FeedbackIn(Request):
+    member_id: Id
+    kind: Literal["good_fit", "not_fit"]
+    search_id: Id | None = None
+    session_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class FeedbackOut(Reply):
+    id: int
+    member_id: int
+    kind: str
+    search_id: int | None
+    session_id: str | None
+    created_at: dt.datetime
+
+
+# --- jobs and recommended matches ----------------------------------------------------------------
+class JobOut(Reply):
+    id: int
+    name: str
+    title: str
+    occupation_id: str | None
+    required_skills: list[str]
+    nice_skills: list[str]
+    remote: bool
+    status: str
+
+
+class JobList(Reply):
+    jobs: list[JobOut]
+
+
+class PageQuery(Request):
+    page: int = Field(1, ge=1, le=1000)
+    page_size: int = Field(25, ge=1, le=100)
+
+
+class MatchOut(Reply):
+    card: ResultCardOut
+    matching_skills: list[str]
+    missing_skills: list[str]
+
+
+class MatchesOut(Reply):
+    job: JobOut
+    query: dict[str, Any] = Field(description="The structured query the job became.")
+    total: int
+    page: int
+    page_size: int
+    partial: bool
+    standardizations: list[str]
+    matches: list[MatchOut]
+
+
+class RecruiterOut(Reply):
+    id: int
+    name: str
+    email: str
+    contract_id: int
+    contract: str

@@ -1,0 +1,54 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from talent.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the recruiter web app.
+
+    Parameters
+    ----------
+    settings:
+        Engine settings (database, cache, index, secret key); :func:`~talent.settings.load_settings`
+        when omitted.
+    config:
+        Flask config overrides (``TESTING``, ``SESSION_COOKIE_SECURE``, ``RATELIMIT_ENABLED``,
+        ``RATE_LIMITS``, ``WTF_CSRF_ENABLED``, ``SEARCH_SERVICE`` to inject a search service).
+    """
+    from webapp import database, errors, extensions, secrets
+    from webapp.api import blueprint as api_blueprint
+    from webapp.ui import blueprint as ui_blueprint
+
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.secret_key(settings),
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=extensions.limiter_storage_uri(settings),
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATE_LIMITS={"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute"},
+        RESULT_CAP=1000,
+        PAGE_SIZE=25,
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["talent.settings"] = settings
+    database.init_app(app, settings)
+    errors.init_app(app)
+    app.register_blueprint(ui_blueprint)
+    app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    extensions.init_app(app)
+    extensions.csrf.exempt(api_blueprint)
+    return app

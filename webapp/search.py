@@ -1,0 +1,61 @@
+"""The web app's side of search: one :class:`federator.service.SearchService` per app, logged searches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from talent.errors import InvalidInput
+from talent.storage.access import RecruiterScope
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A search response and the id of its row in the search log."""
+
+    response: Any  # federator.types.SearchResponse
+    search_id: int
+    reachable: int
+
+
+def search_service() -> Any:
+    """The app's search service (``SEARCH_SERVICE`` config, else built from settings on first use)."""
+    service = current_app.config.get("SEARCH_SERVICE") or current_app.extensions.get("talent.search")
+    if service is None:
+        from federator.service import SearchService
+
+        service = SearchService.from_settings(current_app.extensions["talent.settings"])
+        current_app.extensions["talent.search"] = service
+    return service
+
+
+def result_cap() -> int:
+    return int(current_app.config["RESULT_CAP"])
+
+
+def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int = 1, page_size: int = 25,
+               facets: bool = True, session_id: str | None = None, project_id: int | None = None) -> SearchOutcome:
+    """Run ``query`` as the scope's recruiter and log it; pages past the result cap are refused."""
+    from federator.types import SearchRequest
+
+    cap = result_cap()
+    if (page - 1) * page_size >= cap:
+        raise InvalidInput(f"results are capped at {cap:,}: page {page} of {page_size} starts past them; "
+                           "narrow the query instead")
+    if project_id is not None:
+        scope.get_project(project_id)
+    request = SearchRequest(recruiter_id=scope.recruiter.id, contract_id=scope.contract_id, query=query,
+                            page=page, page_size=page_size, facets=facets, session_id=session_id)
+    response = search_service().search(request)
+    row = scope.log_search(
+        session_id=session_id or "",
+        query_text=query if isinstance(query, str) else str(query.get("text") or ""),
+        query_json=None if isinstance(query, str) else query,
+        query_type=response.query_type,
+        ranker=response.ranker,
+        result_count=response.total,
+        project_id=project_id,
+    )
+    return SearchOutcome(response, row.id, min(response.total, cap))

@@ -1,0 +1,17 @@
+// Light enhancement: feedback buttons post in the background and show their state.
+document.addEventListener("DOMContentLoaded", () => {
+  const status = document.getElementById("feedback-status");
+  document.querySelectorAll("form.js-feedback").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" },
+      });
+      if (!response.ok) { if (status) status.textContent = "Could not record that; try again."; return; }
+      document.querySelectorAll("form.js-feedback button").forEach((b) => { b.classList.remove("on"); b.setAttribute("aria-pressed", "false"); });
+      const button = form.querySelector("button");
+      button.classList.add("on"); button.setAttribute("aria-pressed", "true");
+      if (status) status.textContent = "Noted: later searches in this session take it into account.";
+    });
+  });
+});

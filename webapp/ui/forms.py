@@ -1,0 +1,41 @@
+"""Forms of the UI (flask-wtf: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from talent.storage.models import PROJECT_STAGES
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class SaveToProjectForm(FlaskForm):
+    project_id = SelectField("Project", coerce=str, validators=[Optional()])
+    new_project = StringField("or a new project", validators=[Optional(), Length(max=200)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
+
+
+class InMailForm(FlaskForm):
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField("Message", validators=[Optional(), Length(max=10_000)])
+    project_id = SelectField("Project", coerce=str, validators=[Optional()])
+
+
+class FeedbackForm(FlaskForm):
+    pass
+
+
+class CandidateForm(FlaskForm):
+    stage = SelectField("Stage", choices=[(s, s) for s in PROJECT_STAGES])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
+
+
+class ProjectForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    remote = BooleanField("Remote")

@@ -1,0 +1,321 @@
+"""UI views. Each acts as the signed-in recruiter through :class:`RecruiterScope`."""
+
+from __future__ import annotations
+
+import csv
+import re
+import io
+import uuid
+from typing import Any
+from urllib.parse import urlencode, urlparse
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from talent.errors import InvalidInput, NotFound, QueryError, TalentError
+from talent.storage.access import RecruiterScope
+from talent.storage.models import FEEDBACK_KINDS, Member, Project
+from webapp.auth import verify_password
+from webapp.database import db_session
+from webapp.extensions import rate_limited
+from webapp.jobs import is_job, recommended_matches
+from webapp.profiles import member_profile
+from webapp.search import run_search
+from webapp.ui import blueprint as bp
+from webapp.ui.facets import (
+    FACET_LABELS,
+    YEARS_BUCKETS,
+    ROLE_LABELS,
+    TEXT_VALUED,
+    facet_name,
+    read_selection,
+    toggle_args,
+    with_args,
+)
+from webapp.ui.forms import CandidateForm, FeedbackForm, InMailForm, ProjectForm, SaveToProjectForm, SignInForm
+
+
+def scope() -> RecruiterScope:
+    return RecruiterScope(db_session(), g.recruiter)
+
+
+def session_id() -> str:
+    if "sid" not in session:
+        session["sid"] = uuid.uuid4().hex
+    return str(session["sid"])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return url_for("ui.search")
+
+
+def _project_choices(s: RecruiterScope) -> list[tuple[str, str]]:
+    return [("", "— choose a project —")] + [(str(p.id), p.name) for p in s.list_projects()]
+
+
+@bp.app_template_filter("snippet")
+def _snippet(html: str) -> Markup:
+    """An engine snippet with ``<b>`` marks, escaped except for the marks (shown as ``<mark>``)."""
+    text = str(escape(str(html).replace("<b>", "\x01").replace("</b>", "\x02")))
+    return Markup(text.replace("\x01", "<mark>").replace("\x02", "</mark>"))
+
+
+@bp.app_template_filter("mark")
+def _mark(text: str, stems: list[str]) -> Markup:
+    """``text`` escaped, with words that start with a matched term (stem) marked."""
+    out = []
+    for word in re.split(r"(\W+)", text):
+        lowered = word.lower()
+        hit = word.strip() and any(s and lowered.startswith(s) for s in stems)
+        out.append(f"<mark>{escape(word)}</mark>" if hit else str(escape(word)))
+    return Markup("".join(out))
+
+
+@bp.app_template_filter("qs")
+def _qs(args: Any) -> str:
+    return "?" + urlencode(list(args.items(multi=True)))
+
+
+# --- sign-in ---------------------------------------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        recruiter = verify_password(db_session(), form.email.data or "", form.password.data or "")
+        if recruiter is not None:
+            session.clear()
+            session["recruiter_id"] = recruiter.id
+            session["sid"] = uuid.uuid4().hex
+            session.permanent = True
+            RecruiterScope(db_session(), recruiter).audit("auth.sign_in")
+            db_session().commit()
+            return redirect(_safe_next(request.args.get("next")))
+        error = "E-mail or password is not right."
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("ui.login"))
+
+
+# --- search ----------------------------------------------------------------------------------------
+@bp.route("/")
+def index() -> Any:
+    return redirect(url_for("ui.search"))
+
+
+@bp.route("/search")
+def search() -> Any:
+    selection = read_selection(request.args)
+    page_size = int(current_app.config["PAGE_SIZE"])
+    outcome, error = None, None
+    if not selection.empty:
+        try:
+            outcome = run_search(scope(), selection.query(), page=selection.page, page_size=page_size,
+                                 session_id=session_id())
+            db_session().commit()
+        except QueryError as exc:
+            error = exc
+        except InvalidInput as exc:
+            error = QueryError(str(exc))
+    pages = 0
+    if outcome is not None:
+        pages = max(1, -(-outcome.reachable // page_size))
+    return render_template(
+        "search.html", selection=selection, outcome=outcome, error=error, pages=pages, page_size=page_size,
+        facet_name=facet_name, facet_labels=FACET_LABELS, role_labels=ROLE_LABELS, text_valued=TEXT_VALUED,
+        toggle_args=toggle_args, years_buckets=YEARS_BUCKETS, with_args=with_args, args=request.args, show_timings=request.args.get("timings") == "1",
+    )
+
+
+rate_limited("search", "ui.search")
+
+
+# --- profiles ----------------------------------------------------------------------------------------
+@bp.route("/members/<int:member_id>")
+def profile(member_id: int) -> Any:
+    s = scope()
+    member = member_profile(db_session(), member_id)
+    s.record_feedback(member_id, "view", session_id=session_id())
+    db_session().commit()
+    save_form = SaveToProjectForm()
+    save_form.project_id.choices = _project_choices(s)
+    mail_form = InMailForm()
+    mail_form.project_id.choices = _project_choices(s)
+    saved_in = [p for p in s.list_projects() if any(c.member_id == member_id for c in s.list_candidates(p.id))]
+    mails = [m for m in s.list_inmails() if m.member_id == member_id]
+    verdicts = {f.kind for f in s.list_feedback(session_id=session_id()) if f.member_id == member_id}
+    return render_template("profile.html", member=member, save_form=save_form, mail_form=mail_form,
+                           feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails, verdicts=verdicts,
+                           search_id=request.args.get("search_id", type=int))
+
+
+rate_limited("profile", "ui.profile")
+
+
+@bp.route("/members/<int:member_id>/save", methods=["POST"])
+def save_to_project(member_id: int) -> Any:
+    s = scope()
+    form = SaveToProjectForm()
+    form.project_id.choices = _project_choices(s)
+    if not form.validate_on_submit():
+        raise InvalidInput("choose a project or name a new one")
+    if (form.new_project.data or "").strip():
+        project = s.create_project(form.new_project.data or "")
+    elif form.project_id.data:
+        project = s.get_project(_int(form.project_id.data))
+    else:
+        raise InvalidInput("choose a project or name a new one")
+    s.save_candidate(project.id, member_id, notes=form.notes.data or "")
+    s.record_feedback(member_id, "save", session_id=session_id())
+    db_session().commit()
+    flash(f"Saved to {project.name}.", "ok")
+    return redirect(url_for("ui.profile", member_id=member_id))
+
+
+@bp.route("/members/<int:member_id>/inmail", methods=["POST"])
+def send_inmail(member_id: int) -> Any:
+    s = scope()
+    form = InMailForm()
+    form.project_id.choices = _project_choices(s)
+    if not form.validate_on_submit():
+        raise InvalidInput("an InMail needs a subject (at most 200 characters)")
+    project_id = _int(form.project_id.data) if form.project_id.data else None
+    s.send_inmail(member_id, form.subject.data or "", form.body.data or "", project_id=project_id)
+    s.record_feedback(member_id, "inmail", session_id=session_id())
+    db_session().commit()
+    flash("InMail sent.", "ok")
+    return redirect(url_for("ui.inmails"))
+
+
+@bp.route("/members/<int:member_id>/feedback/<kind>", methods=["POST"])
+def feedback(member_id: int, kind: str) -> Any:
+    if kind not in ("good_fit", "not_fit") or kind not in FEEDBACK_KINDS:
+        abort(404)
+    scope().record_feedback(member_id, kind, session_id=session_id(), search_id=request.form.get("search_id",
+                                                                                                type=int))
+    db_session().commit()
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify({"recorded": kind})
+    flash("Thanks: noted for this session's results.", "ok")
+    return redirect(url_for("ui.profile", member_id=member_id))
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise NotFound(f"project {value!r} not found") from None
+
+
+# --- projects ----------------------------------------------------------------------------------------
+@bp.route("/projects", methods=["GET", "POST"])
+def projects() -> Any:
+    s = scope()
+    form = ProjectForm()
+    if form.validate_on_submit():
+        project = s.create_project(form.name.data or "", title=form.title.data or "", remote=bool(form.remote.data))
+        db_session().commit()
+        return redirect(url_for("ui.project", project_id=project.id))
+    rows = s.list_projects()
+    return render_template("projects.html", projects=rows, form=form, is_job=is_job)
+
+
+@bp.route("/projects/<int:project_id>")
+def project(project_id: int) -> Any:
+    s = scope()
+    proj = s.get_project(project_id)
+    rows = s.list_candidates(project_id)
+    members = {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
+    forms = {}
+    for r in rows:
+        f = CandidateForm(prefix=f"c{r.id}", formdata=None)
+        f.stage.data = r.stage
+        f.notes.data = r.notes
+        forms[r.id] = f
+    return render_template("project.html", project=proj, rows=rows, members=members, forms=forms, is_job=is_job(proj))
+
+
+@bp.route("/projects/<int:project_id>/candidates/<int:candidate_id>", methods=["POST"])
+def update_candidate(project_id: int, candidate_id: int) -> Any:
+    s = scope()
+    row = s.get_candidate(candidate_id)
+    if row.project_id != project_id:
+        raise NotFound(f"saved candidate {candidate_id} not found")
+    form = CandidateForm(prefix=f"c{candidate_id}")
+    if not form.validate_on_submit():
+        raise InvalidInput("pick a stage from the list")
+    s.update_candidate(candidate_id, stage=form.stage.data, notes=form.notes.data or "")
+    db_session().commit()
+    flash("Candidate updated.", "ok")
+    return redirect(url_for("ui.project", project_id=project_id))
+
+
+@bp.route("/projects/<int:project_id>/export.csv")
+def export_project(project_id: int) -> Response:
+    s = scope()
+    proj = s.get_project(project_id)
+    rows = s.list_candidates(project_id)
+    names = {m.id: m.full_name for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["member_id", "name", "stage", "notes", "saved_at"])
+    for r in rows:
+        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
+    s.audit("project.export", "project", proj.id, {"candidates": len(rows)})
+    db_session().commit()
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="project-{proj.id}.csv"'})
+
+
+rate_limited("export", "ui.export_project")
+
+
+@bp.route("/projects/<int:project_id>/matches")
+def matches(project_id: int) -> Any:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    error = None
+    result = None
+    try:
+        result = recommended_matches(scope(), project_id, page=page, session_id=session_id())
+        db_session().commit()
+    except NotFound:
+        raise
+    except TalentError as exc:
+        if exc.http_status >= 500:
+            raise
+        error = str(exc)
+    return render_template("matches.html", project=scope().get_project(project_id), result=result, error=error,
+                           page=page)
+
+
+rate_limited("search", "ui.matches")
+
+
+# --- InMails -----------------------------------------------------------------------------------------
+@bp.route("/inmails")
+def inmails() -> Any:
+    s = scope()
+    rows = s.list_inmails()
+    members = {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
+    projects = {p.id: p for p in db_session().scalars(select(Project).where(Project.contract_id == s.contract_id))}
+    return render_template("inmails.html", rows=rows, members=members, projects=projects)
