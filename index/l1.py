@@ -79,9 +79,14 @@ def text_match_score(features: np.ndarray) -> np.ndarray:
 
 
 # --- features -----------------------------------------------------------------------------------------
-def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
+def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
+                  matches: tantivy.Query | None = None) -> np.ndarray:
     """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
-    candidate's field holds. One Tantivy query per field, restricted to ``member_ids``."""
+    candidate's field holds. One Tantivy query per field, restricted to ``member_ids``.
+
+    ``matches``: a query whose matches are exactly ``member_ids`` (the retrieval query when every
+    match was retrieved); restricting by it is ~10x cheaper than by a member-id term set and
+    gives the same values."""
     out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
     if len(member_ids) == 0:
         return out
@@ -91,7 +96,8 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray)
     pos = {m: i for i, m in enumerate(ids)}
     searcher = partition._snapshot.searcher
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
-        restrict = Q.const_score_query(Q.term_set_query(schema, "member_id", ids), 0.0)
+        restrict = Q.const_score_query(matches if matches is not None else Q.term_set_query(schema, "member_id", ids),
+                                       0.0)
         for j, f in enumerate(COVERAGE_FIELDS):
             tokens = plan.features.coverage.get(f)
             if not tokens:
@@ -115,10 +121,11 @@ def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
-                       member_ids: np.ndarray) -> np.ndarray:
+                       member_ids: np.ndarray, matches: tantivy.Query | None = None) -> np.ndarray:
     """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
 
-    The one feature function of L1, used at serving and at training time.
+    The one feature function of L1, used at serving and at training time (``matches``: see
+    :func:`text_coverage`).
     """
     ids = np.asarray(member_ids, dtype=np.int64)
     n = len(ids)
@@ -128,7 +135,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     q = plan.features
     batch = partition.features(ids)
     col = batch.columns
-    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids)
+    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids, matches)
 
     def put(name: str, values: Any) -> None:
         X[:, FEATURE_INDEX[name]] = values
@@ -210,7 +217,10 @@ def features_for_members(snapshot: IndexSnapshot, plan: QueryPlan, member_ids: n
 
 # --- the model ------------------------------------------------------------------------------------------
 class Scorer(Protocol):
-    name: str
+    """Anything that scores an L1 feature matrix (a trained model)."""
+
+    @property
+    def name(self) -> str: ...
 
     def predict(self, features: np.ndarray) -> np.ndarray: ...
 
@@ -304,7 +314,8 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     query = plan.compile(partition)
     hits = partition.search(query, depth)
     t1 = time.perf_counter()
-    X = candidate_features(snapshot, partition, plan, hits.member_ids)
+    every_match = hits.count <= len(hits)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, query if every_match else None)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]

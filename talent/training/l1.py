@@ -33,7 +33,7 @@ from index.l1 import (
     l1_models_dir,
     text_match_score,
 )
-from index.plan import build_plan
+from index.plan import QueryPlan, build_plan
 from index.serving import IndexSnapshot
 from talent.errors import InvalidInput, QueryError
 from talent.evaluation.replay import Candidates, load_candidates, per_query_metrics
@@ -78,7 +78,7 @@ def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
                   search_ids: np.ndarray | None = None) -> L1Dataset:
     """Re-run each logged search's query through the serving feature code for the members it showed."""
     t0 = time.perf_counter()
-    cands = load_candidates(engine, search_ids)
+    cands = load_candidates(engine, None if search_ids is None else search_ids.tolist())
     rows = cands.rows
     X = np.zeros((len(rows), len(FEATURE_NAMES)), dtype=np.float32)
     keep = np.ones(len(rows), dtype=bool)
@@ -86,21 +86,20 @@ def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
     members = rows["member_id"].to_numpy(dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]]) if len(sid) else np.zeros(0, dtype=np.int64)
     ends = np.r_[starts[1:], len(sid)].astype(np.int64)
-    plans: dict[str, Any] = {}
+    plans: dict[str, QueryPlan | None] = {}
     skipped = 0
     for start, end in zip(starts.tolist(), ends.tolist()):
         search = cands.searches.loc[int(sid[start])]
         query = _query_of(search)
         key = json.dumps(query, sort_keys=True) if isinstance(query, dict) else query
-        plan = plans.get(key)
-        if plan is None:
+        if key not in plans:
             try:
-                plan = build_plan(parse_query(query, taxonomy), snapshot, taxonomy)
+                plans[key] = build_plan(parse_query(query, taxonomy), snapshot, taxonomy)
             except QueryError as exc:
                 log.warning("train.l1.unparsable_search", search_id=int(sid[start]), error=str(exc))
-                plan = False
-            plans[key] = plan
-        if plan is False:
+                plans[key] = None
+        plan = plans[key]
+        if plan is None:
             keep[start:end] = False
             skipped += 1
             continue
@@ -141,9 +140,9 @@ def train_xgboost(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
 
 
 def train_linear(train: Candidates) -> Any:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
+    from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
     model.fit(train.features, train.rows["accepted"].to_numpy())
@@ -256,5 +255,6 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         os.replace(tmp, root / "CURRENT")
     log.info("train.l1.done", version=version, winner=winner, **{f"{k}.{m}": v for k, ms in metrics.items()
                                                                   for m, v in ms.items() if m in ("precision@25",)})
-    return TrainingReport(version, path, winner, metrics, speed, meta["train_searches"], meta["validation_searches"],
-                          meta["rows"], data.seconds, train_seconds, meta)
+    return TrainingReport(version, path, winner, metrics, speed, int(train.rows["search_id"].nunique()),
+                          int(valid.rows["search_id"].nunique()), len(cands.rows), data.seconds, train_seconds,
+                          meta)

@@ -11,7 +11,7 @@ from talent.settings import Settings
 from talent.storage.db import Database
 
 #: Every candidate of every partition (the test world is small), so set checks see all matches.
-EVERYTHING = dict(deadline_ms=30_000, retrieval_depth=5_000, partition_top_k=5_000)
+EVERYTHING = {"deadline_ms": 30_000, "retrieval_depth": 5_000, "partition_top_k": 5_000}
 
 
 @dataclass
