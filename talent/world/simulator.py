@@ -120,6 +120,7 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
     task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
     with BulkWriter(db) as w:
         w.wipe(LOG_TABLES)
+        w.defer_indexes(("impressions", "feedback", "inmails", "searches"))
         for n_session, (t_start, j) in enumerate(sessions):
             _run_session(rng, truth, index, maker, sim, int(j), float(t_start), end, n_session, buf, counters,
                          contacted, candidates, ids)

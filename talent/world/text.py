@@ -149,10 +149,11 @@ _HEADLINES = (
 )
 _HEADLINE_W = np.array([0.4, 0.22, 0.14, 0.1, 0.14])
 _OTW_HEADLINES = ("Open to work: {title}", "{title} | Seeking new opportunities", "{title} \u2013 open to new roles")
+_HEADLINES_ALL = _HEADLINES + _OTW_HEADLINES
 
 _OPENERS = (
     "{title} with {years} of experience in {skills}.",
-    "{years} of experience as a {occ_lower}, most recently working with {skills}.",
+    "{Years} of experience as a {occ_lower}, most recently working with {skills}.",
     "Experienced {occ_lower} focused on {skills}.",
     "I am a {title_lower} who enjoys {s1} and {s2}.",
 )
@@ -163,50 +164,74 @@ _MIDDLES = (
     "Now at {company}, before that {prev_company}.",
 )
 _CLOSERS = (
-    "Skilled in {s3} and {s4}.",
-    "Known for reliable delivery and strong {s3}.",
-    "Passionate about {s3}, mentoring and continuous improvement.",
-    "Interested in teams that value {s4}.",
+    "Skilled in {s4} and {s5}.",
+    "Known for reliable delivery and strong {s4}.",
+    "Passionate about {s4}, mentoring and continuous improvement.",
+    "Interested in teams that value {s5}.",
     "",
 )
 
 
-def headline(rng_u: float, rng_v: float, title: str, company: str, occupation: str, years: float,
-             skill_names: list[str], open_to_work: bool) -> str:
-    """One headline; ``rng_u``/``rng_v`` are uniforms drawn by the caller (vectorized)."""
-    s = (skill_names + ["teamwork", "communication", "problem solving"])[:3]
-    if open_to_work and rng_v < 0.45:
-        template = _OTW_HEADLINES[int(rng_u * len(_OTW_HEADLINES))]
-    else:
-        idx = int(np.searchsorted(np.cumsum(_HEADLINE_W), rng_u * _HEADLINE_W.sum(), side="right"))
-        template = _HEADLINES[min(idx, len(_HEADLINES) - 1)]
-    text = template.format(title=title, company=company, occupation=occupation, years=years_text(years),
-                           s1=s[0], s2=s[1], s3=s[2])
-    return text[:300]
+_FIELD = re.compile(r"\{(\w+)\}")
+_YEARS_TEXT = [years_text(y) for y in range(0, 80)]
 
 
-def summary(u: tuple[float, float, float], title: str, occupation_singular: str, years: float, company: str,
-            prev_company: str, metro: str, skill_names: list[str], open_to_work: bool, relocate: bool) -> str:
-    """Two to four sentences built from the profile (uniforms ``u`` pick the templates)."""
-    s = skill_names + ["teamwork", "communication", "problem solving", "planning", "quality"]
-    opener = _OPENERS[int(u[0] * len(_OPENERS))]
-    if not prev_company or prev_company == company:
-        middle = _MIDDLES[int(u[1] * 2) * 2]  # the templates that name one company
-    else:
-        middle = _MIDDLES[int(u[1] * len(_MIDDLES))]
-    closer = _CLOSERS[int(u[2] * len(_CLOSERS))]
-    fields = dict(title=title, title_lower=title.lower(), occ_lower=occupation_singular.lower(),
-                  years=years_text(years), skills=join_names(s[:3]), s1=s[0], s2=s[1], s3=s[3], s4=s[4],
-                  company=company, prev_company=prev_company or company, metro=metro)
-    parts = [opener.format(**fields), middle.format(**fields)]
-    if closer:
-        parts.append(closer.format(**fields))
-    if open_to_work:
-        parts.append("Open to new opportunities" + (" and willing to relocate." if relocate else "."))
-    elif relocate and u[2] < 0.3:
-        parts.append("Open to relocation for the right role.")
-    text = " ".join(parts)
-    return text[:1].upper() + text[1:]
+def _render(templates: tuple[str, ...], choice: np.ndarray, fields: dict[str, np.ndarray]) -> np.ndarray:
+    """Fill ``templates[choice[i]]`` for every row at once (object-array concatenation)."""
+    out = np.full(choice.shape[0], "", dtype=object)
+    for t, template in enumerate(templates):
+        mask = choice == t
+        if not template or not mask.any():
+            continue
+        acc = np.full(int(mask.sum()), "", dtype=object)
+        for k, part in enumerate(_FIELD.split(template)):
+            if k % 2:
+                acc = acc + fields[part][mask]
+            elif part:
+                acc = acc + part
+        out[mask] = acc
+    return out
+
+
+def profile_texts(u: np.ndarray, title: list[str], company: list[str], prev_company: list[str],
+                  occupation: list[str], occupation_singular: list[str], metro: list[str], years: np.ndarray,
+                  skills: np.ndarray, open_to_work: np.ndarray, relocate: np.ndarray) -> tuple[list[str], list[str]]:
+    """Headlines and summaries of many members at once.
+
+    ``u`` holds five uniforms per member that pick the templates; ``skills`` is an object array of
+    each member's top five skill names (most important first).
+    """
+    n = len(title)
+    obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+    years_t = obj(_YEARS_TEXT)[np.minimum(years.astype(np.int64), len(_YEARS_TEXT) - 1)]
+    prev = obj(prev_company)
+    comp = obj(company)
+    fields = {
+        "title": obj(title), "title_lower": obj([t.lower() for t in title]), "company": comp,
+        "occupation": obj(occupation), "occ_lower": obj([o.lower() for o in occupation_singular]),
+        "years": years_t, "Years": obj([y[:1].upper() + y[1:] for y in years_t.tolist()]),
+        "s1": skills[:, 0], "s2": skills[:, 1], "s3": skills[:, 2], "s4": skills[:, 3], "s5": skills[:, 4],
+        "skills": skills[:, 0] + ", " + skills[:, 1] + " and " + skills[:, 2],
+        "metro": obj(metro), "prev_company": np.where(prev == "", comp, prev),
+    }
+    otw = open_to_work.astype(bool)
+    cdf = np.cumsum(_HEADLINE_W) / _HEADLINE_W.sum()
+    choice = np.minimum(np.searchsorted(cdf, u[:, 0], side="right"), len(_HEADLINES) - 1)
+    use_otw = otw & (u[:, 1] < 0.45)
+    choice = np.where(use_otw, len(_HEADLINES) + np.minimum((u[:, 0] * len(_OTW_HEADLINES)).astype(int),
+                                                            len(_OTW_HEADLINES) - 1), choice)
+    headlines = _render(_HEADLINES_ALL, choice, fields)
+    opener = _render(_OPENERS, np.minimum((u[:, 2] * len(_OPENERS)).astype(int), len(_OPENERS) - 1), fields)
+    single = (prev == "") | (prev == comp)
+    middle_choice = np.where(single, (u[:, 3] * 2).astype(int) * 2, (u[:, 3] * len(_MIDDLES)).astype(int))
+    middle = _render(_MIDDLES, np.minimum(middle_choice, len(_MIDDLES) - 1), fields)
+    closer = _render(_CLOSERS, np.minimum((u[:, 4] * len(_CLOSERS)).astype(int), len(_CLOSERS) - 1), fields)
+    tail = np.where(otw, np.where(relocate, " Open to new opportunities and willing to relocate.",
+                                  " Open to new opportunities."),
+                    np.where(relocate & (u[:, 4] < 0.3), " Open to relocation for the right role.", ""))
+    closer = np.where(closer == "", "", " " + closer)
+    summaries = opener + " " + middle + closer + tail.astype(object)
+    return [h[:300] for h in headlines.tolist()], summaries.tolist()
 
 
 def article(word: str) -> str:
@@ -214,9 +239,12 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+@functools.lru_cache(maxsize=None)
 def singular(occupation_title: str) -> str:
     """'Software Developers' -> 'Software Developer' (good enough for generated prose)."""
-    words = occupation_title.split(",")[0].split(" and ")[0].strip()
+    head = occupation_title.split(",")[0].strip()
+    first = head.split(" and ")[0].strip()
+    words = first if " " in first else head
     if words.endswith("ies"):
         return words[:-3] + "y"
     if words.endswith(("sses", "ches", "shes")):

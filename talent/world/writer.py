@@ -18,8 +18,11 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,6 +64,33 @@ def start_datetime(day: dt.date | str) -> np.datetime64:
     return np.datetime64(str(day), "us")
 
 
+@dataclass
+class Batch:
+    """Rows ready to insert, and the bytes they contribute to the content hash."""
+
+    table: str
+    names: list[str]
+    rows: list[tuple[Any, ...]]
+    digest: list[bytes]
+
+
+def prepare(table: str, columns: dict[str, Column], *, hashed: bool = True) -> Batch:
+    """Turn columns (numpy arrays or lists) into row tuples; CPU-only, safe in a worker thread."""
+    names = list(columns)
+    lists, digest = [], []
+    for name in names:
+        col = columns[name]
+        values = col.tolist() if isinstance(col, np.ndarray) else list(col)
+        lists.append(values)
+        if hashed:
+            digest.append(f"{table}.{name}:".encode())
+            if isinstance(col, np.ndarray) and col.dtype != object:
+                digest.append(np.ascontiguousarray(col).tobytes())
+            else:
+                digest.append("\x1f".join(map(str, values)).encode("utf-8", "surrogatepass"))
+    return Batch(table, names, list(zip(*lists)), digest)
+
+
 class BulkWriter:
     """Writes column chunks to tables in one transaction each, hashing what it writes."""
 
@@ -69,18 +99,47 @@ class BulkWriter:
         self.is_sqlite = db.is_sqlite
         self.hash = hashlib.sha256()
         self.counts: dict[str, int] = {}
+        self._dropped: list[Any] = []
         self.conn = db.engine.connect()
         if self.is_sqlite:
             self.conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            self.conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
+            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
         self.conn.commit()
 
     def close(self) -> None:
+        self.restore_indexes()
         if self.is_sqlite:
             self.conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             self.conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
+            self.conn.exec_driver_sql("PRAGMA cache_size=-2000")
+            self.conn.commit()
+            self.conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.commit()
         self.conn.close()
+
+    def defer_indexes(self, tables: Sequence[str]) -> None:
+        """Drop the secondary indexes of ``tables`` now and rebuild them (sorted, faster) on close."""
+        from sqlalchemy import inspect
+
+        existing = {ix["name"] for t in tables for ix in inspect(self.conn).get_indexes(t)}
+        self.conn.commit()
+        with self.conn.begin():
+            for table in tables:
+                for index in m.Base.metadata.tables[table].indexes:
+                    if index.name in existing:
+                        index.drop(self.conn)
+                        self._dropped.append(index)
+
+    def restore_indexes(self) -> None:
+        if not self._dropped:
+            return
+        with self.conn.begin():
+            for index in self._dropped:
+                index.create(self.conn)
+        self._dropped = []
 
     def __enter__(self) -> BulkWriter:
         return self
@@ -96,35 +155,26 @@ class BulkWriter:
 
     def write(self, table: str, columns: dict[str, Column], *, hashed: bool = True) -> int:
         """Insert the rows given column-wise (all columns the same length)."""
-        names = list(columns)
-        lists = []
-        for name in names:
-            col = columns[name]
-            values = col.tolist() if isinstance(col, np.ndarray) else list(col)
-            lists.append(values)
-            if hashed:
-                self._hash_column(table, name, col, values)
-        rows = list(zip(*lists))
-        if not rows:
+        return self.execute(prepare(table, columns, hashed=hashed))
+
+    def execute(self, batch: Batch) -> int:
+        """Insert a prepared batch in one transaction (and fold its digest into the content hash)."""
+        for part in batch.digest:
+            self.hash.update(part)
+        if not batch.rows:
             return 0
         with self.conn.begin():
             if self.is_sqlite:
-                marks = ",".join("?" * len(names))
-                self.conn.exec_driver_sql(f"INSERT INTO {table} ({','.join(names)}) VALUES ({marks})", rows)
+                marks = ",".join("?" * len(batch.names))
+                self.conn.exec_driver_sql(f"INSERT INTO {batch.table} ({','.join(batch.names)}) VALUES ({marks})",
+                                          batch.rows)
             else:
                 raw = self.conn.connection.driver_connection
-                with raw.cursor() as cur, cur.copy(f"COPY {table} ({','.join(names)}) FROM STDIN") as copy:
-                    for row in rows:
+                with raw.cursor() as cur, cur.copy(f"COPY {batch.table} ({','.join(batch.names)}) FROM STDIN") as copy:
+                    for row in batch.rows:
                         copy.write_row(row)
-        self.counts[table] = self.counts.get(table, 0) + len(rows)
-        return len(rows)
-
-    def _hash_column(self, table: str, name: str, col: Column, values: list[Any]) -> None:
-        self.hash.update(f"{table}.{name}:".encode())
-        if isinstance(col, np.ndarray) and col.dtype != object:
-            self.hash.update(np.ascontiguousarray(col).tobytes())
-        else:
-            self.hash.update("\x1f".join(map(str, values)).encode("utf-8", "surrogatepass"))
+        self.counts[batch.table] = self.counts.get(batch.table, 0) + len(batch.rows)
+        return len(batch.rows)
 
     def fix_sequences(self) -> None:
         """PostgreSQL: move serial sequences past the explicit ids we inserted."""
@@ -140,6 +190,48 @@ class BulkWriter:
         return self.hash.hexdigest()
 
 
+def pipelined(w: BulkWriter, batches: Iterator[list[Batch]], on_chunk: Callable[[], None] | None = None) -> None:
+    """Prepare batches in a worker thread while this thread writes them (SQLite steps release the GIL)."""
+    q: queue.Queue[Any] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the writing thread
+            failure.append(exc)
+        finally:
+            q.put(None)
+
+    worker = threading.Thread(target=produce, name="world-rows", daemon=True)
+    worker.start()
+    try:
+        while (item := q.get()) is not None:
+            for batch in item:
+                w.execute(batch)
+            if on_chunk:
+                on_chunk()
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                q.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
+    if failure:
+        raise failure[0]
+
+
 def write_world(plan: Any, db: Any, *, progress: Progress = null_progress,
                 chunk_size: int = 25_000) -> tuple[str, dict[str, int], dict[str, float]]:
     """Wipe previous world data and write ``plan`` (a generator Plan); returns (hash, counts, timings)."""
@@ -151,6 +243,7 @@ def write_world(plan: Any, db: Any, *, progress: Progress = null_progress,
     n = plan.n_members
     with BulkWriter(db) as w:
         w.wipe(WORLD_TABLES)
+        w.defer_indexes(("members", "positions", "education", "companies"))
         timings["write.wipe"] = time.perf_counter() - t0
         metro_id = v.metro_ids
         w.write("metros", _metro_columns(plan))
@@ -161,14 +254,13 @@ def write_world(plan: Any, db: Any, *, progress: Progress = null_progress,
             "size_band": [SIZE_BANDS[s] for s in plan.company_size.tolist()],
             "hq_metro_id": [None if x < 0 else x for x in comp_metro.tolist()],
         })
-        task = progress.task(f"writing {n:,} members", n)
-        for a in range(0, n, chunk_size):
-            b = min(n, a + chunk_size)
-            _write_member_chunk(w, plan, a, b, now)
-            task.advance(b - a)
+        task = progress.task(f"writing {n:,} members", (n + chunk_size - 1) // chunk_size)
+        chunks = (_member_chunk(plan, a, min(n, a + chunk_size), now) for a in range(0, n, chunk_size))
+        pipelined(w, chunks, on_chunk=task.advance)
         task.done()
         timings["write.members"] = time.perf_counter() - t0
         _write_hiring(w, plan, now)
+        w.restore_indexes()
         w.fix_sequences()
         digest = w.hexdigest()
         with w.conn.begin():
@@ -190,8 +282,11 @@ def _metro_columns(plan: Any) -> dict[str, Column]:
     }
 
 
-def _write_member_chunk(w: BulkWriter, plan: Any, a: int, b: int, now: np.datetime64) -> None:
+def _member_chunk(plan: Any, a: int, b: int, now: np.datetime64) -> list[Batch]:
+    """Rows of members [a, b) and of their protected attributes, skills, positions and education."""
     from talent.world import text as tx
+
+    out: list[Batch] = []
 
     v = plan.vocab
     ids = np.arange(a + 1, b + 1)
@@ -204,42 +299,38 @@ def _write_member_chunk(w: BulkWriter, plan: Any, a: int, b: int, now: np.dateti
     emails = [f"{tx_ascii(f)}.{tx_ascii(l)}{i}@example.{('com', 'net', 'org')[i % 3]}"
               for f, l, i in zip(first, last, ids.tolist())]
     sp = plan.skill_ptr
-    top = [plan.skill_idx[sp[i]:min(sp[i] + 5, sp[i + 1])].tolist() for i in range(a, b)]
+    top_idx = plan.skill_idx[sp[a:b][:, None] + np.arange(5)[None, :]]  # every member has >= 5 skills
     skill_names = v.skill_names
+    top_names = np.array(skill_names, dtype=object)[top_idx]
     pp = plan.pos_ptr
-    prev_company = [company_names[plan.pos_company[pp[i] + 1]] if pp[i + 1] - pp[i] > 1 else ""
-                    for i in range(a, b)]
-    u = plan.text_u[a:b].tolist()
-    headlines, summaries = [], []
-    for k in range(b - a):
-        names = [skill_names[s] for s in top[k]]
-        o = int(occ[k])
-        years = float(plan.years[a + k])
-        otw = bool(plan.otw[a + k])
-        cname = company_names[company[k]]
-        headlines.append(tx.headline(u[k][0], u[k][1], titles[k], cname, v.occ_titles[o], years, names[:3], otw))
-        summaries.append(tx.summary((u[k][2], u[k][3], u[k][4]), titles[k], tx.singular(v.occ_titles[o]), years,
-                                    cname, prev_company[k], v.metro_names[metro[k]], names, otw,
-                                    bool(plan.reloc[a + k])))
+    has_prev = (pp[a + 1:b + 1] - pp[a:b]) > 1
+    prev_idx = plan.pos_company[np.where(has_prev, pp[a:b] + 1, pp[a:b])]
+    prev_company = [company_names[c] if h else "" for c, h in zip(prev_idx.tolist(), has_prev.tolist())]
+    occ_list = occ.tolist()
+    headlines, summaries = tx.profile_texts(
+        plan.text_u[a:b], titles, [company_names[c] for c in company.tolist()], prev_company,
+        [v.occ_titles[o] for o in occ_list], [tx.singular(v.occ_titles[o]) for o in occ_list],
+        [v.metro_names[x] for x in metro.tolist()], plan.years[a:b], top_names, plan.otw[a:b], plan.reloc[a:b])
     inactive = plan.inactive_days[a:b].astype(np.float64)
     last_active = datetime_strings(now, -inactive * 86400.0)
     created = datetime_strings(now, -plan.created_days[a:b].astype(np.float64) * 86400.0)
     industry_ids = [plan.company_industry_id[c] for c in company.tolist()]
-    w.write("members", {
+    out.append(prepare("members", {
         "id": ids, "first_name": first, "last_name": last, "email": emails, "headline": headlines,
         "summary": summaries, "current_title": titles, "occupation_id": [v.occ_ids[o] for o in occ.tolist()],
         "seniority": plan.sen[a:b], "years_experience": plan.years[a:b].astype(np.float64),
         "current_company_id": company + 1, "metro_id": v.metro_ids[metro], "industry_id": industry_ids,
         "open_to_work": plan.otw[a:b], "willing_to_relocate": plan.reloc[a:b],
         "last_active_at": last_active, "created_at": created, "updated_at": last_active,
-    })
-    w.write("member_protected", {"member_id": ids, "gender": [GENDER_NAMES[g] for g in plan.gender[a:b].tolist()]})
+    }))
+    out.append(prepare("member_protected", {"member_id": ids,
+                                            "gender": [GENDER_NAMES[g] for g in plan.gender[a:b].tolist()]}))
     s0, s1 = int(sp[a]), int(sp[b])
     sk = plan.skill_idx[s0:s1]
-    w.write("member_skills", {
+    out.append(prepare("member_skills", {
         "member_id": np.repeat(ids, np.diff(sp[a:b + 1])), "skill_id": [v.skill_ids[s] for s in sk.tolist()],
         "name": [skill_names[s] for s in sk.tolist()], "endorsements": plan.skill_endorse[s0:s1],
-    })
+    }))
     # positions (rank 0 is the current one and carries the member's own title)
     p0, p1 = int(pp[a]), int(pp[b])
     counts = np.diff(pp[a:b + 1])
@@ -249,32 +340,29 @@ def _write_member_chunk(w: BulkWriter, plan: Any, a: int, b: int, now: np.dateti
     pos_titles = plan.pos_title[p0:p1]
     pos_titles = [titles[mi - a - 1] if c else t for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist())]
     p_occ = plan.pos_occ[p0:p1]
-    descriptions = []
-    for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist()):
-        if c and top[mi - a - 1]:
-            names = [skill_names[s] for s in top[mi - a - 1][:3]]
-            descriptions.append(f"{t}: day-to-day work with {tx.join_names(names)}.")
-        else:
-            descriptions.append("")
+    skills3 = (top_names[:, 0] + ", " + top_names[:, 1] + " and " + top_names[:, 2]).tolist()
+    descriptions = [f"{t}: day-to-day work with {skills3[mi - a - 1]}." if c else ""
+                    for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist())]
     start = date_strings(now, -plan.pos_start_days[p0:p1])
     end = date_strings(now, -plan.pos_end_days[p0:p1])
-    w.write("positions", {
+    out.append(prepare("positions", {
         "id": np.arange(p0 + 1, p1 + 1), "member_id": member_of, "title": pos_titles,
         "occupation_id": [v.occ_ids[o] for o in p_occ.tolist()], "company_id": plan.pos_company[p0:p1] + 1,
         "seniority": plan.pos_sen[p0:p1], "start_date": start,
         "end_date": [None if c else e for e, c in zip(end, current.tolist())], "is_current": current,
         "description": descriptions,
-    })
+    }))
     ep = plan.edu_ptr
     e0, e1 = int(ep[a]), int(ep[b])
     if e1 > e0:
         degree = plan.edu_degree[e0:e1]
         end_year = plan.edu_end_year[e0:e1]
-        w.write("education", {
+        out.append(prepare("education", {
             "id": np.arange(e0 + 1, e1 + 1), "member_id": np.repeat(ids, np.diff(ep[a:b + 1])),
             "school": plan.edu_school[e0:e1], "degree": [DEGREE_NAMES[d] for d in degree.tolist()],
             "field": plan.edu_field[e0:e1], "start_year": end_year - DEGREE_YEARS[degree], "end_year": end_year,
-        })
+        }))
+    return out
 
 
 def _write_hiring(w: BulkWriter, plan: Any, now: np.datetime64) -> None:
