@@ -64,6 +64,7 @@ def build_spec(routes: list[ApiRoute] | None = None) -> dict[str, Any]:
     ordered = sorted(wanted, key=lambda item: (item[0].__name__, item[1]))
     refs, schema = models_json_schema(ordered, ref_template=REF)  # type: ignore[arg-type]
     components = schema.get("$defs", {})
+    renames = {old: _readable(old) for old in components if old != _readable(old)}
     paths: dict[str, dict[str, Any]] = {}
     for r in routes:
         op: dict[str, Any] = {"operationId": r.endpoint, "summary": r.summary, "tags": list(r.tags)}
@@ -100,7 +101,7 @@ def build_spec(routes: list[ApiRoute] | None = None) -> dict[str, Any]:
         op["responses"] = responses
         op["security"] = [] if r.public else [{"bearerAuth": []}]
         paths.setdefault(API_PREFIX + r.openapi_path, {})[r.method.lower()] = op
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {
             "title": "talent recruiter API",
@@ -115,6 +116,24 @@ def build_spec(routes: list[ApiRoute] | None = None) -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
         },
     }
+    if renames:
+        text = json.dumps(spec)
+        for old, new in renames.items():
+            text = text.replace(f'"{REF.format(model=old)}"', f'"{REF.format(model=new)}"')
+        spec = json.loads(text)
+        spec["components"]["schemas"] = {renames.get(k, k): v for k, v in spec["components"]["schemas"].items()}
+    return spec
+
+
+def _readable(name: str) -> str:
+    """Short names for pydantic's generic facet models (``Facet[SeniorityLevel]`` -> ``FacetSeniority``)."""
+    if not name.startswith("Facet_"):
+        return name
+    if "Union" in name:
+        return "FacetIndustry"
+    if "Le_le_8" in name:
+        return "FacetSeniority"
+    return "FacetText"
 
 
 def spec_json(app: Flask | None = None) -> str:
