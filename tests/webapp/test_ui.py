@@ -1,0 +1,163 @@
+"""The server-rendered UI: sign-in, CSRF, search with facets, profiles, projects, InMails, jobs."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import make_app, member_ids
+
+
+# --- sign-in ---------------------------------------------------------------------------------------------
+def test_pages_redirect_to_sign_in(client):
+    r = client.get("/search?q=nurse")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_wrong_password_is_refused(web_world):
+    c = make_app(web_world, WTF_CSRF_ENABLED=False).test_client()
+    r = c.post("/login", data={"email": web_world.alice.email, "password": "nope"})
+    assert r.status_code == 401 and "not right" in r.text
+
+
+def test_sign_in_needs_the_csrf_token(csrf_app, web_world):
+    c = csrf_app.test_client()
+    creds = {"email": web_world.alice.email, "password": web_world.alice.password}
+    assert c.post("/login", data=creds).status_code != 302
+    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', c.get("/login").text).group(1)
+    r = c.post("/login", data={**creds, "csrf_token": token})
+    assert r.status_code == 302
+
+
+def test_session_cookie_is_secure_and_http_only(csrf_app, web_world):
+    c = csrf_app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', c.get("/login").text).group(1)
+    r = c.post("/login", data={"email": web_world.alice.email, "password": web_world.alice.password,
+                               "csrf_token": token})
+    cookie = r.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forms_without_csrf_token_are_rejected(csrf_app, web_world):
+    c = csrf_app.test_client()
+    with c.session_transaction() as s:
+        s["recruiter_id"] = web_world.alice.recruiter_id
+    r = c.post("/projects", data={"name": "no token"})
+    assert r.status_code == 400
+
+
+def test_sign_out_ends_the_session(ui):
+    ui.post("/logout")
+    assert ui.get("/projects").status_code == 302
+
+
+# --- search ------------------------------------------------------------------------------------------------
+def test_search_page_shows_cards_interpretation_facets_and_timings(ui):
+    html = ui.get("/search?q=title:nurse").text
+    assert "candidates" in html and 'class="result card"' in html
+    assert "title: Registered Nurses" in html
+    assert 'data-facet="skills"' in html and 'data-facet="locations"' in html and 'data-facet="seniority"' in html
+    assert 'data-facet="years_experience"' in html and 'data-facet="open_to_work"' in html
+    assert "Stage timings" in html
+
+
+def test_facet_links_apply_must_can_and_doesnt_have(ui):
+    html = ui.get("/search?q=nurse").text
+    link = re.search(r'href="(\?[^"]*f\.locations\.must=[^"]+)"', html).group(1).replace("&amp;", "&")
+    narrowed = ui.get("/search" + link).text
+    assert "location:" in narrowed and 'class="chip must"' in narrowed
+
+
+def test_matched_terms_are_highlighted(ui):
+    assert "<mark>" in ui.get("/search?q=nurse").text
+
+
+def test_query_errors_are_explained_with_a_caret(ui):
+    html = ui.get("/search?q=title:(nurse%20OR").text
+    assert "Query error" in html and "^" in html
+
+
+def test_no_results_says_so(ui):
+    html = ui.get("/search?q=zzzyyyxxx").text
+    assert "No candidates match" in html
+
+
+def test_pagination_links_move_between_pages(ui):
+    html = ui.get("/search?q=nurse%20OR%20software").text
+    assert 'rel="next"' in html
+    assert "page 2 of" in ui.get("/search?q=nurse%20OR%20software&page=2").text
+
+
+# --- profile, projects, InMails -----------------------------------------------------------------------------
+def test_profile_page_shows_positions_skills_and_education(ui, web_world):
+    member = member_ids(web_world, 1)[0]
+    html = ui.get(f"/members/{member}").text
+    assert "Experience" in html and "Skills" in html and "Education" in html and "Send InMail" in html
+
+
+def test_unknown_profile_is_404(ui):
+    assert ui.get("/members/99999999").status_code == 404
+
+
+def test_save_to_a_new_project_then_see_it_in_the_project(ui, web_world):
+    member = member_ids(web_world, 2)[1]
+    r = ui.post(f"/members/{member}/save", data={"project_id": "", "new_project": "UI shortlist", "notes": "n"})
+    assert r.status_code == 302
+    projects = ui.get("/projects").text
+    pid = re.search(r'href="/projects/(\d+)">UI shortlist', projects).group(1)
+    assert f"/members/{member}" in ui.get(f"/projects/{pid}").text
+
+
+def test_changing_a_candidates_stage(ui, web_world):
+    member = member_ids(web_world, 1)[0]
+    ui.post(f"/members/{member}/save", data={"new_project": "Stages"})
+    pid = re.search(r'href="/projects/(\d+)">Stages', ui.get("/projects").text).group(1)
+    cid = re.search(r'/projects/\d+/candidates/(\d+)"', ui.get(f"/projects/{pid}").text).group(1)
+    r = ui.post(f"/projects/{pid}/candidates/{cid}", data={f"c{cid}-stage": "interview", f"c{cid}-notes": "ok"})
+    assert r.status_code == 302
+    assert '<option selected value="interview">' in ui.get(f"/projects/{pid}").text
+
+
+def test_sent_inmail_is_listed(ui, web_world):
+    member = member_ids(web_world, 3)[2]
+    r = ui.post(f"/members/{member}/inmail", data={"subject": "A role for you", "body": "Hi"})
+    assert r.status_code == 302
+    html = ui.get("/inmails").text
+    assert "A role for you" in html and "pending" in html
+
+
+def test_inmail_without_subject_is_refused(ui, web_world):
+    member = member_ids(web_world, 1)[0]
+    assert ui.post(f"/members/{member}/inmail", data={"subject": ""}).status_code == 422
+
+
+def test_feedback_buttons_record_the_verdict(ui, web_world):
+    member = member_ids(web_world, 1)[0]
+    r = ui.post(f"/members/{member}/feedback/good_fit", headers={"X-Requested-With": "fetch"})
+    assert r.json == {"recorded": "good_fit"}
+    assert 'class="good_fit on"' in ui.get(f"/members/{member}").text
+    assert ui.post(f"/members/{member}/feedback/maybe").status_code == 404
+
+
+def test_another_contracts_project_is_404_in_the_ui(ui, web_world):
+    from talent.storage.access import RecruiterScope
+
+    with web_world.database.session() as s:
+        pid = RecruiterScope(s, web_world.bob.recruiter_id).create_project("B hidden").id
+    assert ui.get(f"/projects/{pid}").status_code == 404
+    assert ui.get(f"/projects/{pid}/matches").status_code == 404
+    member = member_ids(web_world, 1)[0]
+    assert ui.post(f"/members/{member}/save", data={"project_id": str(pid)}).status_code in (404, 422)
+
+
+def test_job_matches_page_shows_matching_and_missing_skills(ui):
+    projects = ui.get("/projects").text
+    pid = re.search(r'href="/projects/(\d+)/matches"', projects).group(1)
+    html = ui.get(f"/projects/{pid}/matches").text
+    assert "Recommended matches" in html and ("skill matched" in html or "skill missing" in html)
+
+
+def test_export_csv_from_the_ui(ui, web_world):
+    ui.post(f"/members/{member_ids(web_world, 1)[0]}/save", data={"new_project": "CSV"})
+    pid = re.search(r'href="/projects/(\d+)">CSV', ui.get("/projects").text).group(1)
+    r = ui.get(f"/projects/{pid}/export.csv")
+    assert r.mimetype == "text/csv" and len(r.text.splitlines()) == 2
