@@ -111,7 +111,7 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
             if not hits:
                 continue
             found = searcher.fast_field_values("member_id", [a for _, a in hits])
-            rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))
+            rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
             out[rows, j] = np.asarray([s for s, _ in hits], dtype=np.float32)
     return np.minimum(out, 1.0)
 
@@ -269,6 +269,7 @@ def load_model(path: Path) -> L1Model:
     model_file = path / MODEL_FILES.get(str(kind), "model")
     if not model_file.exists():
         raise ModelUnavailable(f"L1 model file {model_file} is missing: run `talent train l1`")
+    booster: Any
     if kind == "xgboost":
         import xgboost as xgb
 

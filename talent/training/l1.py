@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from index.l1 import (
     FEATURE_NAMES,
@@ -113,6 +113,11 @@ def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
 
 
 # --- models ----------------------------------------------------------------------------------------------
+def _matrix(c: Candidates) -> np.ndarray:
+    assert c.features is not None, "candidates without features: build them with build_dataset"
+    return c.features
+
+
 def _groups(c: Candidates) -> np.ndarray:
     return c.group_sizes
 
@@ -123,7 +128,7 @@ def train_lightgbm(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
     model = lgb.LGBMRanker(objective="lambdarank", n_estimators=rounds, learning_rate=0.05, num_leaves=31,
                            min_child_samples=20, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                            random_state=seed, n_jobs=2, verbose=-1)
-    model.fit(train.features, train.rows["grade"].to_numpy(), group=_groups(train))
+    model.fit(_matrix(train), train.rows["grade"].to_numpy(), group=_groups(train))
     return model.booster_
 
 
@@ -131,7 +136,7 @@ def train_xgboost(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
     import xgboost as xgb
 
     qid = train.rows["search_id"].to_numpy()
-    dtrain = xgb.DMatrix(train.features, label=train.rows["grade"].to_numpy(), qid=qid,
+    dtrain = xgb.DMatrix(_matrix(train), label=train.rows["grade"].to_numpy(), qid=qid,
                          feature_names=list(FEATURE_NAMES))
     params = {"objective": "rank:pairwise", "eta": 0.1, "max_depth": 6, "min_child_weight": 1.0,
               "subsample": 0.8, "colsample_bytree": 0.8, "tree_method": "hist", "nthread": 2, "seed": seed,
@@ -145,7 +150,7 @@ def train_linear(train: Candidates) -> Any:
     from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-    model.fit(train.features, train.rows["accepted"].to_numpy())
+    model.fit(_matrix(train), train.rows["accepted"].to_numpy())
     return model
 
 
@@ -214,8 +219,8 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
     models = {"lightgbm": train_lightgbm(train, seed, rounds), "xgboost": train_xgboost(train, seed, rounds),
               "linear": train_linear(train), "text-match": None}
     train_seconds = time.perf_counter() - t0
-    metrics = {kind: evaluate(valid, predict(kind, m, valid.features)) for kind, m in models.items()}
-    speed = {kind: _predict_ms(kind, models[kind], cands.features) for kind in ("lightgbm", "xgboost")}
+    metrics = {kind: evaluate(valid, predict(kind, m, _matrix(valid))) for kind, m in models.items()}
+    speed = {kind: _predict_ms(kind, models[kind], _matrix(cands)) for kind in ("lightgbm", "xgboost")}
     winner = max(("xgboost", "lightgbm"),
                  key=lambda k: (round(metrics[k][SELECTION_METRIC], 6), round(metrics[k]["precision@5"], 6),
                                 -speed[k]))
