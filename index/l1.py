@@ -94,7 +94,7 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     Q, Occur = tantivy.Query, tantivy.Occur
     ids = [int(i) for i in member_ids]
     pos = {m: i for i, m in enumerate(ids)}
-    searcher = partition._snapshot.searcher
+    searcher = partition.searcher  # one consistent snapshot for all fields
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
         restrict = Q.const_score_query(matches if matches is not None else Q.term_set_query(schema, "member_id", ids),
                                        0.0)

@@ -345,7 +345,7 @@ def reference_day(snapshot: IndexSnapshot) -> int:
     with _ref_lock:
         if snapshot.version in _ref_cache:
             return _ref_cache[snapshot.version]
-    days = [int(np.max(p._snapshot.forward.base.columns["last_active_day"], initial=-1))
+    days = [int(np.max(p.forward.base.columns["last_active_day"], initial=-1))
             for p in snapshot.partitions]
     value = max(days, default=0)
     with _ref_lock:
