@@ -161,3 +161,9 @@ def test_export_csv_from_the_ui(ui, web_world):
     pid = re.search(r'href="/projects/(\d+)">CSV', ui.get("/projects").text).group(1)
     r = ui.get(f"/projects/{pid}/export.csv")
     assert r.mimetype == "text/csv" and len(r.text.splitlines()) == 2
+
+
+def test_engine_snippets_are_escaped_once_and_marked():
+    from webapp.ui.views import _snippet
+
+    assert str(_snippet("Ashford &amp; <b>Crane</b> <script>")) == "Ashford &amp; <mark>Crane</mark> &lt;script&gt;"

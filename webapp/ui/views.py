@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import re
 import io
 import uuid
@@ -71,7 +72,8 @@ def _project_choices(s: RecruiterScope) -> list[tuple[str, str]]:
 @bp.app_template_filter("snippet")
 def _snippet(html: str) -> Markup:
     """An engine snippet with ``<b>`` marks, escaped except for the marks (shown as ``<mark>``)."""
-    text = str(escape(str(html).replace("<b>", "\x01").replace("</b>", "\x02")))
+    raw = html_lib.unescape(str(html).replace("<b>", "\x01").replace("</b>", "\x02"))  # engine escapes once
+    text = str(escape(raw))
     return Markup(text.replace("\x01", "<mark>").replace("\x02", "</mark>"))
 
 

@@ -1,0 +1,113 @@
+"""The UI in a real browser: Playwright drives Debian's Chromium against the app on a free port.
+
+Signs in, runs a boolean search, applies a facet, opens a profile, saves to a project, sends an
+InMail and sees it listed. Saves small screenshots of the search and profile pages to
+docs/screenshots/. Skips without Chromium, except under CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from conftest import REPO, make_app
+
+pytestmark = pytest.mark.browser
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "chromium not installed (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}; CI=true requires the browser test")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_url(web_world) -> Iterator[str]:
+    """The app served by werkzeug on a free localhost port, in a thread."""
+    from werkzeug.serving import make_server
+
+    app = make_app(web_world, TESTING=False, SESSION_COOKIE_SECURE=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def page(chromium_path, live_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1100, "height": 800}, base_url=live_url)
+        pg = context.new_page()
+        pg.set_default_timeout(15_000)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def _shrink(path) -> None:
+    """Keep committed screenshots small: a 128-colour palette PNG."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+
+
+def test_recruiter_searches_saves_and_sends_an_inmail(page, web_world):
+    page.goto("/search")
+    assert "/login" in page.url
+    page.fill("input[name=email]", web_world.alice.email)
+    page.fill("input[name=password]", web_world.alice.password)
+    page.click("form#signin button[type=submit]")
+    page.wait_for_url("**/search")
+
+    page.fill("input[name=q]", "title:nurse OR (software AND engineer)")
+    page.click("form#search-form button[type=submit]")
+    page.wait_for_selector("li.result")
+    total_before = page.inner_text("p.total")
+    assert page.locator("p.interpretation").count() == 1
+
+    page.locator("[data-facet=locations] a.role-must").first.click()
+    page.wait_for_selector("p.chip.must")
+    assert page.inner_text("p.total") != total_before
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search.png"))
+    _shrink(SCREENSHOTS / "search.png")
+
+    name = page.locator("li.result a.name").first.inner_text()
+    page.locator("li.result a.name").first.click()
+    page.wait_for_selector("h1")
+    assert name in page.inner_text("h1")
+    page.screenshot(path=str(SCREENSHOTS / "profile.png"))
+    _shrink(SCREENSHOTS / "profile.png")
+
+    page.fill("#save-form input[name=new_project]", "Browser shortlist")
+    page.click("#save-form button[type=submit]")
+    page.wait_for_selector("p.flash.ok")
+    assert "Saved to Browser shortlist" in page.inner_text("p.flash.ok")
+
+    page.click("form.js-feedback button.good_fit")
+    page.wait_for_selector("button.good_fit.on")
+
+    page.fill("#inmail-form input[name=subject]", "A nursing role in your city")
+    page.fill("#inmail-form textarea[name=body]", "Would you be open to a chat?")
+    page.click("#inmail-form button[type=submit]")
+    page.wait_for_url("**/inmails")
+    row = page.locator("tr.inmail", has_text="A nursing role in your city")
+    assert row.count() == 1 and "pending" in row.inner_text()
