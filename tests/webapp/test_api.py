@@ -287,3 +287,20 @@ def test_exports_are_rate_limited(web_world):
     assert client.get(f"/api/v1/projects/{pid}/export", headers=headers).status_code == 200
     r = client.get(f"/api/v1/projects/{pid}/export", headers=headers)
     assert r.status_code == 429 and r.json["error"]["status"] == 429
+
+
+def test_searches_and_profile_views_are_logged(api, web_world):
+    from sqlalchemy import func, select
+
+    from talent.storage.models import Feedback, Search
+
+    def counts():
+        with web_world.database.session() as s:
+            return (s.scalar(select(func.count()).select_from(Search)),
+                    s.scalar(select(func.count()).select_from(Feedback).where(Feedback.kind == "view")))
+
+    searches, views = counts()
+    job = api.get("/jobs").json["jobs"][0]["id"]
+    api.get(f"/jobs/{job}/matches")
+    api.get(f"/members/{member_ids(web_world, 1)[0]}")
+    assert counts() == (searches + 1, views + 1)

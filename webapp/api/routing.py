@@ -90,7 +90,7 @@ def api_route(
 
     The view receives path parameters, then ``body=`` and ``query=`` (validated models) when
     declared, and returns a ``response`` model (serialized as JSON with ``status``) or a Flask
-    response. Writes are committed when the view returns normally.
+    response. Writes (including logged searches and views) are committed when the view returns normally.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,8 +107,7 @@ def api_route(
             if query is not None:
                 kwargs["query"] = _parse(query, request.args.to_dict(), "query string")
             result = view(**kwargs)
-            if method != "GET":
-                db_session().commit()
+            db_session().commit()  # views that read may still log (searches, profile views)
             if isinstance(result, BaseModel):
                 return Response(result.model_dump_json(), status=status, mimetype="application/json")
             if result is None:
