@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from federator.types import CandidateList, FacetValue, ResultCard, SearchRequest, SearchResponse
+from index import queries as Q
 from index.broker import Broker, BrokerSettings
 from index.l1 import Scorer, load_current_model
 from index.schema import analyze
@@ -93,15 +94,9 @@ class SearchService:
         """The page: stored fields of the page's members only, highlights, facet labels."""
         t0 = time.perf_counter()
         page = candidates.candidates(request.offset, request.offset + request.page_size)
-        plan_words = [w for leaf in parsed.keywords() for w in analyze("headline", leaf.text)]
-        highlight = None
-        if plan_words:
-            from index.plan import build_root
-
-            _, words = build_root(parsed)
-            from index import queries as Q
-
-            highlight = Q.should(*[Q.term(f, w) for w in words for f in ("headline", "summary")]) if words else None
+        plan_words = list(dict.fromkeys(w for leaf in parsed.keywords() for w in analyze("headline", leaf.text)))
+        highlight = Q.should(*[Q.term(f, w) for w in plan_words for f in ("headline", "summary")]) if plan_words \
+            else None
         docs = {int(d["member_id"]): d for d in self.serving.documents([c.member_id for c in page], highlight)}
         wanted_skills = {normalize(s.label or s.raw) for s in parsed.records("skill")}
         wanted_tokens = set(plan_words)
