@@ -1,12 +1,85 @@
-"""`talent evaluate`: Offline evaluation report (InMail-accept precision@k)."""
+"""`talent evaluate`: offline evaluation report (InMail-accept precision@k), and comparing two reports."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
 
+from talent.cli import AppContext, pass_app
 
-@click.command(name="evaluate", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Offline evaluation report (InMail-accept precision@k). (not available yet: see issue #6)."""
-    raise click.UsageError("`talent evaluate` is not available in this version yet (issue #6)")
+
+@click.command(name="evaluate")
+@click.option("--world", "world", help="World the database must hold (default: whichever it holds).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Report folder (default: <home>/reports/eval-<world>-<timestamp>).")
+@click.option("--compare", nargs=2, type=click.Path(exists=True, path_type=Path), metavar="A B",
+              help="Print the differences between two report folders instead of evaluating.")
+@click.option("--ladder", "ladder", help="Comma-separated ladder rungs (default: text_match,linear,"
+              "pointwise_gbdt,pairwise_gbdt).")
+@click.option("--test-fraction", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True,
+              help="Share of the latest sessions held out.")
+@click.option("--resamples", type=click.IntRange(50, 10000), default=1000, show_default=True,
+              help="Bootstrap resamples.")
+@click.option("--simulated-queries", type=click.IntRange(0, 100000), default=300, show_default=True,
+              help="Held-out queries run through the engine for the simulated outcome (0: skip it).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@pass_app
+def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
+            ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int, seed: int) -> None:
+    """Offline evaluation: logged replay of the model ladder and the simulated outcome.
+
+    \b
+    Writes a folder with summary.md (tables with 95% bootstrap CIs and lifts), PNG plots and
+    metrics.json. `talent evaluate --compare A B` prints B - A for every metric.
+    """
+    from talent.evaluation.report import compare_reports, read_report
+
+    if compare:
+        a, b = (read_report(p) for p in compare)
+        _print_comparison(a, b, compare_reports(a, b))
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from talent.evaluation.ladder import DEFAULT_LADDER
+    from talent.evaluation.report import write_report
+    from talent.evaluation.run import EvaluationOptions, evaluate_world
+
+    settings = app.settings
+    settings.ensure_home()
+    db = app.database()
+    db.require_schema()
+    rungs = tuple(r.strip() for r in ladder.split(",") if r.strip()) if ladder else DEFAULT_LADDER
+    opts = EvaluationOptions(ladder=rungs, test_fraction=test_fraction, resamples=resamples, seed=seed,
+                             simulated=simulated_queries > 0, simulated_queries=simulated_queries)
+    steps = 3 + 3 + len(rungs) + 1 + (1 if opts.simulated else 0) + 1
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
+                  console=None) as progress:
+        task = progress.add_task("evaluating", total=steps)
+
+        def step(what: str) -> None:
+            progress.update(task, advance=1, description=what)
+
+        report = evaluate_world(settings, db, world=world, options=opts, step=step)
+        folder = out or settings.reports_dir / f"eval-{report['world']}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        write_report(report, folder)
+    click.echo(f"report written to {folder} (summary.md, metrics.json, *.png)")
+    replay = report["replay"]["rungs"]
+    click.echo(f"{'rung':<22} {'p@5':>8} {'p@10':>8} {'p@25':>8} {'ndcg@10':>8}")
+    for name, entry in replay.items():
+        m = entry["metrics"]
+        click.echo(f"{name:<22} " + " ".join(f"{m[k]['value']:8.4f}" for k in
+                                            ("precision@5", "precision@10", "precision@25", "ndcg@10")))
+
+
+def _print_comparison(a: dict, b: dict, rows: list[dict]) -> None:
+    from talent.evaluation.report import provenance
+
+    click.echo(f"A: {provenance(a)}")
+    click.echo(f"B: {provenance(b)}")
+    click.echo(f"{'protocol':<10} {'rung':<20} {'metric':<24} {'A':>9} {'B':>9} {'B - A':>9}")
+    for r in rows:
+        def f(x: float | None) -> str:
+            return f"{x:9.4f}" if x is not None else f"{'-':>9}"
+        click.echo(f"{r['protocol']:<10} {r['rung']:<20} {r['metric']:<24} {f(r['a'])} {f(r['b'])} {f(r['diff'])}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,10 +21,11 @@ import pandas as pd
 from talent.errors import ModelUnavailable
 from talent.evaluation.bootstrap import DEFAULT_RESAMPLES, bootstrap_mean, bootstrap_pooled, paired_lift
 from talent.evaluation.metrics import calibration_curve
-from talent.evaluation.replay import KS, Candidates, per_query_metrics
+from talent.evaluation.replay import KS, Candidates, per_query_metrics, precision_curve
 
 DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pairwise_gbdt")
 REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
+CURVE_K = 25
 SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
 TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
 
@@ -110,7 +111,8 @@ class HindsightScorer:
 
 @dataclass
 class TextMatchScorer:
-    """Text match only: the sum of the L1 text-match features (names containing bm25/text)."""
+    """Text match only: the serving text-match score (:func:`index.l1.text_match_score`) on the
+    L1 features, else the sum of the features whose names contain bm25/text."""
 
     name: str = "text_match"
     probabilistic: bool = False
@@ -119,6 +121,13 @@ class TextMatchScorer:
         return None
 
     def score(self, test: Candidates) -> np.ndarray:
+        try:  # the serving text-match score when the features are the serving L1 features
+            from index.l1 import FEATURE_NAMES, text_match_score
+
+            if tuple(test.feature_names) == tuple(FEATURE_NAMES):
+                return np.asarray(text_match_score(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)
+        except ImportError:
+            pass
         cols = [i for i, n in enumerate(test.feature_names) if TEXT_MATCH_PATTERN.search(n)]
         if not cols:
             raise ModelUnavailable(f"no text-match feature among {list(test.feature_names)}")
@@ -199,6 +208,7 @@ class RungResult:
     per_query: pd.DataFrame
     probabilities: np.ndarray | None = None
     seconds: float = 0.0
+    curve: dict[int, float] = field(default_factory=dict)  # mean precision@k for k = 1..CURVE_K
 
 
 @dataclass
@@ -228,7 +238,7 @@ def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFA
         scores = np.asarray(scorer.score(test), dtype=np.float64)
         per_query = per_query_metrics(test, scores, ks)
         results.append(RungResult(name, per_query, scores if scorer.probabilistic else None,
-                                  time.perf_counter() - t0))
+                                  time.perf_counter() - t0, precision_curve(test, scores, CURVE_K)))
         if on_rung is not None:
             on_rung(name)
     return LadderResult(results, test, tuple(ladder))
@@ -264,6 +274,7 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
             entry["calibration"] = {"mean_predicted": mean_p.tolist(), "observed": rate.tolist(),
                                     "count": count.tolist()}
         out["rungs"][r.name] = entry
+    out["curves"] = {r.name: r.curve for r in result.rungs if r.curve}
     out["segments"] = {}
     for seg_name, values in (segments or {}).items():
         seg_out: dict[str, Any] = {}

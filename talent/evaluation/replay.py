@@ -136,3 +136,21 @@ def probability_metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, floa
     """AUC, log loss and expected calibration error of predicted P(accept)."""
     return {"auc": mt.auc(probs, labels), "log_loss": mt.log_loss(probs, labels),
             "ece": mt.expected_calibration_error(probs, labels)}
+
+
+def precision_curve(cands: Candidates, scores: np.ndarray, k_max: int = 25) -> dict[int, float]:
+    """Mean (over searches) InMail-accept precision@k for k = 1..k_max."""
+    sizes = cands.group_sizes
+    if sizes.size == 0:
+        return {}
+    accepted = cands.rows["accepted"].to_numpy().astype(np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
+    hits = np.zeros(k_max)
+    start = 0
+    for size in sizes:
+        eg = mt.expected_gains(scores[start:start + size], accepted[start:start + size])[:k_max]
+        hits[: eg.size] += np.cumsum(eg)
+        hits[eg.size:] += eg.sum()
+        start += size
+    ks = np.arange(1, k_max + 1)
+    return {int(k): float(h / k / sizes.size) for k, h in zip(ks, hits)}

@@ -1,0 +1,154 @@
+"""Report folder: ``summary.md`` (tables), PNG plots and ``metrics.json``; and comparing two reports."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from talent.errors import NotFound
+from talent.evaluation import plots
+
+METRICS_FILE = "metrics.json"
+SUMMARY_FILE = "summary.md"
+HEADLINE = ("precision@5", "precision@10", "precision@25", "ndcg@10", "mrr")
+
+
+def provenance(report: dict[str, Any]) -> str:
+    """One line naming the world, the index version and the model versions."""
+    models = ", ".join(f"{k}={v}" for k, v in sorted(report.get("model_versions", {}).items())) or "none"
+    return (f"world {report.get('world', '?')} | index {report.get('index_version') or 'none'} | "
+            f"models {models} | {report.get('created_at', '')}")
+
+
+def _fmt(x: float | None, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{100 * x:+.1f}%" if pct else f"{x:.4f}"
+
+
+def _ci(est: dict[str, Any], pct: bool = False) -> str:
+    return f"[{_fmt(est['low'], pct)}, {_fmt(est['high'], pct)}]"
+
+
+def _replay_tables(replay: dict[str, Any]) -> list[str]:
+    lines = [f"Held-out searches: {replay['queries']:,} ({replay['candidates']:,} shown candidates). "
+             "Precision counts accepted InMails; NDCG uses graded labels (accept > InMail > save > view); "
+             "95% bootstrap CIs over searches; lifts are paired bootstrap over the same searches.", ""]
+    for metric in HEADLINE:
+        lines += [f"### {metric}", "", "| rung | value | 95% CI | lift vs rung below | lift CI |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name, entry in replay["rungs"].items():
+            est = entry["metrics"].get(metric)
+            if est is None:
+                continue
+            lift = entry.get("lift", {}).get(metric)
+            lift_cols = (f"{_fmt(lift['value'], True)} (vs {entry['lift_over']}) | {_ci(lift, True)}" if lift
+                         else "- | -")
+            tag = " (reference)" if name not in replay.get("ladder", []) else ""
+            lines.append(f"| {name}{tag} | {_fmt(est['value'])} | {_ci(est)} | {lift_cols} |")
+        lines.append("")
+    prob = {n: e["probability"] for n, e in replay["rungs"].items() if "probability" in e}
+    if prob:
+        lines += ["### Probability models: P(InMail accepted)", "",
+                  "| rung | AUC | AUC CI | log loss | log loss CI | ECE | ECE CI |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, p in prob.items():
+            lines.append(f"| {name} | {_fmt(p['auc']['value'])} | {_ci(p['auc'])} | {_fmt(p['log_loss']['value'])} | "
+                         f"{_ci(p['log_loss'])} | {_fmt(p['ece']['value'])} | {_ci(p['ece'])} |")
+        lines.append("")
+    for seg_name, seg in replay.get("segments", {}).items():
+        lines += [f"### By {seg_name} (precision@10, 95% CI)", ""]
+        rungs = list(replay["rungs"])
+        lines += ["| " + seg_name + " | n | " + " | ".join(rungs) + " |", "| --- " * (len(rungs) + 2) + "|"]
+        for value, per_rung in seg.items():
+            n = next(iter(per_rung.values()))["precision@10"]["n"]
+            cells = [f"{_fmt(per_rung[r]['precision@10']['value'])} {_ci(per_rung[r]['precision@10'])}" for r in rungs]
+            lines.append(f"| {value} | {n} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _simulated_tables(sim: dict[str, Any]) -> list[str]:
+    lines = [f"Held-out queries: {sim['queries']:,}. Expected InMail accepts in the top k under the hidden "
+             "behaviour model (P(InMail | examined) x P(accept)); the oracle ranks the whole world by it (ceiling), "
+             "the logging policy is what was shown (floor).", ""]
+    ks = sim.get("ks", [])
+    lines += ["| ranking | " + " | ".join(f"expected accepts@{k} | CI" for k in ks) + " | share of oracle@10 |",
+              "| --- " * (2 * len(ks) + 2) + "|"]
+    for name, entry in sim["rankers"].items():
+        cells = []
+        for k in ks:
+            est = entry["metrics"][f"expected_accepts@{k}"]
+            cells += [_fmt(est["value"]), _ci(est)]
+        share = entry.get("share_of_oracle", {}).get("expected_accepts@10")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(share['value']) if share else 'n/a'} |")
+    lines.append("")
+    return lines
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> Path:
+    """Write ``metrics.json``, the PNG plots and ``summary.md`` under ``out_dir``; returns it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prov = provenance(report)
+    figures: list[tuple[str, str]] = []
+    replay = report.get("replay")
+    if replay:
+        figures.append(("Precision@k per rung", plots.precision_curves(replay, out_dir / "precision_at_k.png", prov).name))
+        figures.append(("Lift over the rung below", plots.lift_chart(replay, "precision@10", out_dir / "lift.png",
+                                                                     prov).name))
+        figures.append(("Calibration", plots.calibration_plot(replay, out_dir / "calibration.png", prov).name))
+    (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
+    lines = [f"# Offline evaluation: world {report.get('world', '?')}", "",
+             f"- world: `{report.get('world')}`", f"- index version: `{report.get('index_version') or 'none'}`",
+             "- model versions: " + (", ".join(f"`{k}`: `{v}`" for k, v in
+                                              sorted(report.get("model_versions", {}).items())) or "none"),
+             f"- created: {report.get('created_at', '')}"]
+    split = report.get("split")
+    if split:
+        lines.append(f"- split: {split['train_sessions']:,} training sessions before {split['cutoff']}, "
+                     f"{split['test_sessions']:,} held-out sessions after (no session is split)")
+    lines.append("")
+    if replay:
+        lines += ["## Logged replay", ""] + _replay_tables(replay)
+    if report.get("simulated"):
+        lines += ["## Simulated outcome", ""] + _simulated_tables(report["simulated"])
+    for note in report.get("notes", []):
+        lines.append(f"> {note}")
+    if figures:
+        lines += ["", "## Figures", ""] + [f"![{title}]({name})" for title, name in figures]
+    (out_dir / SUMMARY_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out_dir
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """The metrics of a report folder (or of a ``metrics.json`` file)."""
+    file = path / METRICS_FILE if path.is_dir() else path
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"no evaluation report at {path}: run `talent evaluate --out {path}` first") from None
+
+
+def _flatten(report: dict[str, Any]) -> dict[tuple[str, str, str], float]:
+    flat: dict[tuple[str, str, str], float] = {}
+    for name, entry in report.get("replay", {}).get("rungs", {}).items():
+        for metric, est in entry.get("metrics", {}).items():
+            flat[("replay", name, metric)] = est["value"]
+        for metric, est in entry.get("probability", {}).items():
+            flat[("replay", name, metric)] = est["value"]
+    for name, entry in report.get("simulated", {}).get("rankers", {}).items():
+        for metric, est in entry.get("metrics", {}).items():
+            flat[("simulated", name, metric)] = est["value"]
+    return flat
+
+
+def compare_reports(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows (protocol, rung, metric, a, b, b - a) for every metric either report has."""
+    fa, fb = _flatten(a), _flatten(b)
+    rows = []
+    for key in sorted(set(fa) | set(fb)):
+        va, vb = fa.get(key), fb.get(key)
+        diff = vb - va if va is not None and vb is not None else None
+        rows.append({"protocol": key[0], "rung": key[1], "metric": key[2], "a": va, "b": vb, "diff": diff})
+    return rows

@@ -1,0 +1,130 @@
+"""The whole evaluation of a world: split, logged-replay ladder, simulated outcome, report dict.
+
+Features come from the training helper's dataset builder (:func:`talent.training.l1.build_dataset`,
+which re-runs every logged query through the serving L1 feature code), so the ladder's rungs
+see exactly the features the engine computes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from talent.errors import ConfigError, InvalidInput
+from talent.evaluation.bootstrap import DEFAULT_RESAMPLES
+from talent.evaluation.ladder import DEFAULT_LADDER, REFERENCE_RUNGS, register_rung, run_ladder, summarize_ladder
+from talent.evaluation.replay import Candidates, recruiter_history
+from talent.evaluation.split import time_split
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class EvaluationOptions:
+    ladder: tuple[str, ...] = DEFAULT_LADDER
+    reference: tuple[str, ...] = REFERENCE_RUNGS
+    test_fraction: float = 0.2
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
+    simulated: bool = True
+    simulated_queries: int = 300
+    simulated_ks: tuple[int, ...] = (5, 10, 25)
+
+
+def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
+    """Segment value per held-out search: query type, and recruiters with many vs few past searches.
+
+    "many" = the recruiter had issued at least the median number of earlier searches (over all
+    held-out searches) before this one.
+    """
+    ids = test.searches.index
+    history = recruiter_history(all_searches).reindex(ids)
+    median = float(history.median()) if len(history) else 0.0
+    experience = pd.Series(np.where(history >= median, f"many (>= {median:.0f} earlier)",
+                                    f"few (< {median:.0f} earlier)"), index=ids)
+    segments = {"recruiter_history": experience}
+    if "query_type" in test.searches:
+        segments["query_type"] = test.searches["query_type"].replace("", "unknown")
+    return segments
+
+
+class ServedL1Scorer:
+    """The L1 model artifact the engine currently serves (``talent train l1``), as a ladder rung."""
+
+    probabilistic = False
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.name = "served_l1"
+
+    def fit(self, train: Candidates) -> None:
+        return None
+
+    def score(self, test: Candidates) -> np.ndarray:
+        return np.asarray(self.model.predict(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)
+
+
+def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options: EvaluationOptions | None = None,
+                   step: Step = lambda _: None) -> dict[str, Any]:
+    """Run both protocols on the database's world and return the report dict (see :mod:`report`)."""
+    from federator.service import search_taxonomy
+    from index.l1 import load_current_model
+    from index.serving import ServingIndex
+    from talent.training.l1 import build_dataset
+    from talent.world.simulator import current_world
+
+    opts = options or EvaluationOptions()
+    info = current_world(db)
+    if world is not None and world != info.name:
+        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
+                          f"run `talent world generate {world}` and `talent world simulate` first")
+    serving = ServingIndex.from_settings(settings)
+    snapshot = serving.snapshot()
+    taxonomy = search_taxonomy(settings, db)
+    model = load_current_model(settings.models_dir)
+    step("index and model loaded")
+
+    data = build_dataset(db.engine, snapshot, taxonomy)
+    cands = data.candidates
+    if cands.rows.empty:
+        raise InvalidInput("no logged searches with impressions: run `talent world simulate` first")
+    step(f"features of {len(cands.rows):,} shown candidates")
+
+    searches = cands.searches.loc[cands.searches.index.isin(cands.rows["search_id"].unique())]
+    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], opts.test_fraction)
+    train, test = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
+    reference = list(opts.reference)
+    if model is not None:
+        register_rung("served_l1", lambda: ServedL1Scorer(model))
+        reference.append("served_l1")
+    result = run_ladder(train, test, opts.ladder, reference, on_rung=lambda n: step(f"rung {n}"))
+    replay = summarize_ladder(result, resamples=opts.resamples, seed=opts.seed,
+                              segments=segments_of(test, cands.searches))
+    replay["skipped_searches"] = data.skipped_searches
+    step("replay metrics with bootstrap CIs")
+
+    report: dict[str, Any] = {
+        "world": info.name,
+        "index_version": snapshot.version,
+        "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
+                  "test_sessions": split.test_sessions, "train_searches": int(len(split.train_search_ids)),
+                  "test_searches": int(len(split.test_search_ids)), "test_fraction": opts.test_fraction},
+        "replay": replay,
+        "notes": [],
+    }
+    if opts.simulated:
+        from talent.evaluation.simulated import simulate_held_out
+
+        report["simulated"] = simulate_held_out(settings, db, info.name, test.searches, opts, step=step)
+    return report
+
+
+def ladder_names(names: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(names) if names else DEFAULT_LADDER

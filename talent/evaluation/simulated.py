@@ -1,0 +1,152 @@
+"""Simulated outcome: rank the whole index for held-out queries and score the top k with the
+world's hidden behaviour model (expected InMail accepts in the top k).
+
+This module (with the world package itself) is the only reader of :mod:`talent.world.truth`;
+nothing it reads flows back into a model. Rankings compared on the same queries:
+
+- ``oracle``: the whole world ranked by the hidden expected accepts (the ceiling);
+- ``logging_policy``: what the logging policy actually showed for the search (the floor);
+- ``random_shown``: the logged shown candidates in random order (a broken model);
+- ``engine_text_match``: the engine end to end with the text-match ranker (no L1 model);
+- ``engine_l1``: the engine end to end with the served L1 model (when one is trained).
+
+Value of a ranking for a query: sum over its top k members of P(InMail | examined) x
+P(accept | InMail) for the search's own job, recruiter and contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from talent.evaluation.bootstrap import bootstrap_mean, paired_lift
+
+ValueFn = Callable[[int, np.ndarray], np.ndarray]  # (query index, member ids) -> expected accepts per member
+FLOOR, CEILING = "logging_policy", "oracle"
+
+
+def expected_accepts_at_k(values: np.ndarray, k: int) -> float:
+    """Sum of the per-member expected accepts over the first ``k`` members of a ranking."""
+    return float(np.asarray(values, dtype=np.float64)[:k].sum())
+
+
+def score_rankings(rankings: dict[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
+                   *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Per-query expected accepts@k of each ranking, with bootstrap CIs over queries.
+
+    Every ranking must hold one member-id array (best first) per query, for the same queries.
+    Adds each ranking's paired ``share_of_oracle`` (mean / oracle mean) and ``lift_over_floor``
+    when the ``oracle`` and ``logging_policy`` rankings are present.
+    """
+    n_queries = {len(v) for v in rankings.values()}
+    if len(n_queries) > 1:
+        raise ValueError("every ranking must cover the same queries")
+    per_query: dict[str, dict[str, np.ndarray]] = {}
+    for name, lists in rankings.items():
+        cols: dict[str, list[float]] = {f"expected_accepts@{k}": [] for k in ks}
+        for q, members in enumerate(lists):
+            members = np.asarray(members, dtype=np.int64)[: max(ks)]
+            vals = value_fn(q, members) if members.size else np.zeros(0)
+            for k in ks:
+                cols[f"expected_accepts@{k}"].append(expected_accepts_at_k(vals, k))
+        per_query[name] = {m: np.asarray(v) for m, v in cols.items()}
+    out: dict[str, Any] = {"queries": next(iter(n_queries), 0), "ks": list(ks), "rankers": {}}
+    for name, cols in per_query.items():
+        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(v, resamples=resamples, seed=seed).as_dict()
+                                             for m, v in cols.items()}}
+        if CEILING in per_query and name != CEILING:
+            entry["share_of_oracle"] = {}
+            for m, v in cols.items():
+                lift = paired_lift(v, per_query[CEILING][m], resamples=resamples, seed=seed)
+                entry["share_of_oracle"][m] = {"value": 1 + lift.value, "low": 1 + lift.low,
+                                               "high": 1 + lift.high, "n": lift.n}
+        if FLOOR in per_query and name != FLOOR:
+            entry["lift_over_floor"] = {m: paired_lift(cols[m], per_query[FLOOR][m], resamples=resamples,
+                                                       seed=seed).as_dict() for m in cols}
+        out["rankers"][name] = entry
+    return out
+
+
+def oracle_ranking(values: np.ndarray, member_ids: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` members with the highest hidden expected accepts, best first."""
+    k = min(k, values.shape[0])
+    top = np.argpartition(-values, k - 1)[:k] if k < values.shape[0] else np.arange(values.shape[0])
+    return member_ids[top[np.argsort(-values[top], kind="stable")]]
+
+
+def _query_of(row: pd.Series) -> str | dict[str, Any]:
+    import json
+
+    raw = row.get("query_json")
+    if isinstance(raw, str) and raw.strip():
+        try:
+            return dict(json.loads(raw))
+        except (ValueError, TypeError):
+            pass
+    if isinstance(raw, dict):
+        return raw
+    return str(row.get("query_text") or "")
+
+
+def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame, opts: Any,
+                      step: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Run held-out searches (a seeded sample of at most ``opts.simulated_queries``) through the
+    engine over the whole index and score every ranking with the hidden truth."""
+    from sqlalchemy import text
+
+    from federator.service import SearchService
+    from federator.types import SearchRequest
+    from talent.errors import QueryError
+    from talent.world.truth import load_truth
+
+    truth = load_truth(settings.worlds_dir, world)
+    k_max = max(opts.simulated_ks)
+    held = searches.loc[searches["project_id"].notna()]
+    if len(held) > opts.simulated_queries:
+        held = held.sample(opts.simulated_queries, random_state=opts.seed).sort_index()
+    ids = [int(i) for i in held.index]
+    with db.engine.connect() as conn:
+        shown = pd.read_sql(text("SELECT search_id, member_id, position FROM impressions ORDER BY search_id, position"),
+                            conn)
+    shown = shown.loc[shown["search_id"].isin(ids)]
+    logged = {sid: g["member_id"].to_numpy(dtype=np.int64) for sid, g in shown.groupby("search_id")}
+    engines: dict[str, Any] = {"engine_text_match": SearchService.from_settings(settings, database=db,
+                                                                                load_model=False)}
+    served = SearchService.from_settings(settings, database=db)
+    if served.broker.scorer is not None:
+        engines["engine_l1"] = served
+    all_members = np.arange(1, truth.state.n_members + 1, dtype=np.int64)
+    rng = np.random.default_rng(opts.seed)
+    rankings: dict[str, list[np.ndarray]] = {name: [] for name in ("oracle", FLOOR, "random_shown", *engines)}
+    jobs = []
+    failures = 0
+    for sid in ids:
+        row = held.loc[sid]
+        job = truth.job(int(row["project_id"]))
+        jobs.append(job)
+        values = truth.expected_accepts(job, all_members)
+        rankings["oracle"].append(oracle_ranking(values, all_members, k_max))
+        floor = logged.get(sid, np.zeros(0, dtype=np.int64))
+        rankings[FLOOR].append(floor[:k_max])
+        rankings["random_shown"].append(rng.permutation(floor)[:k_max])
+        request = SearchRequest(recruiter_id=int(row["recruiter_id"]), contract_id=int(row["contract_id"]),
+                                query=_query_of(row), page_size=k_max, facets=False)
+        for name, service in engines.items():
+            try:
+                parsed = service.parse(request)
+                cands = service.retrieve(parsed, request)
+                rankings[name].append(np.asarray(cands.member_ids[:k_max], dtype=np.int64))
+            except QueryError:
+                failures += 1
+                rankings[name].append(np.zeros(0, dtype=np.int64))
+    step(f"simulated outcome of {len(ids):,} held-out queries")
+
+    def value_fn(q: int, members: np.ndarray) -> np.ndarray:
+        return truth.expected_accepts(jobs[q], members)
+
+    out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples, seed=opts.seed)
+    out["engine_failures"] = failures
+    return out

@@ -1,0 +1,62 @@
+"""Simulated outcome: the harness tells a broken model from one given the hidden truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from talent.evaluation.simulated import expected_accepts_at_k, oracle_ranking, score_rankings
+
+
+def test_expected_accepts_sums_the_top_k_and_tolerates_short_lists():
+    assert expected_accepts_at_k(np.array([0.5, 0.25, 0.125]), 2) == 0.75
+    assert expected_accepts_at_k(np.array([0.5]), 10) == 0.5
+    assert expected_accepts_at_k(np.zeros(0), 5) == 0.0
+
+
+def test_oracle_ranking_takes_the_best_k_best_first():
+    assert oracle_ranking(np.array([0.1, 0.9, 0.5, 0.7]), np.array([11, 12, 13, 14]), 3).tolist() == [12, 14, 13]
+    assert oracle_ranking(np.array([0.1, 0.9]), np.array([11, 12]), 5).tolist() == [12, 11]
+
+
+@pytest.fixture(scope="module")
+def world():
+    """80 queries over a 2,000-member pool; hidden P(accept) skewed so that ranking matters."""
+    rng = np.random.default_rng(5)
+    members = np.arange(1, 2001)
+    hidden = rng.beta(0.5, 8.0, (80, members.size))
+    logged = [rng.choice(members, 25, replace=False) for _ in range(80)]  # a policy blind to the truth
+    return members, hidden, logged
+
+
+def _score(world, extra: dict) -> dict:
+    members, hidden, logged = world
+    rng = np.random.default_rng(1)
+    rankings = {"oracle": [oracle_ranking(hidden[q], members, 25) for q in range(80)],
+                "logging_policy": logged,
+                "random": [rng.permutation(members)[:25] for _ in range(80)], **extra}
+    return score_rankings(rankings, lambda q, m: hidden[q][m - 1], ks=(5, 25), resamples=300)
+
+
+def test_a_random_model_lands_at_the_floor_and_a_model_given_the_truth_at_the_ceiling(world):
+    members, hidden, _ = world
+    told = [members[np.argsort(-hidden[q])][:25] for q in range(80)]  # a "model" scoring with the truth
+    out = _score(world, {"given_truth": told})["rankers"]
+    metric = "expected_accepts@25"
+    random, floor = out["random"]["lift_over_floor"][metric], out["given_truth"]["share_of_oracle"][metric]
+    assert random["low"] < 0.0 < random["high"]  # indistinguishable from the (truth-blind) floor
+    assert floor["value"] == pytest.approx(1.0)  # exactly the ceiling
+    ceiling = out["oracle"]["metrics"][metric]
+    assert out["random"]["metrics"][metric]["high"] < ceiling["low"]  # and the two are told apart
+
+
+def test_share_of_oracle_is_reported_for_every_non_oracle_ranking(world):
+    out = _score(world, {})["rankers"]
+    assert "share_of_oracle" not in out["oracle"]
+    share = out["random"]["share_of_oracle"]["expected_accepts@5"]
+    assert 0.0 < share["low"] <= share["value"] <= share["high"] < 1.0
+
+
+def test_rankings_over_different_queries_are_refused(world):
+    with pytest.raises(ValueError, match="same queries"):
+        score_rankings({"a": [np.array([1])], "b": []}, lambda q, m: np.ones(len(m)))
