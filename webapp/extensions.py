@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from talent.settings import Settings
 
@@ -41,6 +43,9 @@ def init_app(app: Flask) -> None:
         view = app.view_functions.get(endpoint)
         if view is None:
             continue
-        app.view_functions[endpoint] = limiter.limit(
-            lambda kind=kind: str(current_app.config["RATE_LIMITS"][kind]), scope=kind
-        )(view)
+        app.view_functions[endpoint] = limiter.limit(_configured(kind), scope=kind)(view)  # type: ignore[assignment]
+
+
+def _configured(kind: str) -> Callable[[], str]:
+    """The limit string of ``kind``, read from the app config at request time."""
+    return lambda: str(current_app.config["RATE_LIMITS"][kind])

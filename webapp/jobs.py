@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from talent.errors import InvalidInput
 from talent.storage.access import RecruiterScope
-from talent.storage.models import Metro, MemberSkill, Project
+from talent.storage.models import MemberSkill, Metro, Project
 from webapp.api.models import JobOut, MatchesOut, MatchOut, ResultCardOut
 from webapp.search import run_search
 
@@ -36,9 +36,8 @@ def job_query(session: Session, project: Project) -> dict[str, Any]:
     if skills:
         query["skills"] = {"can_have": skills}
     if project.seniority_min is not None or project.seniority_max is not None:
-        low = project.seniority_min if project.seniority_min is not None else project.seniority_max
-        high = project.seniority_max if project.seniority_max is not None else project.seniority_min
-        query["seniority"] = {"can_have": list(range(int(low), int(high) + 1))}
+        bounds = [b for b in (project.seniority_min, project.seniority_max) if b is not None]
+        query["seniority"] = {"can_have": list(range(int(bounds[0]), int(bounds[-1]) + 1))}
     if project.metro_id is not None and not project.remote:
         metro = session.get(Metro, project.metro_id)
         if metro is not None:

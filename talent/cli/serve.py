@@ -38,7 +38,7 @@ def command(app: AppContext, host: str, port: int, workers: int, debug: bool, wr
 
 
 def _run_gunicorn(flask_app: Any, options: dict[str, Any]) -> None:
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

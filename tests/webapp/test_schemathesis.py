@@ -7,10 +7,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from conftest import REPO, make_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-
-from conftest import REPO, make_app
 
 MAX_EXAMPLES = 15
 _sent: list[int] = []

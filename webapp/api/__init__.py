@@ -33,4 +33,4 @@ def _authenticate() -> None:
     g.recruiter = recruiter
 
 
-from webapp.api import views  # noqa: E402,F401  (registers the routes)
+from webapp.api import views  # noqa: F401  (registers the routes)

@@ -27,4 +27,4 @@ def _require_sign_in():  # type: ignore[no-untyped-def]
     return None
 
 
-from webapp.ui import views  # noqa: E402,F401  (registers the views)
+from webapp.ui import views  # noqa: F401  (registers the views)

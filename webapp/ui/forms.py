@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
+from wtforms.validators import DataRequired, Length, Optional  # type: ignore[import-untyped]
 
 from talent.storage.models import PROJECT_STAGES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import html as html_lib
-import re
 import io
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -38,15 +38,22 @@ from webapp.search import run_search
 from webapp.ui import blueprint as bp
 from webapp.ui.facets import (
     FACET_LABELS,
-    YEARS_BUCKETS,
     ROLE_LABELS,
     TEXT_VALUED,
+    YEARS_BUCKETS,
     facet_name,
     read_selection,
     toggle_args,
     with_args,
 )
-from webapp.ui.forms import CandidateForm, FeedbackForm, InMailForm, ProjectForm, SaveToProjectForm, SignInForm
+from webapp.ui.forms import (
+    CandidateForm,
+    FeedbackForm,
+    InMailForm,
+    ProjectForm,
+    SaveToProjectForm,
+    SignInForm,
+)
 
 
 def scope() -> RecruiterScope:
