@@ -16,10 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from talent.errors import ModelUnavailable
-from talent.evaluation.bootstrap import DEFAULT_RESAMPLES, bootstrap_mean, bootstrap_pooled, paired_lift
+from talent.evaluation.bootstrap import (
+    DEFAULT_RESAMPLES,
+    bootstrap_mean,
+    bootstrap_pooled,
+    paired_lift,
+)
 from talent.evaluation.metrics import calibration_curve
 from talent.evaluation.replay import KS, Candidates, per_query_metrics, precision_curve
 
@@ -141,9 +146,9 @@ class LinearScorer:
     probabilistic = True
 
     def __init__(self) -> None:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+        from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
+        from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
         self.model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=500))
 
@@ -151,7 +156,7 @@ class LinearScorer:
         self.model.fit(_features(train), train.rows["accepted"].to_numpy())
 
     def score(self, test: Candidates) -> np.ndarray:
-        return self.model.predict_proba(_features(test))[:, 1]
+        return np.asarray(self.model.predict_proba(_features(test)))[:, 1]
 
 
 class PointwiseGBDTScorer:
@@ -171,7 +176,7 @@ class PointwiseGBDTScorer:
         self.model.fit(_features(train), train.rows["accepted"].to_numpy())
 
     def score(self, test: Candidates) -> np.ndarray:
-        return self.model.predict_proba(_features(test))[:, 1]
+        return np.asarray(self.model.predict_proba(_features(test)))[:, 1]
 
 
 class PairwiseGBDTScorer:
@@ -191,7 +196,7 @@ class PairwiseGBDTScorer:
         self.model.fit(_features(train), train.rows["grade"].to_numpy(), group=train.group_sizes)
 
     def score(self, test: Candidates) -> np.ndarray:
-        return self.model.predict(_features(test))
+        return np.asarray(self.model.predict(_features(test)), dtype=np.float64)
 
 
 for _factory in (RandomScorer, LoggingPolicyScorer, HindsightScorer, TextMatchScorer, LinearScorer,
@@ -252,8 +257,8 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
     """
     labels = result.test.rows["accepted"].to_numpy()
     groups = result.test.rows["search_id"].to_numpy()
-    out: dict[str, Any] = {"queries": int(len(result.rungs[0].per_query)) if result.rungs else 0,
-                           "candidates": int(len(labels)), "ladder": list(result.ladder), "rungs": {}}
+    out: dict[str, Any] = {"queries": len(result.rungs[0].per_query) if result.rungs else 0,
+                           "candidates": len(labels), "ladder": list(result.ladder), "rungs": {}}
     below: RungResult | None = None
     for r in result.rungs:
         entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(r.per_query[m].to_numpy(), resamples=resamples,

@@ -117,7 +117,7 @@ def calibration_curve(probs: ArrayLike, labels: ArrayLike, bins: int = 10) -> tu
 
 def auc(probs: ArrayLike, labels: ArrayLike) -> float:
     """ROC AUC (ties count one half); ``nan`` when only one class is present."""
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
     y = np.asarray(labels)
     if y.size == 0 or y.min() == y.max():

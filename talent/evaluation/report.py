@@ -33,9 +33,10 @@ def _ci(est: dict[str, Any], pct: bool = False) -> str:
 
 
 def _replay_tables(replay: dict[str, Any]) -> list[str]:
-    lines = [f"Held-out searches: {replay['queries']:,} ({replay['candidates']:,} shown candidates). "
+    intro = (f"Held-out searches: {replay['queries']:,} ({replay['candidates']:,} shown candidates). "
              "Precision counts accepted InMails; NDCG uses graded labels (accept > InMail > save > view); "
-             "95% bootstrap CIs over searches; lifts are paired bootstrap over the same searches.", ""]
+             "95% bootstrap CIs over searches; lifts are paired bootstrap over the same searches.")
+    lines = [intro, ""]
     for metric in HEADLINE:
         lines += [f"### {metric}", "", "| rung | value | 95% CI | lift vs rung below | lift CI |",
                   "| --- | --- | --- | --- | --- |"]
@@ -70,9 +71,10 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
 
 
 def _simulated_tables(sim: dict[str, Any]) -> list[str]:
-    lines = [f"Held-out queries: {sim['queries']:,}. Expected InMail accepts in the top k under the hidden "
+    intro = (f"Held-out queries: {sim['queries']:,}. Expected InMail accepts in the top k under the hidden "
              "behaviour model (P(InMail | examined) x P(accept)); the oracle ranks the whole world by it (ceiling), "
-             "the logging policy is what was shown (floor).", ""]
+             "the logging policy is what was shown (floor).")
+    lines = [intro, ""]
     ks = sim.get("ks", [])
     lines += ["| ranking | " + " | ".join(f"expected accepts@{k} | CI" for k in ks) + " | share of oracle@10 |",
               "| --- " * (2 * len(ks) + 2) + "|"]

@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from talent.errors import ConfigError, InvalidInput
 from talent.evaluation.bootstrap import DEFAULT_RESAMPLES
-from talent.evaluation.ladder import DEFAULT_LADDER, REFERENCE_RUNGS, register_rung, run_ladder, summarize_ladder
+from talent.evaluation.ladder import (
+    DEFAULT_LADDER,
+    REFERENCE_RUNGS,
+    register_rung,
+    run_ladder,
+    summarize_ladder,
+)
 from talent.evaluation.replay import Candidates, recruiter_history
 from talent.evaluation.split import time_split
 
@@ -114,8 +120,8 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
         "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
-                  "test_sessions": split.test_sessions, "train_searches": int(len(split.train_search_ids)),
-                  "test_searches": int(len(split.test_search_ids)), "test_fraction": opts.test_fraction},
+                  "test_sessions": split.test_sessions, "train_searches": len(split.train_search_ids),
+                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
         "replay": replay,
         "notes": [],
     }

@@ -16,11 +16,11 @@ P(accept | InMail) for the search's own job, recruiter and contract.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from talent.evaluation.bootstrap import bootstrap_mean, paired_lift
 
@@ -33,7 +33,7 @@ def expected_accepts_at_k(values: np.ndarray, k: int) -> float:
     return float(np.asarray(values, dtype=np.float64)[:k].sum())
 
 
-def score_rankings(rankings: dict[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
+def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
                    *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Per-query expected accepts@k of each ranking, with bootstrap CIs over queries.
 
@@ -52,20 +52,20 @@ def score_rankings(rankings: dict[str, Sequence[np.ndarray]], value_fn: ValueFn,
             vals = value_fn(q, members) if members.size else np.zeros(0)
             for k in ks:
                 cols[f"expected_accepts@{k}"].append(expected_accepts_at_k(vals, k))
-        per_query[name] = {m: np.asarray(v) for m, v in cols.items()}
+        per_query[name] = {m: np.asarray(vals_) for m, vals_ in cols.items()}
     out: dict[str, Any] = {"queries": next(iter(n_queries), 0), "ks": list(ks), "rankers": {}}
-    for name, cols in per_query.items():
+    for name, arrays in per_query.items():
         entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(v, resamples=resamples, seed=seed).as_dict()
-                                             for m, v in cols.items()}}
+                                             for m, v in arrays.items()}}
         if CEILING in per_query and name != CEILING:
             entry["share_of_oracle"] = {}
-            for m, v in cols.items():
+            for m, v in arrays.items():
                 lift = paired_lift(v, per_query[CEILING][m], resamples=resamples, seed=seed)
                 entry["share_of_oracle"][m] = {"value": 1 + lift.value, "low": 1 + lift.low,
                                                "high": 1 + lift.high, "n": lift.n}
         if FLOOR in per_query and name != FLOOR:
-            entry["lift_over_floor"] = {m: paired_lift(cols[m], per_query[FLOOR][m], resamples=resamples,
-                                                       seed=seed).as_dict() for m in cols}
+            entry["lift_over_floor"] = {m: paired_lift(arrays[m], per_query[FLOOR][m], resamples=resamples,
+                                                       seed=seed).as_dict() for m in arrays}
         out["rankers"][name] = entry
     return out
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def time_split(searches: pd.DataFrame, test_fraction: float = 0.2) -> SessionSpl
         return SessionSplit(empty, empty, None, 0, 0)
     created = pd.to_datetime(searches["created_at"])
     start = created.groupby(searches["session_id"]).min().sort_values(kind="stable")
-    n_test = max(1, int(round(len(start) * test_fraction)))
+    n_test = max(1, round(len(start) * test_fraction))
     n_test = min(n_test, len(start) - 1) if len(start) > 1 else 1
     cutoff = start.iloc[len(start) - n_test]
     test_sessions = set(start.index[start >= cutoff])
