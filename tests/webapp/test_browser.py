@@ -37,7 +37,7 @@ def live_url(web_world) -> Iterator[str]:
     """The app served by werkzeug on a free localhost port, in a thread."""
     from werkzeug.serving import make_server
 
-    app = make_app(web_world, TESTING=False, SESSION_COOKIE_SECURE=False)
+    app = make_app(web_world, TESTING=False)  # production cookie flags (Secure works on loopback)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

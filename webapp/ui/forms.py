@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
+from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 from wtforms.validators import DataRequired, Length, Optional  # type: ignore[import-untyped]
 
 from talent.storage.models import PROJECT_STAGES
@@ -31,7 +32,7 @@ class FeedbackForm(FlaskForm):
 
 
 class CandidateForm(FlaskForm):
-    stage = SelectField("Stage", choices=[(s, s) for s in PROJECT_STAGES])
+    stage = SelectField("Stage", choices=[SelectChoice(s, s) for s in PROJECT_STAGES])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
 
 

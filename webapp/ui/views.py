@@ -25,6 +25,7 @@ from flask import (
 )
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
@@ -72,8 +73,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("ui.search")
 
 
-def _project_choices(s: RecruiterScope) -> list[tuple[str, str]]:
-    return [("", "— choose a project —")] + [(str(p.id), p.name) for p in s.list_projects()]
+def _project_choices(s: RecruiterScope) -> list[SelectChoice]:
+    return [SelectChoice("", "— choose a project —")] + [SelectChoice(str(p.id), p.name) for p in s.list_projects()]
 
 
 @bp.app_template_filter("snippet")
