@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import make_app, member_ids
 
 
@@ -169,3 +170,24 @@ def test_engine_snippets_are_escaped_once_and_marked():
     from webapp.ui.views import _snippet
 
     assert str(_snippet("Ashford &amp; <b>Crane</b> <script>")) == "Ashford &amp; <mark>Crane</mark> &lt;script&gt;"
+
+
+def _total(html: str) -> int:
+    found = re.search(r"<strong>([\d,]+)</strong> candidates", html)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+@pytest.mark.parametrize("facet", ["titles", "skills", "companies", "locations", "industries", "seniority"])
+def test_facet_must_and_doesnt_have_agree_with_the_engines_counts(ui, facet):
+    html = ui.get("/search?q=nurse%20OR%20software").text
+    total = _total(html)
+    item = re.search(r'<li class="fv [^"]*" data-facet-value>.*?</li>'.replace(" data-facet-value", ""), html, re.DOTALL)
+    assert item
+    links = {}
+    for role in ("must", "not"):
+        found = re.search(rf'<span class="count">([\d,]+)</span>\s*<span class="roles">(?:(?!</li>).)*?'
+                          rf'href="(\?[^"]*f\.{facet}\.{role}=[^"]+)"', html, re.DOTALL)
+        links[role] = (int(found.group(1).replace(",", "")), found.group(2).replace("&amp;", "&"))
+    count, must_link = links["must"]
+    assert _total(ui.get("/search" + must_link).text) == count
+    assert _total(ui.get("/search" + links["not"][1]).text) == total - count
