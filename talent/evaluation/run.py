@@ -125,6 +125,12 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
         "replay": replay,
         "notes": [],
     }
+    if model is not None:
+        trained_until = str(model.meta.get("training_window", {}).get("validation_from", ""))
+        if trained_until and split.cutoff is not None and pd.Timestamp(trained_until) > split.cutoff:
+            report["notes"].append(
+                f"served_l1 was trained on searches up to {trained_until}, after this split's cutoff "
+                f"{split.cutoff}: it has seen some held-out sessions, so its replay numbers are optimistic.")
     if opts.simulated:
         from talent.evaluation.simulated import simulate_held_out
 
