@@ -87,6 +87,7 @@ class BuildReport:
     seconds: float
     size_bytes: int
     processes: int
+    phases: dict[str, float]  # seconds per step: ids, shards, vocab, replay, finish
 
     @property
     def docs_per_second(self) -> float:
@@ -206,6 +207,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
             snapshot = dt.datetime.now(dt.timezone.utc)
             ids = all_member_ids(conn)
         parts = split_by_shard(ids, shards)
+        phases = {"ids": time.perf_counter() - start}
         if on_start:
             on_start([len(p) for p in parts])
         if processes is None:
@@ -218,6 +220,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         else:
             results = [build_shard(t, (lambda n, s=t.shard: on_progress(s, n)) if on_progress else None)
                        for t in tasks]
+        phases["shards"] = time.perf_counter() - start - sum(phases.values())
         vocab, remaps = merge_vocabularies([r.vocab for r in results])
         for task, remap in zip(tasks, remaps):
             fdir = Path(task.shard_dir) / "forward"
@@ -226,7 +229,9 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
             table.save_dir(fdir)
         vocab.save_base(vdir)
         store.set_applied_position(version, high_water)
+        phases["vocab"] = time.perf_counter() - start - sum(phases.values())
         replayed = _replay(store, version, database)
+        phases["replay"] = time.perf_counter() - start - sum(phases.values())
         seconds = time.perf_counter() - start
         manifest = Manifest(
             version=version, format=FORMAT_VERSION, schema_hash=schema_hash(), shard_count=shards,
@@ -244,8 +249,10 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         store.mark_failed(version, reason)
         log.warning("index.build.failed", version=version, reason=reason.splitlines()[0])
         raise
+    phases["finish"] = time.perf_counter() - start - sum(phases.values())
     report = BuildReport(version, shards, manifest.member_count, manifest.shard_members, replayed,
-                         seconds, dir_size(vdir), processes)
+                         time.perf_counter() - start, dir_size(vdir), processes,
+                         {k: round(v, 3) for k, v in phases.items()})
     log.info("index.build.done", version=version, members=report.members, seconds=round(seconds, 2))
     return report
 

@@ -11,9 +11,10 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Text, bindparam, cast, func, select
 
 from talent.storage.models import Company, Education, Member, MemberSkill, Metro, Position, ProfileChange
 
@@ -24,24 +25,12 @@ _education = Education.__table__
 
 
 @dataclass(slots=True)
-class PositionRow:
-    title: str
-    occupation_id: str | None
-    company_id: int | None
-    start_date: dt.date | None
-    is_current: bool
-
-
-@dataclass(slots=True)
-class SkillRow:
-    skill_id: str
-    name: str
-    endorsements: int
-
-
-@dataclass(slots=True)
 class Profile:
-    """One member's indexable profile (public fields only; never protected attributes)."""
+    """One member's indexable profile (public fields only; never protected attributes).
+
+    Skills are three parallel lists (ids, names, endorsements) in the same order. The position
+    history is summarized once here (both the document and the forward row need it).
+    """
 
     member_id: int
     name: str
@@ -57,8 +46,15 @@ class Profile:
     open_to_work: bool
     willing_to_relocate: bool
     last_active_at: dt.datetime | None
-    positions: list[PositionRow] = field(default_factory=list)
-    skills: list[SkillRow] = field(default_factory=list)
+    num_positions: int = 0
+    num_companies: int = 0                    # distinct companies over the whole history
+    current_start: dt.date | None = None      # start of the current position
+    past_titles: list[str] = field(default_factory=list)        # newest first
+    past_occupation_ids: list[str] = field(default_factory=list)  # distinct, sorted
+    past_company_ids: list[int] = field(default_factory=list)     # distinct, sorted
+    skill_ids: list[str] = field(default_factory=list)
+    skill_names: list[str] = field(default_factory=list)
+    endorsements: list[int] = field(default_factory=list)
     education: list[tuple[str, str, str]] = field(default_factory=list)  # (school, degree, field)
 
 
@@ -93,9 +89,23 @@ _POSITIONS_SQL = (
     .where(_positions.c.member_id.in_(_IDS))
     .order_by(_positions.c.member_id, _positions.c.start_date.desc())
 )
-_SKILLS_SQL = select(_skills.c.member_id, _skills.c.skill_id, _skills.c.name, _skills.c.endorsements).where(
-    _skills.c.member_id.in_(_IDS)
-)
+_SEP = "\x1f"  # ASCII unit separator: never part of a skill id or name
+
+
+def _skills_sql(dialect: str):  # noqa: ANN202 - a SQLAlchemy Select
+    """One row per member: skill ids, names and endorsements joined by :data:`_SEP` (aggregates
+    over the same group see the rows in the same order, so the three lists line up)."""
+    if dialect == "postgresql":
+        agg = lambda col: func.string_agg(cast(col, Text), _SEP)  # noqa: E731
+    else:
+        agg = lambda col: func.group_concat(col, _SEP)  # noqa: E731
+    return (
+        select(_skills.c.member_id, agg(_skills.c.skill_id), agg(_skills.c.name), agg(_skills.c.endorsements))
+        .where(_skills.c.member_id.in_(_IDS))
+        .group_by(_skills.c.member_id)
+    )
+
+
 _EDUCATION_SQL = select(_education.c.member_id, _education.c.school, _education.c.degree, _education.c.field).where(
     _education.c.member_id.in_(_IDS)
 )
@@ -107,6 +117,7 @@ class ProfileReader:
     def __init__(self, conn: Connection, reference: ReferenceData | None = None):
         self.conn = conn
         self.reference = reference or ReferenceData.load(conn)
+        self._skills_sql = _skills_sql(conn.dialect.name)
 
     def read(self, member_ids: Sequence[int]) -> list[Profile]:
         """Profiles of the ``member_ids`` that exist, in ascending member id order."""
@@ -115,7 +126,7 @@ class ProfileReader:
             return []
         params = {"ids": ids}
         profiles: dict[int, Profile] = {}
-        for r in self.conn.execute(_MEMBERS_SQL, params):
+        for r in self.conn.execute(_MEMBERS_SQL, params).fetchall():
             profiles[r[0]] = Profile(
                 member_id=r[0], name=f"{r[1]} {r[2]}".strip(), headline=r[3] or "", summary=r[4] or "",
                 current_title=r[5] or "", occupation_id=r[6], seniority=int(r[7] or 0),
@@ -124,15 +135,20 @@ class ProfileReader:
             )
         if not profiles:
             return []
-        for mid, title, occ, cid, start, current in self.conn.execute(_POSITIONS_SQL, params):
+        history: dict[int, list[Any]] = {}
+        for row in self.conn.execute(_POSITIONS_SQL, params).fetchall():
+            history.setdefault(row[0], []).append(row)
+        for mid, rows in history.items():
             p = profiles.get(mid)
             if p is not None:
-                p.positions.append(PositionRow(title or "", occ, cid, start, bool(current)))
-        for mid, sid, name, endorsements in self.conn.execute(_SKILLS_SQL, params):
+                _summarize_positions(p, rows)
+        for mid, sids, names, endorsements in self.conn.execute(self._skills_sql, params).fetchall():
             p = profiles.get(mid)
-            if p is not None:
-                p.skills.append(SkillRow(sid, name or "", int(endorsements or 0)))
-        for mid, school, degree, fld in self.conn.execute(_EDUCATION_SQL, params):
+            if p is not None and sids:
+                p.skill_ids = sids.split(_SEP)
+                p.skill_names = names.split(_SEP)
+                p.endorsements = [int(e) for e in endorsements.split(_SEP)]
+        for mid, school, degree, fld in self.conn.execute(_EDUCATION_SQL, params).fetchall():
             p = profiles.get(mid)
             if p is not None:
                 p.education.append((school or "", degree or "", fld or ""))
@@ -142,6 +158,31 @@ class ProfileReader:
         """Profiles of ``member_ids`` read ``chunk_size`` ids at a time."""
         for start in range(0, len(member_ids), chunk_size):
             yield self.read(member_ids[start:start + chunk_size])
+
+
+def _summarize_positions(p: Profile, rows: list[Any]) -> None:
+    """Fill ``p``'s history fields from its position rows
+    (member_id, title, occupation_id, company_id, start_date, is_current), newest first."""
+    companies: set[int] = set()
+    past_occ: set[str] = set()
+    past_companies: set[int] = set()
+    for _, title, occ, cid, start, current in rows:
+        if cid is not None:
+            companies.add(cid)
+        if current:
+            if p.current_start is None:
+                p.current_start = start
+            continue
+        if title:
+            p.past_titles.append(title)
+        if occ:
+            past_occ.add(occ)
+        if cid is not None:
+            past_companies.add(cid)
+    p.num_positions = len(rows)
+    p.num_companies = len(companies)
+    p.past_occupation_ids = sorted(past_occ)
+    p.past_company_ids = sorted(past_companies)
 
 
 def all_member_ids(conn: Connection) -> np.ndarray:
@@ -155,6 +196,18 @@ def outbox_position(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(ProfileChange.id), 0))).scalar_one())
 
 
+try:  # msgspec encodes ~5x faster than the standard library (20 us a document at 1M documents)
+    import msgspec
+
+    _encoder = msgspec.json.Encoder()
+
+    def _encode_json(doc: dict[str, object]) -> str:
+        return _encoder.encode(doc).decode()
+except ImportError:  # pragma: no cover - optional speed-up
+    def _encode_json(doc: dict[str, object]) -> str:
+        return json.dumps(doc, ensure_ascii=False)
+
+
 def _rfc3339(value: dt.datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -164,17 +217,16 @@ def _rfc3339(value: dt.datetime) -> str:
 def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
     """The Tantivy document of ``profile`` as JSON (the fastest way into ``IndexWriter.add_json``)."""
     companies = reference.companies
-    past = [p for p in profile.positions if not p.is_current]
     doc: dict[str, object] = {
         "member_id": profile.member_id,
         "name": profile.name,
         "title": profile.current_title,
-        "past_titles": [p.title for p in past if p.title],
-        "past_title_ids": sorted({p.occupation_id for p in past if p.occupation_id}),
-        "skills": [s.name for s in profile.skills if s.name],
-        "skill_ids": [s.skill_id for s in profile.skills],
-        "past_companies": sorted({companies[p.company_id] for p in past if p.company_id in companies}),
-        "past_company_ids": sorted({p.company_id for p in past if p.company_id is not None}),
+        "past_titles": profile.past_titles,
+        "past_title_ids": profile.past_occupation_ids,
+        "skills": profile.skill_names,
+        "skill_ids": profile.skill_ids,
+        "past_companies": [companies[c] for c in profile.past_company_ids if c in companies],
+        "past_company_ids": profile.past_company_ids,
         "headline": profile.headline,
         "summary": profile.summary,
         "education": [" ".join(part for part in e if part) for e in profile.education],
@@ -197,4 +249,4 @@ def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
         doc["industry_id"] = profile.industry_id
     if profile.last_active_at is not None:
         doc["last_active"] = _rfc3339(profile.last_active_at)
-    return json.dumps(doc, ensure_ascii=False)
+    return _encode_json(doc)

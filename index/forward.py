@@ -18,10 +18,12 @@ newest compact file and the deltas after it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -63,14 +65,15 @@ _DEGREE_LEVELS = (("doctor", 5), ("phd", 5), ("professional", 5), ("master", 4),
                   ("bachelor", 3), ("associate", 2), ("high school", 1), ("diploma", 1))
 
 
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+
 def _day(value: dt.date | dt.datetime | None) -> int:
-    if value is None:
-        return -1
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return (value - _EPOCH).days
+    """Days since 1970-01-01 (-1 for None); a datetime counts by its date."""
+    return -1 if value is None else value.toordinal() - _EPOCH_ORDINAL
 
 
+@lru_cache(maxsize=4096)
 def education_level(degree: str) -> int:
     """0..5 from a degree name (``"Master's Degree"`` -> 4); 0 when unrecognized."""
     text = degree.lower()
@@ -84,7 +87,7 @@ def completeness(p: Profile) -> float:
     """Share of 8 sections present: headline, summary, title, company, location, 5+ skills,
     education, position history."""
     parts = (bool(p.headline), bool(p.summary), bool(p.current_title), p.company_id is not None,
-             p.metro_id is not None, len(p.skills) >= 5, bool(p.education), bool(p.positions))
+             p.metro_id is not None, len(p.skill_ids) >= 5, bool(p.education), p.num_positions > 0)
     return sum(parts) / len(parts)
 
 
@@ -327,57 +330,54 @@ class ForwardTableBuilder:
 
     def __init__(self, vocab: Vocabulary | LocalVocabulary):
         self.vocab = vocab
+        self._occupation = vocab.adder("occupation")
+        self._skill = vocab.adder("skill")
         self._ids: list[int] = []
         self._deleted: list[bool] = []
-        self._cols: dict[str, list[float]] = {c: [] for c in COLUMNS}
+        self._rows: list[tuple[float, ...]] = []  # one tuple per member, in COLUMNS order
         self._csr: dict[str, tuple[list[int], list[int], list[float]]] = {n: ([0], [], []) for n in CSR_FIELDS}
 
-    def _code(self, kind: str, term: str | None) -> int:
-        return self.vocab.add(kind, term) if term is not None else -1
-
     def add(self, p: Profile) -> None:
-        cols = self._cols
         self._ids.append(p.member_id)
         self._deleted.append(False)
-        cols["occupation"].append(self._code("occupation", p.occupation_id))
-        cols["seniority"].append(p.seniority)
-        cols["years_experience"].append(p.years_experience)
-        cols["metro"].append(-1 if p.metro_id is None else p.metro_id)
-        cols["industry"].append(-1 if p.industry_id is None else p.industry_id)
-        cols["company"].append(-1 if p.company_id is None else p.company_id)
-        cols["open_to_work"].append(p.open_to_work)
-        cols["willing_to_relocate"].append(p.willing_to_relocate)
-        cols["last_active_day"].append(_day(p.last_active_at))
-        current = next((pos for pos in p.positions if pos.is_current), None)
-        cols["current_start_day"].append(_day(current.start_date) if current else -1)
-        cols["completeness"].append(completeness(p))
-        cols["num_positions"].append(len(p.positions))
-        cols["num_companies"].append(len({pos.company_id for pos in p.positions if pos.company_id is not None}))
-        cols["num_skills"].append(len(p.skills))
-        cols["education_level"].append(max((education_level(e[1]) for e in p.education), default=0))
-        cols["title_len"].append(len(p.current_title.split()))
-        cols["headline_len"].append(len(p.headline.split()))
-        cols["summary_len"].append(len(p.summary.split()))
-
+        occupation = self._occupation
+        self._rows.append((
+            -1 if p.occupation_id is None else occupation(p.occupation_id),
+            p.seniority,
+            p.years_experience,
+            -1 if p.metro_id is None else p.metro_id,
+            -1 if p.industry_id is None else p.industry_id,
+            -1 if p.company_id is None else p.company_id,
+            p.open_to_work,
+            p.willing_to_relocate,
+            _day(p.last_active_at),
+            _day(p.current_start),
+            completeness(p),
+            p.num_positions,
+            p.num_companies,
+            len(p.skill_ids),
+            max([education_level(e[1]) for e in p.education], default=0),
+            len(p.current_title.split()),
+            len(p.headline.split()),
+            len(p.summary.split()),
+        ))
         ptr, idx, data = self._csr["skills"]
-        for s in p.skills:
-            idx.append(self._code("skill", s.skill_id))
-            data.append(1.0 + np.log1p(s.endorsements) if s.endorsements > 0 else 1.0)
+        skill = self._skill
+        idx.extend([skill(sid) for sid in p.skill_ids])
+        data.extend([1.0 + math.log1p(e) if e > 0 else 1.0 for e in p.endorsements])
         ptr.append(len(idx))
-        past = [pos for pos in p.positions if not pos.is_current]
         ptr, idx, _ = self._csr["past_occupations"]
-        idx.extend(sorted({self._code("occupation", pos.occupation_id) for pos in past if pos.occupation_id}))
+        idx.extend(sorted([occupation(o) for o in p.past_occupation_ids]))
         ptr.append(len(idx))
         ptr, idx, _ = self._csr["past_companies"]
-        idx.extend(sorted({pos.company_id for pos in past if pos.company_id is not None}))
+        idx.extend(p.past_company_ids)
         ptr.append(len(idx))
 
     def add_deleted(self, member_id: int) -> None:
         """A tombstone row (delta tables): the member is gone."""
         self._ids.append(member_id)
         self._deleted.append(True)
-        for c, (_, default) in COLUMNS.items():
-            self._cols[c].append(default)
+        self._rows.append(_DEFAULT_ROW)
         for ptr, idx, _ in self._csr.values():
             ptr.append(len(idx))
 
@@ -387,15 +387,19 @@ class ForwardTableBuilder:
     def build(self) -> ForwardTable:
         """The rows added so far, sorted by member id."""
         ids = np.asarray(self._ids, dtype=np.int64)
+        values = list(zip(*self._rows)) if self._rows else [()] * len(COLUMNS)
         table = ForwardTable(
             member_ids=ids,
-            columns={c: np.asarray(v, dtype=COLUMNS[c][0]) for c, v in self._cols.items()},
+            columns={c: np.asarray(v, dtype=COLUMNS[c][0]) for c, v in zip(COLUMNS, values)},
             csr={n: Csr(np.asarray(ptr, dtype=np.int64), np.asarray(idx, dtype=np.int32),
                         np.asarray(data, dtype=np.float32) if CSR_FIELDS[n] else None)
                  for n, (ptr, idx, data) in self._csr.items()},
             deleted=np.asarray(self._deleted, dtype=bool),
         )
         return table.latest_per_member()
+
+
+_DEFAULT_ROW = tuple(default for _, default in COLUMNS.values())
 
 
 def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:

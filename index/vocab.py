@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,19 @@ class Vocabulary:
             self._codes[kind][term] = code
         return code
 
+    def adder(self, kind: str) -> Callable[[str], int]:
+        """A fast ``add`` bound to one kind (used per document by the forward builder)."""
+        codes, terms = self._codes[kind], self._terms[kind]
+
+        def add(term: str) -> int:
+            code = codes.get(term)
+            if code is None:
+                code = codes[term] = len(terms)
+                terms.append(term)
+            return code
+
+        return add
+
     def extra_terms(self) -> dict[str, list[str]]:
         return {k: self._terms[k][self.base_sizes[k]:] for k in KINDS}
 
@@ -115,6 +128,17 @@ class LocalVocabulary:
         if code is None:
             code = table[term] = len(table)
         return code
+
+    def adder(self, kind: str) -> Callable[[str], int]:
+        table = self.codes[kind]
+
+        def add(term: str) -> int:
+            code = table.get(term)
+            if code is None:
+                code = table[term] = len(table)
+            return code
+
+        return add
 
     def terms(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.codes.items()}

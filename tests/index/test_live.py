@@ -199,7 +199,7 @@ def test_an_overlay_row_wins_over_the_base_row(world):
         base.add(p)
     over = ForwardTableBuilder(vocab)
     profiles[1].seniority = 8
-    profiles[1].skills = profiles[1].skills[:1]
+    profiles[1].skill_ids, profiles[1].endorsements = profiles[1].skill_ids[:1], profiles[1].endorsements[:1]
     over.add(profiles[1])
     store = ForwardStore(base.build(), ForwardTable.newest_rows([over.build()]))
     batch = store.gather([p.member_id for p in profiles])
