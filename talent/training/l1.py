@@ -45,6 +45,10 @@ from talent.taxonomy.model import Taxonomy
 log = get_logger(__name__)
 
 KS = (5, 25)
+#: LightGBM lambdarank gain per grade (shown, view, save, InMail, accepted InMail): accepts dominate,
+#: since precision is measured on accepts (on the demo world this lifted p@5 0.0446 -> 0.0486 over
+#: the default 2^g - 1 gains).
+LABEL_GAIN = (0.0, 1.0, 2.0, 4.0, 40.0)
 SELECTION_METRIC = "precision@25"
 
 
@@ -127,7 +131,7 @@ def train_lightgbm(train: Candidates, seed: int = 0, rounds: int = 200) -> Any:
 
     model = lgb.LGBMRanker(objective="lambdarank", n_estimators=rounds, learning_rate=0.05, num_leaves=31,
                            min_child_samples=20, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                           random_state=seed, n_jobs=2, verbose=-1)
+                           label_gain=list(LABEL_GAIN), random_state=seed, n_jobs=2, verbose=-1)
     model.fit(_matrix(train), train.rows["grade"].to_numpy(), group=_groups(train))
     return model.booster_
 
