@@ -27,7 +27,7 @@ from sqlalchemy import select
 from index.documents import ProfileReader, ReferenceData, tantivy_json
 from index.forward import DeltaLog, ForwardTableBuilder
 from index.guard import engine_call
-from index.schema import open_tantivy_index
+from index.schema import open_tantivy_index, schema_hash
 from index.sharding import shard_of
 from index.versions import VersionStore
 from index.vocab import Vocabulary
@@ -111,10 +111,14 @@ class VersionUpdater:
         self._reference: ReferenceData | None = None
 
     def _shard_count(self) -> int:
-        shard_dirs = sorted(p for p in self.path.glob("shard-*") if p.is_dir())
+        """Shards of the version (from its manifest; a build in progress counts its folders)."""
         if (self.path / "manifest.json").exists():
-            return self.store.read_manifest(self.version).shard_count
-        return len(shard_dirs)
+            manifest = self.store.read_manifest(self.version)
+            if manifest.schema_hash != schema_hash():
+                raise IndexUnavailable(f"index version {self.version} was built with schema {manifest.schema_hash}, "
+                                       f"this code writes {schema_hash()}: run `talent index build`")
+            return manifest.shard_count
+        return len([p for p in self.path.glob("shard-*") if p.is_dir()])
 
     @property
     def position(self) -> int:

@@ -218,3 +218,14 @@ def test_member_rows_in_the_database_match_the_index_after_many_updates(world, b
         expected = dict(s.execute(select(Member.id, Member.headline)).all())
     docs = serving.documents(list(expected))
     assert {d["member_id"]: d["headline"] for d in docs} == expected
+
+
+def test_the_updater_refuses_a_version_built_with_another_schema(world, built, index_dir):
+    import json
+
+    manifest = VersionStore(index_dir).path(built.version) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["schema_hash"] = "0000"
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexUnavailable, match="schema 0000"):
+        _apply(world, index_dir)
