@@ -85,7 +85,7 @@ class SimulationConfig(_Section):
         description="Candidates logged per search: the result pages (25 each) the recruiter scrolls through.")
     location_filter: float = Field(0.25, ge=0.0, le=1.0, description="Share of queries (non-remote jobs) with a location filter.")
     seniority_filter: float = Field(0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter.")
-    retrieval_cap: int = Field(3000, ge=50, le=1_000_000, description="Most title matches the logging policy scores.")
+    retrieval_cap: int = Field(500, ge=50, le=1_000_000, description="Most title matches the logging policy scores.")
     randomize_window: int = Field(5, ge=1, le=100, description="Positions are shuffled within windows of this size ...")
     randomize_prob: float = Field(0.5, ge=0.0, le=1.0, description="... each window with this probability.")
 

@@ -5,11 +5,12 @@ arrays (numpy/scipy sparse). Matching semantics, on :func:`normalize`-d tokens:
 
 - **title score** (0..1): for each title alternative of the query, the idf-weighted share of its
   tokens found in the member's current title; the best alternative counts. Titles scoring at
-  least 0.5 retrieve their members (the most complete profiles first when more than
-  ``retrieval_cap`` match); when they fill less than a page, any title sharing a token does
-  (OR semantics backfill, ranked below).
+  least 0.5 retrieve their members, best titles first and, within a title, the most complete
+  profiles first, until ``retrieval_cap`` members pass the filters (the result count beyond is
+  estimated, as search engines do); when they fill less than a page, any title sharing a token
+  does (OR semantics backfill, ranked below).
 - **skill matches**: how many of the query's ``skill:`` terms (and keywords that name a skill)
-  the member lists. Members holding at least two of the query's selective skills (held by at
+  the member lists. Members holding the query's two most selective skills (each held by at
   most 5% of members) are retrieved too.
 - **keyword hits**: free-text keywords found among the member's title tokens.
 - hard filters: ``location:`` (same metro) and the structured seniority filter.
@@ -22,6 +23,7 @@ relevance (the policy score is logged in ``impressions.logged_score``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,8 +37,9 @@ STOPWORDS = frozenset("of and the a an for in to at with on or".split())
 SKILL_DF_CAP = 0.05
 
 
-def tokens(text: str) -> list[str]:
-    return [t for t in normalize(text).split() if t not in STOPWORDS]
+@functools.lru_cache(maxsize=200_000)
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in normalize(text).split() if t not in STOPWORDS)
 
 
 @dataclass
@@ -49,7 +52,7 @@ class Ranked:
 class TextMatchIndex:
     """Inverted structure over current titles and skills of all members."""
 
-    def __init__(self, state: WorldState, retrieval_cap: int = 3000):
+    def __init__(self, state: WorldState, retrieval_cap: int = 500):
         self.state = state
         self.cap = retrieval_cap
         n = state.n_members
@@ -81,7 +84,7 @@ class TextMatchIndex:
 
     # ---------------------------------------------------------------------------------------------
     def _title_scores(self, alternatives: list[str]) -> np.ndarray:
-        best = np.zeros(self.title_tokens.shape[0])
+        best: np.ndarray | None = None
         for alt in alternatives:
             toks = [self.vocab[t] for t in set(tokens(alt)) if t in self.vocab]
             missing = len(set(tokens(alt))) - len(toks)
@@ -92,44 +95,75 @@ class TextMatchIndex:
             ip, ix = self.title_tokens.indptr, self.title_tokens.indices
             postings = [ix[ip[t]:ip[t + 1]] for t in toks]
             weights = np.repeat(w / total, [len(p) for p in postings])
-            best = np.maximum(best, np.bincount(np.concatenate(postings), weights, minlength=best.shape[0]))
-        return best
+            scores = np.bincount(np.concatenate(postings), weights, minlength=self.title_tokens.shape[0])
+            best = scores if best is None else np.maximum(best, scores)
+        return best if best is not None else np.zeros(self.title_tokens.shape[0])
 
-    def search(self, query: SimQuery, page_size: int) -> Ranked:
+    def _keyword_hits(self, keywords: list[str]) -> np.ndarray | None:
+        toks = [self.vocab[t] for kw in keywords for t in tokens(kw) if t in self.vocab]
+        if not toks:
+            return None
+        ip, ix = self.title_tokens.indptr, self.title_tokens.indices
+        return np.bincount(np.concatenate([ix[ip[t]:ip[t + 1]] for t in toks]),
+                           minlength=self.title_tokens.shape[0]).astype(np.float64)
+
+    def _expand(self, titles: np.ndarray) -> np.ndarray:
+        lengths = self.title_ptr[titles + 1] - self.title_ptr[titles]
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64)
+        shift = np.repeat(self.title_ptr[titles] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        return self.by_title[shift + np.arange(total)]
+
+    def _passes(self, query: SimQuery, cand: np.ndarray) -> np.ndarray:
         s = self.state
-        title_score_t = self._title_scores(query.titles)
-        kw_tokens = [self.vocab[t] for kw in query.keywords for t in tokens(kw) if t in self.vocab]
-        kw_hits_t = np.asarray(self.title_tokens[:, kw_tokens].sum(axis=1)).ravel() if kw_tokens else None
-        skill_ids = list(dict.fromkeys(query.skills + [self.skill_by_name[k] for k in query.keywords
-                                                        if k in self.skill_by_name]))
-        # retrieval: title matches ...
-        hit_titles = np.flatnonzero(title_score_t >= 0.5)
-        if kw_hits_t is not None:
-            hit_titles = np.union1d(hit_titles, np.flatnonzero(kw_hits_t > 0))
-        if (self.title_ptr[hit_titles + 1] - self.title_ptr[hit_titles]).sum() < page_size:
-            hit_titles = np.union1d(hit_titles, np.flatnonzero(title_score_t > 0))  # OR semantics backfill
-        lengths = self.title_ptr[hit_titles + 1] - self.title_ptr[hit_titles]
-        if lengths.sum():
-            shift = np.repeat(self.title_ptr[hit_titles] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-            cand = self.by_title[shift + np.arange(int(lengths.sum()))]
-        else:
-            cand = np.zeros(0, dtype=np.int64)
-        # ... plus members with two or more selective query skills
-        selective = [k for k in skill_ids if self.skill_df[k] <= SKILL_DF_CAP * s.n_members]
-        if selective:
-            ip, ix = self.skill_postings.indptr, self.skill_postings.indices
-            post = np.concatenate([ix[ip[k]:ip[k + 1]] for k in selective])
-            uniq, counts = np.unique(post, return_counts=True)
-            extra = uniq[counts >= min(2, len(selective))]
-            if extra.size:
-                cand = np.unique(np.concatenate([cand, extra]))
-        cand = cand.astype(np.int64)
         if query.metro is not None:
             cand = cand[s.m_metro[cand] == query.metro]
         if query.seniority is not None:
             lo, hi = query.seniority
             cand = cand[(s.m_sen[cand] >= lo) & (s.m_sen[cand] <= hi)]
-        result_count = int(cand.shape[0])
+        return cand
+
+    def search(self, query: SimQuery, page_size: int) -> Ranked:
+        s = self.state
+        title_score_t = self._title_scores(query.titles)
+        kw_hits_t = self._keyword_hits(query.keywords)
+        skill_ids = list(dict.fromkeys(query.skills + [self.skill_by_name[k] for k in query.keywords
+                                                        if k in self.skill_by_name]))
+        # retrieval: title matches, best titles first, expanded block by block up to the cap ...
+        hit_mask = title_score_t >= 0.5
+        if kw_hits_t is not None:
+            hit_mask |= kw_hits_t > 0
+        hit = np.flatnonzero(hit_mask)
+        if (self.title_ptr[hit + 1] - self.title_ptr[hit]).sum() < page_size:
+            hit = np.flatnonzero(hit_mask | (title_score_t > 0))  # OR semantics backfill
+        hit = hit[np.argsort(-title_score_t[hit], kind="stable")]
+        cum = np.cumsum(self.title_ptr[hit + 1] - self.title_ptr[hit])
+        total = int(cum[-1]) if cum.size else 0
+        parts, passed, examined, start = [], 0, 0, 0
+        while start < hit.shape[0] and passed < self.cap:
+            before = int(cum[start - 1]) if start else 0
+            end = max(int(np.searchsorted(cum, before + 4 * self.cap, side="right")), start + 1)
+            block = self._expand(hit[start:end])
+            examined += block.shape[0]
+            block = self._passes(query, block)
+            parts.append(block)
+            passed += block.shape[0]
+            start = end
+        cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        result_count = passed + int(round((total - examined) * (passed / examined))) if examined else 0
+        # ... plus members holding the query's two most selective skills
+        selective = sorted((k for k in skill_ids if self.skill_df[k] <= SKILL_DF_CAP * s.n_members),
+                           key=lambda k: (self.skill_df[k], k))[:2]
+        if len(selective) == 2:
+            ip, ix = self.skill_postings.indptr, self.skill_postings.indices
+            a, b = selective
+            extra = np.intersect1d(ix[ip[a]:ip[a + 1]], ix[ip[b]:ip[b + 1]], assume_unique=True)
+            expanded = np.zeros(self.title_tokens.shape[0], dtype=bool)
+            expanded[hit[:start]] = True
+            extra = self._passes(query, extra[~expanded[s.m_title[extra]]])
+            result_count += int(extra.shape[0])
+            cand = np.concatenate([cand, extra[: self.cap]])
         if cand.shape[0] == 0:
             return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0), 0)
         title_part = title_score_t[s.m_title[cand]]

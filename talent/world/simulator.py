@@ -199,7 +199,7 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
         shown, scores = ranked.members[order], ranked.scores[order]
         positions = np.arange(k)
         buf.impressions.append((np.arange(ids["impression"] + 1, ids["impression"] + k + 1), np.full(k, sid),
-                                shown, positions, scores, np.full(k, t)))
+                                shown, positions, scores))
         ids["impression"] += k
         counters["impressions"] += k
         f = truth.features(job, shown)
@@ -285,6 +285,7 @@ def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, chunk: int = 2
     searches = {k: [v[i] for i in order.tolist()] for k, v in s.items()}
     searches["id"] = np.arange(1, len(order) + 1)
     searches["created_at"] = datetime_strings(now, times[order])
+    stamp_of = np.array([""] + searches["created_at"], dtype=object)  # by final search id
     _write_chunked(w, "searches", searches, chunk)
     if buf.impressions:
         cols = [np.concatenate(parts) for parts in zip(*buf.impressions)]
@@ -293,7 +294,7 @@ def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, chunk: int = 2
         _write_chunked(w, "impressions", {
             "id": np.arange(1, len(o) + 1), "search_id": search_id[o], "member_id": cols[2][o],
             "position": cols[3][o], "logged_score": np.round(cols[4][o], 6),
-            "created_at": datetime_strings(now, cols[5][o])}, chunk)
+            "created_at": stamp_of[search_id[o]].tolist()}, chunk)
     f = buf.feedback
     if f["member_id"]:
         at = np.array(f["created_at"], dtype=np.float64)

@@ -262,7 +262,7 @@ def recruiter_preferences(db: Any, truth: Any, *, seed: int = 0, min_views: int 
     views = views[views["first_sent"].isna() | (_ts(views["first_sent"]) >= _ts(views["at"]))]  # not yet contacted
     hit = set(zip(sent["search_id"], sent["member_id"]))
     views = views.assign(label=[(s, m_) in hit for s, m_ in zip(views["search_id"], views["member_id"])])
-    df = _pairs_features(db, views.rename(columns={}))
+    df = _pairs_features(db, views)
     df = df.sort_values("at", kind="stable").reset_index(drop=True)
     x = df[list(PREFERENCE_FEATURES)].to_numpy(dtype=float)
     x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-9)

@@ -1,8 +1,8 @@
 """Streaming a generated world into the product tables: wipe, bulk insert in chunks, content hash.
 
 Rows go in through the fastest path each backend offers inside SQLAlchemy Core connections:
-``executemany`` on SQLite (with ``synchronous=OFF`` and foreign-key checks off while loading,
-rows written in FK-safe order) and ``COPY ... FROM STDIN`` on PostgreSQL (serial sequences are
+``executemany`` on SQLite (with ``synchronous=OFF``, a large page cache and foreign-key checks
+off while loading, rows written in FK-safe order, secondary indexes rebuilt afterwards) and ``COPY ... FROM STDIN`` on PostgreSQL (serial sequences are
 moved past the explicit ids afterwards). These Core writes bypass the profile-change outbox on
 purpose: index builds snapshot the tables. Values are converted once to what both backends
 accept: datetimes as ``YYYY-MM-DD HH:MM:SS.ffffff`` strings (SQLAlchemy's SQLite format), dates
@@ -105,7 +105,6 @@ class BulkWriter:
             self.conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
             self.conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
-            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
         self.conn.commit()
 
     def close(self) -> None:
@@ -113,10 +112,7 @@ class BulkWriter:
         if self.is_sqlite:
             self.conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             self.conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
             self.conn.exec_driver_sql("PRAGMA cache_size=-2000")
-            self.conn.commit()
-            self.conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.commit()
         self.conn.close()
 
