@@ -32,6 +32,7 @@ import threading
 import time
 import tomllib
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -77,7 +78,7 @@ class RssSampler:
         while not self._stop.wait(self.interval):
             self.peak = max(self.peak, self.sample())
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> Self:
         self.peak = self.sample()
         self._thread.start()
         return self
@@ -114,7 +115,12 @@ def ensure_world(home: Path, world: str, members: int | None) -> int:
     if count:
         db.dispose()
         return int(count)
-    from talent.world.config import load_world_config, parse_world_config, resolve_taxonomy, world_config_path
+    from talent.world.config import (
+        load_world_config,
+        parse_world_config,
+        resolve_taxonomy,
+        world_config_path,
+    )
     from talent.world.generator import generate_world
 
     config = load_world_config(world)

@@ -136,7 +136,7 @@ def _worker_main(tasks: list[ShardTask], messages: Any, parent_pid: int) -> None
     Ignores Ctrl-C (the parent decides) and stops if the parent dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    orphaned = lambda: os.getppid() != parent_pid  # noqa: E731
+    orphaned = lambda: os.getppid() != parent_pid
     for task in tasks:
         try:
             result = build_shard(task, lambda n, s=task.shard: messages.put(("progress", s, n)), orphaned)
@@ -204,7 +204,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         database.require_schema()
         with database.engine.connect() as conn:
             high_water = outbox_position(conn)
-            snapshot = dt.datetime.now(dt.timezone.utc)
+            snapshot = dt.datetime.now(dt.UTC)
             ids = all_member_ids(conn)
         parts = split_by_shard(ids, shards)
         phases = {"ids": time.perf_counter() - start}
@@ -237,7 +237,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
             version=version, format=FORMAT_VERSION, schema_hash=schema_hash(), shard_count=shards,
             member_count=int(sum(r.members for r in results)), shard_members=[r.members for r in results],
             snapshot_time=snapshot.isoformat(), outbox_position=high_water, replayed_changes=replayed,
-            build_seconds=round(seconds, 3), created_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+            build_seconds=round(seconds, 3), created_at=dt.datetime.now(dt.UTC).isoformat(),
             tantivy_version=getattr(tantivy, "__version__", "unknown"),
             vocab_sizes={k: vocab.size(k) for k in KINDS},
         )

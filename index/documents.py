@@ -16,7 +16,15 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Text, bindparam, cast, func, select
 
-from talent.storage.models import Company, Education, Member, MemberSkill, Metro, Position, ProfileChange
+from talent.storage.models import (
+    Company,
+    Education,
+    Member,
+    MemberSkill,
+    Metro,
+    Position,
+    ProfileChange,
+)
 
 _members = Member.__table__
 _positions = Position.__table__
@@ -92,13 +100,13 @@ _POSITIONS_SQL = (
 _SEP = "\x1f"  # ASCII unit separator: never part of a skill id or name
 
 
-def _skills_sql(dialect: str):  # noqa: ANN202 - a SQLAlchemy Select
+def _skills_sql(dialect: str):
     """One row per member: skill ids, names and endorsements joined by :data:`_SEP` (aggregates
     over the same group see the rows in the same order, so the three lists line up)."""
     if dialect == "postgresql":
-        agg = lambda col: func.string_agg(cast(col, Text), _SEP)  # noqa: E731
+        agg = lambda col: func.string_agg(cast(col, Text), _SEP)
     else:
-        agg = lambda col: func.group_concat(col, _SEP)  # noqa: E731
+        agg = lambda col: func.group_concat(col, _SEP)
     return (
         select(_skills.c.member_id, agg(_skills.c.skill_id), agg(_skills.c.name), agg(_skills.c.endorsements))
         .where(_skills.c.member_id.in_(_IDS))
@@ -210,7 +218,7 @@ except ImportError:  # pragma: no cover - optional speed-up
 
 def _rfc3339(value: dt.datetime) -> str:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(timespec="seconds") + "Z"
 
 

@@ -170,11 +170,11 @@ class ForwardBatch:
     def concat(batches: Sequence[ForwardBatch]) -> ForwardBatch:
         """Batches one after another (e.g. the partitions' top hits)."""
         csr = {}
-        for name in CSR_FIELDS:
+        for name, weighted in CSR_FIELDS.items():
             parts = [b.csr[name] for b in batches]
             offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
             indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets)]).astype(np.int64)
-            data = None if CSR_FIELDS[name] is False else np.concatenate([p.data for p in parts])
+            data = np.concatenate([p.data for p in parts]) if weighted else None
             csr[name] = Csr(indptr, np.concatenate([p.indices for p in parts]).astype(np.int32), data)
         return ForwardBatch(
             member_ids=np.concatenate([b.member_ids for b in batches]),
@@ -515,7 +515,7 @@ class DeltaLog:
 
     def compact(self) -> None:
         """Fold every file into one ``compact-<seq>.npz`` and remove the folded files."""
-        compact_seq, chain = self._plan()
+        _, chain = self._plan()
         if len(chain) <= 1:
             return
         merged = ForwardTable.newest_rows([ForwardTable.load_npz(p) for _, p in chain])

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from sqlalchemy import select
 
@@ -236,7 +237,7 @@ class LiveUpdater:
             self._updater.close()
             self._updater = None
 
-    def __enter__(self) -> LiveUpdater:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -104,7 +104,7 @@ def _text_analyzer(stem: bool) -> tantivy.TextAnalyzer:
     return builder.build()
 
 
-@lru_cache(maxsize=None)
+@cache
 def analyzer(name: str) -> tantivy.TextAnalyzer:
     """The analyzer registered under ``name`` (``talent_text`` or ``talent_name``)."""
     if name == TEXT_ANALYZER:

@@ -102,7 +102,7 @@ class VersionInfo:
 
 def new_version_name(now: dt.datetime | None = None) -> str:
     """A sortable, unique-enough version name: ``YYYYmmdd-HHMMSS-micro``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%d-%H%M%S}-{now.microsecond:06d}"
 
 
@@ -180,7 +180,7 @@ class VersionStore:
         path = self.path(name)
         path.mkdir(parents=True, exist_ok=False)
         write_json_atomic(path / BUILDING, {"pid": os.getpid(), "host": socket.gethostname(),
-                                            "started": dt.datetime.now(dt.timezone.utc).isoformat()})
+                                            "started": dt.datetime.now(dt.UTC).isoformat()})
         return name, path
 
     def write_manifest(self, manifest: Manifest) -> None:

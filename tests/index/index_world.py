@@ -31,7 +31,7 @@ SKILL_NAMES = {
     "skill:leadership": "Leadership", "skill:budgeting": "Budgeting", "tech:jira": "Jira",
 }
 PREFIXES = ["", "", "Senior ", "Lead ", "Junior ", "Principal "]
-WORDS = "building reliable systems caring for patients closing deals analytics cloud teams growth".split()
+WORDS = ["building", "reliable", "systems", "caring", "for", "patients", "closing", "deals", "analytics", "cloud", "teams", "growth"]
 DEGREES = ["Bachelor's Degree", "Master's Degree", "Doctorate", "Associate's Degree"]
 
 

@@ -11,16 +11,14 @@ from talent.errors import QueryError
 
 
 def test_a_rust_panic_becomes_a_query_error():
-    with pytest.raises(QueryError, match="panicked"):
-        with engine_call("building a phrase", query=True):
-            tantivy.Query.phrase_query(build_schema(), "title", ["engin"])  # one-word phrase panics
+    with pytest.raises(QueryError, match="panicked"), engine_call("building a phrase", query=True):
+        tantivy.Query.phrase_query(build_schema(), "title", ["engin"])  # one-word phrase panics
 
 
 def test_a_panic_outside_a_query_becomes_an_engine_failure(built, index_dir):
     searcher = ServingIndex(index_dir).partitions[0].index.searcher()
-    with pytest.raises(EngineFailure, match="Limit must be greater than 0"):
-        with engine_call("scanning"):
-            searcher.search(tantivy.Query.all_query(), 0)
+    with pytest.raises(EngineFailure, match="Limit must be greater than 0"), engine_call("scanning"):
+        searcher.search(tantivy.Query.all_query(), 0)
 
 
 def test_panics_are_recognized_and_other_errors_are_not():
@@ -32,9 +30,8 @@ def test_panics_are_recognized_and_other_errors_are_not():
 
 
 def test_interrupts_pass_through_the_boundary():
-    with pytest.raises(KeyboardInterrupt):
-        with engine_call("anything", query=True):
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), engine_call("anything", query=True):
+        raise KeyboardInterrupt
 
 
 def test_search_with_limit_zero_returns_the_count_without_panicking(built, index_dir):

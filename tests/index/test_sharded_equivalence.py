@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_world import OCCUPATIONS, SKILL_NAMES, WORDS, new_world
 
 from index import queries as Q
 from index.build import build_index
 from index.serving import ServingIndex
-
-from index_world import OCCUPATIONS, SKILL_NAMES, WORDS, new_world
 
 
 @pytest.fixture(scope="module")
