@@ -54,7 +54,7 @@ EXAM_POSITIONS = 1000
 PREFERENCE_FEATURES: tuple[str, ...] = (
     "skills", "occupation", "seniority", "location", "pedigree", "experience", "open_to_work", "recency",
 )
-BASE_WEIGHTS = np.array([2.5, 1.5, 1.2, 1.0, 0.3, 0.6, 0.4, 0.5])
+BASE_WEIGHTS = np.array([2.5, 1.5, 1.2, 1.0, 0.3, 0.6, 0.6, 0.8])
 # archetype -> (multipliers, additions) on BASE_WEIGHTS
 ARCHETYPES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "skills-first": ({"skills": 2.0, "seniority": 0.5, "location": 0.5}, {}),
@@ -71,7 +71,7 @@ ACCEPT = {
     "intercept": -1.8,
     "open_to_work": 1.2,
     "seeking": 2.5,  # x (seeking - 0.21)
-    "responsiveness": 1.5,
+    "responsiveness": 1.8,
     "recency": 3.0,  # x (recency - 0.5)
     "step_up": 0.5,
     "step_up_x_open_to_work": 0.8,
