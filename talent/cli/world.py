@@ -69,7 +69,8 @@ def simulate(app: AppContext, seed: int | None, days: int | None, quiet: bool) -
     """
     from talent.world.config import WorldConfig
     from talent.world.progress import RichProgress
-    from talent.world.simulator import current_world, simulate as run
+    from talent.world.simulator import current_world
+    from talent.world.simulator import simulate as run
 
     db = app.database()
     db.require_schema()

@@ -340,7 +340,7 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     timings: dict[str, float] = {}
     seeds = np.random.SeedSequence(config.seed).spawn(12)
     rngs = [np.random.default_rng(s) for s in seeds]
-    (r_comp, r_mem, r_title, r_skill, r_pos, r_edu, r_name, r_hire, r_job, r_hidden, r_text, r_misc) = rngs
+    (r_comp, r_mem, r_title, r_skill, r_pos, r_edu, r_name, r_hire, r_job, r_hidden, r_text, _r_misc) = rngs
     vocab = Vocab.from_taxonomy(taxonomy)
     n = config.members.count
     start = config.start_date
@@ -634,9 +634,9 @@ def _draw_positions(rng: np.random.Generator, vocab: Vocab, maker: TitleMaker, o
     # titles of current positions equal the member's title later (set by the writer); older ones are clean
     variant, form = maker.draw(rng, p_occ, p_sen)
     pos_title = maker.titles(p_occ, variant, p_sen, form)
-    return dict(pos_ptr=ptr, pos_occ=p_occ, pos_sen=p_sen, pos_company=p_company,
-                pos_start_days=start_days.astype(np.float32), pos_end_days=end_days.astype(np.float32),
-                pos_title=pos_title)
+    return {"pos_ptr": ptr, "pos_occ": p_occ, "pos_sen": p_sen, "pos_company": p_company,
+                "pos_start_days": start_days.astype(np.float32), "pos_end_days": end_days.astype(np.float32),
+                "pos_title": pos_title}
 
 
 def _draw_education(rng: np.random.Generator, tax: Taxonomy, vocab: Vocab, family: np.ndarray, zone: np.ndarray,
@@ -668,8 +668,8 @@ def _draw_education(rng: np.random.Generator, tax: Taxonomy, vocab: Vocab, famil
     fu = rng.random(len(degree))
     fields_ = [FAMILY_FIELDS.get(c, DEFAULT_FIELDS) for c in fam_codes]
     field_names = ["" if d == 0 else fs[int(x * len(fs))] for d, fs, x in zip(degree.tolist(), fields_, fu.tolist())]
-    return dict(edu_ptr=ptr, edu_degree=degree, edu_field=field_names, edu_school=school,
-                edu_end_year=finish.astype(np.int32))
+    return {"edu_ptr": ptr, "edu_degree": degree, "edu_field": field_names, "edu_school": school,
+                "edu_end_year": finish.astype(np.int32)}
 
 
 def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.random.Generator,
@@ -755,15 +755,15 @@ def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.rando
     metro = np.where((hq >= 0) & (rng_job.random(n_j) < 0.5), hq, metro).astype(np.int32)
     remote = rng_job.random(n_j) < h.remote_share
     created = rng_job.uniform(0.0, 0.75 * config.simulation.days, n_j).astype(np.float32)
-    return dict(
-        contract_names=names, contract_agency=agency, contract_company=company, recruiter_contract=r_contract,
-        recruiter_names=r_names, recruiter_emails=r_emails,
-        recruiter_families=[[vocab.families[f] for f in fams] for fams in r_fams],
-        job_recruiter=j_rec, job_occ=j_occ, job_title=j_title, job_metro=metro, job_remote=remote,
-        job_sen_min=sen_min, job_sen_max=sen_max, job_created_day=created,
-        job_skill_ptr=np.array(ptr, dtype=np.int64), job_skill_idx=np.array(idx, dtype=np.int32),
-        job_skill_required=np.array(req, dtype=bool),
-    )
+    return {
+        "contract_names": names, "contract_agency": agency, "contract_company": company, "recruiter_contract": r_contract,
+        "recruiter_names": r_names, "recruiter_emails": r_emails,
+        "recruiter_families": [[vocab.families[f] for f in fams] for fams in r_fams],
+        "job_recruiter": j_rec, "job_occ": j_occ, "job_title": j_title, "job_metro": metro, "job_remote": remote,
+        "job_sen_min": sen_min, "job_sen_max": sen_max, "job_created_day": created,
+        "job_skill_ptr": np.array(ptr, dtype=np.int64), "job_skill_idx": np.array(idx, dtype=np.int32),
+        "job_skill_required": np.array(req, dtype=bool),
+    }
 
 
 def _slug(value: str) -> str:

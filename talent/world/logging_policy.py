@@ -33,7 +33,7 @@ from talent.taxonomy.model import normalize
 from talent.world.queries import SimQuery
 from talent.world.state import WorldState, row_dot
 
-STOPWORDS = frozenset("of and the a an for in to at with on or".split())
+STOPWORDS = frozenset(["of", "and", "the", "a", "an", "for", "in", "to", "at", "with", "on", "or"])
 SKILL_DF_CAP = 0.05
 
 
@@ -151,7 +151,7 @@ class TextMatchIndex:
             passed += block.shape[0]
             start = end
         cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        result_count = passed + int(round((total - examined) * (passed / examined))) if examined else 0
+        result_count = passed + round((total - examined) * (passed / examined)) if examined else 0
         # ... plus members holding the query's two most selective skills
         selective = sorted((k for k in skill_ids if self.skill_df[k] <= SKILL_DF_CAP * s.n_members),
                            key=lambda k: (self.skill_df[k], k))[:2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, Self
 
 
 class Task(Protocol):
@@ -35,12 +35,13 @@ class RichProgress:
     """Progress bars on the terminal (``with RichProgress() as p: generate_world(..., progress=p)``)."""
 
     def __init__(self, disable: bool = False):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as _Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as _Progress
 
         self._progress = _Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                    TimeElapsedColumn(), disable=disable, transient=False)
 
-    def __enter__(self) -> RichProgress:
+    def __enter__(self) -> Self:
         self._progress.__enter__()
         return self
 

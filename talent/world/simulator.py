@@ -113,10 +113,10 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
     end = sim.days * 86400.0
     now = start_datetime(state.start_date)
     buf = _Buffers()
-    counters = dict(searches=0, impressions=0, views=0, saves=0, inmails=0, accepted=0, declined=0, pending=0)
+    counters = {"searches": 0, "impressions": 0, "views": 0, "saves": 0, "inmails": 0, "accepted": 0, "declined": 0, "pending": 0}
     contacted: dict[int, set[int]] = {}
     candidates: dict[tuple[int, int], list[Any]] = {}
-    ids = dict(search=0, impression=0, feedback=0, inmail=0)
+    ids = {"search": 0, "impression": 0, "feedback": 0, "inmail": 0}
     task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
     with BulkWriter(db) as w:
         w.wipe(LOG_TABLES)
@@ -133,7 +133,7 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
         log_hash = w.hexdigest()
     with db.session() as s:
         s.execute(update(m.WorldInfo).where(m.WorldInfo.name == info.name).values(
-            simulated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+            simulated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
     timings["total"] = time.perf_counter() - t0
     return SimulationResult(world=info.name, seed=sim_seed, sessions=len(sessions), log_hash=log_hash,
                             seconds=time.perf_counter() - t0, timings=timings, **counters)

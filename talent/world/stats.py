@@ -30,11 +30,13 @@ import pandas as pd
 from sqlalchemy import text
 
 from talent.taxonomy.model import normalize
-from talent.world.generator import FAMILY_FEMALE_SHARE, DEFAULT_FEMALE_SHARE
+from talent.world.generator import DEFAULT_FEMALE_SHARE, FAMILY_FEMALE_SHARE
 from talent.world.simulator import current_world
 
-SENIORITY_TOKENS = frozenset("senior sr jr junior lead principal staff chief head director manager vp intern "
-                             "trainee associate supervisor executive i ii iii iv of and the".split())
+SENIORITY_TOKENS = frozenset([
+    "senior", "sr", "jr", "junior", "lead", "principal", "staff", "chief", "head", "director", "manager", "vp",
+    "intern", "trainee", "associate", "supervisor", "executive", "i", "ii", "iii", "iv", "of", "and", "the",
+])
 K = 25
 
 
@@ -116,7 +118,7 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
                               "mean": round(float((n_arr * w_arr).sum() / max(w_arr.sum(), 1)), 2),
                               "max": int(n_arr.max()) if len(n_arr) else 0},
         "titles_per_occupation": {
-            "occupations_with_20_members": int(len(big)),
+            "occupations_with_20_members": len(big),
             "median": float(big["titles"].median()) if len(big) else 0.0,
             "mean": round(float(big["titles"].mean()), 1) if len(big) else 0.0,
             "max": int(big["titles"].max()) if len(big) else 0,
@@ -298,7 +300,7 @@ def recruiter_preferences(db: Any, truth: Any, *, seed: int = 0, min_views: int 
     detectable = bool(real["gain"] > 0 and real["gain"] > perm.mean() + 3 * perm.std() + 1e-4)
     return {**real, "shuffled_gain_mean": round(float(perm.mean()), 4),
             "shuffled_gain_std": round(float(perm.std()), 4), "detectable": detectable,
-            "mean_coefficient_by_archetype": archetypes, "views": int(len(df)), "inmail_rate": round(float(y.mean()), 3)}
+            "mean_coefficient_by_archetype": archetypes, "views": len(df), "inmail_rate": round(float(y.mean()), 3)}
 
 
 def _per_entity_gain(x: np.ndarray, y: np.ndarray, entity: np.ndarray, train: np.ndarray,
@@ -357,7 +359,7 @@ def oracle_vs_logging(db: Any, truth: Any) -> dict[str, Any]:
         big.append(b - a > K)
     log_p, ora_p, big_ = np.array(log_p), np.array(ora_p), np.array(big)
     res = {
-        "searches": int(len(log_p)), "searches_with_more_than_25_shown": int(big_.sum()),
+        "searches": len(log_p), "searches_with_more_than_25_shown": int(big_.sum()),
         "expected_p25_logging": round(float(log_p.mean()), 4), "expected_p25_oracle": round(float(ora_p.mean()), 4),
         "ratio": round(float(ora_p.mean() / max(log_p.mean(), 1e-12)), 2),
         "logged_label_p25_logging": round(float(np.mean(log_l)), 4),

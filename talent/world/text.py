@@ -28,10 +28,10 @@ SENIORITY_FORMS: tuple[tuple[tuple[str, float], ...], ...] = (
 )
 N_FORMS = max(len(forms) for forms in SENIORITY_FORMS)
 
-SENIORITY_WORDS = frozenset(
-    "senior sr jr junior lead principal staff chief head director manager vp intern trainee apprentice "
-    "associate supervisor executive president i ii iii iv".split()
-)
+SENIORITY_WORDS = frozenset([
+    "senior", "sr", "jr", "junior", "lead", "principal", "staff", "chief", "head", "director", "manager", "vp",
+    "intern", "trainee", "apprentice", "associate", "supervisor", "executive", "president", "i", "ii", "iii", "iv",
+])
 
 ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("Software Engineer", "SWE"),
@@ -87,7 +87,7 @@ def apply_form(variant: str, level: int, form: int, zone: int = 4) -> str:
     return _template(level, form, zone <= 3).format(t=variant)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(level: int, form: int, plain: bool) -> str:
     forms = SENIORITY_FORMS[level]
     template = forms[min(form, len(forms) - 1)][0]
@@ -173,7 +173,7 @@ _CLOSERS = (
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
-_YEARS_TEXT = [years_text(y) for y in range(0, 80)]
+_YEARS_TEXT = [years_text(y) for y in range(80)]
 
 
 def _render(templates: tuple[str, ...], choice: np.ndarray, fields: dict[str, np.ndarray]) -> np.ndarray:
@@ -201,8 +201,8 @@ def profile_texts(u: np.ndarray, title: list[str], company: list[str], prev_comp
     ``u`` holds five uniforms per member that pick the templates; ``skills`` is an object array of
     each member's top five skill names (most important first).
     """
-    n = len(title)
-    obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+    len(title)
+    obj = lambda values: np.array(values, dtype=object)
     years_t = obj(_YEARS_TEXT)[np.minimum(years.astype(np.int64), len(_YEARS_TEXT) - 1)]
     prev = obj(prev_company)
     comp = obj(company)
@@ -239,7 +239,7 @@ def article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def singular(occupation_title: str) -> str:
     """'Software Developers' -> 'Software Developer' (good enough for generated prose)."""
     head = occupation_title.split(",")[0].strip()

@@ -23,14 +23,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from sqlalchemy import text
 
 from talent.storage import models as m
 from talent.taxonomy.model import normalize
-from talent.world.generator import DEGREE_YEARS, DEGREES as DEGREE_NAMES, SIZE_BANDS
+from talent.world.generator import DEGREE_YEARS, SIZE_BANDS
+from talent.world.generator import DEGREES as DEGREE_NAMES
 from talent.world.progress import Progress, null_progress
 
 # Deleting in this order never violates a foreign key.
@@ -137,7 +138,7 @@ class BulkWriter:
                 index.create(self.conn)
         self._dropped = []
 
-    def __enter__(self) -> BulkWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -262,7 +263,7 @@ def write_world(plan: Any, db: Any, *, progress: Progress = null_progress,
         with w.conn.begin():
             w.conn.execute(m.WorldInfo.__table__.insert().values(
                 name=cfg.name, seed=cfg.seed, config=cfg.as_dict(), taxonomy_source=plan.taxonomy_source,
-                members=n, generated_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), simulated_at=None,
+                members=n, generated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), simulated_at=None,
                 content_hash=digest))
         counts = dict(w.counts)
     timings["write.total"] = time.perf_counter() - t0

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from talent.errors import ConfigError
-from talent.world.config import load_world_config, parse_world_config, resolve_taxonomy, world_config_path
+from talent.world.config import (
+    load_world_config,
+    parse_world_config,
+    resolve_taxonomy,
+    world_config_path,
+)
 
 
 def test_world_names_resolve_to_fixture_and_benchmark_configs():

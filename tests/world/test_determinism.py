@@ -43,8 +43,8 @@ def test_world_info_records_the_hash_and_config(test_world):
 def test_regenerating_replaces_the_previous_world(tmp_path):
     world = build(tmp_path / "twice", simulate=True)
     try:
-        from talent.world.config import load_world_config, resolve_taxonomy
         from talent.settings import load_settings
+        from talent.world.config import load_world_config, resolve_taxonomy
         from talent.world.generator import generate_world
 
         settings = load_settings(home=tmp_path / "twice")

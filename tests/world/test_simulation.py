@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import rows
 
 
@@ -111,6 +110,7 @@ def test_saved_and_contacted_members_land_in_project_pipelines(test_world):
 
 def test_simulating_again_replaces_the_logs(test_world, tmp_path):
     from conftest import build
+
     from talent.world.simulator import simulate
 
     world = build(tmp_path / "resim")
