@@ -95,6 +95,7 @@ class Vocab:
 
     occ_ids: list[str]
     occ_titles: list[str]
+    occ_singular: list[str]  # "Software Developer" for prose
     occ_weight: np.ndarray  # BLS employment share
     occ_family: np.ndarray  # family index
     occ_zone: np.ndarray
@@ -146,7 +147,7 @@ class Vocab:
             variants.append(vs or [text.singular(o.title)])
         metros = tax.metros
         return cls(
-            occ_ids=occ_ids, occ_titles=[o.title for o in occs], occ_weight=emp / emp.sum(),
+            occ_ids=occ_ids, occ_titles=[o.title for o in occs], occ_singular=[text.singular(o.title) for o in occs], occ_weight=emp / emp.sum(),
             occ_family=np.array([families.index(o.family) for o in occs], dtype=np.int16),
             occ_zone=np.array([min(max(o.job_zone or 3, 1), 5) for o in occs], dtype=np.int8),
             families=families, family_titles=[tax.families().get(f, f) for f in families], variants=variants,
