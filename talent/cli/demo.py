@@ -1,17 +1,68 @@
-"""`talent demo`: set up the demo world end to end and serve it."""
+"""`talent demo`: the whole product on the demo world, from an empty data home to a served UI."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import click
+from sqlalchemy import func, select
 
 from talent.cli import AppContext, pass_app
 
 
+def _run(app: AppContext, *args: str) -> None:
+    """Run another talent subcommand in this process with the same settings."""
+    from talent.cli import cli
+
+    base = ["--home", str(app.settings.home), "--database-url", app.settings.resolved_database_url]
+    cli.main(args=[*base, *args], prog_name="talent", standalone_mode=False)
+
+
+def _step(title: str, done: bool, action: Callable[[], None]) -> None:
+    if done:
+        click.echo(f"[demo] {title}: already done (use --fresh to redo)")
+        return
+    click.echo(f"[demo] {title} ...")
+    start = time.perf_counter()
+    action()
+    click.echo(f"[demo] {title}: {time.perf_counter() - start:.1f} s")
+
+
 @click.command(name="demo")
+@click.option("--world", default="demo", show_default=True, help="World name or config file to generate.")
+@click.option("--fresh", is_flag=True, help="Regenerate the world, logs, index and model even if present.")
+@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the web UI at the end.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
 @pass_app
-def command(app: AppContext) -> None:
-    """Create the database and everything the demo needs, then report what is missing."""
+def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, port: int) -> None:
+    """Set up the demo end to end: database, world, logs, index, L1 model, then serve the UI.
+
+    Each step is skipped when its output already exists, so a second run starts serving at once.
+    """
+    from index.versions import VersionStore
+    from talent.storage.models import Search, WorldInfo
+
     db = app.database()
     db.upgrade()
-    click.echo(f"database ready: {db.display_url} (revision {db.current_revision()})")
-    click.echo("still missing: world generation (#3), index (#4), search and L1 (#5), web UI (#7)")
+    click.echo(f"[demo] database ready: {db.display_url}")
+    with db.session() as s:
+        has_world = s.scalar(select(func.count()).select_from(WorldInfo)) > 0
+        has_logs = s.scalar(select(func.count()).select_from(Search)) > 0
+    _step(f"generate world '{world}'", has_world and not fresh, lambda: _run(app, "world", "generate", world))
+    _step("simulate recruiter sessions", has_logs and not fresh and has_world,
+          lambda: _run(app, "world", "simulate"))
+    has_index = VersionStore(app.settings.index_dir).current() is not None
+    _step("build the index", has_index and not fresh, lambda: _run(app, "index", "build"))
+    has_model = (app.settings.models_dir / "l1" / "CURRENT").exists()
+    _step("train the L1 ranker", has_model and not fresh, lambda: _run(app, "train", "l1"))
+    try:
+        from webapp.accounts import ensure_demo_accounts
+    except ImportError:
+        click.echo("[demo] web UI not available in this version")
+        return
+    ensure_demo_accounts(db, echo=lambda line: click.echo(f"[demo] {line}"))
+    if serve:
+        click.echo(f"[demo] serving at http://{host}:{port}  (Ctrl-C to stop)")
+        _run(app, "serve", "--host", host, "--port", str(port))
