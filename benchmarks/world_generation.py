@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             "total_seconds": round(t2 - t0, 1), "rows": gen.counts, "searches": sim.searches,
             "impressions": sim.impressions, "inmails": sim.inmails, "accepted": sim.accepted,
             "generate_timings": {k: round(v, 1) for k, v in gen.timings.items()},
+            "simulate_timings": {k: round(v, 1) for k, v in sim.timings.items()},
             "content_hash": gen.content_hash,
         }
         print(json.dumps(figures, indent=2))

@@ -56,27 +56,32 @@ def generate(app: AppContext, world: str, config_path: str | None, seed: int | N
 
 
 @command.command()
+@click.option("--config", "config_path", help="Take the [simulation] settings from this world config "
+                                            "(a .toml path or a world name) instead of the generated world's.")
 @click.option("--seed", type=click.IntRange(min=0), help="Simulation seed (default: the world's seed).")
 @click.option("--days", type=click.IntRange(min=1), help="Override the simulated period in days.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
-def simulate(app: AppContext, seed: int | None, days: int | None, quiet: bool) -> None:
+def simulate(app: AppContext, config_path: str | None, seed: int | None, days: int | None, quiet: bool) -> None:
     """Simulate recruiter search sessions on the database's world and log them.
 
     Replaces previous logs (searches, impressions, feedback, InMails, project candidates). The
     logging policy is a text-match ranker with partially shuffled positions (ranker
     `logging_policy`); everything is time-ordered over the simulated period.
     """
-    from talent.world.config import WorldConfig
+    from talent.world.config import WorldConfig, load_world_config
     from talent.world.progress import RichProgress
     from talent.world.simulator import current_world
     from talent.world.simulator import simulate as run
 
     db = app.database()
     db.require_schema()
-    sim = None
+    if config_path:
+        sim = load_world_config(config_path).simulation
+    else:
+        sim = WorldConfig.model_validate(current_world(db).config).simulation
     if days is not None:
-        sim = WorldConfig.model_validate(current_world(db).config).simulation.model_copy(update={"days": days})
+        sim = sim.model_copy(update={"days": days})
     with RichProgress(disable=quiet) as progress:
         result = run(db, app.settings.worlds_dir, seed=seed, simulation=sim, progress=progress)
     click.echo(f"world {result.world!r}: {result.sessions:,} sessions, {result.searches:,} searches, "

@@ -33,7 +33,7 @@ from talent.world.logging_policy import TextMatchIndex, randomize
 from talent.world.progress import Progress, null_progress
 from talent.world.queries import QueryMaker
 from talent.world.truth import Truth, load_truth
-from talent.world.writer import LOG_TABLES, BulkWriter, datetime_strings, start_datetime
+from talent.world.writer import LOG_TABLES, BulkWriter, datetime_strings, lookup, start_datetime
 
 RANKER = "logging_policy"
 QUERIES_P = (0.5, 0.3, 0.2)
@@ -72,21 +72,19 @@ def current_world(db: Any) -> m.WorldInfo:
 
 
 class _Buffers:
-    """Column buffers of the log tables (search ids are provisional until renumbered by time)."""
+    """What the sessions logged, held until the end (search ids are provisional: list positions + 1)."""
 
     def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
         self.searches: dict[str, list[Any]] = {k: [] for k in (
-            "id", "contract_id", "recruiter_id", "project_id", "session_id", "query_text", "query_json",
-            "query_type", "ranker", "result_count", "created_at")}
-        self.impressions: list[tuple[np.ndarray, ...]] = []
-        self.feedback: dict[str, list[Any]] = {k: [] for k in (
-            "contract_id", "recruiter_id", "search_id", "session_id", "member_id", "kind", "created_at")}
-        self.inmails: dict[str, list[Any]] = {k: [] for k in (
-            "contract_id", "recruiter_id", "project_id", "member_id", "search_id", "subject", "body", "status",
-            "sent_at", "responded_at")}
+            "contract_id", "recruiter_id", "project_id", "session_id", "query_text", "query_json",
+            "query_type", "result_count", "created_at")}
+        self.impressions: list[tuple[np.ndarray, ...]] = []  # (search id, member, position, score)
+        self.feedback: list[tuple[np.ndarray, ...]] = []  # (search id, member, kind code, time)
+        self.inmails: list[tuple[np.ndarray, ...]] = []  # (search id, member, status code, sent, responded)
+
+
+FEEDBACK_KINDS = ("view", "save", "inmail")
+STATUSES = ("accepted", "declined", "pending")
 
 
 def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: SimulationConfig | None = None,
@@ -116,18 +114,17 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
     counters = {"searches": 0, "impressions": 0, "views": 0, "saves": 0, "inmails": 0, "accepted": 0, "declined": 0, "pending": 0}
     contacted: dict[int, set[int]] = {}
     candidates: dict[tuple[int, int], list[Any]] = {}
-    ids = {"search": 0, "impression": 0, "feedback": 0, "inmail": 0}
     task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
     with BulkWriter(db) as w:
         w.wipe(LOG_TABLES)
         w.defer_indexes(("impressions", "feedback", "inmails", "searches"))
         for n_session, (t_start, j) in enumerate(sessions):
             _run_session(rng, truth, index, maker, sim, int(j), float(t_start), end, n_session, buf, counters,
-                         contacted, candidates, ids)
+                         contacted, candidates)
             task.advance()
         task.done()
         timings["sessions"] = time.perf_counter() - t0
-        _write_logs(w, buf, now, chunk=chunk_rows)
+        _write_logs(w, buf, now, state.j_titles, chunk=chunk_rows)
         _write_candidates(w, candidates, now)
         w.fix_sequences()
         log_hash = w.hexdigest()
@@ -166,14 +163,14 @@ def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) 
 def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, maker: QueryMaker,
                  sim: SimulationConfig, j: int, t: float, end: float, n_session: int, buf: _Buffers,
                  counters: dict[str, int], contacted: dict[int, set[int]],
-                 candidates: dict[tuple[int, int], list[Any]], ids: dict[str, int]) -> None:
-    state = truth.state
+                 candidates: dict[tuple[int, int], list[Any]]) -> None:
     job = truth.job(j + 1)
     recruiter, contract, project = job.recruiter + 1, job.contract + 1, j + 1
     session_id = f"sim-{n_session:07d}-{int(rng.integers(1 << 62)):016x}"
     n_queries = 1 + int(rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session)))
     done = contacted.setdefault(project, set())
     few = False
+    b = buf.searches
     for _ in range(n_queries):
         if t >= end:
             break
@@ -181,15 +178,13 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
         query = maker.make(rng, j, location_filter=0.0 if few else sim.location_filter,
                            seniority_filter=0.0 if few else sim.seniority_filter)
         ranked = index.search(query, sim.page_size)
-        ids["search"] += 1
-        sid = ids["search"]
-        counters["searches"] += 1
-        b = buf.searches
-        for key, value in (("id", sid), ("contract_id", contract), ("recruiter_id", recruiter),
-                           ("project_id", project), ("session_id", session_id), ("query_text", query.text),
+        for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("project_id", project),
+                           ("session_id", session_id), ("query_text", query.text),
                            ("query_json", json.dumps(query.json)), ("query_type", query.type),
-                           ("ranker", RANKER), ("result_count", ranked.result_count), ("created_at", t)):
+                           ("result_count", ranked.result_count), ("created_at", t)):
             b[key].append(value)
+        sid = len(b["created_at"])
+        counters["searches"] += 1
         k = ranked.members.shape[0]
         few = ranked.result_count < 10
         if k == 0:
@@ -198,73 +193,67 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
         order = randomize(rng, k, sim.randomize_window, sim.randomize_prob)
         shown, scores = ranked.members[order], ranked.scores[order]
         positions = np.arange(k)
-        buf.impressions.append((np.arange(ids["impression"] + 1, ids["impression"] + k + 1), np.full(k, sid),
-                                shown, positions, scores))
-        ids["impression"] += k
+        buf.impressions.append((np.full(k, sid), shown, positions, scores))
         counters["impressions"] += k
         f = truth.features(job, shown)
         examined = rng.random(k) < truth.examination(positions)
         viewed = examined & (rng.random(k) < truth.p_view(job, shown, f))
         if viewed.any():
-            q = truth.p_inmail_given_view(None, job, shown, f)
-            p_save = np.minimum(1.0, 0.05 + 0.6 * q)
-            fresh = np.array([mid not in done for mid in shown.tolist()])
-            inmail = viewed & fresh & (rng.random(k) < q)
-            saved = viewed & (rng.random(k) < p_save)
-            view_t = t + 20.0 + 4.0 * positions + rng.exponential(25.0, k)
-            save_t = view_t + 1.0 + rng.exponential(30.0, k)
-            inmail_t = view_t + 5.0 + rng.exponential(90.0, k)
-            fb = buf.feedback
-            for i in np.flatnonzero(viewed).tolist():
-                mid = int(shown[i])
-                events = [("view", view_t[i])]
-                if saved[i]:
-                    events.append(("save", save_t[i]))
-                if inmail[i]:
-                    events.append(("inmail", inmail_t[i]))
-                for kind, at in events:
-                    for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("search_id", sid),
-                                       ("session_id", session_id), ("member_id", mid), ("kind", kind),
-                                       ("created_at", at)):
-                        fb[key].append(value)
-                counters["views"] += 1
-                if saved[i] or inmail[i]:
-                    key2 = (project, mid)
-                    entry = candidates.get(key2)
-                    if entry is None:
-                        candidates[key2] = entry = [contract, project, mid, recruiter, "sourced",
-                                                    min(at for _, at in events[1:]), 0.0]
-                    entry[6] = max(entry[6], events[-1][1])
-                counters["saves"] += int(saved[i])
-            sent_idx = np.flatnonzero(inmail)
-            if sent_idx.size:
-                members = shown[sent_idx]
-                accept = rng.random(sent_idx.size) < truth.p_accept(None, job, shown, f)[sent_idx]
-                decline = ~accept & (rng.random(sent_idx.size) < truth.p_decline(members))
-                hours = truth.response_hours(rng, members)
-                sent_at = inmail_t[sent_idx]
-                responded = sent_at + hours * 3600.0
-                answered = (accept | decline) & (responded < end)
-                status = np.where(answered & accept, "accepted", np.where(answered, "declined", "pending"))
-                im = buf.inmails
-                title = state.j_titles[j]
-                for n_i, i in enumerate(sent_idx.tolist()):
-                    mid = int(members[n_i])
-                    done.add(mid)
-                    st = str(status[n_i])
-                    for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("project_id", project),
-                                       ("member_id", mid), ("search_id", sid), ("subject", f"Opportunity: {title}"),
-                                       ("body", f"Hi, your profile caught my eye for our {title} role. Open to a chat?"),
-                                       ("status", st), ("sent_at", sent_at[n_i]),
-                                       ("responded_at", responded[n_i] if st != "pending" else None)):
-                        im[key].append(value)
-                    counters["inmails"] += 1
-                    counters[st] += 1
-                    entry = candidates[(project, mid)]
-                    entry[4] = "screening" if st == "accepted" else ("contacted" if entry[4] == "sourced" else entry[4])
-                    if st != "pending":
-                        entry[6] = max(entry[6], float(responded[n_i]))
+            _act(rng, truth, job, f, shown, positions, viewed, t, end, sid, buf, counters, done, candidates,
+                 (contract, project, recruiter))
         t += 60.0 + 6.0 * k + rng.exponential(180.0)
+
+
+def _act(rng: np.random.Generator, truth: Truth, job: Any, f: Any, shown: np.ndarray, positions: np.ndarray,
+         viewed: np.ndarray, t: float, end: float, sid: int, buf: _Buffers, counters: dict[str, int],
+         done: set[int], candidates: dict[tuple[int, int], list[Any]], owner: tuple[int, int, int]) -> None:
+    """Views, saves, InMails and the members' answers for one result page."""
+    k = shown.shape[0]
+    q = truth.p_inmail_given_view(None, job, shown, f)
+    fresh = np.fromiter((mid not in done for mid in shown.tolist()), dtype=bool, count=k)
+    inmail = viewed & fresh & (rng.random(k) < q)
+    saved = viewed & (rng.random(k) < np.minimum(1.0, 0.05 + 0.6 * q))
+    view_t = t + 20.0 + 4.0 * positions + rng.exponential(25.0, k)
+    save_t = view_t + 1.0 + rng.exponential(30.0, k)
+    inmail_t = view_t + 5.0 + rng.exponential(90.0, k)
+    vi, si, ii = np.flatnonzero(viewed), np.flatnonzero(saved), np.flatnonzero(inmail)
+    buf.feedback.append((
+        np.full(vi.size + si.size + ii.size, sid), np.concatenate([shown[vi], shown[si], shown[ii]]),
+        np.repeat(np.arange(3, dtype=np.int8), [vi.size, si.size, ii.size]),
+        np.concatenate([view_t[vi], save_t[si], inmail_t[ii]])))
+    counters["views"] += int(vi.size)
+    counters["saves"] += int(si.size)
+    status = np.zeros(0, dtype=np.int8)
+    responded = np.zeros(0)
+    if ii.size:
+        members = shown[ii]
+        accept = rng.random(ii.size) < truth.p_accept(None, job, shown, f)[ii]
+        decline = ~accept & (rng.random(ii.size) < truth.p_decline(members))
+        responded = inmail_t[ii] + truth.response_hours(rng, members) * 3600.0
+        answered = (accept | decline) & (responded < end)
+        status = np.where(answered & accept, 0, np.where(answered, 1, 2)).astype(np.int8)
+        responded = np.where(status == 2, np.nan, responded)
+        buf.inmails.append((np.full(ii.size, sid), members, status, inmail_t[ii], responded))
+        done.update(members.tolist())
+        counters["inmails"] += int(ii.size)
+        for code, name in enumerate(STATUSES):
+            counters[name] += int((status == code).sum())
+    # project pipelines: saved or contacted members (stage, first and last event time)
+    contract, project, recruiter = owner
+    state_of = dict(zip(ii.tolist(), zip(status.tolist(), responded.tolist())))
+    for i in np.flatnonzero(saved | inmail).tolist():
+        mid = int(shown[i])
+        first = min(save_t[i] if saved[i] else np.inf, inmail_t[i] if inmail[i] else np.inf)
+        last = max(save_t[i] if saved[i] else 0.0, inmail_t[i] if inmail[i] else 0.0)
+        entry = candidates.get((project, mid))
+        if entry is None:
+            candidates[(project, mid)] = entry = [contract, project, mid, recruiter, "sourced", float(first), 0.0]
+        entry[6] = max(entry[6], float(last))
+        if i in state_of:
+            code, answered_at = state_of[i]
+            entry[4] = "screening" if code == 0 else ("contacted" if entry[4] == "sourced" else entry[4])
+            if code != 2:
+                entry[6] = max(entry[6], float(answered_at))
 
 
 def _queries_p(max_q: int) -> np.ndarray:
@@ -272,48 +261,56 @@ def _queries_p(max_q: int) -> np.ndarray:
     return p / p.sum()
 
 
-def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, chunk: int = 200_000) -> None:
+def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, titles: list[str],
+                chunk: int = 200_000) -> None:
     """Renumber searches, feedback and InMails in time order, then write everything in chunks."""
     s = buf.searches
-    if not s["id"]:
+    if not s["created_at"]:
         return
     times = np.array(s["created_at"], dtype=np.float64)
-    provisional = np.array(s["id"], dtype=np.int64)
-    order = np.lexsort((provisional, times))
-    final = np.empty(provisional.max() + 1, dtype=np.int64)
-    final[provisional[order]] = np.arange(1, len(order) + 1)
-    searches = {k: [v[i] for i in order.tolist()] for k, v in s.items()}
-    searches["id"] = np.arange(1, len(order) + 1)
-    searches["created_at"] = datetime_strings(now, times[order])
-    stamp_of = np.array([""] + searches["created_at"], dtype=object)  # by final search id
-    _write_chunked(w, "searches", searches, chunk)
+    order = np.argsort(times, kind="stable")
+    final = np.zeros(len(order) + 1, dtype=np.int64)
+    final[order + 1] = np.arange(1, len(order) + 1)  # provisional id (list position + 1) -> final id
+    cols = {k: lookup(v, order) for k, v in s.items() if k != "created_at"}
+    stamps = datetime_strings(now, times[order])
+    _write_chunked(w, "searches", {"id": np.arange(1, len(order) + 1), **cols, "ranker": [RANKER] * len(order),
+                                   "created_at": stamps}, chunk)
+    stamp_of = np.array([""] + stamps, dtype=object)  # by final search id
+    by_final = {k: np.array([None] + cols[k], dtype=object) for k in ("contract_id", "recruiter_id", "project_id",
+                                                                     "session_id")}
     if buf.impressions:
-        cols = [np.concatenate(parts) for parts in zip(*buf.impressions)]
-        search_id = final[cols[1]]
-        o = np.lexsort((cols[3], search_id))
+        sid, member, position, score = (np.concatenate(parts) for parts in zip(*buf.impressions))
+        search_id = final[sid]
+        o = np.lexsort((position, search_id))
         _write_chunked(w, "impressions", {
-            "id": np.arange(1, len(o) + 1), "search_id": search_id[o], "member_id": cols[2][o],
-            "position": cols[3][o], "logged_score": np.round(cols[4][o], 6),
-            "created_at": stamp_of[search_id[o]].tolist()}, chunk)
-    f = buf.feedback
-    if f["member_id"]:
-        at = np.array(f["created_at"], dtype=np.float64)
-        o = np.lexsort((final[np.array(f["search_id"])], at))
-        cols = {k: [v[i] for i in o.tolist()] for k, v in f.items() if k != "created_at"}
-        cols["search_id"] = final[np.array(cols["search_id"], dtype=np.int64)]
-        _write_chunked(w, "feedback", {"id": np.arange(1, len(o) + 1), **cols,
-                                       "created_at": datetime_strings(now, at[o])}, chunk)
-    im = buf.inmails
-    if im["member_id"]:
-        sent = np.array(im["sent_at"], dtype=np.float64)
-        o = np.argsort(sent, kind="stable")
-        cols = {k: [v[i] for i in o.tolist()] for k, v in im.items() if k not in ("sent_at", "responded_at")}
-        cols["search_id"] = final[np.array(cols["search_id"], dtype=np.int64)]
-        responded = [im["responded_at"][i] for i in o.tolist()]
-        stamps = datetime_strings(now, np.array([x if x is not None else 0.0 for x in responded]))
+            "id": np.arange(1, len(o) + 1), "search_id": search_id[o], "member_id": member[o], "position": position[o],
+            "logged_score": np.round(score[o], 6), "created_at": stamp_of[search_id[o]].tolist()}, chunk)
+    if buf.feedback:
+        sid, member, kind, at = (np.concatenate(parts) for parts in zip(*buf.feedback))
+        search_id = final[sid]
+        o = np.lexsort((kind, search_id, at))
+        search_id = search_id[o]
+        _write_chunked(w, "feedback", {
+            "id": np.arange(1, len(o) + 1), "contract_id": by_final["contract_id"][search_id].tolist(),
+            "recruiter_id": by_final["recruiter_id"][search_id].tolist(), "search_id": search_id,
+            "session_id": by_final["session_id"][search_id].tolist(), "member_id": member[o],
+            "kind": lookup(FEEDBACK_KINDS, kind[o]), "created_at": datetime_strings(now, at[o])}, chunk)
+    if buf.inmails:
+        sid, member, status, sent, responded = (np.concatenate(parts) for parts in zip(*buf.inmails))
+        search_id = final[sid]
+        o = np.lexsort((search_id, sent))
+        search_id, responded = search_id[o], responded[o]
+        project = by_final["project_id"][search_id].tolist()
+        pending = np.isnan(responded)
+        answered = datetime_strings(now, np.where(pending, 0.0, responded))
         _write_chunked(w, "inmails", {
-            "id": np.arange(1, len(o) + 1), **cols, "sent_at": datetime_strings(now, sent[o]),
-            "responded_at": [st if x is not None else None for st, x in zip(stamps, responded)]}, chunk)
+            "id": np.arange(1, len(o) + 1), "contract_id": by_final["contract_id"][search_id].tolist(),
+            "recruiter_id": by_final["recruiter_id"][search_id].tolist(), "project_id": project,
+            "member_id": member[o], "search_id": search_id,
+            "subject": [f"Opportunity: {titles[p - 1]}" for p in project],
+            "body": [f"Hi, your profile caught my eye for our {titles[p - 1]} role. Open to a chat?" for p in project],
+            "status": lookup(STATUSES, status[o]), "sent_at": datetime_strings(now, sent[o]),
+            "responded_at": [None if p else a for a, p in zip(answered, pending.tolist())]}, chunk)
 
 
 def _write_chunked(w: BulkWriter, table: str, columns: dict[str, Any], chunk: int) -> None:

@@ -55,7 +55,7 @@ def test_cli_generate_simulate_stats_json(tmp_path, capsys):
     home = ["--home", str(tmp_path / "home")]
     assert main([*home, "world", "generate", "test", "--quiet"]) == 0
     assert "content hash" in capsys.readouterr().out
-    assert main([*home, "world", "simulate", "--quiet"]) == 0
+    assert main([*home, "world", "simulate", "--quiet", "--config", "test", "--days", "30"]) == 0
     assert "InMails" in capsys.readouterr().out
     assert main([*home, "world", "stats", "--json", "--no-learnability"]) == 0
     data = json.loads(capsys.readouterr().out)
