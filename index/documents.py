@@ -95,7 +95,7 @@ _POSITIONS_SQL = (
     select(_positions.c.member_id, _positions.c.title, _positions.c.occupation_id, _positions.c.company_id,
            _positions.c.start_date, _positions.c.is_current)
     .where(_positions.c.member_id.in_(_IDS))
-    .order_by(_positions.c.member_id, _positions.c.start_date.desc())
+    .order_by(_positions.c.member_id, _positions.c.start_date.desc().nulls_last())
 )
 _SEP = "\x1f"  # ASCII unit separator: never part of a skill id or name
 
