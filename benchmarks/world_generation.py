@@ -22,7 +22,9 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("world", nargs="?", default="1m", help="world name or config path (default: 1m)")
-    parser.add_argument("--home", help="data home to use (default: a temporary directory, removed afterwards)")
+    parser.add_argument(
+        "--home", help="data home to use (default: a temporary directory, removed afterwards)"
+    )
     parser.add_argument("--stats", action="store_true", help="also compute and print `talent world stats`")
     args = parser.parse_args(argv)
 
@@ -46,17 +48,26 @@ def main(argv: list[str] | None = None) -> int:
         sim = simulate(db, settings.worlds_dir)
         t2 = time.perf_counter()
         figures = {
-            "world": config.name, "members": gen.members, "taxonomy": gen.taxonomy_source,
-            "generate_seconds": round(t1 - t0, 1), "simulate_seconds": round(t2 - t1, 1),
-            "total_seconds": round(t2 - t0, 1), "rows": gen.counts, "searches": sim.searches,
-            "impressions": sim.impressions, "inmails": sim.inmails, "accepted": sim.accepted,
+            "world": config.name,
+            "members": gen.members,
+            "taxonomy": gen.taxonomy_source,
+            "generate_seconds": round(t1 - t0, 1),
+            "simulate_seconds": round(t2 - t1, 1),
+            "total_seconds": round(t2 - t0, 1),
+            "rows": gen.counts,
+            "searches": sim.searches,
+            "impressions": sim.impressions,
+            "inmails": sim.inmails,
+            "accepted": sim.accepted,
             "generate_timings": {k: round(v, 1) for k, v in gen.timings.items()},
             "simulate_timings": {k: round(v, 1) for k, v in sim.timings.items()},
             "content_hash": gen.content_hash,
         }
         print(json.dumps(figures, indent=2))
-        print(f"{config.name}: {gen.members:,} members generated in {t1 - t0:.1f} s, "
-              f"{sim.searches:,} searches simulated in {t2 - t1:.1f} s, total {t2 - t0:.1f} s")
+        print(
+            f"{config.name}: {gen.members:,} members generated in {t1 - t0:.1f} s, "
+            f"{sim.searches:,} searches simulated in {t2 - t1:.1f} s, total {t2 - t0:.1f} s"
+        )
         if args.stats:
             from talent.world.stats import render, world_stats
 

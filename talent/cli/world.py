@@ -27,8 +27,12 @@ def _seconds(value: float) -> str:
 
 @command.command()
 @click.argument("world", required=False, default="demo")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-              help="World config file (TOML); overrides the WORLD name.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="World config file (TOML); overrides the WORLD name.",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Override the config's seed.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
@@ -50,19 +54,27 @@ def generate(app: AppContext, world: str, config_path: str | None, seed: int | N
     with RichProgress(disable=quiet) as progress:
         result = generate_world(config, db, app.settings.worlds_dir, taxonomy, progress=progress)
     counts = ", ".join(f"{n:,} {table}" for table, n in result.counts.items())
-    click.echo(f"world {result.name!r} (seed {result.seed}, taxonomy {result.taxonomy_source}) generated in "
-               f"{_seconds(result.seconds)}: {counts}")
+    click.echo(
+        f"world {result.name!r} (seed {result.seed}, taxonomy {result.taxonomy_source}) generated in "
+        f"{_seconds(result.seconds)}: {counts}"
+    )
     click.echo(f"content hash {result.content_hash}")
 
 
 @command.command()
-@click.option("--config", "config_path", help="Take the [simulation] settings from this world config "
-                                            "(a .toml path or a world name) instead of the generated world's.")
+@click.option(
+    "--config",
+    "config_path",
+    help="Take the [simulation] settings from this world config "
+    "(a .toml path or a world name) instead of the generated world's.",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Simulation seed (default: the world's seed).")
 @click.option("--days", type=click.IntRange(min=1), help="Override the simulated period in days.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
-def simulate(app: AppContext, config_path: str | None, seed: int | None, days: int | None, quiet: bool) -> None:
+def simulate(
+    app: AppContext, config_path: str | None, seed: int | None, days: int | None, quiet: bool
+) -> None:
     """Simulate recruiter search sessions on the database's world and log them.
 
     Replaces previous logs (searches, impressions, feedback, InMails, project candidates). The
@@ -84,10 +96,12 @@ def simulate(app: AppContext, config_path: str | None, seed: int | None, days: i
         sim = sim.model_copy(update={"days": days})
     with RichProgress(disable=quiet) as progress:
         result = run(db, app.settings.worlds_dir, seed=seed, simulation=sim, progress=progress)
-    click.echo(f"world {result.world!r}: {result.sessions:,} sessions, {result.searches:,} searches, "
-               f"{result.impressions:,} impressions, {result.views:,} views, {result.saves:,} saves, "
-               f"{result.inmails:,} InMails ({result.accepted:,} accepted, {result.declined:,} declined, "
-               f"{result.pending:,} pending) in {_seconds(result.seconds)}")
+    click.echo(
+        f"world {result.world!r}: {result.sessions:,} sessions, {result.searches:,} searches, "
+        f"{result.impressions:,} impressions, {result.views:,} views, {result.saves:,} saves, "
+        f"{result.inmails:,} InMails ({result.accepted:,} accepted, {result.declined:,} declined, "
+        f"{result.pending:,} pending) in {_seconds(result.seconds)}"
+    )
 
 
 @command.command()

@@ -49,19 +49,29 @@ class MemberConfig(_Section):
     count: int = Field(2000, ge=1, le=20_000_000, description="Number of members (ids 1..count).")
     open_to_work: float = Field(0.2, ge=0.0, le=1.0, description="Target share of open-to-work members.")
     willing_to_relocate: float = Field(0.25, ge=0.0, le=1.0, description="Share willing to relocate.")
-    noisy_titles: float = Field(0.08, ge=0.0, le=1.0, description="Share of current titles with a typo/abbreviation.")
-    skills_median: float = Field(11.0, ge=5.0, le=40.0, description="Median number of skills (clipped to 5..40).")
+    noisy_titles: float = Field(
+        0.08, ge=0.0, le=1.0, description="Share of current titles with a typo/abbreviation."
+    )
+    skills_median: float = Field(
+        11.0, ge=5.0, le=40.0, description="Median number of skills (clipped to 5..40)."
+    )
 
 
 class CompanyConfig(_Section):
-    count: int = Field(300, ge=1, le=1_000_000, description="Companies: the taxonomy's first, then invented ones.")
+    count: int = Field(
+        300, ge=1, le=1_000_000, description="Companies: the taxonomy's first, then invented ones."
+    )
 
 
 class HiringConfig(_Section):
-    contracts: int = Field(10, ge=1, le=1_000_000, description="Hiring organizations (in-house teams and agencies).")
+    contracts: int = Field(
+        10, ge=1, le=1_000_000, description="Hiring organizations (in-house teams and agencies)."
+    )
     recruiters: int = Field(30, ge=1, le=1_000_000, description="Recruiters (each belongs to one contract).")
     jobs: int = Field(80, ge=1, le=10_000_000, description="Hiring projects (each owned by a recruiter).")
-    agency_share: float = Field(0.3, ge=0.0, le=1.0, description="Share of contracts that are staffing agencies.")
+    agency_share: float = Field(
+        0.3, ge=0.0, le=1.0, description="Share of contracts that are staffing agencies."
+    )
     remote_share: float = Field(0.15, ge=0.0, le=1.0, description="Share of remote jobs.")
 
     @model_validator(mode="after")
@@ -81,12 +91,23 @@ class SimulationConfig(_Section):
     sessions_per_job: float = Field(3.0, gt=0.0, le=100.0, description="Mean search sessions per job.")
     max_queries_per_session: int = Field(3, ge=1, le=10, description="Queries per session: 1..this.")
     page_size: int = Field(
-        100, ge=5, le=1000,
-        description="Candidates logged per search: the result pages (25 each) the recruiter scrolls through.")
-    location_filter: float = Field(0.25, ge=0.0, le=1.0, description="Share of queries (non-remote jobs) with a location filter.")
-    seniority_filter: float = Field(0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter.")
-    retrieval_cap: int = Field(500, ge=50, le=1_000_000, description="Most title matches the logging policy scores.")
-    randomize_window: int = Field(5, ge=1, le=100, description="Positions are shuffled within windows of this size ...")
+        100,
+        ge=5,
+        le=1000,
+        description="Candidates logged per search: the result pages (25 each) the recruiter scrolls through.",
+    )
+    location_filter: float = Field(
+        0.25, ge=0.0, le=1.0, description="Share of queries (non-remote jobs) with a location filter."
+    )
+    seniority_filter: float = Field(
+        0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter."
+    )
+    retrieval_cap: int = Field(
+        500, ge=50, le=1_000_000, description="Most title matches the logging policy scores."
+    )
+    randomize_window: int = Field(
+        5, ge=1, le=100, description="Positions are shuffled within windows of this size ..."
+    )
     randomize_prob: float = Field(0.5, ge=0.0, le=1.0, description="... each window with this probability.")
 
 
@@ -99,12 +120,16 @@ class WorldConfig(_Section):
         "auto",
         description="'auto' (the settings' bundle if present, else the fixture), 'fixture', or a bundle directory.",
     )
-    start_date: dt.date = Field(dt.date(2025, 1, 6), description="The world's 'now': simulated logs start here.")
+    start_date: dt.date = Field(
+        dt.date(2025, 1, 6), description="The world's 'now': simulated logs start here."
+    )
     members: MemberConfig = Field(default_factory=MemberConfig)
     companies: CompanyConfig = Field(default_factory=CompanyConfig)
     hiring: HiringConfig = Field(default_factory=HiringConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
-    source: str = Field("", exclude=True, description="Where the config was read from (not part of the world).")
+    source: str = Field(
+        "", exclude=True, description="Where the config was read from (not part of the world)."
+    )
 
     @field_validator("taxonomy")
     @classmethod
@@ -134,7 +159,9 @@ def world_config_path(world: str | Path) -> Path:
         if candidate.is_file():
             return candidate
     known = sorted({p.stem for folder in WORLD_DIRS if folder.is_dir() for p in folder.glob("*.toml")})
-    raise ConfigError(f"unknown world {str(world)!r}: pass a .toml path or one of {', '.join(known) or '(none)'}")
+    raise ConfigError(
+        f"unknown world {str(world)!r}: pass a .toml path or one of {', '.join(known) or '(none)'}"
+    )
 
 
 def load_world_config(world: str | Path, *, seed: int | None = None) -> WorldConfig:

@@ -30,16 +30,45 @@ SIZE_WEIGHT = np.array([0.6, 2.0, 8.0, 30.0, 70.0, 180.0])  # relative headcount
 
 # Share of women by SOC major group (approximate, U.S. CPS 2023 annual averages).
 FAMILY_FEMALE_SHARE: dict[str, float] = {
-    "11": 0.41, "13": 0.56, "15": 0.26, "17": 0.17, "19": 0.48, "21": 0.67, "23": 0.53, "25": 0.73,
-    "27": 0.48, "29": 0.75, "31": 0.85, "33": 0.23, "35": 0.55, "37": 0.40, "39": 0.76, "41": 0.49,
-    "43": 0.71, "45": 0.25, "47": 0.04, "49": 0.04, "51": 0.29, "53": 0.20, "55": 0.15,
+    "11": 0.41,
+    "13": 0.56,
+    "15": 0.26,
+    "17": 0.17,
+    "19": 0.48,
+    "21": 0.67,
+    "23": 0.53,
+    "25": 0.73,
+    "27": 0.48,
+    "29": 0.75,
+    "31": 0.85,
+    "33": 0.23,
+    "35": 0.55,
+    "37": 0.40,
+    "39": 0.76,
+    "41": 0.49,
+    "43": 0.71,
+    "45": 0.25,
+    "47": 0.04,
+    "49": 0.04,
+    "51": 0.29,
+    "53": 0.20,
+    "55": 0.15,
 }
 DEFAULT_FEMALE_SHARE = 0.47
 UNKNOWN_GENDER_SHARE = 0.02
 GENDERS = ("female", "male", "unknown")
 
 FAMILY_INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
-    "15": ("software", "technology", "internet", "computer", "it services", "semiconductor", "telecom", "data"),
+    "15": (
+        "software",
+        "technology",
+        "internet",
+        "computer",
+        "it services",
+        "semiconductor",
+        "telecom",
+        "data",
+    ),
     "29": ("health", "hospital", "medical", "pharma", "care"),
     "31": ("health", "hospital", "medical", "care"),
     "25": ("education", "school", "universit"),
@@ -71,20 +100,51 @@ FAMILY_FIELDS: dict[str, tuple[str, ...]] = {
     "43": ("Business Administration", "Office Administration", "Communications"),
 }
 DEFAULT_FIELDS = ("General Studies", "Business Administration", "Liberal Arts", "Technical Studies")
-DEGREES = ("High School Diploma", "Associate's Degree", "Bachelor's Degree", "Master's Degree", "Doctorate",
-           "Professional Degree")
+DEGREES = (
+    "High School Diploma",
+    "Associate's Degree",
+    "Bachelor's Degree",
+    "Master's Degree",
+    "Doctorate",
+    "Professional Degree",
+)
 DEGREE_YEARS = np.array([4, 2, 4, 2, 5, 3])
 # P(highest degree) by job zone 1..5; columns: none, HS, assoc, bachelor, master, doctorate, professional
-DEGREE_BY_ZONE = np.array([
-    [0.55, 0.40, 0.05, 0.00, 0.00, 0.00, 0.00],
-    [0.25, 0.40, 0.30, 0.05, 0.00, 0.00, 0.00],
-    [0.08, 0.22, 0.30, 0.38, 0.02, 0.00, 0.00],
-    [0.00, 0.02, 0.05, 0.73, 0.18, 0.01, 0.01],
-    [0.00, 0.00, 0.00, 0.28, 0.42, 0.18, 0.12],
-])
-COMPANY_SUFFIXES = ("Labs", "Group", "Systems", "Partners", "Health", "Solutions", "Holdings", "Analytics", "Works",
-                    "Industries", "Logistics", "Consulting", "Technologies", "Services", "Co.", "Dynamics")
-AGENCY_SUFFIXES = ("Staffing", "Talent Partners", "Recruiting Group", "Search", "Talent Solutions", "Workforce")
+DEGREE_BY_ZONE = np.array(
+    [
+        [0.55, 0.40, 0.05, 0.00, 0.00, 0.00, 0.00],
+        [0.25, 0.40, 0.30, 0.05, 0.00, 0.00, 0.00],
+        [0.08, 0.22, 0.30, 0.38, 0.02, 0.00, 0.00],
+        [0.00, 0.02, 0.05, 0.73, 0.18, 0.01, 0.01],
+        [0.00, 0.00, 0.00, 0.28, 0.42, 0.18, 0.12],
+    ]
+)
+COMPANY_SUFFIXES = (
+    "Labs",
+    "Group",
+    "Systems",
+    "Partners",
+    "Health",
+    "Solutions",
+    "Holdings",
+    "Analytics",
+    "Works",
+    "Industries",
+    "Logistics",
+    "Consulting",
+    "Technologies",
+    "Services",
+    "Co.",
+    "Dynamics",
+)
+AGENCY_SUFFIXES = (
+    "Staffing",
+    "Talent Partners",
+    "Recruiting Group",
+    "Search",
+    "Talent Solutions",
+    "Workforce",
+)
 MAX_VARIANTS = 30
 MAX_OCC_SKILLS = 60
 
@@ -119,7 +179,9 @@ class Vocab:
         if not occ_ids:
             from talent.errors import ConfigError
 
-            raise ConfigError(f"taxonomy {tax.source!r} has no occupation with skills: cannot generate a world")
+            raise ConfigError(
+                f"taxonomy {tax.source!r} has no occupation with skills: cannot generate a world"
+            )
         occs = [tax.occupations[o] for o in occ_ids]
         families = sorted({o.family for o in occs})
         emp = np.array([max(o.employment, 0.0) for o in occs])
@@ -147,16 +209,24 @@ class Vocab:
             variants.append(vs or [text.singular(o.title)])
         metros = tax.metros
         return cls(
-            occ_ids=occ_ids, occ_titles=[o.title for o in occs], occ_singular=[text.singular(o.title) for o in occs], occ_weight=emp / emp.sum(),
+            occ_ids=occ_ids,
+            occ_titles=[o.title for o in occs],
+            occ_singular=[text.singular(o.title) for o in occs],
+            occ_weight=emp / emp.sum(),
             occ_family=np.array([families.index(o.family) for o in occs], dtype=np.int16),
             occ_zone=np.array([min(max(o.job_zone or 3, 1), 5) for o in occs], dtype=np.int8),
-            families=families, family_titles=[tax.families().get(f, f) for f in families], variants=variants,
-            occ_skill_ptr=np.array(ptr, dtype=np.int64), occ_skill_idx=np.array(idx, dtype=np.int32),
+            families=families,
+            family_titles=[tax.families().get(f, f) for f in families],
+            variants=variants,
+            occ_skill_ptr=np.array(ptr, dtype=np.int64),
+            occ_skill_idx=np.array(idx, dtype=np.int32),
             occ_skill_imp=np.array(imp, dtype=np.float64),
-            related_ptr=np.array(rptr, dtype=np.int64), related_idx=np.array(ridx, dtype=np.int32),
+            related_ptr=np.array(rptr, dtype=np.int64),
+            related_idx=np.array(ridx, dtype=np.int32),
             skill_ids=skill_ids,
             skill_names=[tax.skills[s].name if s in tax.skills else s.split(":", 1)[-1] for s in skill_ids],
-            metro_ids=np.array([m.id for m in metros], dtype=np.int64), metro_names=[m.name for m in metros],
+            metro_ids=np.array([m.id for m in metros], dtype=np.int64),
+            metro_names=[m.name for m in metros],
             metro_pop=np.array([max(m.population, 1) for m in metros], dtype=np.float64),
         )
 
@@ -165,7 +235,7 @@ class Vocab:
         return self.occ_skill_idx[sl], self.occ_skill_imp[sl]
 
     def related_of(self, o: int) -> np.ndarray:
-        return self.related_idx[self.related_ptr[o]:self.related_ptr[o + 1]]
+        return self.related_idx[self.related_ptr[o] : self.related_ptr[o + 1]]
 
 
 @dataclass
@@ -248,20 +318,51 @@ class Plan:
         v = self.vocab
         contract_of_job = self.recruiter_contract[self.job_recruiter]
         return WorldState(
-            name=self.config.name, seed=self.config.seed, start_date=self.start.isoformat(),
-            families=v.families, family_titles=v.family_titles, occupations=v.occ_ids, skills=v.skill_ids, skill_names=v.skill_names,
-            metro_ids=v.metro_ids, metro_names=v.metro_names, titles=self.titles, variants=v.variants,
-            o_related_ptr=v.related_ptr, o_related_idx=v.related_idx, o_family=v.occ_family,
-            o_employment=v.occ_weight, o_zone=v.occ_zone,
-            m_occ=self.occ, m_sen=self.sen, m_years=self.years, m_metro=self.metro, m_company=self.company,
-            m_otw=self.otw, m_reloc=self.reloc, m_inactive_days=self.inactive_days, m_title=self.title_id,
-            m_skill_ptr=self.skill_ptr, m_skill_idx=self.skill_idx,
-            c_size=self.company_size, c_metro=self.company_metro,
-            k_company=self.contract_company, k_agency=self.contract_agency, r_contract=self.recruiter_contract,
-            j_recruiter=self.job_recruiter, j_contract=contract_of_job, j_occ=self.job_occ, j_metro=self.job_metro,
-            j_remote=self.job_remote, j_sen_min=self.job_sen_min, j_sen_max=self.job_sen_max,
-            j_created_day=self.job_created_day, j_skill_ptr=self.job_skill_ptr, j_skill_idx=self.job_skill_idx,
-            j_skill_required=self.job_skill_required, j_titles=self.job_title,
+            name=self.config.name,
+            seed=self.config.seed,
+            start_date=self.start.isoformat(),
+            families=v.families,
+            family_titles=v.family_titles,
+            occupations=v.occ_ids,
+            skills=v.skill_ids,
+            skill_names=v.skill_names,
+            metro_ids=v.metro_ids,
+            metro_names=v.metro_names,
+            titles=self.titles,
+            variants=v.variants,
+            o_related_ptr=v.related_ptr,
+            o_related_idx=v.related_idx,
+            o_family=v.occ_family,
+            o_employment=v.occ_weight,
+            o_zone=v.occ_zone,
+            m_occ=self.occ,
+            m_sen=self.sen,
+            m_years=self.years,
+            m_metro=self.metro,
+            m_company=self.company,
+            m_otw=self.otw,
+            m_reloc=self.reloc,
+            m_inactive_days=self.inactive_days,
+            m_title=self.title_id,
+            m_skill_ptr=self.skill_ptr,
+            m_skill_idx=self.skill_idx,
+            c_size=self.company_size,
+            c_metro=self.company_metro,
+            k_company=self.contract_company,
+            k_agency=self.contract_agency,
+            r_contract=self.recruiter_contract,
+            j_recruiter=self.job_recruiter,
+            j_contract=contract_of_job,
+            j_occ=self.job_occ,
+            j_metro=self.job_metro,
+            j_remote=self.job_remote,
+            j_sen_min=self.job_sen_min,
+            j_sen_max=self.job_sen_max,
+            j_created_day=self.job_created_day,
+            j_skill_ptr=self.job_skill_ptr,
+            j_skill_idx=self.job_skill_idx,
+            j_skill_required=self.job_skill_required,
+            j_titles=self.job_title,
         )
 
 
@@ -300,11 +401,13 @@ class TitleMaker:
         self.vocab = vocab
         self._plain_cache: dict[int, str] = {}
 
-    def draw(self, rng: np.random.Generator, occ: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def draw(
+        self, rng: np.random.Generator, occ: np.ndarray, level: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Variant indexes (Zipf over each occupation's list) and seniority forms for each row."""
         n_var = np.array([len(v) for v in self.vocab.variants])[occ]
         u = rng.random(occ.shape[0])
-        variant = np.floor((n_var ** u - 1) / np.maximum(n_var - 1, 1) * n_var).astype(np.int64)  # log-uniform
+        variant = np.floor((n_var**u - 1) / np.maximum(n_var - 1, 1) * n_var).astype(np.int64)  # log-uniform
         variant = np.minimum(variant, n_var - 1)
         form = np.empty(occ.shape[0], dtype=np.int8)
         for lvl in range(len(SENIORITY_LEVELS)):
@@ -368,8 +471,11 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     sen = np.clip(np.round(level), 0, cap).astype(np.int8)
     sen = np.where((sen == 0) & (years > 1.0), 1, sen).astype(np.int8)
     ow_score = seeking + r_mem.normal(0, 0.12, n)
-    otw = ow_score >= np.quantile(ow_score, 1.0 - config.members.open_to_work) if config.members.open_to_work > 0 \
+    otw = (
+        ow_score >= np.quantile(ow_score, 1.0 - config.members.open_to_work)
+        if config.members.open_to_work > 0
         else np.zeros(n, dtype=bool)
+    )
     reloc_score = r_mem.random(n) - 0.15 * otw + 0.01 * (years - 10)
     reloc = reloc_score < config.members.willing_to_relocate
     p_active = truth.sigmoid(-0.4 + 0.9 * responsiveness + 2.5 * (seeking - 0.21) + 1.0 * otw)
@@ -407,13 +513,16 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     task.advance()
 
     # skills ---------------------------------------------------------------------------------------------
-    skill_ptr, skill_idx, skill_endorse = _draw_skills(r_skill, vocab, occ, years, config.members.skills_median)
+    skill_ptr, skill_idx, skill_endorse = _draw_skills(
+        r_skill, vocab, occ, years, config.members.skills_median
+    )
     timings["skills"] = time.perf_counter() - t0
     task.advance()
 
     # positions -------------------------------------------------------------------------------------------
-    positions = _draw_positions(r_pos, vocab, maker, occ, sen, years, company, family, company_industry,
-                                company_size)
+    positions = _draw_positions(
+        r_pos, vocab, maker, occ, sen, years, company, family, company_industry, company_size
+    )
     timings["positions"] = time.perf_counter() - t0
     task.advance()
 
@@ -424,26 +533,60 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
 
     # hiring side: contracts, recruiters, jobs ---------------------------------------------------------------
     brand = truth.draw_company_brand(r_hidden, company_size.astype(np.float64))
-    hiring = _draw_hiring(config, taxonomy, vocab, r_hire, r_job, maker, company_names, company_size,
-                          company_metro, occ, sen)
-    attractiveness = truth.draw_contract_attractiveness(r_hidden, brand[np.maximum(hiring["contract_company"], 0)],
-                                                        hiring["contract_agency"])
+    hiring = _draw_hiring(
+        config, taxonomy, vocab, r_hire, r_job, maker, company_names, company_size, company_metro, occ, sen
+    )
+    attractiveness = truth.draw_contract_attractiveness(
+        r_hidden, brand[np.maximum(hiring["contract_company"], 0)], hiring["contract_agency"]
+    )
     weights, bias, archetype = truth.draw_recruiter_preferences(r_hidden, len(hiring["recruiter_contract"]))
-    hidden = truth.HiddenTruth(responsiveness=responsiveness, seeking=seeking, brand=brand,
-                               attractiveness=attractiveness, weights=weights, bias=bias, archetype=archetype,
-                               examination=truth.examination_curve())
+    hidden = truth.HiddenTruth(
+        responsiveness=responsiveness,
+        seeking=seeking,
+        brand=brand,
+        attractiveness=attractiveness,
+        weights=weights,
+        bias=bias,
+        archetype=archetype,
+        examination=truth.examination_curve(),
+    )
     task.advance()
     task.done()
     timings["total"] = time.perf_counter() - t0
     return Plan(
-        config=config, vocab=vocab, taxonomy_source=taxonomy.source, start=start, metros=list(taxonomy.metros),
-        company_names=company_names, company_industry_id=company_industry_id, company_industry=company_industry,
-        company_size=company_size, company_metro=company_metro,
-        gender=gender, first_name=first_name, last_name=last_name, occ=occ, sen=sen, years=years, metro=metro,
-        company=company.astype(np.int32), otw=otw, reloc=reloc, inactive_days=inactive_days,
-        created_days=created_days, title_id=title_id, titles=titles,
-        skill_ptr=skill_ptr, skill_idx=skill_idx, skill_endorse=skill_endorse,
-        **positions, **education, text_u=text_u, **hiring, hidden=hidden, timings=timings,
+        config=config,
+        vocab=vocab,
+        taxonomy_source=taxonomy.source,
+        start=start,
+        metros=list(taxonomy.metros),
+        company_names=company_names,
+        company_industry_id=company_industry_id,
+        company_industry=company_industry,
+        company_size=company_size,
+        company_metro=company_metro,
+        gender=gender,
+        first_name=first_name,
+        last_name=last_name,
+        occ=occ,
+        sen=sen,
+        years=years,
+        metro=metro,
+        company=company.astype(np.int32),
+        otw=otw,
+        reloc=reloc,
+        inactive_days=inactive_days,
+        created_days=created_days,
+        title_id=title_id,
+        titles=titles,
+        skill_ptr=skill_ptr,
+        skill_idx=skill_idx,
+        skill_endorse=skill_endorse,
+        **positions,
+        **education,
+        text_u=text_u,
+        **hiring,
+        hidden=hidden,
+        timings=timings,
     )
 
 
@@ -458,8 +601,9 @@ def _build_companies(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.r
     metro = [metro_pos.get(c.hq_metro_id, -1) if c.hq_metro_id is not None else -1 for c in real]
     extra = count - len(real)
     if extra > 0:
-        industries = sorted({(c.industry_id, c.industry) for c in tax.companies if c.industry}, key=str) or \
-            sorted(tax.industries.items())
+        industries = sorted(
+            {(c.industry_id, c.industry) for c in tax.companies if c.industry}, key=str
+        ) or sorted(tax.industries.items())
         surnames = [s for s, _ in tax.surnames] or ["North"]
         sw = np.array([w for _, w in tax.surnames] or [1.0])
         picks = _choice_by_cdf(rng, np.cumsum(sw), extra)
@@ -487,8 +631,9 @@ def _build_companies(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.r
 def _company_cdfs(vocab: Vocab, company_industry: list[str], company_size: np.ndarray) -> np.ndarray:
     """Per family, a CDF over companies: headcount by size band, x5 in industries that employ it."""
     base = SIZE_WEIGHT[company_size]
-    industries, which = np.unique(np.array([i.lower() for i in company_industry], dtype=object),
-                                  return_inverse=True)
+    industries, which = np.unique(
+        np.array([i.lower() for i in company_industry], dtype=object), return_inverse=True
+    )
     cdfs = np.empty((len(vocab.families), len(base)))
     for f, fam in enumerate(vocab.families):
         words = FAMILY_INDUSTRY_WORDS.get(fam, ())
@@ -497,8 +642,13 @@ def _company_cdfs(vocab: Vocab, company_industry: list[str], company_size: np.nd
     return cdfs
 
 
-def _draw_companies(rng: np.random.Generator, family: np.ndarray, vocab: Vocab, company_industry: list[str],
-                    company_size: np.ndarray) -> np.ndarray:
+def _draw_companies(
+    rng: np.random.Generator,
+    family: np.ndarray,
+    vocab: Vocab,
+    company_industry: list[str],
+    company_size: np.ndarray,
+) -> np.ndarray:
     cdfs = _company_cdfs(vocab, company_industry, company_size)
     out = np.empty(family.shape[0], dtype=np.int32)
     for f in np.unique(family).tolist():
@@ -523,8 +673,9 @@ def _draw_names(rng: np.random.Generator, tax: Taxonomy, gender: np.ndarray) -> 
     return first_arr.tolist(), last_arr.tolist()
 
 
-def _draw_skills(rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years: np.ndarray,
-                 median: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draw_skills(
+    rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years: np.ndarray, median: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """5-40 skills per member: Gumbel top-k by importance^2 from the occupation, plus 0-3 adjacent ones."""
     n = occ.shape[0]
     want = np.round(rng.lognormal(np.log(median), 0.45, n) * (1 + 0.01 * years)).astype(np.int64)
@@ -564,11 +715,13 @@ def _draw_skills(rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years:
     # members of occupations with very few skills get common generic ones up to the minimum of 5
     short = np.flatnonzero(counts < 5)
     if short.size:
-        generic = np.argsort(-np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp,
-                                          minlength=len(vocab.skill_ids)), kind="stable")[:40].tolist()
+        generic = np.argsort(
+            -np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp, minlength=len(vocab.skill_ids)),
+            kind="stable",
+        )[:40].tolist()
         fill_m, fill_s = [], []
         for i in short.tolist():
-            own = set(skill_idx[ptr[i]:ptr[i + 1]].tolist())
+            own = set(skill_idx[ptr[i] : ptr[i + 1]].tolist())
             extra = [s for s in generic if s not in own][: 5 - int(counts[i])]
             fill_m.extend([i] * len(extra))
             fill_s.extend(extra)
@@ -589,9 +742,18 @@ def _adjacent_pool(vocab: Vocab, o: int, own: set[int]) -> np.ndarray:
     return np.array(pool, dtype=np.int32)
 
 
-def _draw_positions(rng: np.random.Generator, vocab: Vocab, maker: TitleMaker, occ: np.ndarray, sen: np.ndarray,
-                    years: np.ndarray, company: np.ndarray, family: np.ndarray, company_industry: list[str],
-                    company_size: np.ndarray) -> dict[str, Any]:
+def _draw_positions(
+    rng: np.random.Generator,
+    vocab: Vocab,
+    maker: TitleMaker,
+    occ: np.ndarray,
+    sen: np.ndarray,
+    years: np.ndarray,
+    company: np.ndarray,
+    family: np.ndarray,
+    company_industry: list[str],
+    company_size: np.ndarray,
+) -> dict[str, Any]:
     """2-6 positions per member, newest first: promotions going forward, moves along related occupations."""
     n = occ.shape[0]
     n_pos = np.clip(2 + np.floor(years / 6.0).astype(np.int64) + (rng.random(n) < 0.4), 2, 6)
@@ -609,9 +771,14 @@ def _draw_positions(rng: np.random.Generator, vocab: Vocab, maker: TitleMaker, o
         cur = ptr[rows] + k
         prev_occ = p_occ[cur - 1].astype(np.int64)
         move = (rng.random(rows.shape[0]) < 0.3) & (deg[prev_occ] > 0)
-        pick = vocab.related_ptr[prev_occ] + np.floor(rng.random(rows.shape[0]) * np.minimum(deg[prev_occ], 5))
-        moved = vocab.related_idx[np.minimum(pick.astype(np.int64), max(len(vocab.related_idx) - 1, 0))] \
-            if len(vocab.related_idx) else prev_occ
+        pick = vocab.related_ptr[prev_occ] + np.floor(
+            rng.random(rows.shape[0]) * np.minimum(deg[prev_occ], 5)
+        )
+        moved = (
+            vocab.related_idx[np.minimum(pick.astype(np.int64), max(len(vocab.related_idx) - 1, 0))]
+            if len(vocab.related_idx)
+            else prev_occ
+        )
         p_occ[cur] = np.where(move, moved, prev_occ)
         p_sen[cur] = np.maximum(p_sen[cur - 1] - (rng.random(rows.shape[0]) < 0.55), 0)
     # dates: current tenure then earlier positions sharing the remaining years
@@ -635,13 +802,27 @@ def _draw_positions(rng: np.random.Generator, vocab: Vocab, maker: TitleMaker, o
     # titles of current positions equal the member's title later (set by the writer); older ones are clean
     variant, form = maker.draw(rng, p_occ, p_sen)
     pos_title = maker.titles(p_occ, variant, p_sen, form)
-    return {"pos_ptr": ptr, "pos_occ": p_occ, "pos_sen": p_sen, "pos_company": p_company,
-                "pos_start_days": start_days.astype(np.float32), "pos_end_days": end_days.astype(np.float32),
-                "pos_title": pos_title}
+    return {
+        "pos_ptr": ptr,
+        "pos_occ": p_occ,
+        "pos_sen": p_sen,
+        "pos_company": p_company,
+        "pos_start_days": start_days.astype(np.float32),
+        "pos_end_days": end_days.astype(np.float32),
+        "pos_title": pos_title,
+    }
 
 
-def _draw_education(rng: np.random.Generator, tax: Taxonomy, vocab: Vocab, family: np.ndarray, zone: np.ndarray,
-                    years: np.ndarray, metro: np.ndarray, this_year: int) -> dict[str, Any]:
+def _draw_education(
+    rng: np.random.Generator,
+    tax: Taxonomy,
+    vocab: Vocab,
+    family: np.ndarray,
+    zone: np.ndarray,
+    years: np.ndarray,
+    metro: np.ndarray,
+    this_year: int,
+) -> dict[str, Any]:
     """Highest degree by job zone (plus a bachelor's under a master's or doctorate)."""
     n = family.shape[0]
     cdf = np.cumsum(DEGREE_BY_ZONE, axis=1)
@@ -658,8 +839,15 @@ def _draw_education(rng: np.random.Generator, tax: Taxonomy, vocab: Vocab, famil
     second[first_of] = False
     degree = np.where(second, 2, degree).astype(np.int8)  # the bachelor's under a graduate degree
     finish = this_year - np.floor(years[member_of]).astype(np.int64) - rng.integers(0, 2, len(degree))
-    finish = np.where(second, finish - DEGREE_YEARS[highest[member_of]] - rng.integers(0, 3, len(degree)), finish)
-    schools = tax.schools or ["State University", "City College", "Community College", "Institute of Technology"]
+    finish = np.where(
+        second, finish - DEGREE_YEARS[highest[member_of]] - rng.integers(0, 3, len(degree)), finish
+    )
+    schools = tax.schools or [
+        "State University",
+        "City College",
+        "Community College",
+        "Institute of Technology",
+    ]
     school_pick = _choice_by_cdf(rng, np.cumsum(_zipf(len(schools), 0.8)), len(degree))
     school = [schools[i] for i in school_pick.tolist()]
     metro_names = vocab.metro_names
@@ -668,14 +856,31 @@ def _draw_education(rng: np.random.Generator, tax: Taxonomy, vocab: Vocab, famil
     fam_codes = [vocab.families[f] for f in family[member_of].tolist()]
     fu = rng.random(len(degree))
     fields_ = [FAMILY_FIELDS.get(c, DEFAULT_FIELDS) for c in fam_codes]
-    field_names = ["" if d == 0 else fs[int(x * len(fs))] for d, fs, x in zip(degree.tolist(), fields_, fu.tolist())]
-    return {"edu_ptr": ptr, "edu_degree": degree, "edu_field": field_names, "edu_school": school,
-                "edu_end_year": finish.astype(np.int32)}
+    field_names = [
+        "" if d == 0 else fs[int(x * len(fs))] for d, fs, x in zip(degree.tolist(), fields_, fu.tolist())
+    ]
+    return {
+        "edu_ptr": ptr,
+        "edu_degree": degree,
+        "edu_field": field_names,
+        "edu_school": school,
+        "edu_end_year": finish.astype(np.int32),
+    }
 
 
-def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.random.Generator,
-                 rng_job: np.random.Generator, maker: TitleMaker, company_names: list[str], company_size: np.ndarray,
-                 company_metro: np.ndarray, member_occ: np.ndarray, member_sen: np.ndarray) -> dict[str, Any]:
+def _draw_hiring(
+    config: WorldConfig,
+    tax: Taxonomy,
+    vocab: Vocab,
+    rng: np.random.Generator,
+    rng_job: np.random.Generator,
+    maker: TitleMaker,
+    company_names: list[str],
+    company_size: np.ndarray,
+    company_metro: np.ndarray,
+    member_occ: np.ndarray,
+    member_sen: np.ndarray,
+) -> dict[str, Any]:
     h = config.hiring
     n_c, n_r, n_j = h.contracts, h.recruiters, h.jobs
     agency = rng.random(n_c) < h.agency_share
@@ -687,7 +892,9 @@ def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.rando
     for i in range(n_c):
         if agency[i]:
             a, b = rng.integers(0, len(surnames), 2)
-            names.append(f"{surnames[a]} & {surnames[b]} {AGENCY_SUFFIXES[int(rng.integers(len(AGENCY_SUFFIXES)))]}")
+            names.append(
+                f"{surnames[a]} & {surnames[b]} {AGENCY_SUFFIXES[int(rng.integers(len(AGENCY_SUFFIXES)))]}"
+            )
         else:
             names.append(f"{company_names[company[i]]} Talent Acquisition")
     seen: dict[str, int] = {}
@@ -702,20 +909,29 @@ def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.rando
     r_gender = rng.integers(0, 2, n_r).astype(np.int8)
     first, last = _draw_names(rng, tax, r_gender)
     r_names = [f"{a} {b}" for a, b in zip(first, last)]
-    r_emails = [f"{_slug(a)}.{_slug(b)}.{i + 1}@{_slug(names[r_contract[i]])[:40]}.example"
-                for i, (a, b) in enumerate(zip(first, last))]
+    r_emails = [
+        f"{_slug(a)}.{_slug(b)}.{i + 1}@{_slug(names[r_contract[i]])[:40]}.example"
+        for i, (a, b) in enumerate(zip(first, last))
+    ]
     # each recruiter works on 1-3 occupation families, weighted by employment
     fam_weight = np.bincount(vocab.occ_family, weights=vocab.occ_weight, minlength=len(vocab.families))
     n_fam = rng.integers(1, 4, n_r)
     r_fams: list[list[int]] = []
     for i in range(n_r):
         k = int(min(n_fam[i], (fam_weight > 0).sum()))
-        r_fams.append(sorted(rng.choice(len(vocab.families), size=k, replace=False,
-                                        p=fam_weight / fam_weight.sum()).tolist()))
+        r_fams.append(
+            sorted(
+                rng.choice(
+                    len(vocab.families), size=k, replace=False, p=fam_weight / fam_weight.sum()
+                ).tolist()
+            )
+        )
     # jobs ----------------------------------------------------------------------------------------------
     activity = rng_job.lognormal(0.0, 0.6, n_r)
     j_rec = _choice_by_cdf(rng_job, np.cumsum(activity), n_j).astype(np.int32)
-    fam_pick = np.array([r_fams[r][int(rng_job.integers(len(r_fams[r])))] for r in j_rec.tolist()], dtype=np.int64)
+    fam_pick = np.array(
+        [r_fams[r][int(rng_job.integers(len(r_fams[r])))] for r in j_rec.tolist()], dtype=np.int64
+    )
     j_occ = np.empty(n_j, dtype=np.int16)
     for f in np.unique(fam_pick).tolist():
         mask = fam_pick == f
@@ -728,7 +944,9 @@ def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.rando
     centre = np.empty(n_j, dtype=np.int64)
     for j, o in enumerate(j_occ.tolist()):
         c = int(occ_count[o])
-        centre[j] = member_sen[by_occ[occ_start[o] + int(rng_job.integers(c))]] if c else int(rng_job.integers(1, 6))
+        centre[j] = (
+            member_sen[by_occ[occ_start[o] + int(rng_job.integers(c))]] if c else int(rng_job.integers(1, 6))
+        )
     shape = rng_job.random(n_j)
     sen_min = np.clip(np.where(shape < 0.75, centre - 1, centre), 0, 8).astype(np.int8)
     sen_max = np.clip(np.where(shape < 0.5, centre + 1, np.where(shape < 0.75, centre, centre + 1)), 0, 8)
@@ -757,12 +975,23 @@ def _draw_hiring(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.rando
     remote = rng_job.random(n_j) < h.remote_share
     created = rng_job.uniform(0.0, 0.75 * config.simulation.days, n_j).astype(np.float32)
     return {
-        "contract_names": names, "contract_agency": agency, "contract_company": company, "recruiter_contract": r_contract,
-        "recruiter_names": r_names, "recruiter_emails": r_emails,
+        "contract_names": names,
+        "contract_agency": agency,
+        "contract_company": company,
+        "recruiter_contract": r_contract,
+        "recruiter_names": r_names,
+        "recruiter_emails": r_emails,
         "recruiter_families": [[vocab.families[f] for f in fams] for fams in r_fams],
-        "job_recruiter": j_rec, "job_occ": j_occ, "job_title": j_title, "job_metro": metro, "job_remote": remote,
-        "job_sen_min": sen_min, "job_sen_max": sen_max, "job_created_day": created,
-        "job_skill_ptr": np.array(ptr, dtype=np.int64), "job_skill_idx": np.array(idx, dtype=np.int32),
+        "job_recruiter": j_rec,
+        "job_occ": j_occ,
+        "job_title": j_title,
+        "job_metro": metro,
+        "job_remote": remote,
+        "job_sen_min": sen_min,
+        "job_sen_max": sen_max,
+        "job_created_day": created,
+        "job_skill_ptr": np.array(ptr, dtype=np.int64),
+        "job_skill_idx": np.array(idx, dtype=np.int32),
         "job_skill_required": np.array(req, dtype=bool),
     }
 
@@ -784,8 +1013,14 @@ class GenerationResult:
     counts: dict[str, int]
 
 
-def generate_world(config: WorldConfig, db: Any, worlds_dir: Path, taxonomy: Taxonomy,
-                   progress: Progress = null_progress, chunk_size: int = 25_000) -> GenerationResult:
+def generate_world(
+    config: WorldConfig,
+    db: Any,
+    worlds_dir: Path,
+    taxonomy: Taxonomy,
+    progress: Progress = null_progress,
+    chunk_size: int = 25_000,
+) -> GenerationResult:
     """Build the world, wipe the database's product data, write the world, save state and truth files.
 
     ``db`` is a :class:`talent.storage.db.Database` with the schema applied. Returns the content
@@ -798,9 +1033,21 @@ def generate_world(config: WorldConfig, db: Any, worlds_dir: Path, taxonomy: Tax
     directory = world_dir(worlds_dir, config.name)
     content_hash, counts, write_timings = write_world(plan, db, progress=progress, chunk_size=chunk_size)
     plan.state().save(directory)
-    truth.save_truth(truth.truth_dir(worlds_dir, config.name), plan.hidden, world=config.name, seed=config.seed,
-                     content_hash=content_hash)
+    truth.save_truth(
+        truth.truth_dir(worlds_dir, config.name),
+        plan.hidden,
+        world=config.name,
+        seed=config.seed,
+        content_hash=content_hash,
+    )
     timings = {**{f"build.{k}": v for k, v in plan.timings.items()}, **write_timings}
-    return GenerationResult(name=config.name, seed=config.seed, members=plan.n_members, content_hash=content_hash,
-                            taxonomy_source=plan.taxonomy_source, seconds=time.perf_counter() - t0,
-                            timings=timings, counts=counts)
+    return GenerationResult(
+        name=config.name,
+        seed=config.seed,
+        members=plan.n_members,
+        content_hash=content_hash,
+        taxonomy_source=plan.taxonomy_source,
+        seconds=time.perf_counter() - t0,
+        timings=timings,
+        counts=counts,
+    )

@@ -64,8 +64,9 @@ class TextMatchIndex:
                 cols.append(vocab.setdefault(tok, len(vocab)))
         self.vocab = vocab
         n_titles = len(state.titles)
-        self.title_tokens = sp.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                          shape=(n_titles, max(len(vocab), 1)))
+        self.title_tokens = sp.csc_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_titles, max(len(vocab), 1))
+        )
         title_count = np.bincount(state.m_title, minlength=n_titles)
         df = np.asarray(self.title_tokens.T @ title_count).ravel()
         self.idf = np.log1p(n / np.maximum(df, 1.0))
@@ -77,8 +78,10 @@ class TextMatchIndex:
         order = order[np.lexsort((-self.static[order], state.m_title[order]))]
         self.by_title = order.astype(np.int64)
         self.title_ptr = np.concatenate([[0], np.cumsum(title_count)]).astype(np.int64)
-        self.skill_postings = sp.csr_matrix((np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx,
-                                             state.m_skill_ptr), shape=(n, len(state.skills))).tocsc()
+        self.skill_postings = sp.csr_matrix(
+            (np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx, state.m_skill_ptr),
+            shape=(n, len(state.skills)),
+        ).tocsc()
         self.skill_df = np.diff(self.skill_postings.indptr)
         self.skill_by_name = {normalize(name): k for k, name in enumerate(state.skill_names)}
 
@@ -93,7 +96,7 @@ class TextMatchIndex:
             w = self.idf[toks]
             total = w.sum() + missing * self.idf.max()
             ip, ix = self.title_tokens.indptr, self.title_tokens.indices
-            postings = [ix[ip[t]:ip[t + 1]] for t in toks]
+            postings = [ix[ip[t] : ip[t + 1]] for t in toks]
             weights = np.repeat(w / total, [len(p) for p in postings])
             scores = np.bincount(np.concatenate(postings), weights, minlength=self.title_tokens.shape[0])
             best = scores if best is None else np.maximum(best, scores)
@@ -104,8 +107,9 @@ class TextMatchIndex:
         if not toks:
             return None
         ip, ix = self.title_tokens.indptr, self.title_tokens.indices
-        return np.bincount(np.concatenate([ix[ip[t]:ip[t + 1]] for t in toks]),
-                           minlength=self.title_tokens.shape[0]).astype(np.float64)
+        return np.bincount(
+            np.concatenate([ix[ip[t] : ip[t + 1]] for t in toks]), minlength=self.title_tokens.shape[0]
+        ).astype(np.float64)
 
     def _expand(self, titles: np.ndarray) -> np.ndarray:
         lengths = self.title_ptr[titles + 1] - self.title_ptr[titles]
@@ -128,8 +132,11 @@ class TextMatchIndex:
         s = self.state
         title_score_t = self._title_scores(query.titles)
         kw_hits_t = self._keyword_hits(query.keywords)
-        skill_ids = list(dict.fromkeys(query.skills + [self.skill_by_name[k] for k in query.keywords
-                                                        if k in self.skill_by_name]))
+        skill_ids = list(
+            dict.fromkeys(
+                query.skills + [self.skill_by_name[k] for k in query.keywords if k in self.skill_by_name]
+            )
+        )
         # retrieval: title matches, best titles first, expanded block by block up to the cap ...
         hit_mask = title_score_t >= 0.5
         if kw_hits_t is not None:
@@ -153,12 +160,14 @@ class TextMatchIndex:
         cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         result_count = passed + round((total - examined) * (passed / examined)) if examined else 0
         # ... plus members holding the query's two most selective skills
-        selective = sorted((k for k in skill_ids if self.skill_df[k] <= SKILL_DF_CAP * s.n_members),
-                           key=lambda k: (self.skill_df[k], k))[:2]
+        selective = sorted(
+            (k for k in skill_ids if self.skill_df[k] <= SKILL_DF_CAP * s.n_members),
+            key=lambda k: (self.skill_df[k], k),
+        )[:2]
         if len(selective) == 2:
             ip, ix = self.skill_postings.indptr, self.skill_postings.indices
             a, b = selective
-            extra = np.intersect1d(ix[ip[a]:ip[a + 1]], ix[ip[b]:ip[b + 1]], assume_unique=True)
+            extra = np.intersect1d(ix[ip[a] : ip[a + 1]], ix[ip[b] : ip[b + 1]], assume_unique=True)
             expanded = np.zeros(self.title_tokens.shape[0], dtype=bool)
             expanded[hit[:start]] = True
             extra = self._passes(query, extra[~expanded[s.m_title[extra]]])

@@ -38,8 +38,14 @@ class RichProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as _Progress
 
-        self._progress = _Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                   TimeElapsedColumn(), disable=disable, transient=False)
+        self._progress = _Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=disable,
+            transient=False,
+        )
 
     def __enter__(self) -> Self:
         self._progress.__enter__()

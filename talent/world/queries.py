@@ -62,7 +62,7 @@ class QueryMaker:
         self._form_cdf = [np.cumsum(tx.form_weights(level)) for level in range(len(tx.SENIORITY_FORMS))]
         self._norm_cache: dict[str, str] = {}
         rel_ptr, rel_idx = state.o_related_ptr, state.o_related_idx
-        self.related = [rel_idx[rel_ptr[o]:rel_ptr[o + 1]] for o in range(len(state.occupations))]
+        self.related = [rel_idx[rel_ptr[o] : rel_ptr[o + 1]] for o in range(len(state.occupations))]
 
     def _variant(self, rng: np.random.Generator, occ: int, level: int | None) -> str:
         variants = self.state.variants[occ]
@@ -80,19 +80,29 @@ class QueryMaker:
             out = self._norm_cache[value] = normalize(value)
         return out
 
-    def make(self, rng: np.random.Generator, j: int, *, location_filter: float = 0.25,
-             seniority_filter: float = 0.15) -> SimQuery:
+    def make(
+        self,
+        rng: np.random.Generator,
+        j: int,
+        *,
+        location_filter: float = 0.25,
+        seniority_filter: float = 0.15,
+    ) -> SimQuery:
         """A query for job ``j``; filters appear with the given probabilities (0 to drop them)."""
         s = self.state
         occ = int(s.j_occ[j])
         lo, hi = int(s.j_sen_min[j]), int(s.j_sen_max[j])
         level = (lo + hi) // 2
         skills, required = s.job_skills(j)
-        qtype = QUERY_TYPES[min(int(np.searchsorted(_TYPE_CDF, rng.random(), side="right")), len(QUERY_TYPES) - 1)]
+        qtype = QUERY_TYPES[
+            min(int(np.searchsorted(_TYPE_CDF, rng.random(), side="right")), len(QUERY_TYPES) - 1)
+        ]
         own = self._normalize(s.j_titles[j])
         first = own if rng.random() < 0.5 else self._variant(rng, occ, level)
         # 2-5 skills, required ones first
-        order = np.concatenate([rng.permutation(np.flatnonzero(required)), rng.permutation(np.flatnonzero(~required))])
+        order = np.concatenate(
+            [rng.permutation(np.flatnonzero(required)), rng.permutation(np.flatnonzero(~required))]
+        )
         n_sk = int(rng.integers(2, 6))
         chosen = [int(x) for x in skills[order[:n_sk]]]
         titles: list[str] = [first]
@@ -113,12 +123,17 @@ class QueryMaker:
             n_alt = 1 + int(rng.random() < 0.3)
             for _ in range(n_alt):
                 rel = self.related[occ]
-                src = int(rel[int(rng.integers(min(len(rel), 4)))]) if len(rel) and rng.random() < 0.3 else occ
+                src = (
+                    int(rel[int(rng.integers(min(len(rel), 4)))]) if len(rel) and rng.random() < 0.3 else occ
+                )
                 alt = self._variant(rng, src, None)
                 if alt not in titles:
                     titles.append(alt)
-            parts.append("(" + " OR ".join(f"title:{term(t)}" for t in titles) + ")" if len(titles) > 1
-                         else f"title:{term(first)}")
+            parts.append(
+                "(" + " OR ".join(f"title:{term(t)}" for t in titles) + ")"
+                if len(titles) > 1
+                else f"title:{term(first)}"
+            )
             if rng.random() < 0.6:
                 keywords = [self.skill_terms[k] for k in chosen[:2]]
                 parts.extend(term(k) for k in keywords)
@@ -134,5 +149,13 @@ class QueryMaker:
         qjson: dict[str, Any] = {"text": text}
         if seniority is not None:
             qjson["seniority"] = {"must_have": list(range(lo, hi + 1))}
-        return SimQuery(text=text, json=qjson, type=qtype, titles=titles, skills=q_skills, keywords=keywords,
-                        metro=metro, seniority=seniority)
+        return SimQuery(
+            text=text,
+            json=qjson,
+            type=qtype,
+            titles=titles,
+            skills=q_skills,
+            keywords=keywords,
+            metro=metro,
+            seniority=seniority,
+        )

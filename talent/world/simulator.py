@@ -75,9 +75,20 @@ class _Buffers:
     """What the sessions logged, held until the end (search ids are provisional: list positions + 1)."""
 
     def __init__(self) -> None:
-        self.searches: dict[str, list[Any]] = {k: [] for k in (
-            "contract_id", "recruiter_id", "project_id", "session_id", "query_text", "query_json",
-            "query_type", "result_count", "created_at")}
+        self.searches: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "contract_id",
+                "recruiter_id",
+                "project_id",
+                "session_id",
+                "query_text",
+                "query_json",
+                "query_type",
+                "result_count",
+                "created_at",
+            )
+        }
         self.impressions: list[tuple[np.ndarray, ...]] = []  # (search id, member, position, score)
         self.feedback: list[tuple[np.ndarray, ...]] = []  # (search id, member, kind code, time)
         self.inmails: list[tuple[np.ndarray, ...]] = []  # (search id, member, status code, sent, responded)
@@ -87,8 +98,15 @@ FEEDBACK_KINDS = ("view", "save", "inmail")
 STATUSES = ("accepted", "declined", "pending")
 
 
-def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: SimulationConfig | None = None,
-             progress: Progress = null_progress, chunk_rows: int = 200_000) -> SimulationResult:
+def simulate(
+    db: Any,
+    worlds_dir: Path,
+    *,
+    seed: int | None = None,
+    simulation: SimulationConfig | None = None,
+    progress: Progress = null_progress,
+    chunk_rows: int = 200_000,
+) -> SimulationResult:
     """Simulate recruiter behaviour on the database's world and log it (previous logs are wiped)."""
     t0 = time.perf_counter()
     info = current_world(db)
@@ -98,7 +116,8 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
     if truth.content_hash and truth.content_hash != info.content_hash:
         raise ConfigError(
             f"the world files under {worlds_dir / info.name} belong to another generation of world "
-            f"{info.name!r} than the database holds: run `talent world generate` again")
+            f"{info.name!r} than the database holds: run `talent world generate` again"
+        )
     state = truth.state
     sim_seed = config.seed if seed is None else int(seed)
     rng = np.random.default_rng(np.random.SeedSequence([sim_seed, 0x5E55]))
@@ -111,7 +130,16 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
     end = sim.days * 86400.0
     now = start_datetime(state.start_date)
     buf = _Buffers()
-    counters = {"searches": 0, "impressions": 0, "views": 0, "saves": 0, "inmails": 0, "accepted": 0, "declined": 0, "pending": 0}
+    counters = {
+        "searches": 0,
+        "impressions": 0,
+        "views": 0,
+        "saves": 0,
+        "inmails": 0,
+        "accepted": 0,
+        "declined": 0,
+        "pending": 0,
+    }
     contacted: dict[int, set[int]] = {}
     candidates: dict[tuple[int, int], list[Any]] = {}
     task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
@@ -119,8 +147,21 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
         w.wipe(LOG_TABLES)
         w.defer_indexes(("impressions", "feedback", "inmails", "searches"))
         for n_session, (t_start, j) in enumerate(sessions):
-            _run_session(rng, truth, index, maker, sim, int(j), float(t_start), end, n_session, buf, counters,
-                         contacted, candidates)
+            _run_session(
+                rng,
+                truth,
+                index,
+                maker,
+                sim,
+                int(j),
+                float(t_start),
+                end,
+                n_session,
+                buf,
+                counters,
+                contacted,
+                candidates,
+            )
             task.advance()
         task.done()
         timings["sessions"] = time.perf_counter() - t0
@@ -129,18 +170,30 @@ def simulate(db: Any, worlds_dir: Path, *, seed: int | None = None, simulation: 
         w.fix_sequences()
         log_hash = w.hexdigest()
     with db.session() as s:
-        s.execute(update(m.WorldInfo).where(m.WorldInfo.name == info.name).values(
-            simulated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+        s.execute(
+            update(m.WorldInfo)
+            .where(m.WorldInfo.name == info.name)
+            .values(simulated_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        )
     timings["total"] = time.perf_counter() - t0
-    return SimulationResult(world=info.name, seed=sim_seed, sessions=len(sessions), log_hash=log_hash,
-                            seconds=time.perf_counter() - t0, timings=timings, **counters)
+    return SimulationResult(
+        world=info.name,
+        seed=sim_seed,
+        sessions=len(sessions),
+        log_hash=log_hash,
+        seconds=time.perf_counter() - t0,
+        timings=timings,
+        **counters,
+    )
 
 
 def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) -> np.ndarray:
     """(start second, job index) of every session, sorted by time, within the simulated period."""
     n_j = state.n_jobs
     extra = max(sim.sessions_per_job - 1.0, 0.0)
-    counts = 1 + rng.poisson(extra, n_j) if sim.sessions_per_job >= 1 else (rng.random(n_j) < sim.sessions_per_job)
+    counts = (
+        1 + rng.poisson(extra, n_j) if sim.sessions_per_job >= 1 else (rng.random(n_j) < sim.sessions_per_job)
+    )
     counts = counts.astype(np.int64)
     job = np.repeat(np.arange(n_j), counts)
     gaps = rng.exponential(6.0, job.shape[0])
@@ -151,7 +204,9 @@ def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) 
     offsets = np.repeat(np.concatenate([[0.0], cum])[ptr[:-1]], counts)
     day = state.j_created_day[job] + (cum - offsets)
     day = np.floor(day)
-    weekday = (np.datetime64(state.start_date, "D").astype(np.int64) + day.astype(np.int64) + 3) % 7  # 0 = Monday
+    weekday = (
+        np.datetime64(state.start_date, "D").astype(np.int64) + day.astype(np.int64) + 3
+    ) % 7  # 0 = Monday
     day = day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
     seconds = day * 86400.0 + rng.uniform(8 * 3600, 18 * 3600, job.shape[0])
     keep = seconds < sim.days * 86400.0
@@ -160,14 +215,27 @@ def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) 
     return np.column_stack([seconds[order], job[order]])
 
 
-def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, maker: QueryMaker,
-                 sim: SimulationConfig, j: int, t: float, end: float, n_session: int, buf: _Buffers,
-                 counters: dict[str, int], contacted: dict[int, set[int]],
-                 candidates: dict[tuple[int, int], list[Any]]) -> None:
+def _run_session(
+    rng: np.random.Generator,
+    truth: Truth,
+    index: TextMatchIndex,
+    maker: QueryMaker,
+    sim: SimulationConfig,
+    j: int,
+    t: float,
+    end: float,
+    n_session: int,
+    buf: _Buffers,
+    counters: dict[str, int],
+    contacted: dict[int, set[int]],
+    candidates: dict[tuple[int, int], list[Any]],
+) -> None:
     job = truth.job(j + 1)
     recruiter, contract, project = job.recruiter + 1, job.contract + 1, j + 1
     session_id = f"sim-{n_session:07d}-{int(rng.integers(1 << 62)):016x}"
-    n_queries = 1 + int(rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session)))
+    n_queries = 1 + int(
+        rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session))
+    )
     done = contacted.setdefault(project, set())
     few = False
     b = buf.searches
@@ -175,13 +243,24 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
         if t >= end:
             break
         # after a query with few results, the recruiter drops the filters
-        query = maker.make(rng, j, location_filter=0.0 if few else sim.location_filter,
-                           seniority_filter=0.0 if few else sim.seniority_filter)
+        query = maker.make(
+            rng,
+            j,
+            location_filter=0.0 if few else sim.location_filter,
+            seniority_filter=0.0 if few else sim.seniority_filter,
+        )
         ranked = index.search(query, sim.page_size)
-        for key, value in (("contract_id", contract), ("recruiter_id", recruiter), ("project_id", project),
-                           ("session_id", session_id), ("query_text", query.text),
-                           ("query_json", json.dumps(query.json)), ("query_type", query.type),
-                           ("result_count", ranked.result_count), ("created_at", t)):
+        for key, value in (
+            ("contract_id", contract),
+            ("recruiter_id", recruiter),
+            ("project_id", project),
+            ("session_id", session_id),
+            ("query_text", query.text),
+            ("query_json", json.dumps(query.json)),
+            ("query_type", query.type),
+            ("result_count", ranked.result_count),
+            ("created_at", t),
+        ):
             b[key].append(value)
         sid = len(b["created_at"])
         counters["searches"] += 1
@@ -199,14 +278,43 @@ def _run_session(rng: np.random.Generator, truth: Truth, index: TextMatchIndex, 
         examined = rng.random(k) < truth.examination(positions)
         viewed = examined & (rng.random(k) < truth.p_view(job, shown, f))
         if viewed.any():
-            _act(rng, truth, job, f, shown, positions, viewed, t, end, sid, buf, counters, done, candidates,
-                 (contract, project, recruiter))
+            _act(
+                rng,
+                truth,
+                job,
+                f,
+                shown,
+                positions,
+                viewed,
+                t,
+                end,
+                sid,
+                buf,
+                counters,
+                done,
+                candidates,
+                (contract, project, recruiter),
+            )
         t += 60.0 + 6.0 * k + rng.exponential(180.0)
 
 
-def _act(rng: np.random.Generator, truth: Truth, job: Any, f: Any, shown: np.ndarray, positions: np.ndarray,
-         viewed: np.ndarray, t: float, end: float, sid: int, buf: _Buffers, counters: dict[str, int],
-         done: set[int], candidates: dict[tuple[int, int], list[Any]], owner: tuple[int, int, int]) -> None:
+def _act(
+    rng: np.random.Generator,
+    truth: Truth,
+    job: Any,
+    f: Any,
+    shown: np.ndarray,
+    positions: np.ndarray,
+    viewed: np.ndarray,
+    t: float,
+    end: float,
+    sid: int,
+    buf: _Buffers,
+    counters: dict[str, int],
+    done: set[int],
+    candidates: dict[tuple[int, int], list[Any]],
+    owner: tuple[int, int, int],
+) -> None:
     """Views, saves, InMails and the members' answers for one result page."""
     k = shown.shape[0]
     q = truth.p_inmail_given_view(None, job, shown, f)
@@ -217,10 +325,14 @@ def _act(rng: np.random.Generator, truth: Truth, job: Any, f: Any, shown: np.nda
     save_t = view_t + 1.0 + rng.exponential(30.0, k)
     inmail_t = view_t + 5.0 + rng.exponential(90.0, k)
     vi, si, ii = np.flatnonzero(viewed), np.flatnonzero(saved), np.flatnonzero(inmail)
-    buf.feedback.append((
-        np.full(vi.size + si.size + ii.size, sid), np.concatenate([shown[vi], shown[si], shown[ii]]),
-        np.repeat(np.arange(3, dtype=np.int8), [vi.size, si.size, ii.size]),
-        np.concatenate([view_t[vi], save_t[si], inmail_t[ii]])))
+    buf.feedback.append(
+        (
+            np.full(vi.size + si.size + ii.size, sid),
+            np.concatenate([shown[vi], shown[si], shown[ii]]),
+            np.repeat(np.arange(3, dtype=np.int8), [vi.size, si.size, ii.size]),
+            np.concatenate([view_t[vi], save_t[si], inmail_t[ii]]),
+        )
+    )
     counters["views"] += int(vi.size)
     counters["saves"] += int(si.size)
     status = np.zeros(0, dtype=np.int8)
@@ -247,7 +359,15 @@ def _act(rng: np.random.Generator, truth: Truth, job: Any, f: Any, shown: np.nda
         last = max(save_t[i] if saved[i] else 0.0, inmail_t[i] if inmail[i] else 0.0)
         entry = candidates.get((project, mid))
         if entry is None:
-            candidates[(project, mid)] = entry = [contract, project, mid, recruiter, "sourced", float(first), 0.0]
+            candidates[(project, mid)] = entry = [
+                contract,
+                project,
+                mid,
+                recruiter,
+                "sourced",
+                float(first),
+                0.0,
+            ]
         entry[6] = max(entry[6], float(last))
         if i in state_of:
             code, answered_at = state_of[i]
@@ -261,8 +381,9 @@ def _queries_p(max_q: int) -> np.ndarray:
     return p / p.sum()
 
 
-def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, titles: list[str],
-                chunk: int = 200_000) -> None:
+def _write_logs(
+    w: BulkWriter, buf: _Buffers, now: np.datetime64, titles: list[str], chunk: int = 200_000
+) -> None:
     """Renumber searches, feedback and InMails in time order, then write everything in chunks."""
     s = buf.searches
     if not s["created_at"]:
@@ -273,28 +394,54 @@ def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, titles: list[s
     final[order + 1] = np.arange(1, len(order) + 1)  # provisional id (list position + 1) -> final id
     cols = {k: lookup(v, order) for k, v in s.items() if k != "created_at"}
     stamps = datetime_strings(now, times[order])
-    _write_chunked(w, "searches", {"id": np.arange(1, len(order) + 1), **cols, "ranker": [RANKER] * len(order),
-                                   "created_at": stamps}, chunk)
+    _write_chunked(
+        w,
+        "searches",
+        {"id": np.arange(1, len(order) + 1), **cols, "ranker": [RANKER] * len(order), "created_at": stamps},
+        chunk,
+    )
     stamp_of = np.array([""] + stamps, dtype=object)  # by final search id
-    by_final = {k: np.array([None] + cols[k], dtype=object) for k in ("contract_id", "recruiter_id", "project_id",
-                                                                     "session_id")}
+    by_final = {
+        k: np.array([None] + cols[k], dtype=object)
+        for k in ("contract_id", "recruiter_id", "project_id", "session_id")
+    }
     if buf.impressions:
         sid, member, position, score = (np.concatenate(parts) for parts in zip(*buf.impressions))
         search_id = final[sid]
         o = np.lexsort((position, search_id))
-        _write_chunked(w, "impressions", {
-            "id": np.arange(1, len(o) + 1), "search_id": search_id[o], "member_id": member[o], "position": position[o],
-            "logged_score": np.round(score[o], 6), "created_at": stamp_of[search_id[o]].tolist()}, chunk)
+        _write_chunked(
+            w,
+            "impressions",
+            {
+                "id": np.arange(1, len(o) + 1),
+                "search_id": search_id[o],
+                "member_id": member[o],
+                "position": position[o],
+                "logged_score": np.round(score[o], 6),
+                "created_at": stamp_of[search_id[o]].tolist(),
+            },
+            chunk,
+        )
     if buf.feedback:
         sid, member, kind, at = (np.concatenate(parts) for parts in zip(*buf.feedback))
         search_id = final[sid]
         o = np.lexsort((kind, search_id, at))
         search_id = search_id[o]
-        _write_chunked(w, "feedback", {
-            "id": np.arange(1, len(o) + 1), "contract_id": by_final["contract_id"][search_id].tolist(),
-            "recruiter_id": by_final["recruiter_id"][search_id].tolist(), "search_id": search_id,
-            "session_id": by_final["session_id"][search_id].tolist(), "member_id": member[o],
-            "kind": lookup(FEEDBACK_KINDS, kind[o]), "created_at": datetime_strings(now, at[o])}, chunk)
+        _write_chunked(
+            w,
+            "feedback",
+            {
+                "id": np.arange(1, len(o) + 1),
+                "contract_id": by_final["contract_id"][search_id].tolist(),
+                "recruiter_id": by_final["recruiter_id"][search_id].tolist(),
+                "search_id": search_id,
+                "session_id": by_final["session_id"][search_id].tolist(),
+                "member_id": member[o],
+                "kind": lookup(FEEDBACK_KINDS, kind[o]),
+                "created_at": datetime_strings(now, at[o]),
+            },
+            chunk,
+        )
     if buf.inmails:
         sid, member, status, sent, responded = (np.concatenate(parts) for parts in zip(*buf.inmails))
         search_id = final[sid]
@@ -303,30 +450,54 @@ def _write_logs(w: BulkWriter, buf: _Buffers, now: np.datetime64, titles: list[s
         project = by_final["project_id"][search_id].tolist()
         pending = np.isnan(responded)
         answered = datetime_strings(now, np.where(pending, 0.0, responded))
-        _write_chunked(w, "inmails", {
-            "id": np.arange(1, len(o) + 1), "contract_id": by_final["contract_id"][search_id].tolist(),
-            "recruiter_id": by_final["recruiter_id"][search_id].tolist(), "project_id": project,
-            "member_id": member[o], "search_id": search_id,
-            "subject": [f"Opportunity: {titles[p - 1]}" for p in project],
-            "body": [f"Hi, your profile caught my eye for our {titles[p - 1]} role. Open to a chat?" for p in project],
-            "status": lookup(STATUSES, status[o]), "sent_at": datetime_strings(now, sent[o]),
-            "responded_at": [None if p else a for a, p in zip(answered, pending.tolist())]}, chunk)
+        _write_chunked(
+            w,
+            "inmails",
+            {
+                "id": np.arange(1, len(o) + 1),
+                "contract_id": by_final["contract_id"][search_id].tolist(),
+                "recruiter_id": by_final["recruiter_id"][search_id].tolist(),
+                "project_id": project,
+                "member_id": member[o],
+                "search_id": search_id,
+                "subject": [f"Opportunity: {titles[p - 1]}" for p in project],
+                "body": [
+                    f"Hi, your profile caught my eye for our {titles[p - 1]} role. Open to a chat?"
+                    for p in project
+                ],
+                "status": lookup(STATUSES, status[o]),
+                "sent_at": datetime_strings(now, sent[o]),
+                "responded_at": [None if p else a for a, p in zip(answered, pending.tolist())],
+            },
+            chunk,
+        )
 
 
 def _write_chunked(w: BulkWriter, table: str, columns: dict[str, Any], chunk: int) -> None:
     n = len(next(iter(columns.values())))
     for a in range(0, n, chunk):
-        w.write(table, {k: v[a:a + chunk] for k, v in columns.items()})
+        w.write(table, {k: v[a : a + chunk] for k, v in columns.items()})
 
 
-def _write_candidates(w: BulkWriter, candidates: dict[tuple[int, int], list[Any]], now: np.datetime64) -> None:
+def _write_candidates(
+    w: BulkWriter, candidates: dict[tuple[int, int], list[Any]], now: np.datetime64
+) -> None:
     if not candidates:
         return
     rows = sorted(candidates.values(), key=lambda e: (e[5], e[1], e[2]))
     created = datetime_strings(now, np.array([e[5] for e in rows]))
     updated = datetime_strings(now, np.array([max(e[5], e[6]) for e in rows]))
-    w.write("project_candidates", {
-        "id": np.arange(1, len(rows) + 1), "contract_id": [e[0] for e in rows], "project_id": [e[1] for e in rows],
-        "member_id": [e[2] for e in rows], "saved_by": [e[3] for e in rows], "stage": [e[4] for e in rows],
-        "notes": [""] * len(rows), "created_at": created, "updated_at": updated,
-    })
+    w.write(
+        "project_candidates",
+        {
+            "id": np.arange(1, len(rows) + 1),
+            "contract_id": [e[0] for e in rows],
+            "project_id": [e[1] for e in rows],
+            "member_id": [e[2] for e in rows],
+            "saved_by": [e[3] for e in rows],
+            "stage": [e[4] for e in rows],
+            "notes": [""] * len(rows),
+            "created_at": created,
+            "updated_at": updated,
+        },
+    )

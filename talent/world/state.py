@@ -84,18 +84,34 @@ class WorldState:
         return int(self.j_occ.shape[0])
 
     def member_skills(self, i: int) -> np.ndarray:
-        return self.m_skill_idx[self.m_skill_ptr[i]:self.m_skill_ptr[i + 1]]
+        return self.m_skill_idx[self.m_skill_ptr[i] : self.m_skill_ptr[i + 1]]
 
     def job_skills(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         sl = slice(self.j_skill_ptr[j], self.j_skill_ptr[j + 1])
         return self.j_skill_idx[sl], self.j_skill_required[sl]
 
     # --- persistence ---------------------------------------------------------------------------
-    _STRINGS = ("name", "start_date", "families", "family_titles", "occupations", "skills", "skill_names", "metro_names", "titles", "variants", "j_titles")
+    _STRINGS = (
+        "name",
+        "start_date",
+        "families",
+        "family_titles",
+        "occupations",
+        "skills",
+        "skill_names",
+        "metro_names",
+        "titles",
+        "variants",
+        "j_titles",
+    )
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._STRINGS and f.name != "seed"}
+        arrays = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in self._STRINGS and f.name != "seed"
+        }
         np.savez(directory / "world.npz", **arrays)
         meta = {name: getattr(self, name) for name in self._STRINGS}
         meta.update(seed=self.seed, version=STATE_VERSION)

@@ -21,17 +21,52 @@ SENIORITY_FORMS: tuple[tuple[tuple[str, float], ...], ...] = (
     (("{t}", 0.55), ("Associate {t}", 0.3), ("{t} II", 0.15)),
     (("{t}", 0.8), ("{t} II", 0.1), ("{t} III", 0.1)),
     (("Senior {t}", 0.55), ("Sr. {t}", 0.2), ("{t}", 0.2), ("{t} III", 0.05)),
-    (("Lead {t}", 0.35), ("Principal {t}", 0.2), ("Staff {t}", 0.15), ("Senior {t}", 0.15), ("{t} Team Lead", 0.15)),
-    (("{t} Manager", 0.35), ("Lead {t}", 0.2), ("Senior {t}", 0.15), ("{t} Supervisor", 0.15), ("Manager, {t}", 0.15)),
+    (
+        ("Lead {t}", 0.35),
+        ("Principal {t}", 0.2),
+        ("Staff {t}", 0.15),
+        ("Senior {t}", 0.15),
+        ("{t} Team Lead", 0.15),
+    ),
+    (
+        ("{t} Manager", 0.35),
+        ("Lead {t}", 0.2),
+        ("Senior {t}", 0.15),
+        ("{t} Supervisor", 0.15),
+        ("Manager, {t}", 0.15),
+    ),
     (("Director, {t}", 0.4), ("Head of {t}", 0.3), ("Principal {t}", 0.3)),
     (("VP, {t}", 0.3), ("Head of {t}", 0.3), ("Chief {t}", 0.2), ("Executive {t}", 0.2)),
 )
 N_FORMS = max(len(forms) for forms in SENIORITY_FORMS)
 
-SENIORITY_WORDS = frozenset([
-    "senior", "sr", "jr", "junior", "lead", "principal", "staff", "chief", "head", "director", "manager", "vp",
-    "intern", "trainee", "apprentice", "associate", "supervisor", "executive", "president", "i", "ii", "iii", "iv",
-])
+SENIORITY_WORDS = frozenset(
+    [
+        "senior",
+        "sr",
+        "jr",
+        "junior",
+        "lead",
+        "principal",
+        "staff",
+        "chief",
+        "head",
+        "director",
+        "manager",
+        "vp",
+        "intern",
+        "trainee",
+        "apprentice",
+        "associate",
+        "supervisor",
+        "executive",
+        "president",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+    ]
+)
 
 ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("Software Engineer", "SWE"),
@@ -73,7 +108,15 @@ def form_weights(level: int) -> np.ndarray:
 
 
 _CORPORATE = ("Principal", "Staff", "Chief", "VP", "Director", "Head of", "Executive")
-_PLAIN_SENIOR = ("Lead {t}", "Senior {t}", "{t} Supervisor", "Lead {t}", "{t} Manager", "Senior {t}", "Lead {t}")
+_PLAIN_SENIOR = (
+    "Lead {t}",
+    "Senior {t}",
+    "{t} Supervisor",
+    "Lead {t}",
+    "{t} Manager",
+    "Senior {t}",
+    "Lead {t}",
+)
 
 
 def apply_form(variant: str, level: int, form: int, zone: int = 4) -> str:
@@ -110,10 +153,10 @@ def add_noise(title: str, rng: np.random.Generator, extra: str = "") -> str:
             w = m.group(0)
             i = int(rng.integers(1, len(w) - 1))
             if rng.random() < 0.5:
-                w2 = w[:i] + w[i + 1] + w[i] + w[i + 2:]  # swap two letters
+                w2 = w[:i] + w[i + 1] + w[i] + w[i + 2 :]  # swap two letters
             else:
-                w2 = w[:i] + w[i + 1:]  # drop one
-            return title[: m.start()] + w2 + title[m.end():]
+                w2 = w[:i] + w[i + 1 :]  # drop one
+            return title[: m.start()] + w2 + title[m.end() :]
     if kind < 0.82:
         return title.lower() if rng.random() < 0.7 else title.upper()
     if extra:
@@ -148,7 +191,11 @@ _HEADLINES = (
     "{title} at {company} | {s1}",
 )
 _HEADLINE_W = np.array([0.4, 0.22, 0.14, 0.1, 0.14])
-_OTW_HEADLINES = ("Open to work: {title}", "{title} | Seeking new opportunities", "{title} \u2013 open to new roles")
+_OTW_HEADLINES = (
+    "Open to work: {title}",
+    "{title} | Seeking new opportunities",
+    "{title} \u2013 open to new roles",
+)
 _HEADLINES_ALL = _HEADLINES + _OTW_HEADLINES
 
 _OPENERS = (
@@ -193,9 +240,19 @@ def _render(templates: tuple[str, ...], choice: np.ndarray, fields: dict[str, np
     return out
 
 
-def profile_texts(u: np.ndarray, title: list[str], company: list[str], prev_company: list[str],
-                  occupation: list[str], occupation_singular: list[str], metro: list[str], years: np.ndarray,
-                  skills: np.ndarray, open_to_work: np.ndarray, relocate: np.ndarray) -> tuple[list[str], list[str]]:
+def profile_texts(
+    u: np.ndarray,
+    title: list[str],
+    company: list[str],
+    prev_company: list[str],
+    occupation: list[str],
+    occupation_singular: list[str],
+    metro: list[str],
+    years: np.ndarray,
+    skills: np.ndarray,
+    open_to_work: np.ndarray,
+    relocate: np.ndarray,
+) -> tuple[list[str], list[str]]:
     """Headlines and summaries of many members at once.
 
     ``u`` holds five uniforms per member that pick the templates; ``skills`` is an object array of
@@ -207,28 +264,44 @@ def profile_texts(u: np.ndarray, title: list[str], company: list[str], prev_comp
     prev = obj(prev_company)
     comp = obj(company)
     fields = {
-        "title": obj(title), "title_lower": obj([t.lower() for t in title]), "company": comp,
-        "occupation": obj(occupation), "occ_lower": obj([o.lower() for o in occupation_singular]),
-        "years": years_t, "Years": obj([y[:1].upper() + y[1:] for y in years_t.tolist()]),
-        "s1": skills[:, 0], "s2": skills[:, 1], "s3": skills[:, 2], "s4": skills[:, 3], "s5": skills[:, 4],
+        "title": obj(title),
+        "title_lower": obj([t.lower() for t in title]),
+        "company": comp,
+        "occupation": obj(occupation),
+        "occ_lower": obj([o.lower() for o in occupation_singular]),
+        "years": years_t,
+        "Years": obj([y[:1].upper() + y[1:] for y in years_t.tolist()]),
+        "s1": skills[:, 0],
+        "s2": skills[:, 1],
+        "s3": skills[:, 2],
+        "s4": skills[:, 3],
+        "s5": skills[:, 4],
         "skills": skills[:, 0] + ", " + skills[:, 1] + " and " + skills[:, 2],
-        "metro": obj(metro), "prev_company": np.where(prev == "", comp, prev),
+        "metro": obj(metro),
+        "prev_company": np.where(prev == "", comp, prev),
     }
     otw = open_to_work.astype(bool)
     cdf = np.cumsum(_HEADLINE_W) / _HEADLINE_W.sum()
     choice = np.minimum(np.searchsorted(cdf, u[:, 0], side="right"), len(_HEADLINES) - 1)
     use_otw = otw & (u[:, 1] < 0.45)
-    choice = np.where(use_otw, len(_HEADLINES) + np.minimum((u[:, 0] * len(_OTW_HEADLINES)).astype(int),
-                                                            len(_OTW_HEADLINES) - 1), choice)
+    choice = np.where(
+        use_otw,
+        len(_HEADLINES) + np.minimum((u[:, 0] * len(_OTW_HEADLINES)).astype(int), len(_OTW_HEADLINES) - 1),
+        choice,
+    )
     headlines = _render(_HEADLINES_ALL, choice, fields)
     opener = _render(_OPENERS, np.minimum((u[:, 2] * len(_OPENERS)).astype(int), len(_OPENERS) - 1), fields)
     single = (prev == "") | (prev == comp)
     middle_choice = np.where(single, (u[:, 3] * 2).astype(int) * 2, (u[:, 3] * len(_MIDDLES)).astype(int))
     middle = _render(_MIDDLES, np.minimum(middle_choice, len(_MIDDLES) - 1), fields)
     closer = _render(_CLOSERS, np.minimum((u[:, 4] * len(_CLOSERS)).astype(int), len(_CLOSERS) - 1), fields)
-    tail = np.where(otw, np.where(relocate, " Open to new opportunities and willing to relocate.",
-                                  " Open to new opportunities."),
-                    np.where(relocate & (u[:, 4] < 0.3), " Open to relocation for the right role.", ""))
+    tail = np.where(
+        otw,
+        np.where(
+            relocate, " Open to new opportunities and willing to relocate.", " Open to new opportunities."
+        ),
+        np.where(relocate & (u[:, 4] < 0.3), " Open to relocation for the right role.", ""),
+    )
     closer = np.where(closer == "", "", " " + closer)
     summaries = opener + " " + middle + closer + tail.astype(object)
     return [h[:300] for h in headlines.tolist()], summaries.tolist()

@@ -52,7 +52,14 @@ PAGE_BREAK = 25  # LinkedIn Recruiter shows 25 results per page; fewer recruiter
 EXAM_POSITIONS = 1000
 
 PREFERENCE_FEATURES: tuple[str, ...] = (
-    "skills", "occupation", "seniority", "location", "pedigree", "experience", "open_to_work", "recency",
+    "skills",
+    "occupation",
+    "seniority",
+    "location",
+    "pedigree",
+    "experience",
+    "open_to_work",
+    "recency",
 )
 BASE_WEIGHTS = np.array([2.5, 1.5, 1.2, 1.0, 0.3, 0.6, 0.6, 0.8])
 # archetype -> (multipliers, additions) on BASE_WEIGHTS
@@ -119,8 +126,9 @@ def draw_company_brand(rng: np.random.Generator, size_band: np.ndarray) -> np.nd
     return (0.6 * size_z + 0.8 * rng.standard_normal(size_band.shape[0])).astype(np.float32)
 
 
-def draw_contract_attractiveness(rng: np.random.Generator, company_brand: np.ndarray,
-                                 agency: np.ndarray) -> np.ndarray:
+def draw_contract_attractiveness(
+    rng: np.random.Generator, company_brand: np.ndarray, agency: np.ndarray
+) -> np.ndarray:
     """In-house teams inherit part of their company's brand; agencies are a little less attractive."""
     noise = rng.standard_normal(agency.shape[0])
     return np.where(agency, -0.3 + 0.8 * noise, 0.5 * company_brand + 0.85 * noise).astype(np.float32)
@@ -155,18 +163,29 @@ def truth_dir(worlds_dir: Path, name: str) -> Path:
     return world_dir(worlds_dir, name) / "truth"
 
 
-def save_truth(directory: Path, hidden: HiddenTruth, *, world: str, seed: int, content_hash: str = "") -> None:
+def save_truth(
+    directory: Path, hidden: HiddenTruth, *, world: str, seed: int, content_hash: str = ""
+) -> None:
     """Write the hidden latents (see the module docstring for the layout)."""
     directory.mkdir(parents=True, exist_ok=True)
     np.savez(directory / "members.npz", responsiveness=hidden.responsiveness, seeking=hidden.seeking)
     np.savez(directory / "companies.npz", brand=hidden.brand)
     np.savez(directory / "contracts.npz", attractiveness=hidden.attractiveness)
-    np.savez(directory / "recruiters.npz", weights=hidden.weights, bias=hidden.bias, archetype=hidden.archetype)
+    np.savez(
+        directory / "recruiters.npz", weights=hidden.weights, bias=hidden.bias, archetype=hidden.archetype
+    )
     np.save(directory / "examination.npy", hidden.examination)
     manifest = {
-        "version": TRUTH_VERSION, "world": world, "seed": seed, "content_hash": content_hash,
-        "preference_features": list(PREFERENCE_FEATURES), "archetypes": list(ARCHETYPES),
-        "accept": ACCEPT, "decline": DECLINE, "view": VIEW, "page_break": PAGE_BREAK,
+        "version": TRUTH_VERSION,
+        "world": world,
+        "seed": seed,
+        "content_hash": content_hash,
+        "preference_features": list(PREFERENCE_FEATURES),
+        "archetypes": list(ARCHETYPES),
+        "accept": ACCEPT,
+        "decline": DECLINE,
+        "view": VIEW,
+        "page_break": PAGE_BREAK,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
@@ -183,11 +202,20 @@ def load_hidden(directory: Path) -> HiddenTruth:
         manifest = read_manifest(directory)
         if manifest.get("version") != TRUTH_VERSION:
             raise ConfigError(f"hidden truth under {directory} is from another version: regenerate the world")
-        with np.load(directory / "members.npz") as m, np.load(directory / "companies.npz") as c, \
-                np.load(directory / "contracts.npz") as k, np.load(directory / "recruiters.npz") as r:
+        with (
+            np.load(directory / "members.npz") as m,
+            np.load(directory / "companies.npz") as c,
+            np.load(directory / "contracts.npz") as k,
+            np.load(directory / "recruiters.npz") as r,
+        ):
             return HiddenTruth(
-                responsiveness=m["responsiveness"], seeking=m["seeking"], brand=c["brand"],
-                attractiveness=k["attractiveness"], weights=r["weights"], bias=r["bias"], archetype=r["archetype"],
+                responsiveness=m["responsiveness"],
+                seeking=m["seeking"],
+                brand=c["brand"],
+                attractiveness=k["attractiveness"],
+                weights=r["weights"],
+                bias=r["bias"],
+                archetype=r["archetype"],
                 examination=np.load(directory / "examination.npy"),
             )
     except FileNotFoundError as exc:
@@ -238,15 +266,28 @@ class MatchFeatures:
 
     @property
     def relevance_raw(self) -> np.ndarray:
-        return (2.0 * self.occupation + 1.6 * self.skill_fit + 0.6 * self.seniority_fit
-                + 0.5 * self.location + 0.3 * self.experience_fit)
+        return (
+            2.0 * self.occupation
+            + 1.6 * self.skill_fit
+            + 0.6 * self.seniority_fit
+            + 0.5 * self.location
+            + 0.3 * self.experience_fit
+        )
 
     def preference_matrix(self) -> np.ndarray:
         """Members x PREFERENCE_FEATURES, centred so that recruiter weights act around zero."""
-        return np.column_stack([
-            self.skill_fit - 0.5, self.occupation - 0.5, self.seniority_fit - 0.5, self.location - 0.5,
-            self.pedigree, self.experience_fit - 0.5, self.open_to_work - 0.2, self.recency - 0.5,
-        ])
+        return np.column_stack(
+            [
+                self.skill_fit - 0.5,
+                self.occupation - 0.5,
+                self.seniority_fit - 0.5,
+                self.location - 0.5,
+                self.pedigree,
+                self.experience_fit - 0.5,
+                self.open_to_work - 0.2,
+                self.recency - 0.5,
+            ]
+        )
 
 
 class Truth:
@@ -261,10 +302,14 @@ class Truth:
         self.hidden = hidden
         self.content_hash = ""  # of the product tables this truth belongs to (set by load_truth)
         n_occ = len(state.occupations)
-        rel = sp.csr_matrix((np.ones(len(state.o_related_idx), dtype=bool), state.o_related_idx,
-                             state.o_related_ptr), shape=(n_occ, n_occ)).toarray()
+        rel = sp.csr_matrix(
+            (np.ones(len(state.o_related_idx), dtype=bool), state.o_related_idx, state.o_related_ptr),
+            shape=(n_occ, n_occ),
+        ).toarray()
         self._related = rel | rel.T
-        self._contract_brand = np.where(state.k_company >= 0, hidden.brand[np.maximum(state.k_company, 0)], 0.0)
+        self._contract_brand = np.where(
+            state.k_company >= 0, hidden.brand[np.maximum(state.k_company, 0)], 0.0
+        )
 
     # jobs --------------------------------------------------------------------------------------
     def job(self, project_id: int) -> Job:
@@ -272,9 +317,18 @@ class Truth:
         if not 0 <= j < s.n_jobs:
             raise KeyError(f"project {project_id} is not a job of world {s.name!r}")
         skills, required = s.job_skills(j)
-        return Job(index=j, recruiter=int(s.j_recruiter[j]), contract=int(s.j_contract[j]), occ=int(s.j_occ[j]),
-                   metro=int(s.j_metro[j]), remote=bool(s.j_remote[j]), sen_min=int(s.j_sen_min[j]),
-                   sen_max=int(s.j_sen_max[j]), skills=skills, skill_weights=np.where(required, 1.0, 0.5))
+        return Job(
+            index=j,
+            recruiter=int(s.j_recruiter[j]),
+            contract=int(s.j_contract[j]),
+            occ=int(s.j_occ[j]),
+            metro=int(s.j_metro[j]),
+            remote=bool(s.j_remote[j]),
+            sen_min=int(s.j_sen_min[j]),
+            sen_max=int(s.j_sen_max[j]),
+            skills=skills,
+            skill_weights=np.where(required, 1.0, 0.5),
+        )
 
     def _job(self, job: Job | int) -> Job:
         return job if isinstance(job, Job) else self.job(job)
@@ -287,7 +341,9 @@ class Truth:
         occupation = np.where(occ == job.occ, 1.0, np.where(self._related[job.occ, occ], 0.5, 0.0))
         weights = np.zeros(len(s.skills), dtype=np.float64)
         weights[job.skills] = job.skill_weights
-        skill_fit = row_dot(s.m_skill_ptr, s.m_skill_idx, m, weights) / max(float(job.skill_weights.sum()), 1e-9)
+        skill_fit = row_dot(s.m_skill_ptr, s.m_skill_idx, m, weights) / max(
+            float(job.skill_weights.sum()), 1e-9
+        )
         sen = s.m_sen[m].astype(np.float64)
         gap = sen - np.clip(sen, job.sen_min, job.sen_max)
         mid = (job.sen_min + job.sen_max) / 2.0
@@ -300,12 +356,17 @@ class Truth:
         expected = float(np.interp(mid, np.arange(len(EXPECTED_YEARS)), EXPECTED_YEARS))
         years = s.m_years[m].astype(np.float64)
         return MatchFeatures(
-            occupation=occupation, skill_fit=np.asarray(skill_fit, dtype=np.float64).ravel(),
-            seniority_fit=np.exp(-0.9 * np.abs(gap)), step=mid - sen, same_metro=same_metro, location=location,
+            occupation=occupation,
+            skill_fit=np.asarray(skill_fit, dtype=np.float64).ravel(),
+            seniority_fit=np.exp(-0.9 * np.abs(gap)),
+            step=mid - sen,
+            same_metro=same_metro,
+            location=location,
             experience_fit=np.exp(-np.abs(years - expected) / (2.0 + 0.35 * expected)),
             recency=np.exp(-s.m_inactive_days[m].astype(np.float64) / 45.0),
             pedigree=self.hidden.brand[s.m_company[m]].astype(np.float64),
-            open_to_work=s.m_otw[m].astype(np.float64), relocate=relocate,
+            open_to_work=s.m_otw[m].astype(np.float64),
+            relocate=relocate,
         )
 
     # graded relevance --------------------------------------------------------------------------
@@ -320,27 +381,33 @@ class Truth:
         f = f or self.features(job, members)
         return sigmoid(VIEW["intercept"] + VIEW["relevance"] * f.relevance_raw)
 
-    def p_inmail_given_view(self, recruiter: int | None, job: Job | int, members: np.ndarray,
-                            f: MatchFeatures | None = None) -> np.ndarray:
+    def p_inmail_given_view(
+        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+    ) -> np.ndarray:
         job = self._job(job)
         r = job.recruiter if recruiter is None else int(recruiter) - 1
         f = f or self.features(job, members)
-        return sigmoid(self.hidden.bias[r] + f.preference_matrix() @ self.hidden.weights[r].astype(np.float64))
+        return sigmoid(
+            self.hidden.bias[r] + f.preference_matrix() @ self.hidden.weights[r].astype(np.float64)
+        )
 
-    def p_inmail(self, recruiter: int | None, job: Job | int, members: np.ndarray,
-                 f: MatchFeatures | None = None) -> np.ndarray:
+    def p_inmail(
+        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+    ) -> np.ndarray:
         """P(InMail sent | examined) = P(view | examined) x P(InMail | view), shaped by the recruiter."""
         job = self._job(job)
         f = f or self.features(job, members)
         return self.p_view(job, members, f) * self.p_inmail_given_view(recruiter, job, members, f)
 
-    def p_save_given_view(self, recruiter: int | None, job: Job | int, members: np.ndarray,
-                          f: MatchFeatures | None = None) -> np.ndarray:
+    def p_save_given_view(
+        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+    ) -> np.ndarray:
         return np.minimum(1.0, 0.05 + 0.6 * self.p_inmail_given_view(recruiter, job, members, f))
 
     # member behaviour --------------------------------------------------------------------------
-    def p_accept(self, contract: int | None, job: Job | int, members: np.ndarray,
-                 f: MatchFeatures | None = None) -> np.ndarray:
+    def p_accept(
+        self, contract: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+    ) -> np.ndarray:
         """P(accept | InMail) of each member for this job from this contract."""
         job = self._job(job)
         k = job.contract if contract is None else int(contract) - 1
@@ -350,13 +417,21 @@ class Truth:
         otw = f.open_to_work
         seeking = h.seeking[m].astype(np.float64)
         up = ((f.step >= 0.5) & (f.step <= 2.5)).astype(np.float64)
-        logit = (c["intercept"] + c["open_to_work"] * otw + c["seeking"] * (seeking - 0.21)
-                 + c["responsiveness"] * h.responsiveness[m] + c["recency"] * (f.recency - 0.5)
-                 + c["step_up"] * up + c["step_up_x_open_to_work"] * up * otw
-                 + c["step_down"] * (f.step <= -0.75) + c["big_leap"] * (f.step > 2.5)
-                 + c["contract_attractiveness"] * h.attractiveness[k]
-                 + c["brand_move"] * (self._contract_brand[k] - f.pedigree)
-                 + c["skill_fit"] * (f.skill_fit - 0.5) + c["occupation"] * (f.occupation - 0.5))
+        logit = (
+            c["intercept"]
+            + c["open_to_work"] * otw
+            + c["seeking"] * (seeking - 0.21)
+            + c["responsiveness"] * h.responsiveness[m]
+            + c["recency"] * (f.recency - 0.5)
+            + c["step_up"] * up
+            + c["step_up_x_open_to_work"] * up * otw
+            + c["step_down"] * (f.step <= -0.75)
+            + c["big_leap"] * (f.step > 2.5)
+            + c["contract_attractiveness"] * h.attractiveness[k]
+            + c["brand_move"] * (self._contract_brand[k] - f.pedigree)
+            + c["skill_fit"] * (f.skill_fit - 0.5)
+            + c["occupation"] * (f.occupation - 0.5)
+        )
         if job.remote:
             logit = logit + c["remote"]
         else:
@@ -369,8 +444,11 @@ class Truth:
         """P(an explicit decline | not accepted); the rest never answer (InMail stays pending)."""
         m = np.asarray(members, dtype=np.int64) - 1
         recency = np.exp(-self.state.m_inactive_days[m].astype(np.float64) / 45.0)
-        return sigmoid(DECLINE["intercept"] + DECLINE["responsiveness"] * self.hidden.responsiveness[m]
-                       + DECLINE["recency"] * (recency - 0.5))
+        return sigmoid(
+            DECLINE["intercept"]
+            + DECLINE["responsiveness"] * self.hidden.responsiveness[m]
+            + DECLINE["recency"] * (recency - 0.5)
+        )
 
     def response_hours(self, rng: np.random.Generator, members: np.ndarray) -> np.ndarray:
         """How long members take to answer an InMail (log-normal, faster when responsive)."""
@@ -390,4 +468,6 @@ class Truth:
 
     def describe(self) -> dict[str, Any]:
         """Summary of the latents (for reports; never a model feature)."""
-        return {"archetypes": {name: int((self.hidden.archetype == a).sum()) for a, name in enumerate(ARCHETYPES)}}
+        return {
+            "archetypes": {name: int((self.hidden.archetype == a).sum()) for a, name in enumerate(ARCHETYPES)}
+        }

@@ -18,8 +18,9 @@ class BuiltWorld:
     simulation: object
 
 
-def build(home: Path, world: str = "test", seed: int | None = None, url: str | None = None,
-          simulate: bool = True) -> BuiltWorld:
+def build(
+    home: Path, world: str = "test", seed: int | None = None, url: str | None = None, simulate: bool = True
+) -> BuiltWorld:
     """Generate (and simulate) a world into ``home`` on SQLite, or on ``url``."""
     from talent.settings import load_settings
     from talent.world.config import load_world_config, resolve_taxonomy

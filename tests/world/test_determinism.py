@@ -7,10 +7,17 @@ from conftest import build, rows
 
 def _fingerprint(db) -> list[tuple]:
     """A sample of the database's content read back (independent of the writer's hash)."""
-    return (rows(db, "SELECT id, first_name, last_name, current_title, headline, seniority, metro_id FROM members "
-                     "WHERE id % 97 = 1 ORDER BY id")
-            + rows(db, "SELECT id, query_text, result_count, created_at FROM searches WHERE id % 13 = 1 ORDER BY id")
-            + rows(db, "SELECT member_id, status, sent_at, responded_at FROM inmails ORDER BY id"))
+    return (
+        rows(
+            db,
+            "SELECT id, first_name, last_name, current_title, headline, seniority, metro_id FROM members "
+            "WHERE id % 97 = 1 ORDER BY id",
+        )
+        + rows(
+            db, "SELECT id, query_text, result_count, created_at FROM searches WHERE id % 13 = 1 ORDER BY id"
+        )
+        + rows(db, "SELECT member_id, status, sent_at, responded_at FROM inmails ORDER BY id")
+    )
 
 
 def test_same_seed_gives_the_same_world_and_logs(tmp_path, test_world):
@@ -33,7 +40,9 @@ def test_a_different_seed_gives_a_different_world(tmp_path, test_world):
 
 def test_world_info_records_the_hash_and_config(test_world):
     (name, seed, members, content_hash, source, simulated) = rows(
-        test_world.db, "SELECT name, seed, members, content_hash, taxonomy_source, simulated_at FROM world_info")[0]
+        test_world.db,
+        "SELECT name, seed, members, content_hash, taxonomy_source, simulated_at FROM world_info",
+    )[0]
     assert (name, seed, members) == ("test", 7, 2000)
     assert content_hash == test_world.generation.content_hash
     assert source == "fixture"

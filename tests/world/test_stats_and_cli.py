@@ -20,7 +20,13 @@ def figures(test_world):
 def test_realism_figures_are_reported(figures):
     r = figures["realism"]
     assert r["occupations"]["spearman_vs_bls"] > 0.8
-    assert 5 <= r["skills_per_member"]["min"] <= r["skills_per_member"]["median"] <= r["skills_per_member"]["max"] <= 40
+    assert (
+        5
+        <= r["skills_per_member"]["min"]
+        <= r["skills_per_member"]["median"]
+        <= r["skills_per_member"]["max"]
+        <= 40
+    )
     assert r["titles_per_occupation"]["median"] >= 3
     assert 0.10 <= r["inmails"]["accept_rate"] <= 0.45
     assert r["inmails"]["open_to_work_ratio"] > 1.5

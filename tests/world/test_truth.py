@@ -14,8 +14,14 @@ def _some_job(truth):
 def test_truth_files_follow_the_documented_layout(test_world):
     directory = truth_dir(test_world.worlds_dir, "test")
     names = {p.name for p in directory.iterdir()}
-    assert {"manifest.json", "members.npz", "companies.npz", "contracts.npz", "recruiters.npz",
-            "examination.npy"} <= names
+    assert {
+        "manifest.json",
+        "members.npz",
+        "companies.npz",
+        "contracts.npz",
+        "recruiters.npz",
+        "examination.npy",
+    } <= names
     hidden = load_hidden(directory)
     assert hidden.responsiveness.shape == (2000,)
     assert hidden.weights.shape == (24, len(PREFERENCE_FEATURES))
@@ -72,5 +78,7 @@ def test_examination_falls_with_position(truth):
 def test_expected_accepts_combine_recruiter_and_member(truth):
     members = np.arange(1, 101)
     job = truth.job(3)
-    np.testing.assert_allclose(truth.expected_accepts(job, members),
-                               truth.p_inmail(None, job, members) * truth.p_accept(None, job, members))
+    np.testing.assert_allclose(
+        truth.expected_accepts(job, members),
+        truth.p_inmail(None, job, members) * truth.p_accept(None, job, members),
+    )

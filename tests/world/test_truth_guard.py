@@ -12,8 +12,20 @@ import talent
 REPO = Path(talent.__file__).resolve().parents[1]
 WORLD = REPO / "talent" / "world"
 # Code that ranks, indexes, parses queries or trains models (checked when present).
-GUARDED = ("index", "federator", "talent/training", "talent/query", "talent/index", "talent/ranking",
-           "talent/features", "talent/expansion", "talent/rerank", "talent/personalization", "talent/l1", "talent/l2")
+GUARDED = (
+    "index",
+    "federator",
+    "talent/training",
+    "talent/query",
+    "talent/index",
+    "talent/ranking",
+    "talent/features",
+    "talent/expansion",
+    "talent/rerank",
+    "talent/personalization",
+    "talent/l1",
+    "talent/l2",
+)
 TRUTH = "talent.world.truth"
 
 
@@ -71,9 +83,13 @@ def test_the_guard_catches_direct_and_indirect_imports(tmp_path):
     forbidden = modules_reaching_truth()
     assert {TRUTH, "talent.world.simulator", "talent.world.stats"} <= forbidden
     leaky = tmp_path / "leaky.py"
-    cases = ["from talent.world.truth import load_truth\n", "import talent.world.truth as t\n",
-             "from talent.world import truth\n", "from talent.world.simulator import simulate\n",
-             "def f():\n    from talent.world.truth import Truth\n"]
+    cases = [
+        "from talent.world.truth import load_truth\n",
+        "import talent.world.truth as t\n",
+        "from talent.world import truth\n",
+        "from talent.world.simulator import simulate\n",
+        "def f():\n    from talent.world.truth import Truth\n",
+    ]
     for source in cases:
         leaky.write_text(source, encoding="utf-8")
         assert violations([leaky], forbidden), source
@@ -82,8 +98,12 @@ def test_the_guard_catches_direct_and_indirect_imports(tmp_path):
 
 
 def test_the_guard_covers_the_index_and_query_code():
-    covered = {p.relative_to(REPO).parts[0] if p.relative_to(REPO).parts[0] != "talent" else
-               "/".join(p.relative_to(REPO).parts[:2]) for p in guarded_sources()}
+    covered = {
+        p.relative_to(REPO).parts[0]
+        if p.relative_to(REPO).parts[0] != "talent"
+        else "/".join(p.relative_to(REPO).parts[:2])
+        for p in guarded_sources()
+    }
     assert {"index", "federator", "talent/query"} <= covered
 
 
