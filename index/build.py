@@ -171,7 +171,8 @@ def _run_processes(tasks: list[ShardTask], processes: int, progress: ProgressFn 
             elif kind == "done":
                 results[shard] = payload
             elif kind == "error":
-                raise IndexUnavailable(f"building shard {shard} failed: {payload.splitlines()[0]}\n{payload}")
+                log.warning("index.build.worker_failed", shard=shard, traceback=payload)
+                raise IndexUnavailable(f"building shard {shard} failed: {payload.splitlines()[0]}")
     finally:
         for w in workers:
             if w.is_alive() and len(results) < len(tasks):

@@ -100,3 +100,26 @@ def test_facet_counts_summed_over_partitions_equal_the_match_count(world, built,
     assert total > 0
     for field in ("metro_id", "open_to_work", "title_id"):
         assert sum(facets[field].values()) == total
+
+
+def test_a_failing_worker_process_fails_the_build_with_a_one_line_reason(world, index_dir, monkeypatch):
+    import pytest
+    from sqlalchemy import text
+
+    import index.build as build_module
+    from index.versions import VersionStore
+    from talent.errors import IndexUnavailable
+
+    real_split = build_module.split_by_shard
+
+    def split_then_break_the_database(ids, shards):  # after the parent read the ids, before workers start
+        with world.db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE member_skills"))
+        return real_split(ids, shards)
+
+    monkeypatch.setattr(build_module, "split_by_shard", split_then_break_the_database)
+    with pytest.raises(IndexUnavailable, match=r"^building shard \d failed: .*member_skills") as err:
+        build_index(index_dir, world.url, shards=2, processes=1)
+    assert "\n" not in str(err.value)
+    store = VersionStore(index_dir)
+    assert store.current() is None and [i.state for i in store.list()] == ["failed"]
