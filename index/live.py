@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Self
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from index.documents import ProfileReader, ReferenceData, tantivy_json
 from index.forward import DeltaLog, ForwardTableBuilder
@@ -32,7 +33,7 @@ from index.schema import open_tantivy_index, schema_hash
 from index.sharding import shard_of
 from index.versions import VersionStore
 from index.vocab import Vocabulary
-from talent.errors import IndexUnavailable
+from talent.errors import DatabaseUnavailable, IndexUnavailable
 from talent.logging import get_logger
 from talent.storage.db import Database
 from talent.storage.models import ProfileChange
@@ -145,22 +146,26 @@ class VersionUpdater:
         """Apply the next batch of changes, or return None when there is none."""
         start = time.perf_counter()
         position = self.position
-        with self.database.engine.connect() as conn:
-            rows = conn.execute(
-                select(ProfileChange.id, ProfileChange.member_id)
-                .where(ProfileChange.id > position).order_by(ProfileChange.id).limit(batch_size)
-            ).all()
-            if not rows:
-                return None
-            member_ids = sorted({int(m) for _, m in rows})
-            if self._reference is None:
-                self._reference = ReferenceData.load(conn)
-            reader = ProfileReader(conn, self._reference)
-            profiles = {p.member_id: p for p in reader.read(member_ids)}
-            ref = self._reference
-            if any((p.company_id is not None and p.company_id not in ref.companies)
-                   or (p.metro_id is not None and p.metro_id not in ref.metros) for p in profiles.values()):
-                self._reference = ReferenceData.load(conn)  # a company or metro created since
+        try:
+            with self.database.engine.connect() as conn:
+                rows = conn.execute(
+                    select(ProfileChange.id, ProfileChange.member_id)
+                    .where(ProfileChange.id > position).order_by(ProfileChange.id).limit(batch_size)
+                ).all()
+                if not rows:
+                    return None
+                member_ids = sorted({int(m) for _, m in rows})
+                if self._reference is None:
+                    self._reference = ReferenceData.load(conn)
+                reader = ProfileReader(conn, self._reference)
+                profiles = {p.member_id: p for p in reader.read(member_ids)}
+                ref = self._reference
+                if any((p.company_id is not None and p.company_id not in ref.companies)
+                       or (p.metro_id is not None and p.metro_id not in ref.metros) for p in profiles.values()):
+                    self._reference = ReferenceData.load(conn)  # a company or metro created since
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(f"database {self.database.display_url} failed: {reason}") from exc
         last = int(rows[-1][0])
         n = len(self.writers)
         per_shard: dict[int, tuple[ForwardTableBuilder, dict[int, str | None]]] = {}
@@ -222,7 +227,12 @@ class LiveUpdater:
         stop = stop or threading.Event()
         while not stop.is_set():
             updater = self._current_updater()
-            report = updater.apply_batch(self.batch_size)
+            try:
+                report = updater.apply_batch(self.batch_size)
+            except DatabaseUnavailable as exc:  # a database restart should not end the follower
+                log.warning("index.live.database_unavailable", error=str(exc))
+                stop.wait(max(1.0, poll_interval))
+                continue
             if report is None:
                 stop.wait(poll_interval)
             elif on_batch:

@@ -229,3 +229,46 @@ def test_the_updater_refuses_a_version_built_with_another_schema(world, built, i
     manifest.write_text(json.dumps(data))
     with pytest.raises(IndexUnavailable, match="schema 0000"):
         _apply(world, index_dir)
+
+
+def test_a_database_error_while_updating_is_a_clear_database_error(world, built, index_dir):
+    from sqlalchemy import text
+
+    from talent.errors import DatabaseUnavailable
+
+    with world.db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE profile_changes"))
+    with pytest.raises(DatabaseUnavailable, match="profile_changes"):
+        _apply(world, index_dir)
+
+
+def test_follow_keeps_going_through_a_database_outage(world, built, index_dir, monkeypatch):
+    from talent.errors import DatabaseUnavailable
+
+    real = VersionUpdater.apply_batch
+    failures = [2]
+
+    def flaky(self, batch_size=1000):
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise DatabaseUnavailable("database is restarting")
+        return real(self, batch_size)
+
+    monkeypatch.setattr(VersionUpdater, "apply_batch", flaky)
+    _set_headline(world, world.member_ids[4], "Tapir tailor")
+    stop = threading.Event()
+    updater = LiveUpdater(index_dir, world.db)
+    thread = threading.Thread(target=updater.follow, kwargs={"poll_interval": 0.01, "stop": stop})
+    thread.start()
+    try:
+        serving = ServingIndex(index_dir)
+        deadline = time.time() + 15
+        while serving.count(Q.text("headline", "tapir")) == 0:
+            assert time.time() < deadline and thread.is_alive()
+            time.sleep(0.05)
+            serving.refresh()
+    finally:
+        stop.set()
+        thread.join(10)
+        updater.close()
+    assert failures[0] == 0
