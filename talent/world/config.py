@@ -102,6 +102,12 @@ class SimulationConfig(_Section):
     seniority_filter: float = Field(
         0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter."
     )
+    workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Simulation processes: 0 = 2 for large worlds, else 1 (results are the same).",
+    )
     retrieval_cap: int = Field(
         500, ge=50, le=1_000_000, description="Most title matches the logging policy scores."
     )

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,7 @@ class SimulationResult:
     pending: int
     log_hash: str
     seconds: float
+    workers: int = 1
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -74,24 +77,33 @@ def current_world(db: Any) -> m.WorldInfo:
 class _Buffers:
     """What the sessions logged, held until the end (search ids are provisional: list positions + 1)."""
 
+    SEARCH_FIELDS = (
+        "contract_id",
+        "recruiter_id",
+        "project_id",
+        "session_id",
+        "query_text",
+        "query_json",
+        "query_type",
+        "result_count",
+        "created_at",
+        "job_seq",
+    )
+
     def __init__(self) -> None:
-        self.searches: dict[str, list[Any]] = {
-            k: []
-            for k in (
-                "contract_id",
-                "recruiter_id",
-                "project_id",
-                "session_id",
-                "query_text",
-                "query_json",
-                "query_type",
-                "result_count",
-                "created_at",
-            )
-        }
+        self.searches: dict[str, list[Any]] = {k: [] for k in self.SEARCH_FIELDS}
         self.impressions: list[tuple[np.ndarray, ...]] = []  # (search id, member, position, score)
         self.feedback: list[tuple[np.ndarray, ...]] = []  # (search id, member, kind code, time)
         self.inmails: list[tuple[np.ndarray, ...]] = []  # (search id, member, status code, sent, responded)
+
+    def extend(self, other: _Buffers) -> None:
+        """Append another buffer's records, shifting its provisional search ids past ours."""
+        offset = len(self.searches["created_at"])
+        for key in self.SEARCH_FIELDS:
+            self.searches[key].extend(other.searches[key])
+        self.impressions.extend((sid + offset, *rest) for sid, *rest in other.impressions)
+        self.feedback.extend((sid + offset, *rest) for sid, *rest in other.feedback)
+        self.inmails.extend((sid + offset, *rest) for sid, *rest in other.inmails)
 
 
 FEEDBACK_KINDS = ("view", "save", "inmail")
@@ -122,49 +134,31 @@ def simulate(
     sim_seed = config.seed if seed is None else int(seed)
     rng = np.random.default_rng(np.random.SeedSequence([sim_seed, 0x5E55]))
     timings: dict[str, float] = {}
-    index = TextMatchIndex(state, sim.retrieval_cap)
-    maker = QueryMaker(state)
-    timings["index"] = time.perf_counter() - t0
-
     sessions = _plan_sessions(rng, state, sim)
-    end = sim.days * 86400.0
     now = start_datetime(state.start_date)
+    chunks = _job_chunks(sessions, state.n_jobs)
+    workers = _workers(sim, len(sessions))
+    # in-process simulation needs the logging policy's index here; worker processes build their own
+    local = (truth, TextMatchIndex(state, sim.retrieval_cap), QueryMaker(state)) if workers <= 1 else ()
+    timings["index"] = time.perf_counter() - t0
     buf = _Buffers()
-    counters = {
-        "searches": 0,
-        "impressions": 0,
-        "views": 0,
-        "saves": 0,
-        "inmails": 0,
-        "accepted": 0,
-        "declined": 0,
-        "pending": 0,
-    }
-    contacted: dict[int, set[int]] = {}
+    counters = dict.fromkeys(COUNTERS, 0)
     candidates: dict[tuple[int, int], list[Any]] = {}
-    task = progress.task(f"simulating {len(sessions):,} sessions", len(sessions))
+    task = progress.task(
+        f"simulating {len(sessions):,} sessions ({workers} worker{'s' * (workers > 1)})", len(chunks)
+    )
+    for part in _run_chunks(chunks, workers, (worlds_dir, info.name, sim, sim_seed), local):
+        part_buf, part_counters, part_candidates = part
+        buf.extend(part_buf)
+        for key, value in part_counters.items():
+            counters[key] += value
+        candidates.update(part_candidates)
+        task.advance()
+    task.done()
+    timings["sessions"] = time.perf_counter() - t0
     with BulkWriter(db) as w:
         w.wipe(LOG_TABLES)
         w.defer_indexes(("impressions", "feedback", "inmails", "searches"))
-        for n_session, (t_start, j) in enumerate(sessions):
-            _run_session(
-                rng,
-                truth,
-                index,
-                maker,
-                sim,
-                int(j),
-                float(t_start),
-                end,
-                n_session,
-                buf,
-                counters,
-                contacted,
-                candidates,
-            )
-            task.advance()
-        task.done()
-        timings["sessions"] = time.perf_counter() - t0
         _write_logs(w, buf, now, state.j_titles, chunk=chunk_rows)
         _write_candidates(w, candidates, now)
         w.fix_sequences()
@@ -180,11 +174,103 @@ def simulate(
         world=info.name,
         seed=sim_seed,
         sessions=len(sessions),
+        workers=workers,
         log_hash=log_hash,
         seconds=time.perf_counter() - t0,
         timings=timings,
         **counters,
     )
+
+
+COUNTERS = ("searches", "impressions", "views", "saves", "inmails", "accepted", "declined", "pending")
+PARALLEL_MIN_SESSIONS = 5000  # below this, starting worker processes costs more than it saves
+_WORKER: dict[str, Any] = {}
+
+
+def _workers(sim: SimulationConfig, n_sessions: int) -> int:
+    if sim.workers:
+        return sim.workers
+    if n_sessions < PARALLEL_MIN_SESSIONS:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _job_chunks(sessions: np.ndarray, n_jobs: int, n_chunks: int = 16) -> list[list[tuple[int, list[float]]]]:
+    """Jobs (with their session start times, in order) dealt round-robin into chunks of similar work."""
+    by_job: dict[int, list[float]] = {}
+    for t, j in sessions.tolist():
+        by_job.setdefault(int(j), []).append(float(t))
+    jobs = sorted(by_job)
+    n_chunks = max(1, min(n_chunks, len(jobs)))
+    return [[(j, by_job[j]) for j in jobs[c::n_chunks]] for c in range(n_chunks)]
+
+
+def _run_chunks(
+    chunks: list[Any], workers: int, spec: tuple[Any, ...], local: tuple[Any, ...]
+) -> Iterator[Any]:
+    """Simulate chunks in this process or in ``workers`` spawned processes (same results either way)."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield _simulate_jobs(*local, spec[2], spec[3], chunk)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=spec) as pool:
+        yield from pool.imap(_work, chunks)
+
+
+def _init_worker(worlds_dir: Path, name: str, sim: SimulationConfig, sim_seed: int) -> None:
+    truth = load_truth(worlds_dir, name)
+    _WORKER.update(
+        truth=truth,
+        index=TextMatchIndex(truth.state, sim.retrieval_cap),
+        maker=QueryMaker(truth.state),
+        sim=sim,
+        seed=sim_seed,
+    )
+
+
+def _work(chunk: list[tuple[int, list[float]]]) -> Any:
+    w = _WORKER
+    return _simulate_jobs(w["truth"], w["index"], w["maker"], w["sim"], w["seed"], chunk)
+
+
+def _simulate_jobs(
+    truth: Truth,
+    index: TextMatchIndex,
+    maker: QueryMaker,
+    sim: SimulationConfig,
+    sim_seed: int,
+    jobs: list[tuple[int, list[float]]],
+) -> tuple[_Buffers, dict[str, int], dict[Any, list[Any]]]:
+    """Every session of the given jobs; each job draws from its own random stream."""
+    buf = _Buffers()
+    counters = dict.fromkeys(COUNTERS, 0)
+    candidates: dict[tuple[int, int], list[Any]] = {}
+    end = sim.days * 86400.0
+    for j, starts in jobs:
+        rng = np.random.default_rng(np.random.SeedSequence([sim_seed, 0x5E55, j]))
+        contacted: set[int] = set()
+        seq = [0]
+        for n_session, t_start in enumerate(starts):
+            _run_session(
+                rng,
+                truth,
+                index,
+                maker,
+                sim,
+                j,
+                t_start,
+                end,
+                n_session,
+                buf,
+                counters,
+                contacted,
+                candidates,
+                seq,
+            )
+    return buf, counters, candidates
 
 
 def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) -> np.ndarray:
@@ -227,16 +313,16 @@ def _run_session(
     n_session: int,
     buf: _Buffers,
     counters: dict[str, int],
-    contacted: dict[int, set[int]],
+    done: set[int],
     candidates: dict[tuple[int, int], list[Any]],
+    seq: list[int],
 ) -> None:
     job = truth.job(j + 1)
     recruiter, contract, project = job.recruiter + 1, job.contract + 1, j + 1
-    session_id = f"sim-{n_session:07d}-{int(rng.integers(1 << 62)):016x}"
+    session_id = f"sim-{project:07d}-{n_session:03d}-{int(rng.integers(1 << 62)):016x}"
     n_queries = 1 + int(
         rng.choice(min(sim.max_queries_per_session, 3), p=_queries_p(sim.max_queries_per_session))
     )
-    done = contacted.setdefault(project, set())
     few = False
     b = buf.searches
     for _ in range(n_queries):
@@ -260,8 +346,10 @@ def _run_session(
             ("query_type", query.type),
             ("result_count", ranked.result_count),
             ("created_at", t),
+            ("job_seq", seq[0]),
         ):
             b[key].append(value)
+        seq[0] += 1
         sid = len(b["created_at"])
         counters["searches"] += 1
         k = ranked.members.shape[0]
@@ -389,10 +477,11 @@ def _write_logs(
     if not s["created_at"]:
         return
     times = np.array(s["created_at"], dtype=np.float64)
-    order = np.argsort(times, kind="stable")
+    # time order; ties (never in practice) by project and the search's place in its job's sequence
+    order = np.lexsort((np.array(s["job_seq"]), np.array(s["project_id"]), times))
     final = np.zeros(len(order) + 1, dtype=np.int64)
     final[order + 1] = np.arange(1, len(order) + 1)  # provisional id (list position + 1) -> final id
-    cols = {k: lookup(v, order) for k, v in s.items() if k != "created_at"}
+    cols = {k: lookup(v, order) for k, v in s.items() if k not in ("created_at", "job_seq")}
     stamps = datetime_strings(now, times[order])
     _write_chunked(
         w,

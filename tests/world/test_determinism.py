@@ -64,3 +64,17 @@ def test_regenerating_replaces_the_previous_world(tmp_path):
         assert rows(world.db, "SELECT COUNT(*), MAX(seed) FROM world_info")[0] == (1, 11)
     finally:
         world.db.dispose()
+
+
+def test_worker_processes_give_the_same_logs(tmp_path, test_world):
+    from talent.world.config import load_world_config
+    from talent.world.simulator import simulate
+
+    world = build(tmp_path / "parallel", simulate=False)
+    try:
+        sim = load_world_config("test").simulation.model_copy(update={"workers": 2})
+        result = simulate(world.db, world.worlds_dir, simulation=sim)
+        assert result.workers == 2
+        assert result.log_hash == test_world.simulation.log_hash
+    finally:
+        world.db.dispose()
