@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (simulation workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         db.upgrade()
         config = load_world_config(args.world)
         taxonomy = resolve_taxonomy(config, settings)  # imported (and cached) before the clock starts
-        t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        c0, t0 = _cpu_seconds(), time.perf_counter()
         gen = generate_world(config, db, settings.worlds_dir, taxonomy)
-        t1 = time.perf_counter()
+        c1, t1 = _cpu_seconds(), time.perf_counter()
         sim = simulate(db, settings.worlds_dir)
-        t2 = time.perf_counter()
+        c2, t2 = _cpu_seconds(), time.perf_counter()
         figures = {
             "world": config.name,
             "members": gen.members,
@@ -54,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             "generate_seconds": round(t1 - t0, 1),
             "simulate_seconds": round(t2 - t1, 1),
             "total_seconds": round(t2 - t0, 1),
+            "cpu_seconds": {"generate": round(c1 - c0, 1), "simulate": round(c2 - c1, 1)},
+            "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+            "simulation_workers": sim.workers,
             "rows": gen.counts,
             "searches": sim.searches,
             "impressions": sim.impressions,
@@ -66,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, indent=2))
         print(
             f"{config.name}: {gen.members:,} members generated in {t1 - t0:.1f} s, "
-            f"{sim.searches:,} searches simulated in {t2 - t1:.1f} s, total {t2 - t0:.1f} s"
+            f"{sim.searches:,} searches simulated in {t2 - t1:.1f} s, total {t2 - t0:.1f} s "
+            f"(CPU {c2 - c0:.0f} s; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)"
         )
         if args.stats:
             from talent.world.stats import render, world_stats

@@ -183,7 +183,7 @@ def simulate(
 
 
 COUNTERS = ("searches", "impressions", "views", "saves", "inmails", "accepted", "declined", "pending")
-PARALLEL_MIN_SESSIONS = 5000  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN_SESSIONS = 2000  # below this, starting worker processes costs more than it saves
 _WORKER: dict[str, Any] = {}
 
 
