@@ -108,9 +108,8 @@ def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,
     done = 0
     try:
         with database.engine.connect() as conn, engine_call(f"building shard {task.shard}"):
-            if database.is_sqlite:  # a bigger page cache and mmap reads: ~10% less CPU on a 1M-member file
-                conn.exec_driver_sql("PRAGMA cache_size=-131072")
-                conn.exec_driver_sql("PRAGMA mmap_size=8589934592")
+            if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
+                conn.exec_driver_sql("PRAGMA cache_size=-65536")
             reader = ProfileReader(conn)
             reference = reader.reference
             index = create_tantivy_index(shard_dir / "tantivy")
