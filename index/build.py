@@ -268,7 +268,3 @@ def _replay(store: VersionStore, version: str, database: Database) -> int:
     finally:
         updater.close()
 
-
-def describe(report: BuildReport) -> str:
-    return json.dumps({"version": report.version, "members": report.members, "seconds": round(report.seconds, 2),
-                       "docs_per_second": round(report.docs_per_second), "size_bytes": report.size_bytes})
