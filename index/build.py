@@ -22,7 +22,6 @@ Workers exit on their own if their parent dies.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing as mp
 import os
 import queue as queue_mod
