@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import build, rows
+from world_support import build, rows
 
 
 def _fingerprint(db) -> list[tuple]:

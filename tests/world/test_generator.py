@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import rows
+from world_support import rows
 
 
 def test_members_have_ids_1_to_n(test_world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import rows
+from world_support import rows
 
 
 def test_search_ids_follow_time(test_world):
@@ -153,7 +153,7 @@ def test_saved_and_contacted_members_land_in_project_pipelines(test_world):
 
 
 def test_simulating_again_replaces_the_logs(test_world, tmp_path):
-    from conftest import build
+    from world_support import build
 
     from talent.world.simulator import simulate
 

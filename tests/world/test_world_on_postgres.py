@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build, rows
+from world_support import build, rows
 
 pytestmark = pytest.mark.postgres
 
