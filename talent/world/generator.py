@@ -192,7 +192,12 @@ class Vocab:
         skill_pos: dict[str, int] = {}
         ptr, idx, imp = [0], [], []
         for o in occ_ids:
-            for sid, w in tax.occupation_skills[o][:MAX_OCC_SKILLS]:
+            # rounded and re-sorted so that float noise in an imported bundle cannot change the world
+            ranked = sorted(
+                ((sid, round(float(w), 3)) for sid, w in tax.occupation_skills[o]),
+                key=lambda item: (-item[1], item[0]),
+            )
+            for sid, w in ranked[:MAX_OCC_SKILLS]:
                 if sid not in skill_pos:
                     skill_pos[sid] = len(skill_ids)
                     skill_ids.append(sid)

@@ -78,3 +78,34 @@ def test_worker_processes_give_the_same_logs(tmp_path, test_world):
         assert result.log_hash == test_world.simulation.log_hash
     finally:
         world.db.dispose()
+
+
+def test_float_noise_in_taxonomy_importances_does_not_change_the_world(tmp_path, test_world):
+    """An imported bundle may differ in the 5th decimal or in tie order from run to run; the world must not."""
+    import dataclasses
+
+    from talent.settings import load_settings
+    from talent.storage.db import Database
+    from talent.taxonomy import load_taxonomy
+    from talent.world.config import load_world_config
+    from talent.world.generator import generate_world
+
+    taxonomy = load_taxonomy()
+    noisy = {  # tiny float noise, and equal importances listed in another order
+        occ: [(sid, w + (1e-5 if i % 2 else -1e-5)) for i, (sid, w) in enumerate(skills)][::-1]
+        for occ, skills in taxonomy.occupation_skills.items()
+    }
+    settings = load_settings(home=tmp_path / "noisy")
+    settings.ensure_home()
+    db = Database(settings.resolved_database_url)
+    db.upgrade()
+    try:
+        result = generate_world(
+            load_world_config("test"),
+            db,
+            settings.worlds_dir,
+            dataclasses.replace(taxonomy, occupation_skills=noisy),
+        )
+        assert result.content_hash == test_world.generation.content_hash
+    finally:
+        db.dispose()
