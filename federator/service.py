@@ -7,14 +7,16 @@ re-ranking, the in-session bandit) slot in between :meth:`SearchService.retrieve
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
 
 from federator.types import CandidateList, FacetValue, ResultCard, SearchRequest, SearchResponse
 from index import queries as Q
-from index.broker import Broker, BrokerSettings
+from index.broker import DEFAULT_FACETS, Broker, BrokerSettings
 from index.l1 import Scorer, load_current_model
+from index.partition import RANGE_FACETS
 from index.schema import analyze
 from index.serving import ServingIndex
 from talent.logging import get_logger
@@ -25,6 +27,9 @@ from talent.taxonomy.model import Taxonomy, normalize
 log = get_logger(__name__)
 
 FACETS_SHOWN = 15
+
+#: Facets of a results page: the broker's value facets plus years-of-experience buckets.
+SEARCH_FACETS: tuple[str, ...] = (*DEFAULT_FACETS, "years_experience")
 
 
 def search_taxonomy(settings: Any, database: Any = None) -> Taxonomy:
@@ -45,6 +50,36 @@ def search_taxonomy(settings: Any, database: Any = None) -> Taxonomy:
         except Exception as exc:  # noqa: BLE001 - no world: the configured taxonomy
             log.info("search.taxonomy_from_settings", reason=str(exc))
     return taxonomy_from_settings(settings)
+
+
+def range_facet(counts: dict[tuple[float | None, float | None], int]) -> list[FacetValue]:
+    """Range buckets (``(lower, upper)``, lower inclusive) in ascending order, empty ones left out.
+
+    Each value is the ``years_experience`` range of a structured query that selects exactly the
+    bucket (``{"min": 3.0, "max": 5.999999999999999}`` for 3 <= years < 6; both ends of a query
+    range are inclusive, so the upper one is the largest float below the bucket's edge).
+    """
+    items = sorted(counts.items(), key=lambda kv: -math.inf if kv[0][0] is None else kv[0][0])
+    out = []
+    for (lower, upper), n in items:
+        if n <= 0:
+            continue
+        value = {"min": lower, "max": None if upper is None else math.nextafter(upper, -math.inf)}
+        out.append(FacetValue(value, _range_label(lower, upper), int(n)))
+    return out
+
+
+def _range_label(lower: float | None, upper: float | None) -> str:
+    low = _whole(lower or 0.0)
+    if upper is None:
+        return f"{low}+ years"
+    if float(upper).is_integer():
+        return f"{low}-{_whole(upper - 1)} years"
+    return f"{low} to under {_whole(upper)} years"
+
+
+def _whole(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 class SearchService:
@@ -87,7 +122,7 @@ class SearchService:
 
     def retrieve(self, parsed: ParsedQuery, request: SearchRequest) -> CandidateList:
         """Broker: every partition's L1 top k, merged, enough for the requested page."""
-        return self.broker.search(parsed, limit=None, facets=request.facets)
+        return self.broker.search(parsed, limit=None, facets=request.facets, facet_fields=SEARCH_FACETS)
 
     def assemble(self, parsed: ParsedQuery, candidates: CandidateList, request: SearchRequest,
                  timings: dict[str, float]) -> SearchResponse:
@@ -144,6 +179,9 @@ class SearchService:
     def _facets(self, counts: dict[str, dict[Any, int]]) -> dict[str, list[FacetValue]]:
         out: dict[str, list[FacetValue]] = {}
         for field, values in counts.items():
+            if field in RANGE_FACETS:
+                out[field] = range_facet(values)
+                continue
             items = list(values.items())[:FACETS_SHOWN]
             out[field] = [FacetValue(v, self._label(field, v), int(n)) for v, n in items]
         return out

@@ -12,6 +12,7 @@ import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,11 @@ from index.forward import DeltaLog, DeltaState, ForwardBatch, ForwardStore, Forw
 from index.guard import engine_call
 from index.schema import FACET_FIELDS, FIELD_BY_NAME, build_schema, open_tantivy_index
 from talent.errors import IndexUnavailable, QueryError
+
+#: Facets counted in value ranges instead of by value: field -> bucket edges. The buckets are
+#: ``value < edges[0]``, ``edges[i-1] <= value < edges[i]`` and ``value >= edges[-1]``; their keys
+#: are ``(lower, upper)`` tuples with ``None`` for an open end (Tantivy range aggregations).
+RANGE_FACETS: dict[str, tuple[float, ...]] = {"years_experience": (3.0, 6.0, 11.0, 16.0)}
 
 #: Stored fields a results page shows (single-valued ones come back as scalars).
 _LIST_FIELDS = {"skills"}
@@ -165,6 +171,7 @@ class Partition:
 
         Counts are exact for fields with at most ``size`` distinct values in the matches;
         beyond that each shard returns its top ``size`` (sum them with :func:`merge_facets`).
+        Fields of :data:`RANGE_FACETS` are counted per bucket instead, keyed ``(lower, upper)``.
         """
         fields = list(fields)
         unknown = [f for f in fields if f not in FACET_FIELDS]
@@ -172,14 +179,17 @@ class Partition:
             raise QueryError(f"cannot count facets of {', '.join(unknown)}; facet fields: {', '.join(FACET_FIELDS)}")
         if not fields:
             return {}
-        request = {f: {"terms": {"field": f, "size": int(size)}} for f in fields}
+        request = {f: _range_aggregation(f) if f in RANGE_FACETS else {"terms": {"field": f, "size": int(size)}}
+                   for f in fields}
         with engine_call(f"counting facets on shard {self.shard}", query=True):
             result = self._snapshot.searcher.aggregate(query, request)
         out: dict[str, dict[Any, int]] = {}
         for f in fields:
             kind = FIELD_BY_NAME[f].kind
             buckets = result.get(f, {}).get("buckets", [])
-            if kind == "bool":
+            if f in RANGE_FACETS:
+                out[f] = {(b.get("from"), b.get("to")): int(b["doc_count"]) for b in buckets}
+            elif kind == "bool":
                 out[f] = {b.get("key_as_string") == "true": int(b["doc_count"]) for b in buckets}
             elif kind == "int":
                 out[f] = {int(b["key"]): int(b["doc_count"]) for b in buckets}
@@ -263,6 +273,15 @@ class Partition:
         if not clauses:
             return tantivy.Query.empty_query()
         return tantivy.Query.boolean_query(clauses)
+
+
+def _range_aggregation(field: str) -> dict[str, Any]:
+    """A range aggregation over the buckets of :data:`RANGE_FACETS` (lower bound inclusive)."""
+    edges = [float(e) for e in RANGE_FACETS[field]]
+    ranges: list[dict[str, float]] = [{"to": edges[0]}]
+    ranges += [{"from": lo, "to": hi} for lo, hi in pairwise(edges)]
+    ranges.append({"from": edges[-1]})
+    return {"range": {"field": field, "ranges": ranges}}
 
 
 def _page_fields(stored: dict[str, list[Any]]) -> dict[str, Any]:

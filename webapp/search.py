@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from talent.errors import InvalidInput
+from talent.errors import InvalidInput, NotFound
 from talent.storage.access import RecruiterScope
+from talent.storage.models import Impression
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,12 @@ def result_cap() -> int:
 
 def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int = 1, page_size: int = 25,
                facets: bool = True, session_id: str | None = None, project_id: int | None = None) -> SearchOutcome:
-    """Run ``query`` as the scope's recruiter and log it; pages past the result cap are refused."""
+    """Run ``query`` as the scope's recruiter and log it with the page's impressions.
+
+    Pages past the result cap are refused. The search row and one row per shown candidate
+    (member, 0-based position in the whole ranking, score) go into ``searches`` and
+    ``impressions``, the logs the training pipeline learns from.
+    """
     from federator.types import SearchRequest
 
     cap = result_cap()
@@ -58,4 +66,25 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
         result_count=response.total,
         project_id=project_id,
     )
+    log_impressions(scope.session, row.id, response.results)
     return SearchOutcome(response, row.id, min(response.total, cap))
+
+
+def log_impressions(session: Session, search_id: int, results: list[Any]) -> int:
+    """One bulk insert of the result cards a page showed (``rank`` 1-based -> ``position`` 0-based)."""
+    rows = [{"search_id": search_id, "member_id": int(card.member_id), "position": int(card.rank) - 1,
+             "logged_score": float(card.score)} for card in results]
+    if rows:
+        session.execute(insert(Impression), rows)
+    return len(rows)
+
+
+def own_search_id(scope: RecruiterScope, search_id: int | None) -> int | None:
+    """``search_id`` when it is one of the contract's logged searches, else ``None`` (for attributing
+    views, saves and InMails from a results page; a stale or foreign id is dropped, not an error)."""
+    if search_id is None:
+        return None
+    try:
+        return scope.get_search(search_id).id
+    except NotFound:
+        return None

@@ -84,7 +84,7 @@ def test_recruiter_searches_saves_and_sends_an_inmail(page, web_world):
     assert page.locator("p.interpretation").count() == 1
 
     page.locator("[data-facet=locations] a.role-must").first.click()
-    page.wait_for_selector("p.chip.must")
+    page.wait_for_selector(".applied .chip.must")
     assert page.inner_text("p.total") != total_before
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search.png"))

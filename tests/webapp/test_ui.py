@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import pytest
@@ -178,17 +179,77 @@ def _total(html: str) -> int:
     return int(found.group(1).replace(",", "")) if found else 0
 
 
-@pytest.mark.parametrize("facet", ["titles", "skills", "companies", "locations", "industries", "seniority"])
+def _rows(html: str, facet: str) -> list[tuple[str, int, dict[str, str]]]:
+    """(label, count, role -> link) of each value in the facet panel ``facet``."""
+    panel = re.search(rf'<details class="facet" open data-facet="{facet}">(.*?)</details>', html, re.DOTALL)
+    assert panel, f"no {facet} panel"
+    rows = []
+    for item in re.findall(r'<li class="fv[^"]*">(.*?)</li>', panel.group(1), re.DOTALL):
+        label = re.search(r'<span class="label"[^>]*>(.*?)</span>', item).group(1)
+        count = int(re.search(r'<span class="count">([\d,]+)</span>', item).group(1).replace(",", ""))
+        links = {role: href.replace("&amp;", "&")
+                 for role, href in re.findall(r'<a class="role role-(\w+)[^"]*"[^>]*href="([^"]+)"', item)}
+        rows.append((label, count, links))
+    return rows
+
+
+FACETS = ["titles", "skills", "companies", "locations", "industries", "seniority", "years_experience", "open_to_work"]
+
+
+@pytest.mark.parametrize("facet", FACETS)
 def test_facet_must_and_doesnt_have_agree_with_the_engines_counts(ui, facet):
     html = ui.get("/search?q=nurse%20OR%20software").text
     total = _total(html)
-    item = re.search(r'<li class="fv [^"]*" data-facet-value>.*?</li>'.replace(" data-facet-value", ""), html, re.DOTALL)
-    assert item
-    links = {}
-    for role in ("must", "not"):
-        found = re.search(rf'<span class="count">([\d,]+)</span>\s*<span class="roles">(?:(?!</li>).)*?'
-                          rf'href="(\?[^"]*f\.{facet}\.{role}=[^"]+)"', html, re.DOTALL)
-        links[role] = (int(found.group(1).replace(",", "")), found.group(2).replace("&amp;", "&"))
-    count, must_link = links["must"]
-    assert _total(ui.get("/search" + must_link).text) == count
-    assert _total(ui.get("/search" + links["not"][1]).text) == total - count
+    label, count, links = next(r for r in _rows(html, facet) if "must" in r[2] and "not" in r[2])
+    assert 0 < count < total, label
+    assert _total(ui.get("/search" + links["must"]).text) == count
+    assert _total(ui.get("/search" + links["not"]).text) == total - count
+
+
+def test_years_of_experience_buckets_partition_the_results_and_agree_with_their_links(ui):
+    html = ui.get("/search?q=nurse%20OR%20software").text
+    total = _total(html)
+    rows = _rows(html, "years_experience")
+    assert [r[0] for r in rows] == ["0-2 years", "3-5 years", "6-10 years", "11-15 years", "16+ years"]
+    assert sum(r[1] for r in rows) == total
+    for label, count, links in rows:
+        assert _total(ui.get("/search" + links["must"]).text) == count, label
+        assert "can" not in links  # a filter in the engine: no can-have
+    # doesn't have: offered at the ends of the selection, narrowing one bucket at a time
+    assert [("not" in links) for _, _, links in rows] == [True, False, False, False, True]
+    page = ui.get("/search" + rows[0][2]["not"]).text
+    assert _total(page) == total - rows[0][1] and "Years of experience: 3+ years" in page
+    narrowed = _rows(page, "years_experience")
+    assert [r[0] for r in narrowed] == ["3-5 years", "6-10 years", "11-15 years", "16+ years"]
+    both = ui.get("/search" + narrowed[-1][2]["not"]).text
+    assert _total(both) == total - rows[0][1] - rows[-1][1] and "Years of experience: 3-15 years" in both
+
+
+def test_years_of_experience_in_the_query_string_are_whole_years():
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.ui.facets import parse_years, read_selection, years_of_value
+
+    assert parse_years("3-5") == (3, 5) and parse_years("16-") == (16, None) and parse_years("0-2") == (None, 2)
+    assert parse_years("5-3") is None and parse_years("x") is None and parse_years("0-") is None
+    years = read_selection(MultiDict({"yoe": "3-5"})).query()["years_experience"]
+    assert years["min"] == 3.0 and 5.99 < years["max"] < 6.0  # 3 <= years < 6, both ends inclusive
+    assert years_of_value(years) == (3, 5)
+
+
+def test_open_to_work_must_and_doesnt_have(ui):
+    total = _total(ui.get("/search?q=nurse").text)
+    yes = ui.get("/search?q=nurse&otw=1").text
+    no = ui.get("/search?q=nurse&otw=0").text
+    assert _total(yes) + _total(no) == total and "Not open to work" in no
+    assert all("badge otw" in card for card in re.findall(r'<li class="result card".*?</li>', yes, re.DOTALL))
+    assert "badge otw" not in no
+
+
+def test_applied_filters_are_chips_with_names_and_remove_links(ui):
+    html = ui.get("/search?q=nurse").text
+    skill_label, _, links = _rows(html, "skills")[0]
+    excluded = ui.get("/search" + links["not"]).text
+    chip = re.search(r'<span class="chip not">(.*?) <a href="([^"]+)"', excluded)
+    assert chip and html_lib.unescape(chip.group(1)) == f"Skills doesn't have: {html_lib.unescape(skill_label)}"
+    assert _total(ui.get("/search" + chip.group(2).replace("&amp;", "&")).text) == _total(html)

@@ -104,6 +104,10 @@ class SearchOut(Reply):
 
 
 # --- members ---------------------------------------------------------------------------------------
+class MemberQuery(Request):
+    search_id: Id | None = Field(None, description="The search the profile was opened from (attributes the view).")
+
+
 class PositionOut(Reply):
     title: str
     company: str | None
@@ -178,6 +182,7 @@ class CandidateIn(Request):
     member_id: Id
     stage: Stage = "sourced"
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    search_id: Id | None = Field(None, description="The search the member was found in (attributes the save).")
 
 
 class CandidateUpdate(Request):

@@ -26,6 +26,7 @@ from webapp.api.models import (
     JobList,
     MatchesOut,
     MemberOut,
+    MemberQuery,
     PageQuery,
     ProjectIn,
     ProjectList,
@@ -85,12 +86,13 @@ def search(body: SearchBody) -> SearchOut:
 
 
 # --- members ---------------------------------------------------------------------------------------
-@api_route(bp, "GET", "/members/<int:member_id>", summary="A member's profile", response=MemberOut,
-           limit="profile", tags=("members",))
-def member(member_id: int) -> MemberOut:
-    """Positions, skills and education of one member (the view is recorded as feedback)."""
+@api_route(bp, "GET", "/members/<int:member_id>", summary="A member's profile", query=MemberQuery,
+           response=MemberOut, limit="profile", tags=("members",))
+def member(member_id: int, query: MemberQuery) -> MemberOut:
+    """Positions, skills and education of one member. The view is recorded as feedback, with the
+    search it came from (``search_id``, one of your contract's searches; another's is a 404)."""
     profile = member_profile(db_session(), member_id)
-    scope().record_feedback(member_id, "view")
+    scope().record_feedback(member_id, "view", search_id=query.search_id)
     return profile
 
 
@@ -126,7 +128,7 @@ def candidates(project_id: int) -> CandidateList:
 def save_candidate(project_id: int, body: CandidateIn) -> CandidateOut:
     s = scope()
     row = s.save_candidate(project_id, body.member_id, stage=body.stage, notes=body.notes)
-    s.record_feedback(body.member_id, "save")
+    s.record_feedback(body.member_id, "save", search_id=body.search_id)
     return candidate_out(row, _names([row.member_id]))
 
 

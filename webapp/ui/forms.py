@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm  # type: ignore[import-untyped]
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField  # type: ignore[import-untyped]
+from wtforms import (  # type: ignore[import-untyped]
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
-from wtforms.validators import DataRequired, Length, Optional  # type: ignore[import-untyped]
+from wtforms.validators import DataRequired, Length, NumberRange, Optional  # type: ignore[import-untyped]
+from wtforms.widgets import HiddenInput  # type: ignore[import-untyped]
 
 from talent.storage.models import PROJECT_STAGES
 
@@ -19,12 +28,14 @@ class SaveToProjectForm(FlaskForm):
     project_id = SelectField("Project", coerce=str, validators=[Optional()])
     new_project = StringField("or a new project", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
+    search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
 
 
 class InMailForm(FlaskForm):
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Message", validators=[Optional(), Length(max=10_000)])
     project_id = SelectField("Project", coerce=str, validators=[Optional()])
+    search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
 
 
 class FeedbackForm(FlaskForm):

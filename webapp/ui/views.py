@@ -7,6 +7,7 @@ import html as html_lib
 import io
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
@@ -29,22 +30,21 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
-from talent.storage.models import FEEDBACK_KINDS, Member, Project
+from talent.storage.models import FEEDBACK_KINDS, SENIORITY_LEVELS, Member, Project
 from webapp.auth import verify_password
 from webapp.database import db_session
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
-from webapp.search import run_search
+from webapp.search import own_search_id, run_search, search_service
 from webapp.ui import blueprint as bp
 from webapp.ui.facets import (
-    FACET_LABELS,
     ROLE_LABELS,
-    TEXT_VALUED,
-    YEARS_BUCKETS,
-    facet_name,
+    ROLE_SYMBOLS,
+    chips,
+    facet_panels,
     read_selection,
-    toggle_args,
+    value_labels,
     with_args,
 )
 from webapp.ui.forms import (
@@ -143,21 +143,47 @@ def search() -> Any:
             outcome = run_search(scope(), selection.query(), page=selection.page, page_size=page_size,
                                  session_id=session_id())
             db_session().commit()
+            session["last_search"] = {"id": outcome.search_id, "url": request.full_path}
         except QueryError as exc:
             error = exc
         except InvalidInput as exc:
             error = QueryError(str(exc))
-    pages = 0
+    pages, panels, applied = 0, [], []
     if outcome is not None:
         pages = max(1, -(-outcome.reachable // page_size))
+        facets = outcome.response.facets
+        panels = facet_panels(selection, request.args, facets)
+        applied = chips(selection, request.args, _value_namer(facets))
     return render_template(
         "search.html", selection=selection, outcome=outcome, error=error, pages=pages, page_size=page_size,
-        facet_name=facet_name, facet_labels=FACET_LABELS, role_labels=ROLE_LABELS, text_valued=TEXT_VALUED,
-        toggle_args=toggle_args, years_buckets=YEARS_BUCKETS, with_args=with_args, args=request.args, show_timings=request.args.get("timings") == "1",
+        panels=panels, chips=applied, role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
+        args=request.args, show_timings=request.args.get("timings") == "1",
     )
 
 
 rate_limited("search", "ui.search")
+
+
+def _value_namer(facets: dict[str, list[Any]]) -> Callable[[str, str], str]:
+    """Names of facet values in the query string: the engine's labels, else the taxonomy's."""
+    labels = value_labels(facets)
+    taxonomy = getattr(search_service(), "taxonomy", None)
+
+    def name_of(facet: str, value: str) -> str:
+        if (facet, value) in labels:
+            return labels[(facet, value)]
+        if taxonomy is not None:
+            if facet == "titles" and value in taxonomy.occupations:
+                return str(taxonomy.occupations[value].title)
+            if facet == "skills" and value in taxonomy.skills:
+                return str(taxonomy.skills[value].name)
+            if facet == "industries" and value.isdigit():
+                return str(taxonomy.industries.get(int(value), value))
+        if facet == "seniority" and value.isdigit() and int(value) < len(SENIORITY_LEVELS):
+            return SENIORITY_LEVELS[int(value)]
+        return value
+
+    return name_of
 
 
 # --- profiles ----------------------------------------------------------------------------------------
@@ -165,18 +191,19 @@ rate_limited("search", "ui.search")
 def profile(member_id: int) -> Any:
     s = scope()
     member = member_profile(db_session(), member_id)
-    s.record_feedback(member_id, "view", session_id=session_id())
+    search_id = own_search_id(s, request.args.get("search_id", type=int))
+    s.record_feedback(member_id, "view", session_id=session_id(), search_id=search_id)
     db_session().commit()
-    save_form = SaveToProjectForm()
+    save_form = SaveToProjectForm(formdata=None, search_id=search_id)
     save_form.project_id.choices = _project_choices(s)
-    mail_form = InMailForm()
+    mail_form = InMailForm(formdata=None, search_id=search_id)
     mail_form.project_id.choices = _project_choices(s)
     saved_in = [p for p in s.list_projects() if any(c.member_id == member_id for c in s.list_candidates(p.id))]
     mails = [m for m in s.list_inmails() if m.member_id == member_id]
     verdicts = {f.kind for f in s.list_feedback(session_id=session_id()) if f.member_id == member_id}
     return render_template("profile.html", member=member, save_form=save_form, mail_form=mail_form,
                            feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails, verdicts=verdicts,
-                           search_id=request.args.get("search_id", type=int))
+                           search_id=search_id, back=_back_to_results(search_id))
 
 
 rate_limited("profile", "ui.profile")
@@ -196,10 +223,11 @@ def save_to_project(member_id: int) -> Any:
     else:
         raise InvalidInput("choose a project or name a new one")
     s.save_candidate(project.id, member_id, notes=form.notes.data or "")
-    s.record_feedback(member_id, "save", session_id=session_id())
+    search_id = own_search_id(s, form.search_id.data)
+    s.record_feedback(member_id, "save", session_id=session_id(), search_id=search_id)
     db_session().commit()
     flash(f"Saved to {project.name}.", "ok")
-    return redirect(url_for("ui.profile", member_id=member_id))
+    return redirect(url_for("ui.profile", member_id=member_id, search_id=search_id))
 
 
 @bp.route("/members/<int:member_id>/inmail", methods=["POST"])
@@ -210,8 +238,10 @@ def send_inmail(member_id: int) -> Any:
     if not form.validate_on_submit():
         raise InvalidInput("an InMail needs a subject (at most 200 characters)")
     project_id = _int(form.project_id.data) if form.project_id.data else None
-    s.send_inmail(member_id, form.subject.data or "", form.body.data or "", project_id=project_id)
-    s.record_feedback(member_id, "inmail", session_id=session_id())
+    search_id = own_search_id(s, form.search_id.data)
+    s.send_inmail(member_id, form.subject.data or "", form.body.data or "", project_id=project_id,
+                  search_id=search_id)
+    s.record_feedback(member_id, "inmail", session_id=session_id(), search_id=search_id)
     db_session().commit()
     flash("InMail sent.", "ok")
     return redirect(url_for("ui.inmails"))
@@ -221,13 +251,22 @@ def send_inmail(member_id: int) -> Any:
 def feedback(member_id: int, kind: str) -> Any:
     if kind not in ("good_fit", "not_fit") or kind not in FEEDBACK_KINDS:
         abort(404)
-    scope().record_feedback(member_id, kind, session_id=session_id(), search_id=request.form.get("search_id",
-                                                                                                type=int))
+    s = scope()
+    s.record_feedback(member_id, kind, session_id=session_id(),
+                      search_id=own_search_id(s, request.form.get("search_id", type=int)))
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
     flash("Thanks: noted for this session's results.", "ok")
     return redirect(url_for("ui.profile", member_id=member_id))
+
+
+def _back_to_results(search_id: int | None) -> str | None:
+    """The results page a profile was opened from (this session's last search page), if known."""
+    last = session.get("last_search")
+    if search_id is not None and isinstance(last, dict) and last.get("id") == search_id:
+        return str(last.get("url") or "") or None
+    return None
 
 
 def _int(value: str | None) -> int:
