@@ -9,6 +9,9 @@ from flask import Flask
 
 from talent.settings import Settings, load_settings
 
+DEFAULT_RATE_LIMITS: dict[str, str] = {"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute"}
+"""Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit`` overrides)."""
+
 
 def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
     """Build the recruiter web app.
@@ -38,7 +41,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=extensions.limiter_storage_uri(settings),
         RATELIMIT_HEADERS_ENABLED=True,
-        RATE_LIMITS={"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute"},
+        RATE_LIMITS=dict(DEFAULT_RATE_LIMITS),
         RESULT_CAP=1000,
         PAGE_SIZE=25,
     )

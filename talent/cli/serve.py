@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
 
 from talent.cli import AppContext, pass_app
 
+LIMIT_KINDS = ("search", "profile", "export")
+_LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$", re.IGNORECASE)
+
+
+def _rate_limit(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    limits: dict[str, str] = {}
+    for item in values:
+        kind, sep, limit = item.partition("=")
+        kind = kind.strip()
+        if not sep or kind not in LIMIT_KINDS or not _LIMIT.match(limit):
+            raise click.BadParameter(f"{item!r}: use KIND=LIMIT with KIND one of {', '.join(LIMIT_KINDS)} and a "
+                                     "limit like '600 per minute' or '20/second'", ctx, param)
+        limits[kind] = limit.strip()
+    return limits
+
 
 @click.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (gthread workers; 1 for sync workers).")
+@click.option("--rate-limit", "rate_limits", multiple=True, callback=_rate_limit, metavar="KIND=LIMIT",
+              help="Override a per-recruiter rate limit, e.g. 'search=600 per minute' (kinds: search, "
+                   "profile, export; defaults 60, 300 and 10 per minute). Repeatable.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader and debugger (never in production).")
 @click.option("--write-openapi", "write_openapi", is_flag=True,
               help="Write the API's OpenAPI spec to webapp/openapi.json and exit.")
 @pass_app
-def command(app: AppContext, host: str, port: int, workers: int, debug: bool, write_openapi: bool) -> None:
+def command(app: AppContext, host: str, port: int, workers: int, threads: int, rate_limits: dict[str, str],
+            debug: bool, write_openapi: bool) -> None:
     """Run the recruiter web UI and JSON API (API under /api/v1, spec at /api/v1/openapi.json).
 
-    Sessions use secure cookies, so serve behind HTTPS (or use --debug on localhost).
+    Sessions use secure cookies: serve behind HTTPS (browsers also accept them on
+    http://127.0.0.1 and http://localhost), or use --debug. Rate limits are kept in Redis when
+    TALENT_CACHE_URL is redis://, else in each worker's memory (per worker, so the effective
+    limit is multiplied by --workers).
     """
     if write_openapi:
         from webapp.api.openapi import write_spec
@@ -28,13 +53,36 @@ def command(app: AppContext, host: str, port: int, workers: int, debug: bool, wr
         click.echo(f"wrote {write_spec()}")
         return
     from webapp import create_app
+    from webapp.app import DEFAULT_RATE_LIMITS
+    from webapp.extensions import limiter_storage_uri
 
-    flask_app = create_app(app.settings, {"SESSION_COOKIE_SECURE": False} if debug else None)
+    config: dict[str, Any] = {}
+    if debug:
+        config["SESSION_COOKIE_SECURE"] = False
+    if rate_limits:
+        config["RATE_LIMITS"] = {**DEFAULT_RATE_LIMITS, **rate_limits}
+    flask_app = create_app(app.settings, config or None)
     if debug:
         flask_app.run(host=host, port=port, debug=True)
         return
-    _run_gunicorn(flask_app, {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
-                              "timeout": 60})
+    if workers > 1 and limiter_storage_uri(app.settings) == "memory://":
+        click.echo(f"note: rate limits are counted per worker ({workers} workers) without Redis; "
+                   "set TALENT_CACHE_URL=redis://... to share them", err=True)
+    options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": "-",
+                               "timeout": 60, "graceful_timeout": 10}
+    options["worker_class"] = "gthread" if threads > 1 else "sync"
+    _run_gunicorn(flask_app, options)
+
+
+def _post_fork(flask_app: Any) -> Any:
+    """Drop database connections inherited from the master (each worker opens its own)."""
+
+    def post_fork(server: Any, worker: Any) -> None:
+        database = flask_app.extensions.get("talent.db")
+        if database is not None:
+            database.engine.dispose(close=False)
+
+    return post_fork
 
 
 def _run_gunicorn(flask_app: Any, options: dict[str, Any]) -> None:
@@ -42,7 +90,7 @@ def _run_gunicorn(flask_app: Any, options: dict[str, Any]) -> None:
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in options.items():
+            for key, value in {"post_fork": _post_fork(flask_app), **options}.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

@@ -304,3 +304,32 @@ def test_searches_and_profile_views_are_logged(api, web_world):
     api.get(f"/jobs/{job}/matches")
     api.get(f"/members/{member_ids(web_world, 1)[0]}")
     assert counts() == (searches + 1, views + 1)
+
+
+def test_rate_limits_are_shared_through_redis_when_the_cache_is_redis(web_world, redis_url):
+    """Two apps (as two gunicorn workers) on one Redis count one recruiter's searches together."""
+    import uuid
+
+    settings = web_world.settings.model_copy(update={"cache_url": redis_url})
+    config = {"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+              "RATE_LIMITS": {"search": "2 per minute", "profile": "100 per minute", "export": "10 per minute"}}
+    from webapp import create_app
+
+    workers = [create_app(settings, {"TESTING": True, "SEARCH_SERVICE": web_world.service, **config})
+               for _ in range(2)]
+    assert all(app.config["RATELIMIT_STORAGE_URI"] == redis_url for app in workers)
+    headers = {"Authorization": f"Bearer {web_world.alice.token}"}
+    codes = [workers[i % 2].test_client().post("/api/v1/search", json={"query": "nurse"}, headers=headers).status_code
+             for i in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_profile_views_are_rate_limited(web_world):
+    app = make_app(web_world, RATELIMIT_ENABLED=True,
+                   RATE_LIMITS={"search": "100 per minute", "profile": "1 per minute", "export": "1 per minute"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {web_world.alice.token}"}
+    member = member_ids(web_world, 1)[0]
+    assert client.get(f"/api/v1/members/{member}", headers=headers).status_code == 200
+    r = client.get(f"/api/v1/members/{member}", headers=headers)
+    assert r.status_code == 429 and "Retry-After" in r.headers

@@ -29,3 +29,47 @@ def test_write_openapi_writes_the_spec(monkeypatch, tmp_path, settings):
     result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--write-openapi"])
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text())["openapi"] == "3.1.0"
+
+
+def test_serve_threads_and_rate_limits(settings, monkeypatch):
+    from talent.cli import cli, serve
+
+    seen = {}
+    monkeypatch.setattr(serve, "_run_gunicorn", lambda app, options: seen.update(options, app=app))
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--workers", "2", "--threads", "4",
+                                      "--rate-limit", "search=5000 per minute", "--rate-limit", "export=2/second"])
+    assert result.exit_code == 0, result.output
+    assert (seen["workers"], seen["threads"], seen["worker_class"]) == (2, 4, "gthread")
+    assert seen["app"].config["RATE_LIMITS"] == {"search": "5000 per minute", "profile": "300 per minute",
+                                                 "export": "2/second"}
+    assert "counted per worker" in result.output  # no Redis: the limits are per worker
+
+
+def test_one_thread_means_sync_workers(settings, monkeypatch):
+    from talent.cli import cli, serve
+
+    seen = {}
+    monkeypatch.setattr(serve, "_run_gunicorn", lambda app, options: seen.update(options))
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--threads", "1"])
+    assert result.exit_code == 0 and seen["worker_class"] == "sync"
+
+
+def test_a_malformed_rate_limit_is_refused(settings):
+    from talent.cli import cli
+
+    for bad in ("search", "lookups=5 per minute", "search=fast"):
+        result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--rate-limit", bad])
+        assert result.exit_code == 2 and "KIND=LIMIT" in result.output
+
+
+def test_workers_drop_inherited_database_connections(settings):
+    from talent.cli.serve import _post_fork
+    from webapp import create_app
+
+    app = create_app(settings)
+    engine = app.extensions["talent.db"].engine
+    with engine.connect():
+        pass
+    assert engine.pool.checkedin() == 1
+    _post_fork(app)(None, None)
+    assert engine.pool.checkedin() == 0
