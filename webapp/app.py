@@ -9,7 +9,8 @@ from flask import Flask
 
 from talent.settings import Settings, load_settings
 
-DEFAULT_RATE_LIMITS: dict[str, str] = {"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute"}
+DEFAULT_RATE_LIMITS: dict[str, str] = {"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute",
+                                       "login": "10 per minute"}
 """Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit`` overrides)."""
 
 

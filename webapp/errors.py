@@ -48,6 +48,14 @@ def _code(exc: TalentError) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
+def _ui_message(exc: HTTPException) -> str:
+    if exc.code == 429:
+        return "Too many requests in a short time: wait a minute, then try again."
+    if exc.code == 404:
+        return "There is nothing at this address."
+    return str(exc.description or exc.name)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(RequestInvalid)
     def _invalid(exc: RequestInvalid) -> Any:
@@ -78,7 +86,11 @@ def init_app(app: Flask) -> None:
                 if key.lower() not in ("content-type", "content-length"):
                     response.headers[key] = value
             return response, status
-        return exc
+        if status < 400:
+            return exc
+        page = render_template("error.html", status=status, message=_ui_message(exc))
+        headers = [(k, v) for k, v in (exc.get_headers() or []) if k.lower() not in ("content-type", "content-length")]
+        return page, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

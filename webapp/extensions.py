@@ -12,13 +12,13 @@ from talent.settings import Settings
 
 csrf = CSRFProtect()
 
-RATE_LIMITED: dict[str, str] = {}
-"""Endpoint name -> limit kind ("search", "profile", "export"); filled by the blueprints."""
+RATE_LIMITED: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+"""Endpoint name -> (limit kind, HTTP methods or None for all); filled by the blueprints."""
 
 
-def rate_limited(kind: str, endpoint: str) -> None:
-    """Mark ``endpoint`` as limited by the configured ``RATE_LIMITS[kind]``."""
-    RATE_LIMITED[endpoint] = kind
+def rate_limited(kind: str, endpoint: str, methods: tuple[str, ...] | None = None) -> None:
+    """Mark ``endpoint`` as limited by the configured ``RATE_LIMITS[kind]`` (only ``methods`` if given)."""
+    RATE_LIMITED[endpoint] = (kind, methods)
 
 
 def limiter_storage_uri(settings: Settings) -> str:
@@ -39,13 +39,16 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter = Limiter(key_func=rate_key, app=app, default_limits=[])
     app.extensions["talent.limiter"] = limiter
-    for endpoint, kind in RATE_LIMITED.items():
+    for endpoint, (kind, methods) in RATE_LIMITED.items():
         view = app.view_functions.get(endpoint)
         if view is None:
             continue
-        app.view_functions[endpoint] = limiter.limit(_configured(kind), scope=kind)(view)  # type: ignore[assignment]
+        limit = limiter.limit(_configured(kind), scope=kind, methods=list(methods) if methods else None)
+        app.view_functions[endpoint] = limit(view)  # type: ignore[assignment]
 
 
 def _configured(kind: str) -> Callable[[], str]:
-    """The limit string of ``kind``, read from the app config at request time."""
-    return lambda: str(current_app.config["RATE_LIMITS"][kind])
+    """The limit string of ``kind``, read from the app config at request time (default if unset)."""
+    from webapp.app import DEFAULT_RATE_LIMITS
+
+    return lambda: str(current_app.config["RATE_LIMITS"].get(kind) or DEFAULT_RATE_LIMITS[kind])

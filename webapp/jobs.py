@@ -82,6 +82,6 @@ def recommended_matches(scope: RecruiterScope, project_id: int, *, page: int = 1
         )
         for card in response.results
     ]
-    return MatchesOut(job=job_out(project), query=query, total=response.total, page=response.page,
-                      page_size=response.page_size, partial=response.partial,
+    return MatchesOut(search_id=outcome.search_id, job=job_out(project), query=query, total=response.total,
+                      page=response.page, page_size=response.page_size, partial=response.partial,
                       standardizations=list(response.standardizations), matches=matches)

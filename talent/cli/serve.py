@@ -9,7 +9,7 @@ import click
 
 from talent.cli import AppContext, pass_app
 
-LIMIT_KINDS = ("search", "profile", "export")
+LIMIT_KINDS = ("search", "profile", "export", "login")
 _LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$", re.IGNORECASE)
 
 
@@ -32,8 +32,9 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker (gthread workers; 1 for sync workers).")
 @click.option("--rate-limit", "rate_limits", multiple=True, callback=_rate_limit, metavar="KIND=LIMIT",
-              help="Override a per-recruiter rate limit, e.g. 'search=600 per minute' (kinds: search, "
-                   "profile, export; defaults 60, 300 and 10 per minute). Repeatable.")
+              help="Override a rate limit, e.g. 'search=600 per minute' (per recruiter: search, profile, "
+                   "export, defaults 60, 300 and 10 per minute; per address: login sign-in attempts, "
+                   "default 10 per minute). Repeatable.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader and debugger (never in production).")
 @click.option("--write-openapi", "write_openapi", is_flag=True,
               help="Write the API's OpenAPI spec to webapp/openapi.json and exit.")

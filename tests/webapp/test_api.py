@@ -333,3 +333,14 @@ def test_profile_views_are_rate_limited(web_world):
     assert client.get(f"/api/v1/members/{member}", headers=headers).status_code == 200
     r = client.get(f"/api/v1/members/{member}", headers=headers)
     assert r.status_code == 429 and "Retry-After" in r.headers
+
+
+def test_inmails_come_newest_first_one_page_at_a_time(api, web_world):
+    member = member_ids(web_world, 1)[0]
+    sent = [api.post("/inmails", {"member_id": member, "subject": f"page test {i}"}).json["id"] for i in range(5)]
+    first = api.get("/inmails?page_size=2").json
+    second = api.get("/inmails?page_size=2&page=2").json
+    four = api.get("/inmails?page_size=4").json
+    assert [m["id"] for m in first["inmails"]] == sent[::-1][:2] and first["has_more"] is True
+    assert [m["id"] for m in first["inmails"] + second["inmails"]] == [m["id"] for m in four["inmails"]]
+    assert api.get("/inmails?page_size=101").status_code == 422

@@ -41,7 +41,7 @@ def test_serve_threads_and_rate_limits(settings, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (seen["workers"], seen["threads"], seen["worker_class"]) == (2, 4, "gthread")
     assert seen["app"].config["RATE_LIMITS"] == {"search": "5000 per minute", "profile": "300 per minute",
-                                                 "export": "2/second"}
+                                                 "export": "2/second", "login": "10 per minute"}
     assert "counted per worker" in result.output  # no Redis: the limits are per worker
 
 

@@ -148,7 +148,7 @@ def test_another_contracts_project_is_404_in_the_ui(ui, web_world):
     assert ui.get(f"/projects/{pid}").status_code == 404
     assert ui.get(f"/projects/{pid}/matches").status_code == 404
     member = member_ids(web_world, 1)[0]
-    assert ui.post(f"/members/{member}/save", data={"project_id": str(pid)}).status_code in (404, 422)
+    assert ui.post(f"/members/{member}/save", data={"project_id": str(pid)}).status_code == 404
 
 
 def test_job_matches_page_shows_matching_and_missing_skills(ui, web_world):
@@ -253,3 +253,43 @@ def test_applied_filters_are_chips_with_names_and_remove_links(ui):
     chip = re.search(r'<span class="chip not">(.*?) <a href="([^"]+)"', excluded)
     assert chip and html_lib.unescape(chip.group(1)) == f"Skills doesn't have: {html_lib.unescape(skill_label)}"
     assert _total(ui.get("/search" + chip.group(2).replace("&amp;", "&")).text) == _total(html)
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(web_world):
+    app = make_app(web_world, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True,
+                   RATE_LIMITS={"search": "100 per minute", "profile": "100 per minute", "export": "10 per minute",
+                                "login": "2 per minute"})
+    c = app.test_client()
+    wrong = {"email": web_world.alice.email, "password": "guess"}
+    assert [c.post("/login", data=wrong).status_code for _ in range(3)] == [401, 401, 429]
+    page = c.post("/login", data={"email": web_world.alice.email, "password": web_world.alice.password})
+    assert page.status_code == 429 and "Slow down" in page.text and "Retry-After" in page.headers
+    assert c.get("/login").status_code == 200  # the form itself is not limited
+
+
+def test_another_contracts_entities_are_404_in_every_ui_view(ui, web_world):
+    from talent.storage.access import RecruiterScope
+
+    member = member_ids(web_world, 1)[0]
+    with web_world.database.session() as s:
+        b = RecruiterScope(s, web_world.bob.recruiter_id)
+        pid = b.create_project("B hidden", title="Registered Nurse").id
+        cid = b.save_candidate(pid, member, notes="B's notes").id
+        b.send_inmail(member, "B's subject", project_id=pid)
+    assert ui.get(f"/projects/{pid}/export.csv").status_code == 404
+    assert ui.post(f"/projects/{pid}/candidates/{cid}", data={f"c{cid}-stage": "hired"}).status_code == 404
+    assert ui.post(f"/members/{member}/inmail", data={"subject": "x", "project_id": str(pid)}).status_code == 404
+    assert "B's subject" not in ui.get("/inmails").text
+    assert "B hidden" not in ui.get("/projects").text and "B hidden" not in ui.get(f"/members/{member}").text
+    with web_world.database.session() as s:
+        row = RecruiterScope(s, web_world.bob.recruiter_id).get_candidate(cid)
+        assert (row.stage, row.notes) == ("sourced", "B's notes")
+
+
+def test_inmails_page_filters_by_status_and_pages(ui, web_world):
+    member = member_ids(web_world, 2)[1]
+    ui.post(f"/members/{member}/inmail", data={"subject": "Status filter check"})
+    assert "Status filter check" in ui.get("/inmails?status=pending").text
+    accepted = ui.get("/inmails?status=accepted").text
+    assert "Status filter check" not in accepted and 'class="on" href="/inmails?status=accepted"' in accepted
+    assert ui.get("/inmails?status=bogus&page=abc").status_code == 200

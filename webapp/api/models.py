@@ -217,6 +217,8 @@ class InMailIn(Request):
 class InMailQuery(Request):
     status: InMailStatus | None = None
     project_id: Id | None = None
+    page: int = Field(1, ge=1, le=100, description="Newest first, page_size per page.")
+    page_size: int = Field(50, ge=1, le=100)
 
 
 class InMailOut(Reply):
@@ -233,6 +235,9 @@ class InMailOut(Reply):
 
 class InMailList(Reply):
     inmails: list[InMailOut]
+    page: int
+    page_size: int
+    has_more: bool = Field(description="Whether a next page exists.")
 
 
 # --- feedback --------------------------------------------------------------------------------------
@@ -280,6 +285,7 @@ class MatchOut(Reply):
 
 
 class MatchesOut(Reply):
+    search_id: int = Field(description="The logged search (send it with views, saves and InMails).")
     job: JobOut
     query: dict[str, Any] = Field(description="The structured query the job became.")
     total: int

@@ -174,9 +174,13 @@ def export_project(project_id: int) -> Response:
 @api_route(bp, "GET", "/inmails", summary="InMails your contract sent", query=InMailQuery, response=InMailList,
            tags=("inmails",))
 def inmails(query: InMailQuery) -> InMailList:
-    rows = scope().list_inmails(status=query.status, project_id=query.project_id)
-    names = _names([m.member_id for m in rows])
-    return InMailList(inmails=[inmail_out(m, names) for m in rows])
+    """Newest first, one page at a time (``has_more`` says whether another page follows)."""
+    offset = (query.page - 1) * query.page_size
+    rows = scope().list_inmails(status=query.status, project_id=query.project_id, limit=offset + query.page_size + 1)
+    page = list(rows[offset:offset + query.page_size])
+    names = _names([m.member_id for m in page])
+    return InMailList(inmails=[inmail_out(m, names) for m in page], page=query.page, page_size=query.page_size,
+                      has_more=len(rows) > offset + query.page_size)
 
 
 @api_route(bp, "POST", "/inmails", summary="Send an InMail", body=InMailIn, response=InMailOut, status=201,

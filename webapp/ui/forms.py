@@ -25,7 +25,7 @@ class SignInForm(FlaskForm):
 
 
 class SaveToProjectForm(FlaskForm):
-    project_id = SelectField("Project", coerce=str, validators=[Optional()])
+    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)  # scope checks it
     new_project = StringField("or a new project", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
     search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
@@ -34,7 +34,7 @@ class SaveToProjectForm(FlaskForm):
 class InMailForm(FlaskForm):
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Message", validators=[Optional(), Length(max=10_000)])
-    project_id = SelectField("Project", coerce=str, validators=[Optional()])
+    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)  # scope checks it
     search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
 
 

@@ -30,7 +30,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
-from talent.storage.models import FEEDBACK_KINDS, SENIORITY_LEVELS, Member, Project
+from talent.storage.models import FEEDBACK_KINDS, INMAIL_STATUSES, SENIORITY_LEVELS, Member, Project
 from webapp.auth import verify_password
 from webapp.database import db_session
 from webapp.extensions import rate_limited
@@ -119,6 +119,9 @@ def login() -> Any:
         error = "E-mail or password is not right."
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
+
+
+rate_limited("login", "ui.login", methods=("POST",))  # per client address: slows password guessing
 
 
 @bp.route("/logout", methods=["POST"])
@@ -347,6 +350,7 @@ def matches(project_id: int) -> Any:
     try:
         result = recommended_matches(scope(), project_id, page=page, session_id=session_id())
         db_session().commit()
+        session["last_search"] = {"id": result.search_id, "url": request.full_path}
     except NotFound:
         raise
     except TalentError as exc:
@@ -364,7 +368,17 @@ rate_limited("search", "ui.matches")
 @bp.route("/inmails")
 def inmails() -> Any:
     s = scope()
-    rows = s.list_inmails()
+    status = request.args.get("status") or None
+    if status is not None and status not in INMAIL_STATUSES:
+        status = None
+    page = min(100, max(1, request.args.get("page", 1, type=int) or 1))
+    size = INMAILS_PER_PAGE
+    found = s.list_inmails(status=status, limit=page * size + 1)
+    rows = list(found[(page - 1) * size:page * size])
     members = {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
     projects = {p.id: p for p in db_session().scalars(select(Project).where(Project.contract_id == s.contract_id))}
-    return render_template("inmails.html", rows=rows, members=members, projects=projects)
+    return render_template("inmails.html", rows=rows, members=members, projects=projects, status=status,
+                           statuses=INMAIL_STATUSES, page=page, has_more=len(found) > page * size)
+
+
+INMAILS_PER_PAGE = 50
