@@ -96,55 +96,94 @@ class BuildReport:
 ProgressFn = Callable[[int, int], None]  # (shard, members done so far in that shard)
 
 
-def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> ShardResult:
-    """Build one shard's Tantivy index and forward store (local vocabulary codes)."""
+def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> list[ShardResult]:
+    """Build several shards' Tantivy indexes and forward stores in one pass over their members.
+
+    The members of all ``tasks`` are read together in id order, so every database page a chunk
+    touches serves each of these shards at once (built one after another, a worker would read
+    most pages once per shard). Each profile goes to its own shard's writer and forward builder
+    (local vocabulary codes, one vocabulary per shard). ``progress(shard, done)`` follows.
+    """
+    if not tasks:
+        return []
     start = time.perf_counter()
-    shard_dir = Path(task.shard_dir)
-    database = Database(task.database_url)
-    vocab = LocalVocabulary()
-    forward = ForwardTableBuilder(vocab)
-    done = 0
+    first = tasks[0]
+    database = Database(first.database_url)
+    ids = np.concatenate([np.asarray(t.member_ids, dtype=np.int64) for t in tasks])
+    owner = np.concatenate([np.full(len(t.member_ids), i, dtype=np.int32) for i, t in enumerate(tasks)])
+    order = np.argsort(ids, kind="stable")
+    ids, owner = ids[order], owner[order]
+    vocabs = [LocalVocabulary() for _ in tasks]
+    forwards = [ForwardTableBuilder(v) for v in vocabs]
+    done = [0] * len(tasks)
     try:
-        with database.engine.connect() as conn, engine_call(f"building shard {task.shard}"):
+        with database.engine.connect() as conn, engine_call(f"building shards {[t.shard for t in tasks]}"):
             if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
                 conn.exec_driver_sql("PRAGMA cache_size=-65536")
             reader = ProfileReader(conn)
             reference = reader.reference
-            index = create_tantivy_index(shard_dir / "tantivy")
-            writer = index.writer(heap_size=task.heap_bytes, num_threads=task.writer_threads)
-            add = writer.add_json
-            for profiles in reader.iter_chunks(task.member_ids, task.chunk_size):
+            writers = []
+            for t in tasks:
+                index = create_tantivy_index(Path(t.shard_dir) / "tantivy")
+                writers.append(index.writer(heap_size=t.heap_bytes, num_threads=t.writer_threads))
+            adders = [w.add_json for w in writers]
+            chunk = max(1, first.chunk_size)
+            for lo in range(0, len(ids), chunk):
                 if should_stop is not None and should_stop():
                     raise SystemExit(1)
-                for p in profiles:
-                    add(tantivy_json(p, reference))
-                    forward.add(p)
-                done += len(profiles)
-                if progress:
-                    progress(done)
-            writer.commit()
-            writer.wait_merging_threads()
+                chunk_ids, chunk_owner = ids[lo:lo + chunk], owner[lo:lo + chunk]
+                profiles = reader.read(chunk_ids)
+                # profiles come back in id order, possibly fewer (members deleted since the id scan)
+                found = np.searchsorted(chunk_ids, np.fromiter((p.member_id for p in profiles), dtype=np.int64,
+                                                               count=len(profiles)))
+                groups: list[list] = [[] for _ in tasks]
+                for p, k in zip(profiles, chunk_owner[found].tolist()):
+                    groups[k].append(p)
+                for k, group in enumerate(groups):
+                    if not group:
+                        continue
+                    add = adders[k]
+                    for p in group:
+                        add(tantivy_json(p, reference))
+                    forwards[k].add_many(group)
+                    done[k] += len(group)
+                    if progress:
+                        progress(tasks[k].shard, done[k])
+            for w in writers:
+                w.commit()
+            for w in writers:
+                w.wait_merging_threads()
     finally:
         database.dispose()
-    forward.build().save_dir(shard_dir / "forward")
-    return ShardResult(task.shard, done, time.perf_counter() - start, vocab.terms())
+    seconds = time.perf_counter() - start
+    results = []
+    for t, fwd, vocab, n in zip(tasks, forwards, vocabs, done):
+        fwd.build().save_dir(Path(t.shard_dir) / "forward")
+        results.append(ShardResult(t.shard, n, seconds, vocab.terms()))
+    return results
+
+
+def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> ShardResult:
+    """Build one shard's Tantivy index and forward store (local vocabulary codes)."""
+    report = (lambda _shard, n: progress(n)) if progress else None
+    return build_shards([task], report, should_stop)[0]
 
 
 def _worker_main(tasks: list[ShardTask], messages: Any, parent_pid: int) -> None:
-    """Process entry: build ``tasks`` one after another, reporting through ``messages``.
+    """Process entry: build ``tasks`` together, reporting through ``messages``.
 
     Ignores Ctrl-C (the parent decides) and stops if the parent dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     orphaned = lambda: os.getppid() != parent_pid
-    for task in tasks:
-        try:
-            result = build_shard(task, lambda n, s=task.shard: messages.put(("progress", s, n)), orphaned)
-            messages.put(("done", task.shard, result))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the build
-            messages.put(("error", task.shard, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
-            return
+    try:
+        results = build_shards(tasks, lambda s, n: messages.put(("progress", s, n)), orphaned)
+        for result in results:
+            messages.put(("done", result.shard, result))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the build
+        messages.put(("error", tasks[0].shard, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
 def _run_processes(tasks: list[ShardTask], processes: int, progress: ProgressFn | None) -> list[ShardResult]:
@@ -220,8 +259,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         if processes > 0:
             results = _run_processes(tasks, processes, on_progress)
         else:
-            results = [build_shard(t, (lambda n, s=t.shard: on_progress(s, n)) if on_progress else None)
-                       for t in tasks]
+            results = build_shards(tasks, on_progress)
         phases["shards"] = time.perf_counter() - start - sum(phases.values())
         vocab, remaps = merge_vocabularies([r.vocab for r in results])
         for task, remap in zip(tasks, remaps):

@@ -1,4 +1,4 @@
-"""Profiles from the database (SQLAlchemy Core, chunked) and the Tantivy documents made of them.
+"""Profiles from the database (plain DB-API statements, chunked) and the Tantivy documents made of them.
 
 A :class:`ProfileReader` reads whole profiles (member row, positions, skills, education) for a
 list of member ids with four indexed queries per chunk; the build and the live updater share
@@ -8,13 +8,13 @@ it, so a rebuilt document and a live-updated one are byte-for-byte the same.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import numpy as np
-from sqlalchemy import Connection, Text, bindparam, cast, func, select
+from sqlalchemy import Connection, func, select
 
 from talent.storage.models import (
     Company,
@@ -83,83 +83,125 @@ class ReferenceData:
         return cls(companies, metros)
 
 
-_MEMBER_COLS = (
-    _members.c.id, _members.c.first_name, _members.c.last_name, _members.c.headline, _members.c.summary,
-    _members.c.current_title, _members.c.occupation_id, _members.c.seniority, _members.c.years_experience,
-    _members.c.current_company_id, _members.c.metro_id, _members.c.industry_id, _members.c.open_to_work,
-    _members.c.willing_to_relocate, _members.c.last_active_at,
-)
-_IDS = bindparam("ids", expanding=True)
-_MEMBERS_SQL = select(*_MEMBER_COLS).where(_members.c.id.in_(_IDS))
-_POSITIONS_SQL = (
-    select(_positions.c.member_id, _positions.c.title, _positions.c.occupation_id, _positions.c.company_id,
-           _positions.c.start_date, _positions.c.is_current)
-    .where(_positions.c.member_id.in_(_IDS))
-    .order_by(_positions.c.member_id, _positions.c.start_date.desc().nulls_last())
-)
 _SEP = "\x1f"  # ASCII unit separator: never part of a skill id or name
+_MAX_IDS = 5000  # ids per statement (SQLite allows 32,766 parameters)
+_MEMBER_COLUMNS = ("id, first_name, last_name, headline, summary, current_title, occupation_id, seniority, "
+                   "years_experience, current_company_id, metro_id, industry_id, open_to_work, "
+                   "willing_to_relocate, last_active_at")
 
 
-def _skills_sql(dialect: str):
-    """One row per member: skill ids, names and endorsements joined by :data:`_SEP` (aggregates
-    over the same group see the rows in the same order, so the three lists line up)."""
-    if dialect == "postgresql":
-        agg = lambda col: func.string_agg(cast(col, Text), _SEP)
-    else:
-        agg = lambda col: func.group_concat(col, _SEP)
-    return (
-        select(_skills.c.member_id, agg(_skills.c.skill_id), agg(_skills.c.name), agg(_skills.c.endorsements))
-        .where(_skills.c.member_id.in_(_IDS))
-        .group_by(_skills.c.member_id)
-    )
+@dataclass(frozen=True)
+class _Statements:
+    """The four statements a chunk of members needs, in one dialect's SQL.
+
+    Plain DB-API SQL, not SQLAlchemy Core: the bulk path skips SQLAlchemy's row processing
+    (SQLite datetimes are parsed with ``fromisoformat`` here, ~10x faster). ``{ids}`` stands
+    for the member id list: ``IN (?, ?, ...)`` on SQLite, ``= ANY(%s)`` with one array
+    parameter on PostgreSQL. Every order is total, so any subset of members reads the same.
+    """
+
+    members: str
+    positions: str
+    skills: str
+    education: str
+    array_param: bool
+
+    @classmethod
+    def for_dialect(cls, dialect: str) -> _Statements:
+        if dialect == "postgresql":
+            ids = "= ANY(%s)"
+            agg = lambda col: f"string_agg(CAST({col} AS TEXT), E'\\x1f' ORDER BY skill_id)"
+        else:  # SQLite: group_concat follows the (member_id, skill_id) primary key, i.e. skill id order
+            ids = "IN ({ids})"
+            agg = lambda col: f"group_concat({col}, char(31))"
+        return cls(
+            members=f"SELECT {_MEMBER_COLUMNS} FROM {_members.name} WHERE id {ids}",
+            positions=(f"SELECT member_id, title, occupation_id, company_id, start_date, is_current "
+                       f"FROM {_positions.name} WHERE member_id {ids} "
+                       "ORDER BY member_id, start_date DESC NULLS LAST, id DESC"),
+            skills=(f"SELECT member_id, {agg('skill_id')}, {agg('name')}, {agg('endorsements')} "
+                    f"FROM {_skills.name} WHERE member_id {ids} GROUP BY member_id"),
+            education=(f"SELECT member_id, school, degree, field FROM {_education.name} "
+                       f"WHERE member_id {ids} ORDER BY member_id, id"),
+            array_param=dialect == "postgresql",
+        )
 
 
-_EDUCATION_SQL = select(_education.c.member_id, _education.c.school, _education.c.degree, _education.c.field).where(
-    _education.c.member_id.in_(_IDS)
-)
+def _datetime(value: Any) -> dt.datetime | None:
+    """A DATETIME column's value: SQLite returns text, PostgreSQL a datetime."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
 
 
 class ProfileReader:
-    """Reads complete profiles for given member ids; one instance per connection."""
+    """Reads complete profiles for given member ids; one instance per connection.
+
+    Four statements per chunk (members, positions, skills aggregated per member, education),
+    run on the connection's DB-API cursor inside its current transaction.
+    """
 
     def __init__(self, conn: Connection, reference: ReferenceData | None = None):
         self.conn = conn
         self.reference = reference or ReferenceData.load(conn)
-        self._skills_sql = _skills_sql(conn.dialect.name)
+        self._sql = _Statements.for_dialect(conn.dialect.name)
+
+    def _run(self, cursor: Any, statement: str, ids: list[int]) -> list[tuple[Any, ...]]:
+        if self._sql.array_param:
+            cursor.execute(statement, (ids,))
+        else:
+            cursor.execute(statement.format(ids=",".join("?" * len(ids))), ids)
+        return cursor.fetchall()
 
     def read(self, member_ids: Sequence[int]) -> list[Profile]:
         """Profiles of the ``member_ids`` that exist, in ascending member id order."""
-        ids = [int(i) for i in member_ids]
+        ids = sorted({int(i) for i in member_ids})
+        if len(ids) > _MAX_IDS:
+            return [p for s in range(0, len(ids), _MAX_IDS) for p in self.read(ids[s:s + _MAX_IDS])]
         if not ids:
             return []
-        params = {"ids": ids}
+        cursor = self.conn.connection.cursor()
+        try:
+            return self._read(cursor, ids)
+        finally:
+            cursor.close()
+
+    def _read(self, cursor: Any, ids: list[int]) -> list[Profile]:
+        sql = self._sql
         profiles: dict[int, Profile] = {}
-        for r in self.conn.execute(_MEMBERS_SQL, params).fetchall():
-            profiles[r[0]] = Profile(
-                member_id=r[0], name=f"{r[1]} {r[2]}".strip(), headline=r[3] or "", summary=r[4] or "",
-                current_title=r[5] or "", occupation_id=r[6], seniority=int(r[7] or 0),
-                years_experience=float(r[8] or 0.0), company_id=r[9], metro_id=r[10], industry_id=r[11],
-                open_to_work=bool(r[12]), willing_to_relocate=bool(r[13]), last_active_at=r[14],
+        for (mid, first, last, headline, summary, title, occ, seniority, years, company, metro, industry,
+             open_to_work, relocate, active) in self._run(cursor, sql.members, ids):
+            profiles[mid] = Profile(
+                mid, f"{first} {last}".strip(), headline or "", summary or "", title or "", occ,
+                int(seniority or 0), float(years or 0.0), company, metro, industry, bool(open_to_work),
+                bool(relocate), _datetime(active),
             )
         if not profiles:
             return []
-        history: dict[int, list[Any]] = {}
-        for row in self.conn.execute(_POSITIONS_SQL, params).fetchall():
-            history.setdefault(row[0], []).append(row)
-        for mid, rows in history.items():
-            p = profiles.get(mid)
-            if p is not None:
-                _summarize_positions(p, rows)
-        for mid, sids, names, endorsements in self.conn.execute(self._skills_sql, params).fetchall():
-            p = profiles.get(mid)
-            if p is not None and sids:
+        rows: list[tuple[Any, ...]] = []
+        current_id = None
+        for row in self._run(cursor, sql.positions, ids):
+            if row[0] != current_id:
+                if rows:
+                    _summarize_positions(profiles[current_id], rows)
+                current_id, rows = row[0], []
+            rows.append(row)
+        if rows:
+            _summarize_positions(profiles[current_id], rows)
+        for mid, sids, names, endorsements in self._run(cursor, sql.skills, ids):
+            if sids:
+                p = profiles[mid]
                 p.skill_ids = sids.split(_SEP)
                 p.skill_names = names.split(_SEP)
                 p.endorsements = [int(e) for e in endorsements.split(_SEP)]
-        for mid, school, degree, fld in self.conn.execute(_EDUCATION_SQL, params).fetchall():
-            p = profiles.get(mid)
-            if p is not None:
-                p.education.append((school or "", degree or "", fld or ""))
+        for mid, school, degree, fld in self._run(cursor, sql.education, ids):
+            profiles[mid].education.append((school or "", degree or "", fld or ""))
         return [profiles[i] for i in sorted(profiles)]
 
     def iter_chunks(self, member_ids: Sequence[int], chunk_size: int = 2000) -> Iterator[list[Profile]]:
@@ -179,7 +221,7 @@ def _summarize_positions(p: Profile, rows: list[Any]) -> None:
             companies.add(cid)
         if current:
             if p.current_start is None:
-                p.current_start = start
+                p.current_start = _date(start)
             continue
         if title:
             p.past_titles.append(title)
@@ -204,16 +246,11 @@ def outbox_position(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(ProfileChange.id), 0))).scalar_one())
 
 
-try:  # msgspec encodes ~5x faster than the standard library (20 us a document at 1M documents)
-    import msgspec
+_encoder = msgspec.json.Encoder()  # ~5x faster than the standard library on these documents
 
-    _encoder = msgspec.json.Encoder()
 
-    def _encode_json(doc: dict[str, object]) -> str:
-        return _encoder.encode(doc).decode()
-except ImportError:  # pragma: no cover - optional speed-up
-    def _encode_json(doc: dict[str, object]) -> str:
-        return json.dumps(doc, ensure_ascii=False)
+def _encode_json(doc: dict[str, object]) -> str:
+    return _encoder.encode(doc).decode()
 
 
 def _rfc3339(value: dt.datetime) -> str:

@@ -18,7 +18,6 @@ newest compact file and the deltas after it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 from collections.abc import Sequence
@@ -326,80 +325,105 @@ def _concat_csr(parts: Sequence[Csr], weighted: bool) -> Csr:
 
 
 class ForwardTableBuilder:
-    """Accumulates forward rows of profiles; codes come from a (local or global) vocabulary."""
+    """Accumulates forward rows of profiles; codes come from a (local or global) vocabulary.
+
+    :meth:`add_many` works column by column on a chunk of profiles (one list comprehension per
+    column, one numpy call per CSR field) rather than row by row; :meth:`add` is the same code
+    on a chunk of one, so a built row and a live-updated row are computed identically.
+    """
 
     def __init__(self, vocab: Vocabulary | LocalVocabulary):
         self.vocab = vocab
         self._occupation = vocab.adder("occupation")
         self._skill = vocab.adder("skill")
-        self._ids: list[int] = []
-        self._deleted: list[bool] = []
-        self._rows: list[tuple[float, ...]] = []  # one tuple per member, in COLUMNS order
-        self._csr: dict[str, tuple[list[int], list[int], list[float]]] = {n: ([0], [], []) for n in CSR_FIELDS}
+        self._ids: list[np.ndarray] = []
+        self._deleted: list[np.ndarray] = []
+        self._columns: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
+        self._csr: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {
+            n: ([], [], []) for n in CSR_FIELDS}  # row lengths, indices, weights per chunk
+        self._count = 0
 
     def add(self, p: Profile) -> None:
-        self._ids.append(p.member_id)
-        self._deleted.append(False)
-        occupation = self._occupation
-        self._rows.append((
-            -1 if p.occupation_id is None else occupation(p.occupation_id),
-            p.seniority,
-            p.years_experience,
-            -1 if p.metro_id is None else p.metro_id,
-            -1 if p.industry_id is None else p.industry_id,
-            -1 if p.company_id is None else p.company_id,
-            p.open_to_work,
-            p.willing_to_relocate,
-            _day(p.last_active_at),
-            _day(p.current_start),
-            completeness(p),
-            p.num_positions,
-            p.num_companies,
-            len(p.skill_ids),
-            max([education_level(e[1]) for e in p.education], default=0),
-            len(p.current_title.split()),
-            len(p.headline.split()),
-            len(p.summary.split()),
-        ))
-        ptr, idx, data = self._csr["skills"]
-        skill = self._skill
-        idx.extend([skill(sid) for sid in p.skill_ids])
-        data.extend([1.0 + math.log1p(e) if e > 0 else 1.0 for e in p.endorsements])
-        ptr.append(len(idx))
-        ptr, idx, _ = self._csr["past_occupations"]
-        idx.extend(sorted([occupation(o) for o in p.past_occupation_ids]))
-        ptr.append(len(idx))
-        ptr, idx, _ = self._csr["past_companies"]
-        idx.extend(p.past_company_ids)
-        ptr.append(len(idx))
+        self.add_many([p])
+
+    def add_many(self, profiles: Sequence[Profile]) -> None:
+        """Rows for ``profiles`` (one chunk)."""
+        n = len(profiles)
+        if n == 0:
+            return
+        occupation, skill = self._occupation, self._skill
+        values: dict[str, list] = {
+            "occupation": [-1 if p.occupation_id is None else occupation(p.occupation_id) for p in profiles],
+            "seniority": [p.seniority for p in profiles],
+            "years_experience": [p.years_experience for p in profiles],
+            "metro": [-1 if p.metro_id is None else p.metro_id for p in profiles],
+            "industry": [-1 if p.industry_id is None else p.industry_id for p in profiles],
+            "company": [-1 if p.company_id is None else p.company_id for p in profiles],
+            "open_to_work": [p.open_to_work for p in profiles],
+            "willing_to_relocate": [p.willing_to_relocate for p in profiles],
+            "last_active_day": [_day(p.last_active_at) for p in profiles],
+            "current_start_day": [_day(p.current_start) for p in profiles],
+            "completeness": [completeness(p) for p in profiles],
+            "num_positions": [p.num_positions for p in profiles],
+            "num_companies": [p.num_companies for p in profiles],
+            "num_skills": [len(p.skill_ids) for p in profiles],
+            "education_level": [max([education_level(e[1]) for e in p.education], default=0) if p.education else 0
+                                for p in profiles],
+            "title_len": [len(p.current_title.split()) for p in profiles],
+            "headline_len": [len(p.headline.split()) for p in profiles],
+            "summary_len": [len(p.summary.split()) for p in profiles],
+        }
+        for c, (dtype, _) in COLUMNS.items():
+            self._columns[c].append(np.asarray(values[c], dtype=dtype))
+        self._ids.append(np.fromiter((p.member_id for p in profiles), dtype=np.int64, count=n))
+        self._deleted.append(np.zeros(n, dtype=bool))
+        lengths, indices, weights = self._csr["skills"]
+        lengths.append(np.fromiter((len(p.skill_ids) for p in profiles), dtype=np.int64, count=n))
+        indices.append(np.asarray([skill(sid) for p in profiles for sid in p.skill_ids], dtype=np.int32))
+        endorsements = np.asarray([e for p in profiles for e in p.endorsements], dtype=np.float64)
+        weights.append(np.where(endorsements > 0, 1.0 + np.log1p(np.maximum(endorsements, 0.0)), 1.0)
+                       .astype(np.float32))
+        lengths, indices, _ = self._csr["past_occupations"]
+        lengths.append(np.fromiter((len(p.past_occupation_ids) for p in profiles), dtype=np.int64, count=n))
+        # past_occupation_ids are sorted strings: in the (sorted) global vocabulary their codes ascend
+        indices.append(np.asarray([occupation(o) for p in profiles for o in p.past_occupation_ids], dtype=np.int32))
+        lengths, indices, _ = self._csr["past_companies"]
+        lengths.append(np.fromiter((len(p.past_company_ids) for p in profiles), dtype=np.int64, count=n))
+        indices.append(np.asarray([c for p in profiles for c in p.past_company_ids], dtype=np.int32))
+        self._count += n
 
     def add_deleted(self, member_id: int) -> None:
         """A tombstone row (delta tables): the member is gone."""
-        self._ids.append(member_id)
-        self._deleted.append(True)
-        self._rows.append(_DEFAULT_ROW)
-        for ptr, idx, _ in self._csr.values():
-            ptr.append(len(idx))
+        self._ids.append(np.asarray([member_id], dtype=np.int64))
+        self._deleted.append(np.ones(1, dtype=bool))
+        for c, (dtype, default) in COLUMNS.items():
+            self._columns[c].append(np.asarray([default], dtype=dtype))
+        for lengths, indices, weights in self._csr.values():
+            lengths.append(np.zeros(1, dtype=np.int64))
+            indices.append(np.zeros(0, dtype=np.int32))
+            weights.append(np.zeros(0, dtype=np.float32))
+        self._count += 1
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return self._count
 
     def build(self) -> ForwardTable:
         """The rows added so far, sorted by member id."""
-        ids = np.asarray(self._ids, dtype=np.int64)
-        values = list(zip(*self._rows)) if self._rows else [()] * len(COLUMNS)
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+        csr = {}
+        for name, (lengths, indices, weights) in self._csr.items():
+            indptr = np.zeros(self._count + 1, dtype=np.int64)
+            np.cumsum(cat(lengths, np.int64), out=indptr[1:])
+            csr[name] = Csr(indptr, cat(indices, np.int32), cat(weights, np.float32) if CSR_FIELDS[name] else None)
         table = ForwardTable(
-            member_ids=ids,
-            columns={c: np.asarray(v, dtype=COLUMNS[c][0]) for c, v in zip(COLUMNS, values)},
-            csr={n: Csr(np.asarray(ptr, dtype=np.int64), np.asarray(idx, dtype=np.int32),
-                        np.asarray(data, dtype=np.float32) if CSR_FIELDS[n] else None)
-                 for n, (ptr, idx, data) in self._csr.items()},
-            deleted=np.asarray(self._deleted, dtype=bool),
+            member_ids=cat(self._ids, np.int64),
+            columns={c: cat(parts, COLUMNS[c][0]) for c, parts in self._columns.items()},
+            csr=csr,
+            deleted=cat(self._deleted, bool),
         )
         return table.latest_per_member()
-
-
-_DEFAULT_ROW = tuple(default for _, default in COLUMNS.values())
 
 
 def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
