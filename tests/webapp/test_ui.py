@@ -181,7 +181,8 @@ def _total(html: str) -> int:
 
 def _rows(html: str, facet: str) -> list[tuple[str, int, dict[str, str]]]:
     """(label, count, role -> link) of each value in the facet panel ``facet``."""
-    panel = re.search(rf'<details class="facet" open data-facet="{facet}">(.*?)</details>', html, re.DOTALL)
+    panel = re.search(rf'<details class="facet" open data-facet="{facet}">(.*?)(?=<details class="facet"|</aside>)',
+                      html, re.DOTALL)
     assert panel, f"no {facet} panel"
     rows = []
     for item in re.findall(r'<li class="fv[^"]*">(.*?)</li>', panel.group(1), re.DOTALL):
@@ -293,3 +294,13 @@ def test_inmails_page_filters_by_status_and_pages(ui, web_world):
     accepted = ui.get("/inmails?status=accepted").text
     assert "Status filter check" not in accepted and 'class="on" href="/inmails?status=accepted"' in accepted
     assert ui.get("/inmails?status=bogus&page=abc").status_code == 200
+
+
+def test_long_facets_fold_after_the_first_values(ui):
+    html = ui.get("/search?q=nurse%20OR%20software").text
+    skills = _rows(html, "skills")
+    assert len(skills) > 8
+    panel = html[html.index('data-facet="skills"'):]
+    folded = panel[panel.index('<details class="more">'):]
+    assert f"<summary>{len(skills) - 8} more</summary>" in folded
+    assert folded.count('<li class="fv') >= len(skills) - 8

@@ -1,5 +1,8 @@
-// Light enhancement: feedback buttons post in the background and show their state.
+// Light enhancement: feedback buttons post in the background and show their state; filters fold on phones.
 document.addEventListener("DOMContentLoaded", () => {
+  // On a phone the filters fold away above the results (open them with their summary).
+  const filters = document.getElementById("filters");
+  if (filters && window.matchMedia("(max-width: 800px)").matches) filters.removeAttribute("open");
   const status = document.getElementById("feedback-status");
   document.querySelectorAll("form.js-feedback").forEach((form) => {
     form.addEventListener("submit", async (event) => {

@@ -25,12 +25,19 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
-from talent.storage.models import FEEDBACK_KINDS, INMAIL_STATUSES, SENIORITY_LEVELS, Member, Project
+from talent.storage.models import (
+    FEEDBACK_KINDS,
+    INMAIL_STATUSES,
+    SENIORITY_LEVELS,
+    Member,
+    Project,
+    ProjectCandidate,
+)
 from webapp.auth import verify_password
 from webapp.database import db_session
 from webapp.extensions import rate_limited
@@ -96,6 +103,12 @@ def _mark(text: str, stems: list[str]) -> Markup:
     return Markup("".join(out))
 
 
+@bp.app_template_filter("month")
+def _month(value: Any) -> str:
+    """A date as recruiters read it on a profile: ``Apr 2023``."""
+    return value.strftime("%b %Y") if value else ""
+
+
 @bp.app_template_filter("qs")
 def _qs(args: Any) -> str:
     return "?" + urlencode(list(args.items(multi=True)))
@@ -131,6 +144,10 @@ def logout() -> Any:
 
 
 # --- search ----------------------------------------------------------------------------------------
+FACET_VALUES_SHOWN = 8
+"""Values of a facet panel shown before its "N more" fold."""
+
+
 @bp.route("/")
 def index() -> Any:
     return redirect(url_for("ui.search"))
@@ -160,6 +177,7 @@ def search() -> Any:
     return render_template(
         "search.html", selection=selection, outcome=outcome, error=error, pages=pages, page_size=page_size,
         panels=panels, chips=applied, role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
+        shown_values=FACET_VALUES_SHOWN,
         args=request.args, show_timings=request.args.get("timings") == "1",
     )
 
@@ -289,7 +307,10 @@ def projects() -> Any:
         db_session().commit()
         return redirect(url_for("ui.project", project_id=project.id))
     rows = s.list_projects()
-    return render_template("projects.html", projects=rows, form=form, is_job=is_job)
+    saved = dict(db_session().execute(
+        select(ProjectCandidate.project_id, func.count()).where(ProjectCandidate.contract_id == s.contract_id)
+        .group_by(ProjectCandidate.project_id)).all())
+    return render_template("projects.html", projects=rows, form=form, is_job=is_job, saved=saved)
 
 
 @bp.route("/projects/<int:project_id>")
