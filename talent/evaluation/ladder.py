@@ -32,6 +32,10 @@ DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pa
 REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
 CURVE_K = 25
 SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
+#: (rung, baseline) pairs whose paired lift the report states up front, when both ran.
+HEADLINE_COMPARISONS: tuple[tuple[str, str], ...] = (("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"),
+                                                     ("linear", "text_match"), ("pairwise_gbdt", "pointwise_gbdt"))
+COMPARISON_METRICS: tuple[str, ...] = ("precision@5", "precision@10", "precision@25", "ndcg@10")
 TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
 
 
@@ -58,9 +62,10 @@ def rung_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def make_rung(name: str) -> Scorer:
+def make_rung(name: str, overrides: dict[str, Callable[[], Scorer]] | None = None) -> Scorer:
+    """A fresh scorer for rung ``name`` (``overrides`` first, then the registry)."""
     try:
-        return _REGISTRY[name]()
+        return {**_REGISTRY, **(overrides or {})}[name]()
     except KeyError:
         raise ModelUnavailable(f"unknown ladder rung {name!r}; known: {', '.join(_REGISTRY)}") from None
 
@@ -160,7 +165,7 @@ class LinearScorer:
 
 
 class PointwiseGBDTScorer:
-    """LightGBM binary classifier of P(accept) on the L1 features."""
+    """LightGBM binary classifier of P(accept) on the L1 features, with L1's tree capacity."""
 
     name = "pointwise_gbdt"
     probabilistic = True
@@ -168,9 +173,9 @@ class PointwiseGBDTScorer:
     def __init__(self, seed: int = 0) -> None:
         import lightgbm as lgb
 
-        self.model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=40,
-                                        subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
-                                        verbose=-1, n_jobs=2)
+        from talent.training.l1 import LIGHTGBM_PARAMS
+
+        self.model = lgb.LGBMClassifier(random_state=seed, verbose=-1, n_jobs=2, **LIGHTGBM_PARAMS)
 
     def fit(self, train: Candidates) -> None:
         self.model.fit(_features(train), train.rows["accepted"].to_numpy())
@@ -180,23 +185,33 @@ class PointwiseGBDTScorer:
 
 
 class PairwiseGBDTScorer:
-    """LightGBM ``lambdarank`` on graded labels, pairs only within a search (the L1 ranker)."""
+    """The L1 ranker: trained by :mod:`talent.training.l1` (pairs only within a search).
+
+    ``kind`` is the library (``xgboost`` or ``lightgbm``); ``prefit`` an L1 model already trained
+    on exactly this training split (the served one, when its split matches), used as it is.
+    """
 
     name = "pairwise_gbdt"
     probabilistic = False
 
-    def __init__(self, seed: int = 0) -> None:
-        import lightgbm as lgb
-
-        self.model = lgb.LGBMRanker(objective="lambdarank", n_estimators=200, learning_rate=0.05, num_leaves=31,
-                                    min_child_samples=40, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                                    label_gain=[0, 1, 3, 7, 15], random_state=seed, verbose=-1, n_jobs=2)
+    def __init__(self, seed: int = 0, kind: str = "xgboost", prefit: Any = None) -> None:
+        self.seed, self.kind, self.model = seed, kind, prefit
+        self.prefit = prefit is not None
 
     def fit(self, train: Candidates) -> None:
-        self.model.fit(_features(train), train.rows["grade"].to_numpy(), group=train.group_sizes)
+        if self.prefit:
+            return
+        from talent.training.l1 import RANKER_TRAINERS
+
+        self.model = RANKER_TRAINERS[self.kind](train, self.seed)
 
     def score(self, test: Candidates) -> np.ndarray:
-        return np.asarray(self.model.predict(_features(test)), dtype=np.float64)
+        from talent.training.l1 import predict
+
+        X = np.asarray(_features(test), dtype=np.float32)
+        if self.prefit:  # an index.l1.L1Model
+            return np.asarray(self.model.predict(X), dtype=np.float64)
+        return np.asarray(predict(self.kind, self.model, X), dtype=np.float64)
 
 
 for _factory in (RandomScorer, LoggingPolicyScorer, HindsightScorer, TextMatchScorer, LinearScorer,
@@ -233,12 +248,15 @@ class LadderResult:
 
 def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFAULT_LADDER,
                reference: Sequence[str] = REFERENCE_RUNGS, ks: Sequence[int] = KS,
-               on_rung: Callable[[str], None] | None = None) -> LadderResult:
-    """Fit each rung on ``train`` and compute its per-query replay metrics on ``test``."""
+               on_rung: Callable[[str], None] | None = None,
+               overrides: dict[str, Callable[[], Scorer]] | None = None) -> LadderResult:
+    """Fit each rung on ``train`` and compute its per-query replay metrics on ``test``.
+
+    ``overrides``: rung factories for this run only (e.g. the served model as a rung)."""
     results = []
     for name in [*reference, *ladder]:
         t0 = time.perf_counter()
-        scorer = make_rung(name)
+        scorer = make_rung(name, overrides)
         scorer.fit(train)
         scores = np.asarray(scorer.score(test), dtype=np.float64)
         per_query = per_query_metrics(test, scores, ks)
@@ -279,6 +297,12 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
             entry["calibration"] = {"mean_predicted": mean_p.tolist(), "observed": rate.tolist(),
                                     "count": count.tolist()}
         out["rungs"][r.name] = entry
+    by_name = {r.name: r for r in result.rungs}
+    out["comparisons"] = [
+        {"rung": a, "baseline": b,
+         "lift": {m: paired_lift(by_name[a].per_query[m].to_numpy(), by_name[b].per_query[m].to_numpy(),
+                                 resamples=resamples, seed=seed).as_dict() for m in COMPARISON_METRICS}}
+        for a, b in HEADLINE_COMPARISONS if a in by_name and b in by_name]
     out["curves"] = {r.name: r.curve for r in result.rungs if r.curve}
     out["segments"] = {}
     for seg_name, values in (segments or {}).items():

@@ -20,7 +20,8 @@ from talent.evaluation.bootstrap import DEFAULT_RESAMPLES
 from talent.evaluation.ladder import (
     DEFAULT_LADDER,
     REFERENCE_RUNGS,
-    register_rung,
+    PairwiseGBDTScorer,
+    Scorer,
     run_ladder,
     summarize_ladder,
 )
@@ -75,13 +76,33 @@ class ServedL1Scorer:
         return np.asarray(self.model.predict(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)
 
 
+def pairwise_rung(model: Any, split: Any, index_version: str, train_rows: int,
+                  seed: int = 0) -> tuple[Callable[[], Scorer], str]:
+    """The ``pairwise_gbdt`` rung's factory: the served L1 model itself when it was trained on exactly
+    this split (same cutoff, index version and training rows), else a fresh fit of the same
+    library with the L1 trainer; and a note for the report saying which."""
+    meta = model.meta if model is not None else {}
+    same_split = (model is not None and split.cutoff is not None
+                  and str(meta.get("training_window", {}).get("validation_from")) == str(split.cutoff)
+                  and meta.get("index_version") == index_version
+                  and int(meta.get("dataset", {}).get("train_rows", -1)) == train_rows)
+    kind = str(meta.get("kind") or "xgboost")
+    if same_split:
+        note = (f"pairwise_gbdt is the served L1 model {model.name}, trained by `talent train l1` on exactly "
+                "this training split; its library was chosen on these held-out sessions (optimistic by the "
+                "choice of the better of two).")
+        return (lambda: PairwiseGBDTScorer(seed, kind, prefit=model)), note
+    note = f"pairwise_gbdt was trained here with the L1 trainer ({kind}: the served model's library, or the default)."
+    return (lambda: PairwiseGBDTScorer(seed, kind)), note
+
+
 def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options: EvaluationOptions | None = None,
                    step: Step = lambda _: None) -> dict[str, Any]:
     """Run both protocols on the database's world and return the report dict (see :mod:`report`)."""
     from federator.service import search_taxonomy
     from index.l1 import load_current_model
     from index.serving import ServingIndex
-    from talent.training.l1 import build_dataset
+    from talent.training.dataset import build_dataset, feature_cache_dir
     from talent.world.simulator import current_world
 
     opts = options or EvaluationOptions()
@@ -95,20 +116,24 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
     model = load_current_model(settings.models_dir)
     step("index and model loaded")
 
-    data = build_dataset(db.engine, snapshot, taxonomy)
+    data = build_dataset(db.engine, snapshot, taxonomy, cache_dir=feature_cache_dir(settings),
+                         index_stamp=str(serving.store.applied_position(snapshot.version)))
     cands = data.candidates
     if cands.rows.empty:
         raise InvalidInput("no logged searches with impressions: run `talent world simulate` first")
-    step(f"features of {len(cands.rows):,} shown candidates")
+    step(f"features of {len(cands.rows):,} shown candidates{' (cached)' if data.cached else ''}")
 
     searches = cands.searches.loc[cands.searches.index.isin(cands.rows["search_id"].unique())]
     split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], opts.test_fraction)
     train, test = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
     reference = list(opts.reference)
+    pairwise, pairwise_note = pairwise_rung(model, split, snapshot.version, len(train.rows), opts.seed)
+    overrides: dict[str, Callable[[], Scorer]] = {"pairwise_gbdt": pairwise}
     if model is not None:
-        register_rung("served_l1", lambda: ServedL1Scorer(model))
+        overrides["served_l1"] = lambda: ServedL1Scorer(model)
         reference.append("served_l1")
-    result = run_ladder(train, test, opts.ladder, reference, on_rung=lambda n: step(f"rung {n}"))
+    result = run_ladder(train, test, opts.ladder, reference, on_rung=lambda n: step(f"rung {n}"),
+                        overrides=overrides)
     replay = summarize_ladder(result, resamples=opts.resamples, seed=opts.seed,
                               segments=segments_of(test, cands.searches))
     replay["skipped_searches"] = data.skipped_searches
@@ -123,7 +148,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
                   "test_sessions": split.test_sessions, "train_searches": len(split.train_search_ids),
                   "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
         "replay": replay,
-        "notes": [],
+        "notes": [pairwise_note],
     }
     if model is not None:
         trained_until = str(model.meta.get("training_window", {}).get("validation_from", ""))

@@ -72,3 +72,20 @@ def test_world_mismatch_is_refused_with_what_to_do(evaluated, capsys):
     _, _, home = evaluated
     assert main(["--home", str(home), "evaluate", "--world", "demo", "--simulated-queries", "0"]) == 1
     assert "talent world generate demo" in capsys.readouterr().err
+
+
+def test_the_served_model_trained_on_this_split_is_the_pairwise_rung(evaluated):
+    _, out, _ = evaluated
+    report = json.loads((out / "metrics.json").read_text())
+    rungs = report["replay"]["rungs"]
+    assert any("is the served L1 model" in n for n in report["notes"])
+    served, pairwise = rungs["served_l1"]["metrics"], rungs["pairwise_gbdt"]["metrics"]
+    assert all(served[m]["value"] == pairwise[m]["value"] for m in served)
+
+
+def test_headline_lifts_compare_the_l1_ranker_with_linear_and_text_match(evaluated):
+    _, out, _ = evaluated
+    report = json.loads((out / "metrics.json").read_text())
+    pairs = {(c["rung"], c["baseline"]) for c in report["replay"]["comparisons"]}
+    assert {("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"), ("linear", "text_match")} <= pairs
+    assert "Headline lifts" in (out / "summary.md").read_text()
