@@ -13,7 +13,8 @@ this process at increasing offered rates. The load is open loop: requests are se
 schedule whatever the server's pace, and latency is measured from each request's scheduled time,
 so a server that falls behind shows it in the percentiles (no coordinated omission).
 
-The requests are a realistic recruiter mix drawn from the logged ``searches`` table (seeded):
+The requests are a realistic recruiter mix drawn from the logged ``searches`` table (seeded; the
+benchmark's own searches, session ids ``api-load-*``, are left out):
 boolean text as typed, the structured JSON form when the log holds facets (seniority and so on),
 and, for a share of them, a facet refinement a recruiter would click next (a location, a skill or
 a years-of-experience bucket from the first answer's facet counts); pages 1 (most), 2 and 3..5;
@@ -53,6 +54,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_P99_MS = 200.0
+SESSION_PREFIX = "api-load-"
+"""Session ids of the benchmark's own searches (left out of the mix of later runs)."""
 
 
 # --- the request mix ------------------------------------------------------------------------------
@@ -72,7 +75,8 @@ def logged_queries(home: str | None, n: int, seed: int) -> list[str | dict[str, 
     settings = load_settings(home=home)
     db = Database.from_settings(settings)
     with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT query_text, query_json FROM searches ORDER BY id")).all()
+        rows = conn.execute(text(f"SELECT query_text, query_json FROM searches WHERE session_id NOT LIKE '{SESSION_PREFIX}%' "
+                                 "ORDER BY id")).all()
     db.engine.dispose()
     if not rows:
         raise SystemExit("no logged searches in this home: run `talent world simulate` first")
@@ -372,18 +376,20 @@ def build_plan(url: str, tokens: list[str], queries: list[str | dict[str, Any]],
                 q = todo.get_nowait()
             except queue.Empty:
                 return
-            status, data = search(client, json.dumps({"query": q}).encode())
+            status, data = search(client, json.dumps({"query": q, "session_id": f"{SESSION_PREFIX}warm"}).encode())
             if status != 200:
                 with lock:
                     errors[str(status)] = errors.get(str(status), 0) + 1
                 continue
             answer = json.loads(data)
-            items = [Planned(json.dumps({"query": q, "page": page_of(local)}).encode(),
+            session = f"{SESSION_PREFIX}{local.randrange(100)}"
+            items = [Planned(json.dumps({"query": q, "page": page_of(local), "session_id": session}).encode(),
                              "structured" if isinstance(q, dict) else "text")]
             if local.random() < refine_share:
                 refined = refinement(q, answer, local)
                 if refined is not None:
-                    items.append(Planned(json.dumps({"query": refined, "page": page_of(local)}).encode(), "refined"))
+                    body = {"query": refined, "page": page_of(local), "session_id": session}
+                    items.append(Planned(json.dumps(body).encode(), "refined"))
             with lock:
                 plan.extend(items)
 

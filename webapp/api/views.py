@@ -80,9 +80,13 @@ def search(body: SearchBody) -> SearchOut:
                                    else body.query.model_dump(mode="json", exclude_defaults=True))
     outcome = run_search(scope(), query, page=body.page, page_size=body.page_size, facets=body.facets,
                          session_id=body.session_id, project_id=body.project_id)
-    data = outcome.response.to_dict()
-    data.pop("index_version", None)
-    return SearchOut.model_validate({**data, "search_id": outcome.search_id, "reachable": outcome.reachable})
+    response = outcome.response  # read through attributes: cheaper than SearchResponse.to_dict()
+    data = {name: getattr(response, name) for name in SEARCH_FIELDS}
+    return SearchOut.model_validate({**data, "search_id": outcome.search_id, "reachable": outcome.reachable},
+                                    from_attributes=True)
+
+
+SEARCH_FIELDS = tuple(name for name in SearchOut.model_fields if name not in ("search_id", "reachable"))
 
 
 # --- members ---------------------------------------------------------------------------------------
