@@ -97,6 +97,18 @@ def _simulated_tables(sim: dict[str, Any]) -> list[str]:
         share = entry.get("share_of_oracle", {}).get("expected_accepts@10")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(share['value']) if share else 'n/a'} |")
     lines.append("")
+    if ks and any(f"examined_accepts@{ks[0]}" in e["metrics"] for e in sim["rankers"].values()):
+        lines += [("Weighted by the position-bias curve P(examined | position) (what a recruiter reading the "
+                   "page top down gets):"), "",
+                  "| ranking | " + " | ".join(f"examined accepts@{k} | CI" for k in ks) + " |",
+                  "| --- " * (2 * len(ks) + 1) + "|"]
+        for name, entry in sim["rankers"].items():
+            cells = []
+            for k in ks:
+                est = entry["metrics"].get(f"examined_accepts@{k}")
+                cells += [_fmt(est["value"]), _ci(est)] if est else ["n/a", "n/a"]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
     return lines
 
 

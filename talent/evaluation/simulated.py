@@ -11,7 +11,9 @@ nothing it reads flows back into a model. Rankings compared on the same queries:
 - ``engine_l1``: the engine end to end with the served L1 model (when one is trained).
 
 Value of a ranking for a query: sum over its top k members of P(InMail | examined) x
-P(accept | InMail) for the search's own job, recruiter and contract.
+P(accept | InMail) for the search's own job, recruiter and contract (``expected_accepts@k``:
+as if the recruiter examined all k), and the same weighted by the world's position-bias curve
+P(examined | position) (``examined_accepts@k``: what a recruiter scrolling the page would get).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ def expected_accepts_at_k(values: np.ndarray, k: int) -> float:
 
 
 def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
-                   *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+                   *, resamples: int = 1000, seed: int = 0, examination: np.ndarray | None = None) -> dict[str, Any]:
     """Per-query expected accepts@k of each ranking, with bootstrap CIs over queries.
 
     Every ranking must hold one member-id array (best first) per query, for the same queries.
     Adds each ranking's paired ``share_of_oracle`` (mean / oracle mean) and ``lift_over_floor``
-    when the ``oracle`` and ``logging_policy`` rankings are present.
+    when the ``oracle`` and ``logging_policy`` rankings are present. ``examination``: P(examined)
+    per 0-based position; adds ``examined_accepts@k`` (values weighted by it).
     """
     n_queries = {len(v) for v in rankings.values()}
     if len(n_queries) > 1:
@@ -47,11 +50,17 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
     per_query: dict[str, dict[str, np.ndarray]] = {}
     for name, lists in rankings.items():
         cols: dict[str, list[float]] = {f"expected_accepts@{k}": [] for k in ks}
+        if examination is not None:
+            cols.update({f"examined_accepts@{k}": [] for k in ks})
         for q, members in enumerate(lists):
             members = np.asarray(members, dtype=np.int64)[: max(ks)]
             vals = value_fn(q, members) if members.size else np.zeros(0)
             for k in ks:
                 cols[f"expected_accepts@{k}"].append(expected_accepts_at_k(vals, k))
+            if examination is not None:
+                weighted = vals * examination[: vals.size]
+                for k in ks:
+                    cols[f"examined_accepts@{k}"].append(expected_accepts_at_k(weighted, k))
         per_query[name] = {m: np.asarray(vals_) for m, vals_ in cols.items()}
     out: dict[str, Any] = {"queries": next(iter(n_queries), 0), "ks": list(ks), "rankers": {}}
     for name, arrays in per_query.items():
@@ -147,6 +156,8 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
     def value_fn(q: int, members: np.ndarray) -> np.ndarray:
         return truth.expected_accepts(jobs[q], members)
 
-    out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples, seed=opts.seed)
+    exam = truth.examination(np.arange(k_max))
+    out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples, seed=opts.seed,
+                         examination=exam)
     out["engine_failures"] = failures
     return out

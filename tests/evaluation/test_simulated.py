@@ -60,3 +60,15 @@ def test_share_of_oracle_is_reported_for_every_non_oracle_ranking(world):
 def test_rankings_over_different_queries_are_refused(world):
     with pytest.raises(ValueError, match="same queries"):
         score_rankings({"a": [np.array([1])], "b": []}, lambda q, m: np.ones(len(m)))
+
+
+def test_examined_accepts_weight_each_position_by_its_examination_probability():
+    values = {1: 0.4, 2: 0.2, 3: 0.1}
+    out = score_rankings({"a": [np.array([1, 2, 3])], "b": [np.array([3, 2, 1])]},
+                         lambda q, m: np.array([values[int(i)] for i in m]), ks=(2, 3), resamples=50,
+                         examination=np.array([1.0, 0.5, 0.25]))
+    a, b = out["rankers"]["a"]["metrics"], out["rankers"]["b"]["metrics"]
+    assert a["examined_accepts@2"]["value"] == pytest.approx(0.4 + 0.1)
+    assert a["examined_accepts@3"]["value"] == pytest.approx(0.4 + 0.1 + 0.025)
+    assert b["examined_accepts@3"]["value"] == pytest.approx(0.1 + 0.1 + 0.1)
+    assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])  # order-blind
