@@ -22,6 +22,7 @@ Workers exit on their own if their parent dies.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing as mp
 import os
 import queue as queue_mod
@@ -117,6 +118,10 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
     vocabs = [LocalVocabulary() for _ in tasks]
     forwards = [ForwardTableBuilder(v) for v in vocabs]
     done = [0] * len(tasks)
+    # The loop makes ~100k short-lived containers a chunk and no reference cycles: the cyclic
+    # garbage collector would only rescan them (measured ~25% of the Python time per document).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with database.engine.connect() as conn, engine_call(f"building shards {[t.shard for t in tasks]}"):
             if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
@@ -155,6 +160,8 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
             for w in writers:
                 w.wait_merging_threads()
     finally:
+        if collecting:
+            gc.enable()
         database.dispose()
     seconds = time.perf_counter() - start
     results = []

@@ -246,11 +246,36 @@ def outbox_position(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(ProfileChange.id), 0))).scalar_one())
 
 
-_encoder = msgspec.json.Encoder()  # ~5x faster than the standard library on these documents
+class _Document(msgspec.Struct, omit_defaults=True):
+    """The JSON a profile becomes (field names of :data:`index.schema.FIELDS`); ``None`` fields
+    are left out. A Struct encodes ~1.5x faster than the equivalent dict."""
+
+    member_id: int
+    name: str
+    title: str
+    past_titles: list[str]
+    past_title_ids: list[str]
+    skills: list[str]
+    skill_ids: list[str]
+    past_companies: list[str]
+    past_company_ids: list[int]
+    headline: str
+    summary: str
+    education: list[str]
+    seniority: int
+    years_experience: float
+    open_to_work: bool
+    willing_to_relocate: bool
+    title_id: str | None = None
+    company_id: int | None = None
+    company: str | None = None
+    metro_id: int | None = None
+    location: str | None = None
+    industry_id: int | None = None
+    last_active: str | None = None
 
 
-def _encode_json(doc: dict[str, object]) -> str:
-    return _encoder.encode(doc).decode()
+_encode = msgspec.json.Encoder().encode  # ~5x faster than the standard library on these documents
 
 
 def _rfc3339(value: dt.datetime) -> str:
@@ -262,36 +287,29 @@ def _rfc3339(value: dt.datetime) -> str:
 def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
     """The Tantivy document of ``profile`` as JSON (the fastest way into ``IndexWriter.add_json``)."""
     companies = reference.companies
-    doc: dict[str, object] = {
-        "member_id": profile.member_id,
-        "name": profile.name,
-        "title": profile.current_title,
-        "past_titles": profile.past_titles,
-        "past_title_ids": profile.past_occupation_ids,
-        "skills": profile.skill_names,
-        "skill_ids": profile.skill_ids,
-        "past_companies": [companies[c] for c in profile.past_company_ids if c in companies],
-        "past_company_ids": profile.past_company_ids,
-        "headline": profile.headline,
-        "summary": profile.summary,
-        "education": [" ".join(part for part in e if part) for e in profile.education],
-        "seniority": profile.seniority,
-        "years_experience": profile.years_experience,
-        "open_to_work": profile.open_to_work,
-        "willing_to_relocate": profile.willing_to_relocate,
-    }
-    if profile.occupation_id:
-        doc["title_id"] = profile.occupation_id
-    if profile.company_id is not None:
-        doc["company_id"] = profile.company_id
-        if profile.company_id in companies:
-            doc["company"] = companies[profile.company_id]
-    if profile.metro_id is not None:
-        doc["metro_id"] = profile.metro_id
-        if profile.metro_id in reference.metros:
-            doc["location"] = reference.metros[profile.metro_id]
-    if profile.industry_id is not None:
-        doc["industry_id"] = profile.industry_id
-    if profile.last_active_at is not None:
-        doc["last_active"] = _rfc3339(profile.last_active_at)
-    return _encode_json(doc)
+    company_id, metro_id, active = profile.company_id, profile.metro_id, profile.last_active_at
+    return _encode(_Document(
+        profile.member_id,
+        profile.name,
+        profile.current_title,
+        profile.past_titles,
+        profile.past_occupation_ids,
+        profile.skill_names,
+        profile.skill_ids,
+        [companies[c] for c in profile.past_company_ids if c in companies],
+        profile.past_company_ids,
+        profile.headline,
+        profile.summary,
+        [" ".join([part for part in e if part]) for e in profile.education],
+        profile.seniority,
+        profile.years_experience,
+        profile.open_to_work,
+        profile.willing_to_relocate,
+        profile.occupation_id or None,
+        company_id,
+        None if company_id is None else companies.get(company_id),
+        metro_id,
+        None if metro_id is None else reference.metros.get(metro_id),
+        profile.industry_id,
+        None if active is None else _rfc3339(active),
+    )).decode()

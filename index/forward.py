@@ -335,7 +335,8 @@ class ForwardTableBuilder:
     def __init__(self, vocab: Vocabulary | LocalVocabulary):
         self.vocab = vocab
         self._occupation = vocab.adder("occupation")
-        self._skill = vocab.adder("skill")
+        self._occupations = vocab.encoder("occupation")
+        self._skills = vocab.encoder("skill")
         self._ids: list[np.ndarray] = []
         self._deleted: list[np.ndarray] = []
         self._columns: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
@@ -351,7 +352,7 @@ class ForwardTableBuilder:
         n = len(profiles)
         if n == 0:
             return
-        occupation, skill = self._occupation, self._skill
+        occupation = self._occupation
         values: dict[str, list] = {
             "occupation": [-1 if p.occupation_id is None else occupation(p.occupation_id) for p in profiles],
             "seniority": [p.seniority for p in profiles],
@@ -379,14 +380,15 @@ class ForwardTableBuilder:
         self._deleted.append(np.zeros(n, dtype=bool))
         lengths, indices, weights = self._csr["skills"]
         lengths.append(np.fromiter((len(p.skill_ids) for p in profiles), dtype=np.int64, count=n))
-        indices.append(np.asarray([skill(sid) for p in profiles for sid in p.skill_ids], dtype=np.int32))
+        indices.append(np.asarray(self._skills([sid for p in profiles for sid in p.skill_ids]), dtype=np.int32))
         endorsements = np.asarray([e for p in profiles for e in p.endorsements], dtype=np.float64)
         weights.append(np.where(endorsements > 0, 1.0 + np.log1p(np.maximum(endorsements, 0.0)), 1.0)
                        .astype(np.float32))
         lengths, indices, _ = self._csr["past_occupations"]
         lengths.append(np.fromiter((len(p.past_occupation_ids) for p in profiles), dtype=np.int64, count=n))
         # past_occupation_ids are sorted strings: in the (sorted) global vocabulary their codes ascend
-        indices.append(np.asarray([occupation(o) for p in profiles for o in p.past_occupation_ids], dtype=np.int32))
+        indices.append(np.asarray(self._occupations([o for p in profiles for o in p.past_occupation_ids]),
+                                  dtype=np.int32))
         lengths, indices, _ = self._csr["past_companies"]
         lengths.append(np.fromiter((len(p.past_company_ids) for p in profiles), dtype=np.int64, count=n))
         indices.append(np.asarray([c for p in profiles for c in p.past_company_ids], dtype=np.int32))

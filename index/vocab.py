@@ -83,6 +83,10 @@ class Vocabulary:
 
         return add
 
+    def encoder(self, kind: str) -> Callable[[list[str]], list[int]]:
+        """Codes of many terms at once, appending new ones (see :func:`_encoder`)."""
+        return _encoder(self._codes[kind], self.adder(kind))
+
     def extra_terms(self) -> dict[str, list[str]]:
         return {k: self._terms[k][self.base_sizes[k]:] for k in KINDS}
 
@@ -140,8 +144,25 @@ class LocalVocabulary:
 
         return add
 
+    def encoder(self, kind: str) -> Callable[[list[str]], list[int]]:
+        return _encoder(self.codes[kind], self.adder(kind))
+
     def terms(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.codes.items()}
+
+
+def _encoder(table: dict[str, int], add: Callable[[str], int]) -> Callable[[list[str]], list[int]]:
+    """``terms -> [code, ...]``: a C-speed lookup of every term, falling back to ``add`` (which
+    appends unknown terms in first-seen order) only when one is missing."""
+    lookup = table.__getitem__
+
+    def encode(terms: list[str]) -> list[int]:
+        try:
+            return list(map(lookup, terms))
+        except KeyError:
+            return [add(t) for t in terms]
+
+    return encode
 
 
 def merge_vocabularies(local: list[dict[str, list[str]]]) -> tuple[Vocabulary, list[dict[str, np.ndarray]]]:
