@@ -37,10 +37,16 @@ from typing import Any
 import numpy as np
 import tantivy
 
-from index.documents import ProfileReader, all_member_ids, outbox_position, tantivy_json
+from index.documents import (
+    ProfileReader,
+    all_member_ids,
+    outbox_gaps_below,
+    outbox_position,
+    tantivy_json,
+)
 from index.forward import ForwardTable, ForwardTableBuilder, remap_codes
 from index.guard import engine_call
-from index.live import VersionUpdater
+from index.live import GAP_LOOKBACK, VersionUpdater
 from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
 from index.sharding import split_by_shard
 from index.versions import Manifest, VersionStore, dir_size
@@ -252,6 +258,8 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         database.require_schema()
         with database.engine.connect() as conn:
             high_water = outbox_position(conn)
+            # PostgreSQL: lower ids still uncommitted now are replayed when (if) they commit
+            gaps = [] if database.is_sqlite else outbox_gaps_below(conn, high_water, GAP_LOOKBACK)
             snapshot = dt.datetime.now(dt.UTC)
             ids = all_member_ids(conn)
         parts = split_by_shard(ids, shards)
@@ -275,6 +283,7 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
             remap_codes(table, remap["occupation"], remap["skill"])
             table.save_dir(fdir)
         vocab.save_base(vdir)
+        store.set_outbox_gaps(version, dict.fromkeys(gaps, time.time()))
         store.set_applied_position(version, high_water)
         phases["vocab"] = time.perf_counter() - start - sum(phases.values())
         replayed = _replay(store, version, database)

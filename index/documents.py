@@ -246,6 +246,19 @@ def outbox_position(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(ProfileChange.id), 0))).scalar_one())
 
 
+def outbox_gaps_below(conn: Connection, position: int, lookback: int) -> list[int]:
+    """Ids in ``(position - lookback, position]`` with no visible outbox row.
+
+    On PostgreSQL such an id may belong to a transaction still in progress (ids come from a
+    sequence when a change is flushed, rows become visible when it commits), or to one that
+    rolled back; the updater re-checks them for a while (see :mod:`index.live`).
+    """
+    low = max(0, position - lookback)
+    present = set(conn.execute(select(ProfileChange.id).where(ProfileChange.id > low,
+                                                              ProfileChange.id <= position)).scalars())
+    return [i for i in range(low + 1, position + 1) if i not in present]
+
+
 class _Document(msgspec.Struct, omit_defaults=True):
     """The JSON a profile becomes (field names of :data:`index.schema.FIELDS`); ``None`` fields
     are left out. A Struct encodes ~1.5x faster than the equivalent dict."""

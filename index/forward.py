@@ -498,8 +498,11 @@ class DeltaLog:
         return found
 
     def append(self, table: ForwardTable, seq: int) -> Path:
-        """Write a delta tagged with ``seq`` (the last outbox id it covers)."""
+        """Write a delta tagged with ``seq`` (the last outbox id it covers), or with the next free
+        sequence number when that one is taken: tags only order the files, and a batch of late
+        outbox changes (ids below the applied position) must not overwrite an earlier delta."""
         self.path.mkdir(parents=True, exist_ok=True)
+        seq = max([seq] + [s + 1 for _, s, _ in self._files()])
         target = self.path / f"delta-{seq:012d}.npz"
         table.save_npz(target)
         return target

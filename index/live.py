@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -42,6 +42,12 @@ log = get_logger(__name__)
 
 LIVE_WRITER_HEAP = 32_000_000
 COMPACT_AFTER = 32  # delta files per shard before they are folded into one
+#: PostgreSQL: how long a missing outbox id below the applied position is re-checked (a
+#: transaction that took a lower id from the sequence can commit after a higher one was read).
+GAP_TIMEOUT = 600.0
+MAX_GAPS = 10_000        # open gaps kept per version (the newest ids win)
+GAP_LOOKBACK = 10_000    # ids below a build's high-water mark checked for gaps
+GAP_RECHECK = 0.2        # seconds between re-checks of open gaps while no new change arrives
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class BatchReport:
     upserted: int
     deleted: int
     seconds: float
+    changes: int = 0  # outbox rows read (new ones plus late ones)
+    late: int = 0     # of which rows that filled a gap below the applied position
 
 
 class ShardWriter:
@@ -96,7 +104,7 @@ class VersionUpdater:
     """Applies pending outbox changes to one index version (holds its shard writers)."""
 
     def __init__(self, store: VersionStore, version: str, database: Database, *,
-                 heap_bytes: int = LIVE_WRITER_HEAP):
+                 heap_bytes: int = LIVE_WRITER_HEAP, gap_timeout: float = GAP_TIMEOUT):
         self.store = store
         self.version = version
         self.database = database
@@ -111,6 +119,11 @@ class VersionUpdater:
             self.close()
             raise
         self._reference: ReferenceData | None = None
+        # SQLite serializes writers, so outbox ids commit in id order there: no gaps to track
+        self.track_gaps = not database.is_sqlite
+        self.gap_timeout = gap_timeout
+        self._gaps = store.outbox_gaps(version) if self.track_gaps else {}
+        self._next_gap_check = 0.0
 
     def _shard_count(self) -> int:
         """Shards of the version (from its manifest; a build in progress counts its folders)."""
@@ -126,21 +139,70 @@ class VersionUpdater:
     def position(self) -> int:
         return self.store.applied_position(self.version)
 
+    @property
+    def gaps(self) -> dict[int, float]:
+        """Open outbox gaps: id -> wall-clock time it was first found missing."""
+        return dict(self._gaps)
+
     def apply_pending(self, batch_size: int = 1000, max_batches: int | None = None,
                       on_batch: Callable[[BatchReport], None] | None = None) -> int:
-        """Apply changes after the applied position, ``batch_size`` at a time; returns how many
-        outbox rows were consumed."""
+        """Apply changes after the applied position (and late ones that filled a gap),
+        ``batch_size`` at a time; returns how many outbox rows were consumed."""
         consumed = 0
         batches = 0
+        self._next_gap_check = 0.0
         while max_batches is None or batches < max_batches:
             report = self.apply_batch(batch_size)
             if report is None:
                 break
-            consumed += report.last_position - report.first_position + 1
+            consumed += report.changes
             batches += 1
             if on_batch:
                 on_batch(report)
         return consumed
+
+    def _read_changes(self, conn: Any, position: int, batch_size: int) -> tuple[list[Any], list[Any]]:
+        """(new rows after ``position``, late rows filling open gaps), each as (id, member_id)."""
+        rows = conn.execute(
+            select(ProfileChange.id, ProfileChange.member_id)
+            .where(ProfileChange.id > position).order_by(ProfileChange.id).limit(batch_size)
+        ).all()
+        late: list[Any] = []
+        now = time.monotonic()
+        if self._gaps and (rows or now >= self._next_gap_check):
+            self._next_gap_check = now + GAP_RECHECK
+            late = conn.execute(
+                select(ProfileChange.id, ProfileChange.member_id)
+                .where(ProfileChange.id.in_(sorted(self._gaps))).order_by(ProfileChange.id)
+            ).all()
+        return list(rows), list(late)
+
+    def _update_gaps(self, position: int, rows: list[Any], late: list[Any]) -> tuple[dict[int, float], bool]:
+        """The open gaps after this batch, and whether they changed."""
+        if not self.track_gaps:
+            return {}, False
+        gaps = dict(self._gaps)
+        changed = False
+        for change_id, _ in late:
+            changed |= gaps.pop(int(change_id), None) is not None
+        if rows:
+            seen = {int(i) for i, _ in rows}
+            last = int(rows[-1][0])
+            low = max(position + 1, last - MAX_GAPS)
+            now = time.time()
+            for missing in range(low, last):
+                if missing not in seen:
+                    gaps[missing] = now
+                    changed = True
+        expired = [i for i, first_seen in gaps.items() if time.time() - first_seen > self.gap_timeout]
+        for i in expired:
+            del gaps[i]
+        if expired:
+            changed = True
+            log.warning("index.live.gaps_expired", version=self.version, ids=expired[:20], count=len(expired))
+        if len(gaps) > MAX_GAPS:
+            gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
+        return gaps, changed
 
     def apply_batch(self, batch_size: int = 1000) -> BatchReport | None:
         """Apply the next batch of changes, or return None when there is none."""
@@ -148,13 +210,14 @@ class VersionUpdater:
         position = self.position
         try:
             with self.database.engine.connect() as conn:
-                rows = conn.execute(
-                    select(ProfileChange.id, ProfileChange.member_id)
-                    .where(ProfileChange.id > position).order_by(ProfileChange.id).limit(batch_size)
-                ).all()
-                if not rows:
+                rows, late = self._read_changes(conn, position, batch_size)
+                if not rows and not late:
+                    gaps, changed = self._update_gaps(position, rows, late)  # expiry only
+                    if changed:
+                        self.store.set_outbox_gaps(self.version, gaps)
+                        self._gaps = gaps
                     return None
-                member_ids = sorted({int(m) for _, m in rows})
+                member_ids = sorted({int(m) for _, m in rows} | {int(m) for _, m in late})
                 if self._reference is None:
                     self._reference = ReferenceData.load(conn)
                 reader = ProfileReader(conn, self._reference)
@@ -166,10 +229,12 @@ class VersionUpdater:
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(f"database {self.database.display_url} failed: {reason}") from exc
-        last = int(rows[-1][0])
+        last = int(rows[-1][0]) if rows else position
+        first = int(rows[0][0]) if rows else int(late[0][0])
         n = len(self.writers)
         per_shard: dict[int, tuple[ForwardTableBuilder, dict[int, str | None]]] = {}
         vocab_before = {k: self.vocab.size(k) for k in ("occupation", "skill")}
+        upserts: dict[int, list] = {}
         for mid in member_ids:
             shard = shard_of(mid, n)
             builder, docs = per_shard.setdefault(shard, (ForwardTableBuilder(self.vocab), {}))
@@ -178,18 +243,28 @@ class VersionUpdater:
                 builder.add_deleted(mid)
                 docs[mid] = None
             else:
-                builder.add(profile)
+                upserts.setdefault(shard, []).append(profile)
                 docs[mid] = tantivy_json(profile, self._reference)
+        for shard, group in upserts.items():  # forward rows as the build makes them: per chunk
+            per_shard[shard][0].add_many(group)
         if any(self.vocab.size(k) != v for k, v in vocab_before.items()):
             self.vocab.save_extra(self.path)
         for shard, (builder, docs) in sorted(per_shard.items()):
             self.writers[shard].apply(builder, docs, last)
-        self.store.set_applied_position(self.version, last)
+        gaps, changed = self._update_gaps(position, rows, late)
+        if changed:  # gaps first: a crash between the two writes re-reads, never skips
+            self.store.set_outbox_gaps(self.version, gaps)
+            self._gaps = gaps
+        if last != position:
+            self.store.set_applied_position(self.version, last)
         deleted = sum(1 for m in member_ids if m not in profiles)
-        report = BatchReport(self.version, int(rows[0][0]), last, len(member_ids) - deleted, deleted,
-                             time.perf_counter() - start)
+        report = BatchReport(self.version, first, last, len(member_ids) - deleted, deleted,
+                             time.perf_counter() - start, changes=len(rows) + len(late), late=len(late))
+        if late:
+            log.info("index.live.late_changes", version=self.version, ids=[int(i) for i, _ in late][:20],
+                     count=len(late))
         log.debug("index.live.batch", version=self.version, first=report.first_position, last=last,
-                  upserted=report.upserted, deleted=deleted)
+                  upserted=report.upserted, deleted=deleted, late=len(late))
         return report
 
     def close(self) -> None:
@@ -201,10 +276,12 @@ class VersionUpdater:
 class LiveUpdater:
     """Keeps the serving version up to date with the outbox; follows ``CURRENT`` when it moves."""
 
-    def __init__(self, index_dir: Path, database: Database, *, batch_size: int = 1000):
+    def __init__(self, index_dir: Path, database: Database, *, batch_size: int = 1000,
+                 gap_timeout: float = GAP_TIMEOUT):
         self.store = VersionStore(index_dir)
         self.database = database
         self.batch_size = batch_size
+        self.gap_timeout = gap_timeout
         self._updater: VersionUpdater | None = None
 
     def _current_updater(self) -> VersionUpdater:
@@ -214,7 +291,7 @@ class LiveUpdater:
                 log.info("index.live.switch", old=self._updater.version, new=version)
                 self._updater.close()
                 self._updater = None
-            self._updater = VersionUpdater(self.store, version, self.database)
+            self._updater = VersionUpdater(self.store, version, self.database, gap_timeout=self.gap_timeout)
         return self._updater
 
     def run_once(self, on_batch: Callable[[BatchReport], None] | None = None) -> int:

@@ -10,6 +10,7 @@ Layout under ``settings.index_dir``::
         vocab.json               taxonomy id -> int code, shared by all shards
         vocab-extra.json         codes added by live updates
         applied_position         last outbox id applied to this version
+        outbox_gaps.json         (PostgreSQL) lower outbox ids not committed yet, re-checked for a while
         shard-<i>/tantivy/       the Tantivy index of shard i
         shard-<i>/forward/       base forward store (.npy, memory-mapped)
         shard-<i>/forward-delta/ live-update deltas (.npz)
@@ -34,6 +35,7 @@ CURRENT = "CURRENT"
 BUILDING = "BUILDING"
 FAILED = "FAILED"
 APPLIED = "applied_position"
+GAPS = "outbox_gaps.json"
 
 State = Literal["ready", "building", "failed"]
 
@@ -211,6 +213,27 @@ class VersionStore:
         path = self.path(version) / APPLIED
         tmp = path.with_name(f".{APPLIED}.{os.getpid()}.tmp")
         tmp.write_text(f"{int(position)}\n")
+        os.replace(tmp, path)
+
+    def outbox_gaps(self, version: str) -> dict[int, float]:
+        """Outbox ids below the applied position not seen yet (PostgreSQL: a transaction that
+        took a lower id may still commit), each with the wall-clock time it was first missed."""
+        path = self.path(version) / GAPS
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            return {int(k): float(v) for k, v in payload.get("gaps", {}).items()}
+        except FileNotFoundError:
+            return {}
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise IndexUnavailable(f"{path} is corrupt: rebuild with `talent index build`") from exc
+
+    def set_outbox_gaps(self, version: str, gaps: dict[int, float]) -> None:
+        """Record the open gaps (written before the applied position that depends on them)."""
+        path = self.path(version) / GAPS
+        if not gaps and not path.exists():
+            return
+        tmp = path.with_name(f".{GAPS}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"gaps": {str(k): v for k, v in sorted(gaps.items())}}), encoding="utf-8")
         os.replace(tmp, path)
 
     # listing -----------------------------------------------------------------------------

@@ -187,6 +187,32 @@ def test_deltas_shadow_the_base_and_compaction_keeps_the_newest_rows(tmp_path, w
     assert state.last_seq == 4
 
 
+def test_a_delta_appended_with_a_taken_sequence_number_gets_the_next_one(tmp_path, world):
+    """Late outbox changes (ids below the applied position) must not overwrite an earlier delta."""
+    from index.documents import ProfileReader
+
+    with world.db.engine.connect() as conn:
+        profile, other = ProfileReader(conn).read(world.member_ids[:2])
+    log = DeltaLog(tmp_path / "deltas")
+    first, late = ForwardTableBuilder(Vocabulary({})), ForwardTableBuilder(Vocabulary({}))
+    first.add(profile)
+    late.add(other)
+    assert log.append(first.build(), 7).name == "delta-000000000007.npz"
+    assert log.append(late.build(), 7).name == "delta-000000000008.npz"
+    overlay, state = log.load()
+    assert sorted(overlay.member_ids.tolist()) == sorted([profile.member_id, other.member_id])
+    assert state.last_seq == 8
+
+
+def test_sqlite_outbox_ids_commit_in_order_so_no_gaps_are_tracked(world, built, index_dir):
+    store = VersionStore(index_dir)
+    _set_headline(world, world.member_ids[2], "Ocelot observer")
+    with LiveUpdater(index_dir, world.db) as updater:
+        assert updater.run_once() == 1
+        assert updater._updater.track_gaps is False and updater._updater.gaps == {}
+    assert not (store.path(built.version) / "outbox_gaps.json").exists()
+
+
 def test_an_overlay_row_wins_over_the_base_row(world):
     from index.documents import ProfileReader
     from index.forward import ForwardStore
