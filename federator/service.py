@@ -7,6 +7,7 @@ re-ranking, the in-session bandit) slot in between :meth:`SearchService.retrieve
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -82,6 +83,22 @@ def _whole(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
+@functools.lru_cache(maxsize=65536)
+def _skill_key(name: str) -> str:
+    """A skill name as the taxonomy normalizes it (skill names repeat across members: cached)."""
+    return normalize(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _skill_tokens(name: str) -> frozenset[str]:
+    return frozenset(analyze("skills", name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _tokens(field: str, text: str) -> tuple[str, ...]:
+    return tuple(analyze(field, text))
+
+
 class SearchService:
     """Owns the taxonomy, the serving index, the broker and the L1 model; thread-safe."""
 
@@ -139,11 +156,11 @@ class SearchService:
         for rank, cand in enumerate(page, start=request.offset + 1):
             d = docs.get(cand.member_id, {})
             skills = [str(s) for s in d.get("skills", [])]
-            matched = [s for s in skills if normalize(s) in wanted_skills
-                       or wanted_tokens.intersection(analyze("skills", s))]
+            matched = [s for s in skills if _skill_key(s) in wanted_skills
+                       or wanted_tokens.intersection(_skill_tokens(s))]
             title = str(d.get("title") or "")
-            terms = sorted(wanted_tokens.intersection(analyze("title", title) + analyze("headline",
-                                                                                        str(d.get("headline") or ""))))
+            terms = sorted(wanted_tokens.intersection(_tokens("title", title)
+                                                      + _tokens("headline", str(d.get("headline") or ""))))
             results.append(ResultCard(
                 member_id=cand.member_id, rank=rank, name=str(d.get("name") or ""), title=title,
                 company=d.get("company"), location=d.get("location"), headline=str(d.get("headline") or ""),

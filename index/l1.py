@@ -79,16 +79,34 @@ def text_match_score(features: np.ndarray) -> np.ndarray:
 
 
 # --- features -----------------------------------------------------------------------------------------
+#: Query (field, token) pairs decoded from one Tantivy search: each pair's clause scores a distinct
+#: power of two, so a hit's score is the bit set of the pairs its fields hold. Tantivy sums f32
+#: scores, exact for sums of distinct powers of two below 2**24.
+PAIRS_PER_SEARCH = 23
+
+
 def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
                   matches: tantivy.Query | None = None) -> np.ndarray:
     """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
-    candidate's field holds. One Tantivy query per field, restricted to ``member_ids``.
+    candidate's field holds.
+
+    One Tantivy search restricted to ``member_ids`` answers up to :data:`PAIRS_PER_SEARCH`
+    (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
+    hit's score, read back as an integer, says which pairs its document holds.
 
     ``matches``: a query whose matches are exactly ``member_ids`` (the retrieval query when every
     match was retrieved); restricting by it is ~10x cheaper than by a member-id term set and
     gives the same values."""
     out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
     if len(member_ids) == 0:
+        return out
+    pairs: list[tuple[int, str, float]] = []  # (field column, token, share of the field's query weight)
+    for j, f in enumerate(COVERAGE_FIELDS):
+        tokens = plan.features.coverage.get(f)
+        total = sum(w for _, w in tokens) if tokens else 0.0
+        if total > 0:
+            pairs += [(j, t, float(w / total)) for t, w in tokens]
+    if not pairs:
         return out
     schema = build_schema()
     Q, Occur = tantivy.Query, tantivy.Occur
@@ -98,21 +116,22 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
         restrict = Q.const_score_query(matches if matches is not None else Q.term_set_query(schema, "member_id", ids),
                                        0.0)
-        for j, f in enumerate(COVERAGE_FIELDS):
-            tokens = plan.features.coverage.get(f)
-            if not tokens:
-                continue
-            total = sum(w for _, w in tokens)
-            if total <= 0:
-                continue
+        for start in range(0, len(pairs), PAIRS_PER_SEARCH):
+            chunk = pairs[start:start + PAIRS_PER_SEARCH]
             clauses = [(Occur.Must, restrict)] + [
-                (Occur.Should, Q.const_score_query(Q.term_query(schema, f, t), float(w / total))) for t, w in tokens]
+                (Occur.Should, Q.const_score_query(Q.term_query(schema, COVERAGE_FIELDS[j], t), float(1 << b)))
+                for b, (j, t, _) in enumerate(chunk)]
             hits = searcher.search(Q.boolean_query(clauses), len(ids), count=False).hits
             if not hits:
                 continue
             found = searcher.fast_field_values("member_id", [a for _, a in hits])
             rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
-            out[rows, j] = np.asarray([s for s, _ in hits], dtype=np.float32)
+            bits = np.rint(np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits))).astype(np.int64)
+            held = (bits[:, None] >> np.arange(len(chunk))) & 1
+            weights = np.zeros((len(chunk), len(COVERAGE_FIELDS)), dtype=np.float64)
+            for b, (j, _, w) in enumerate(chunk):
+                weights[b, j] = w
+            out[rows] += (held @ weights).astype(np.float32)
     return np.minimum(out, 1.0)
 
 

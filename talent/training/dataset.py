@@ -40,7 +40,7 @@ from talent.taxonomy.model import Taxonomy
 log = get_logger(__name__)
 
 #: Bump when the feature code changes meaning without changing FEATURE_NAMES.
-FEATURE_CODE_VERSION = 1
+FEATURE_CODE_VERSION = 2
 CACHE_KEEP = 4
 Progress = Callable[[int, int], None]  # (searches done, total)
 
