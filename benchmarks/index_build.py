@@ -203,14 +203,18 @@ def main(argv: list[str] | None = None) -> int:
             report = build_index(bench_dir, settings.resolved_database_url, shards=args.shards,
                                  processes=args.processes, heap_bytes=args.heap_mb * 1_000_000)
         cpu = cpu_seconds() - c0
+        vdir = bench_dir / "versions" / report.version
+        segments = [len(json.loads((vdir / f"shard-{i}" / "tantivy" / "meta.json").read_text())["segments"])
+                    for i in range(report.shards)]
         build = {"seconds": report.seconds, "docs_per_second": report.docs_per_second, "cpu_seconds": cpu,
                  "docs_per_cpu_second": report.members / cpu, "load_average_before": load0,
                  "load_average_after": load_average(),
                  "size_bytes": report.size_bytes, "peak_rss_bytes": rss.peak, "processes": report.processes,
-                 "shards": report.shards, "members": report.members, "phases": report.phases}
+                 "shards": report.shards, "members": report.members, "phases": report.phases,
+                 "segments_per_shard": segments}
         print(f"build: {report.members:,} members, {report.shards} shards, {report.processes} processes: "
               f"{report.seconds:.1f} s, {report.docs_per_second:,.0f} docs/s, {report.size_bytes / 1e9:.2f} GB, "
-              f"peak RSS {rss.peak / 1e9:.2f} GB", flush=True)
+              f"peak RSS {rss.peak / 1e9:.2f} GB, {cpu:.0f} CPU s, segments per shard {segments}", flush=True)
         summary = {"members": members, "cpu_count": os.cpu_count(), "build": build}
         if not args.skip_raw:
             shutil.rmtree(bench_dir, ignore_errors=True)
@@ -221,10 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             summary["ratio_to_raw"] = build["docs_per_second"] / raw["docs_per_second"]
             summary["cpu_ratio_to_raw"] = build["docs_per_cpu_second"] / raw["docs_per_cpu_second"]
             print(f"raw tantivy: {raw['seconds']:.1f} s, {raw['docs_per_second']:,.0f} docs/s, "
-                  f"{raw['size_bytes'] / 1e9:.2f} GB, peak RSS {raw['peak_rss_bytes'] / 1e9:.2f} GB", flush=True)
+                  f"{raw['size_bytes'] / 1e9:.2f} GB, peak RSS {raw['peak_rss_bytes'] / 1e9:.2f} GB, "
+                  f"{raw['cpu_seconds']:.0f} CPU s", flush=True)
             print(f"build rate / raw rate = {summary['ratio_to_raw']:.2f} (goal >= 0.6); per CPU second: "
-                  f"{summary['cpu_ratio_to_raw']:.2f}; load average {build['load_average_before']:.1f} on "
-                  f"{os.cpu_count()} cores")
+                  f"{summary['cpu_ratio_to_raw']:.2f}; load average {build['load_average_before']:.1f} -> "
+                  f"{build['load_average_after']:.1f} (build), {raw['load_average_before']:.1f} -> "
+                  f"{raw['load_average_after']:.1f} (raw) on {os.cpu_count()} cores")
         print(json.dumps(summary, indent=2))
         if args.out:
             Path(args.out).write_text(json.dumps(summary, indent=2))

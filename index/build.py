@@ -132,6 +132,7 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
         with database.engine.connect() as conn, engine_call(f"building shards {[t.shard for t in tasks]}"):
             if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
                 conn.exec_driver_sql("PRAGMA cache_size=-65536")
+                conn.exec_driver_sql("PRAGMA temp_store=MEMORY")  # the positions ORDER BY sorts in memory
             reader = ProfileReader(conn)
             reference = reader.reference
             writers = []

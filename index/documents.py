@@ -213,26 +213,15 @@ class ProfileReader:
 def _summarize_positions(p: Profile, rows: list[Any]) -> None:
     """Fill ``p``'s history fields from its position rows
     (member_id, title, occupation_id, company_id, start_date, is_current), newest first."""
-    companies: set[int] = set()
-    past_occ: set[str] = set()
-    past_companies: set[int] = set()
-    for _, title, occ, cid, start, current in rows:
-        if cid is not None:
-            companies.add(cid)
-        if current:
-            if p.current_start is None:
-                p.current_start = _date(start)
-            continue
-        if title:
-            p.past_titles.append(title)
-        if occ:
-            past_occ.add(occ)
-        if cid is not None:
-            past_companies.add(cid)
     p.num_positions = len(rows)
-    p.num_companies = len(companies)
-    p.past_occupation_ids = sorted(past_occ)
-    p.past_company_ids = sorted(past_companies)
+    p.num_companies = len({r[3] for r in rows} - {None})
+    past = [r for r in rows if not r[5]]
+    if len(past) != len(rows):
+        p.current_start = _date(next(r[4] for r in rows if r[5]))
+    if past:
+        p.past_titles = [r[1] for r in past if r[1]]
+        p.past_occupation_ids = sorted({r[2] for r in past if r[2]})
+        p.past_company_ids = sorted({r[3] for r in past} - {None})
 
 
 def all_member_ids(conn: Connection) -> np.ndarray:

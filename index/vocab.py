@@ -152,15 +152,17 @@ class LocalVocabulary:
 
 
 def _encoder(table: dict[str, int], add: Callable[[str], int]) -> Callable[[list[str]], list[int]]:
-    """``terms -> [code, ...]``: a C-speed lookup of every term, falling back to ``add`` (which
-    appends unknown terms in first-seen order) only when one is missing."""
+    """``terms -> [code, ...]``: a C-speed lookup of every term; unknown terms are first added
+    with ``add``, in sorted order."""
     lookup = table.__getitem__
 
     def encode(terms: list[str]) -> list[int]:
         try:
             return list(map(lookup, terms))
         except KeyError:
-            return [add(t) for t in terms]
+            for term in sorted(set(terms).difference(table)):
+                add(term)
+            return list(map(lookup, terms))
 
     return encode
 
