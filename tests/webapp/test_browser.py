@@ -1,6 +1,6 @@
 """The UI in a real browser: Playwright drives Debian's Chromium against the app on a free port.
 
-Signs in, runs a boolean search, applies a facet, opens a profile, saves to a project, sends an
+Signs in, runs a boolean search, applies a location and a years-of-experience facet, opens a profile, saves to a project, sends an
 InMail and sees it listed. Saves small screenshots of the search and profile pages to
 docs/screenshots/. Skips without Chromium, except under CI=true where it fails.
 """
@@ -86,6 +86,12 @@ def test_recruiter_searches_saves_and_sends_an_inmail(page, web_world):
     page.locator("[data-facet=locations] a.role-must").first.click()
     page.wait_for_selector(".applied .chip.must")
     assert page.inner_text("p.total") != total_before
+
+    bucket = page.locator("[data-facet=years_experience] li.fv").first
+    count = bucket.locator("span.count").inner_text()
+    bucket.locator("a.role-must").click()
+    page.locator(".applied .chip", has_text="Years of experience").wait_for()
+    assert page.inner_text("p.total strong") == count  # the facet's count is what the link gives
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search.png"))
     _shrink(SCREENSHOTS / "search.png")

@@ -304,3 +304,31 @@ def test_long_facets_fold_after_the_first_values(ui):
     folded = panel[panel.index('<details class="more">'):]
     assert f"<summary>{len(skills) - 8} more</summary>" in folded
     assert folded.count('<li class="fv') >= len(skills) - 8
+
+
+def test_a_recruiter_can_issue_a_new_api_token_once_shown(web_world):
+    from sqlalchemy import select
+
+    from talent.storage.models import Recruiter
+    from webapp.auth import set_token
+
+    app = make_app(web_world, WTF_CSRF_ENABLED=True)
+    c = app.test_client()
+    with web_world.database.session() as s:  # a colleague of A's demo recruiter, so other tests keep their tokens
+        alice = s.get(Recruiter, web_world.alice.recruiter_id)
+        colleague = s.scalars(select(Recruiter).where(Recruiter.contract_id == alice.contract_id,
+                                                      Recruiter.id != alice.id)).first()
+        assert colleague is not None
+        colleague_id = colleague.id
+        old = set_token(colleague, "tlnt_old_token_for_test")
+    with c.session_transaction() as sess:
+        sess["recruiter_id"] = colleague_id
+    page = c.get("/account").text
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert c.post("/account").status_code == 400  # no CSRF token
+    shown = c.post("/account", data={"csrf_token": csrf}).text
+    token = re.search(r'<pre class="token" id="api-token">([^<]+)</pre>', shown).group(1)
+    assert token.startswith("tlnt_") and token not in c.get("/account").text  # shown once
+    api = app.test_client()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json["id"] == colleague_id
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401

@@ -38,7 +38,7 @@ from talent.storage.models import (
     Project,
     ProjectCandidate,
 )
-from webapp.auth import verify_password
+from webapp.auth import set_token, verify_password
 from webapp.database import db_session
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
@@ -383,6 +383,22 @@ def matches(project_id: int) -> Any:
 
 
 rate_limited("search", "ui.matches")
+
+
+# --- account ---------------------------------------------------------------------------------------
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Any:
+    """The recruiter's account: a new API token on request (shown once; only its hash is kept)."""
+    form = FeedbackForm()  # a CSRF-only form
+    token = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise InvalidInput("the form expired: reload the page and try again")
+        recruiter = g.recruiter
+        token = set_token(recruiter)
+        RecruiterScope(db_session(), recruiter).audit("auth.new_token", "recruiter", recruiter.id)
+        db_session().commit()
+    return render_template("account.html", form=form, token=token, has_token=bool(g.recruiter.api_token_hash))
 
 
 # --- InMails -----------------------------------------------------------------------------------------
