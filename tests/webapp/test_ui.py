@@ -332,3 +332,12 @@ def test_a_recruiter_can_issue_a_new_api_token_once_shown(web_world):
     api = app.test_client()
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json["id"] == colleague_id
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+
+
+def test_the_profile_shows_the_contracts_projects_and_inmails_for_the_member(ui, web_world):
+    member = member_ids(web_world, 3)[1]
+    ui.post(f"/members/{member}/save", data={"new_project": "Profile memory"})
+    ui.post(f"/members/{member}/inmail", data={"subject": "Remembered subject"})
+    html = ui.get(f"/members/{member}").text
+    saved = re.search(r"Saved in: (.*?)</p>", html, re.DOTALL).group(1)
+    assert "Profile memory" in saved and "Remembered subject" in html

@@ -38,8 +38,11 @@ class InMailForm(FlaskForm):
     search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
 
 
-class FeedbackForm(FlaskForm):
-    pass
+class ActionForm(FlaskForm):
+    """A form that is only a button (feedback, new API token): its CSRF token is all it carries."""
+
+
+FeedbackForm = ActionForm
 
 
 class CandidateForm(FlaskForm):

@@ -34,6 +34,8 @@ from talent.storage.models import (
     FEEDBACK_KINDS,
     INMAIL_STATUSES,
     SENIORITY_LEVELS,
+    Feedback,
+    InMail,
     Member,
     Project,
     ProjectCandidate,
@@ -55,6 +57,7 @@ from webapp.ui.facets import (
     with_args,
 )
 from webapp.ui.forms import (
+    ActionForm,
     CandidateForm,
     FeedbackForm,
     InMailForm,
@@ -219,9 +222,15 @@ def profile(member_id: int) -> Any:
     save_form.project_id.choices = _project_choices(s)
     mail_form = InMailForm(formdata=None, search_id=search_id)
     mail_form.project_id.choices = _project_choices(s)
-    saved_in = [p for p in s.list_projects() if any(c.member_id == member_id for c in s.list_candidates(p.id))]
-    mails = [m for m in s.list_inmails() if m.member_id == member_id]
-    verdicts = {f.kind for f in s.list_feedback(session_id=session_id()) if f.member_id == member_id}
+    db = db_session()  # what the contract already did with this member: one query each, the contract's rows only
+    saved_in = db.scalars(select(Project).join(ProjectCandidate, ProjectCandidate.project_id == Project.id)
+                          .where(ProjectCandidate.contract_id == s.contract_id, Project.contract_id == s.contract_id,
+                                 ProjectCandidate.member_id == member_id).order_by(Project.name)).all()
+    mails = db.scalars(select(InMail).where(InMail.contract_id == s.contract_id, InMail.member_id == member_id)
+                       .order_by(InMail.sent_at.desc()).limit(20)).all()
+    verdicts = set(db.scalars(select(Feedback.kind).where(
+        Feedback.contract_id == s.contract_id, Feedback.session_id == session_id(), Feedback.member_id == member_id,
+        Feedback.kind.in_(("good_fit", "not_fit")))))
     return render_template("profile.html", member=member, save_form=save_form, mail_form=mail_form,
                            feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails, verdicts=verdicts,
                            search_id=search_id, back=_back_to_results(search_id))
@@ -389,7 +398,7 @@ rate_limited("search", "ui.matches")
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Any:
     """The recruiter's account: a new API token on request (shown once; only its hash is kept)."""
-    form = FeedbackForm()  # a CSRF-only form
+    form = ActionForm()
     token = None
     if request.method == "POST":
         if not form.validate_on_submit():
