@@ -77,7 +77,7 @@ def test_label_schemes_rank_accepts_first():
         ranking_labels(cands, "clicks")  # type: ignore[arg-type]
 
 
-def test_the_winner_is_the_better_precision_at_25_and_near_ties_go_to_p5_then_speed():
+def test_the_winner_is_the_better_precision_at_25_and_near_ties_go_to_the_faster_predictor():
     from talent.training.l1 import choose_winner
 
     def m(p25, p5):
@@ -85,5 +85,6 @@ def test_the_winner_is_the_better_precision_at_25_and_near_ties_go_to_p5_then_sp
 
     fast = {"lightgbm": 1.0, "xgboost": 9.0}
     assert choose_winner({"lightgbm": m(0.018, 0.06), "xgboost": m(0.020, 0.05)}, fast) == "xgboost"
-    assert choose_winner({"lightgbm": m(0.02000, 0.050), "xgboost": m(0.02001, 0.060)}, fast) == "xgboost"
-    assert choose_winner({"lightgbm": m(0.02000, 0.0600), "xgboost": m(0.02001, 0.0601)}, fast) == "lightgbm"
+    assert choose_winner({"lightgbm": m(0.02000, 0.050), "xgboost": m(0.02001, 0.060)}, fast) == "lightgbm"
+    assert choose_winner({"lightgbm": m(0.02000, 0.050), "xgboost": m(0.02001, 0.060)},
+                         {"lightgbm": 5.0, "xgboost": 1.0}) == "xgboost"
