@@ -30,6 +30,7 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,20 +163,25 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                     done[k] += len(group)
                     if progress:
                         progress(tasks[k].shard, done[k])
-            for w in writers:
-                w.commit()
-            for w in writers:
-                w.wait_merging_threads()
+            # Committing serializes each segment in its writer's thread and releases the GIL:
+            # commit every writer at once, and write the forward stores meanwhile.
+            with ThreadPoolExecutor(len(writers), thread_name_prefix="talent-index-commit") as pool:
+                commits = [pool.submit(_commit_and_merge, w) for w in writers]
+                for t, fwd in zip(tasks, forwards):
+                    fwd.build().save_dir(Path(t.shard_dir) / "forward")
+                for c in commits:
+                    c.result()
     finally:
         if collecting:
             gc.enable()
         database.dispose()
     seconds = time.perf_counter() - start
-    results = []
-    for t, fwd, vocab, n in zip(tasks, forwards, vocabs, done):
-        fwd.build().save_dir(Path(t.shard_dir) / "forward")
-        results.append(ShardResult(t.shard, n, seconds, vocab.terms()))
-    return results
+    return [ShardResult(t.shard, n, seconds, vocab.terms()) for t, vocab, n in zip(tasks, vocabs, done)]
+
+
+def _commit_and_merge(writer: tantivy.IndexWriter) -> None:
+    writer.commit()
+    writer.wait_merging_threads()
 
 
 def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,

@@ -226,8 +226,13 @@ def _summarize_positions(p: Profile, rows: list[Any]) -> None:
 
 def all_member_ids(conn: Connection) -> np.ndarray:
     """Every member id in the database, sorted (int64)."""
-    ids = conn.execute(select(_members.c.id).order_by(_members.c.id)).scalars().all()
-    return np.asarray(ids, dtype=np.int64)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(f"SELECT id FROM {_members.name} ORDER BY id")
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
 def outbox_position(conn: Connection) -> int:
