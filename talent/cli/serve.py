@@ -86,12 +86,30 @@ def _post_fork(flask_app: Any) -> Any:
     return post_fork
 
 
+def _post_worker_init(flask_app: Any) -> Any:
+    """Load the search service (index, taxonomy, L1 model) before the worker takes requests, so no
+    recruiter waits seconds for the first search; without an index the search answers 503 later."""
+
+    def post_worker_init(worker: Any) -> None:
+        from webapp.search import search_service
+
+        with flask_app.app_context():
+            try:
+                search_service()
+            except Exception as exc:  # noqa: BLE001 - reported again, as a 503, on each search
+                flask_app.logger.warning("search service not ready: %s", exc)
+
+    return post_worker_init
+
+
 def _run_gunicorn(flask_app: Any, options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
+    hooks = {"post_fork": _post_fork(flask_app), "post_worker_init": _post_worker_init(flask_app)}
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            for key, value in {"post_fork": _post_fork(flask_app), **options}.items():
+            for key, value in {**hooks, **options}.items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

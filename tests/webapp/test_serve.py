@@ -73,3 +73,18 @@ def test_workers_drop_inherited_database_connections(settings):
     assert engine.pool.checkedin() == 1
     _post_fork(app)(None, None)
     assert engine.pool.checkedin() == 0
+
+
+def test_workers_load_the_search_service_before_taking_requests(web_world, settings):
+    from talent.cli.serve import _post_worker_init
+    from webapp import create_app
+
+    app = create_app(web_world.settings)
+    assert "talent.search" not in app.extensions
+    _post_worker_init(app)(None)
+    service = app.extensions["talent.search"]
+    assert service.ranker and service.serving.version
+    service.close()
+    empty = create_app(settings)  # no index yet: the worker still starts, searches answer 503
+    _post_worker_init(empty)(None)
+    assert "talent.search" not in empty.extensions
