@@ -86,20 +86,6 @@ def oracle_ranking(values: np.ndarray, member_ids: np.ndarray, k: int) -> np.nda
     return member_ids[top[np.argsort(-values[top], kind="stable")]]
 
 
-def _query_of(row: pd.Series) -> str | dict[str, Any]:
-    import json
-
-    raw = row.get("query_json")
-    if isinstance(raw, str) and raw.strip():
-        try:
-            return dict(json.loads(raw))
-        except (ValueError, TypeError):
-            pass
-    if isinstance(raw, dict):
-        return raw
-    return str(row.get("query_text") or "")
-
-
 def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame, opts: Any,
                       step: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Run held-out searches (a seeded sample of at most ``opts.simulated_queries``) through the
@@ -109,6 +95,7 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
     from federator.service import SearchService
     from federator.types import SearchRequest
     from talent.errors import QueryError
+    from talent.training.dataset import query_of
     from talent.world.truth import load_truth
 
     truth = load_truth(settings.worlds_dir, world)
@@ -142,7 +129,7 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         rankings[FLOOR].append(floor[:k_max])
         rankings["random_shown"].append(rng.permutation(floor)[:k_max])
         request = SearchRequest(recruiter_id=int(row["recruiter_id"]), contract_id=int(row["contract_id"]),
-                                query=_query_of(row), page_size=k_max, facets=False)
+                                query=query_of(row), page_size=k_max, facets=False)
         for name, service in engines.items():
             try:
                 parsed = service.parse(request)
