@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=extensions.limiter_storage_uri(settings),
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,  # a limiter storage failure (Redis down) lets requests through, logged
         RATE_LIMITS=dict(DEFAULT_RATE_LIMITS),
         RESULT_CAP=1000,
         PAGE_SIZE=25,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+from limits.storage import MemoryStorage
 
 from talent.settings import Settings
 
@@ -21,9 +23,37 @@ def rate_limited(kind: str, endpoint: str, methods: tuple[str, ...] | None = Non
     RATE_LIMITED[endpoint] = (kind, methods)
 
 
+class ThreadSafeMemoryStorage(MemoryStorage):
+    """``limits``' in-process storage with its expiry timer started under a lock.
+
+    limits 5.8 can start the same timer from two threads at once ("threads can only be started
+    once", a 500 under gthread workers); fixed upstream in alisaifee/limits#352, drop this class
+    once that release is required.
+    """
+
+    STORAGE_SCHEME = ["talent-memory"]  # noqa: RUF012 - the limits registry reads this list
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        self._timer_lock = threading.Lock()
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook
+        with self._timer_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)  # type: ignore[attr-defined]
+                self.timer.start()
+
+
 def limiter_storage_uri(settings: Settings) -> str:
-    """The cache's Redis when ``cache_url`` is redis://, else in-process memory."""
-    return settings.cache_url if settings.cache_url.startswith(("redis://", "rediss://")) else "memory://"
+    """The cache's Redis when ``cache_url`` is redis://, else in-process memory (per worker)."""
+    if settings.cache_url.startswith(("redis://", "rediss://")):
+        return settings.cache_url
+    return "talent-memory://"
+
+
+def shared_limits(settings: Settings) -> bool:
+    """Whether every worker counts against the same limits (Redis)."""
+    return not limiter_storage_uri(settings).startswith("talent-memory")
 
 
 def rate_key() -> str:

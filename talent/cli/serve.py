@@ -55,7 +55,7 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int, r
         return
     from webapp import create_app
     from webapp.app import DEFAULT_RATE_LIMITS
-    from webapp.extensions import limiter_storage_uri
+    from webapp.extensions import shared_limits
 
     config: dict[str, Any] = {}
     if debug:
@@ -66,7 +66,7 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int, r
     if debug:
         flask_app.run(host=host, port=port, debug=True)
         return
-    if workers > 1 and limiter_storage_uri(app.settings) == "memory://":
+    if workers > 1 and not shared_limits(app.settings):
         click.echo(f"note: rate limits are counted per worker ({workers} workers) without Redis; "
                    "set TALENT_CACHE_URL=redis://... to share them", err=True)
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": "-",

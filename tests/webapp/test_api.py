@@ -344,3 +344,43 @@ def test_inmails_come_newest_first_one_page_at_a_time(api, web_world):
     assert [m["id"] for m in first["inmails"]] == sent[::-1][:2] and first["has_more"] is True
     assert [m["id"] for m in first["inmails"] + second["inmails"]] == [m["id"] for m in four["inmails"]]
     assert api.get("/inmails?page_size=101").status_code == 422
+
+
+def test_a_failing_limiter_storage_lets_requests_through(web_world, monkeypatch):
+    """Limits fail open: a storage error (Redis down, limits' timer race under threads) is logged,
+    never a 500."""
+    app = make_app(web_world, RATELIMIT_ENABLED=True)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "talent-memory://"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("threads can only be started once")
+
+    monkeypatch.setattr(app.extensions["talent.limiter"].storage, "incr", broken)
+    r = app.test_client().post("/api/v1/search", json={"query": "nurse"},
+                               headers={"Authorization": f"Bearer {web_world.alice.token}"})
+    assert r.status_code == 200, r.text
+
+
+def test_the_in_process_limiter_storage_starts_its_timer_under_a_lock():
+    import threading
+
+    from webapp.extensions import ThreadSafeMemoryStorage
+
+    storage = ThreadSafeMemoryStorage("talent-memory://")
+    errors: list[BaseException] = []
+    start = threading.Barrier(16)
+
+    def hit(i: int) -> None:
+        start.wait()
+        try:
+            for n in range(200):
+                storage.incr(f"k{i}-{n}", 60)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hit, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and storage.get("k3-7") == 1
