@@ -3,12 +3,14 @@
 Steps (``talent index build``):
 
 1. create ``versions/<new>/`` marked ``BUILDING``;
-2. note the outbox high-water mark, then read every member id and split the ids by shard
-   (:func:`index.sharding.split_by_shard`);
-3. build the shards in worker processes: each reads *its own* members from the database in
-   chunks (``WHERE id IN (...)`` on primary keys and indexed foreign keys — no process reads a
-   row another one needs, and no rows travel between processes), writes its Tantivy index and
-   its forward store with local vocabulary codes, and reports progress;
+2. note the outbox high-water mark (and, on PostgreSQL, the ids below it not visible yet: they
+   become the version's first outbox gaps, see :mod:`index.live`), then read every member id
+   and split the ids by shard (:func:`index.sharding.split_by_shard`);
+3. build the shards in worker processes: each is dealt some shards and reads *their* members
+   from the database in one pass, in id order, in chunks (``WHERE id IN (...)`` on primary keys
+   and indexed foreign keys — no process reads a row another one needs, and no rows travel
+   between processes), routes each profile to its shard's Tantivy writer and forward builder
+   (local vocabulary codes), commits the writers concurrently and reports progress;
 4. merge the workers' vocabularies (sorted, shared by all shards) and rewrite their codes;
 5. replay outbox changes logged after the high-water mark (the build saw the database as it
    was when it read each chunk; replay is idempotent, so overlap is harmless);
