@@ -19,6 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 import tantivy
 
+from index.facets import forward_facets
+from index.forward import ForwardBatch
 from index.guard import engine_call
 from index.partition import Partition
 from index.plan import COVERAGE_FIELDS, QueryPlan, family_of_codes
@@ -140,11 +142,12 @@ def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
-                       member_ids: np.ndarray, matches: tantivy.Query | None = None) -> np.ndarray:
+                       member_ids: np.ndarray, matches: tantivy.Query | None = None,
+                       batch: ForwardBatch | None = None) -> np.ndarray:
     """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
 
     The one feature function of L1, used at serving and at training time (``matches``: see
-    :func:`text_coverage`).
+    :func:`text_coverage`; ``batch``: the members' forward rows when the caller has them).
     """
     ids = np.asarray(member_ids, dtype=np.int64)
     n = len(ids)
@@ -152,7 +155,8 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if n == 0:
         return X
     q = plan.features
-    batch = partition.features(ids)
+    if batch is None:
+        batch = partition.features(ids)
     col = batch.columns
     X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids, matches)
 
@@ -335,12 +339,16 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     hits = partition.search(query, depth)
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, query if every_match else None)
+    batch = partition.features(hits.member_ids)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, query if every_match else None, batch)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
     t3 = time.perf_counter()
-    facets = partition.facets(query, facet_fields, facet_size) if facet_fields else {}
+    facets: dict[str, dict[Any, int]] = {}
+    if facet_fields:  # every match's forward row is at hand: count them, no second pass over the shard
+        facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
+                  else partition.facets(query, facet_fields, facet_size))
     t4 = time.perf_counter()
     return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order], hits.count, facets,
                            {"retrieve": (t1 - t0) * 1e3, "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,

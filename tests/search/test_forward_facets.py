@@ -1,0 +1,72 @@
+"""Facet counts from the forward store equal Tantivy's aggregations over the same matches."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from index.broker import DEFAULT_FACETS
+from index.facets import forward_facets
+from index.partition import RANGE_FACETS
+from talent.query import parse_query
+
+FIELDS = (*DEFAULT_FACETS, *RANGE_FACETS, "willing_to_relocate")
+QUERIES = ["python", "title:nurse", "skill:sql", 'title:"software developer" OR skill:java', "manager",
+           "location:seattle", "sales NOT title:manager", "engineer", '{"open_to_work": true, "text": "analyst"}']
+
+
+def _logged_queries(service, n: int = 60) -> list:
+    import json
+
+    with service.database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT query_text, query_json FROM searches ORDER BY id")).all()
+    step = max(1, len(rows) // n)
+    return [json.loads(q) if q else t for t, q in rows[::step]]
+
+
+def test_forward_facets_equal_tantivy_aggregations(four):
+    snapshot = four.serving.snapshot()
+    compared = 0
+    for q in QUERIES + _logged_queries(four):
+        plan = four.broker.plan(parse_query(q, four.taxonomy), snapshot)
+        for partition in snapshot.partitions:
+            query = plan.compile(partition)
+            hits = partition.search(query, 100_000)
+            assert hits.count == len(hits.member_ids)
+            engine = partition.facets(query, FIELDS, 100_000)
+            mine = forward_facets(partition.features(hits.member_ids), FIELDS, snapshot.vocab, 100_000)
+            for field in FIELDS:
+                assert {k: v for k, v in mine[field].items() if v} == \
+                    {k: v for k, v in engine[field].items() if v}, (q, partition.shard, field)
+            compared += 1
+    assert compared >= 4 * len(QUERIES)
+
+
+def test_forward_facets_keep_the_most_frequent_values(four):
+    snapshot = four.serving.snapshot()
+    partition = snapshot.partitions[0]
+    plan = four.broker.plan(parse_query("engineer OR manager OR nurse", four.taxonomy), snapshot)
+    hits = partition.search(plan.compile(partition), 100_000)
+    batch = partition.features(hits.member_ids)
+    full = forward_facets(batch, ("skill_ids",), snapshot.vocab, 100_000)["skill_ids"]
+    top = forward_facets(batch, ("skill_ids",), snapshot.vocab, 5)["skill_ids"]
+    assert len(full) > 5 and len(top) == 5
+    assert sorted(top.values(), reverse=True) == sorted(full.values(), reverse=True)[:5]
+
+
+@pytest.mark.parametrize("query", ["title:nurse", "python"])
+def test_search_facets_do_not_depend_on_how_they_were_counted(search_world, query):
+    """Retrieval deep enough for every match (forward counts) vs shallow (aggregations)."""
+    from conftest import make_service  # noqa: PLC0415 - the search tests' own helper
+
+    deep = make_service(search_world, search_world.index_four, retrieval_depth=100_000)
+    shallow = make_service(search_world, search_world.index_four, retrieval_depth=1)
+    try:
+        a = deep.broker.search(parse_query(query, deep.taxonomy), facets=True)
+        b = shallow.broker.search(parse_query(query, shallow.taxonomy), facets=True)
+        assert a.total == b.total > 1
+        assert {f: {k: v for k, v in c.items() if v} for f, c in a.facets.items()} == \
+            {f: {k: v for k, v in c.items() if v} for f, c in b.facets.items()}
+    finally:
+        deep.close()
+        shallow.close()
