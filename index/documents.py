@@ -184,24 +184,28 @@ class ProfileReader:
             )
         if not profiles:
             return []
+        # Each statement sees the database as of its own start: rows of a member created after the
+        # members statement ran are skipped (the outbox brings that member again).
         rows: list[tuple[Any, ...]] = []
         current_id = None
         for row in self._run(cursor, sql.positions, ids):
             if row[0] != current_id:
-                if rows:
+                if rows and current_id in profiles:
                     _summarize_positions(profiles[current_id], rows)
                 current_id, rows = row[0], []
             rows.append(row)
-        if rows:
+        if rows and current_id in profiles:
             _summarize_positions(profiles[current_id], rows)
         for mid, sids, names, endorsements in self._run(cursor, sql.skills, ids):
-            if sids:
-                p = profiles[mid]
+            p = profiles.get(mid)
+            if p is not None and sids:
                 p.skill_ids = sids.split(_SEP)
                 p.skill_names = names.split(_SEP)
-                p.endorsements = [int(e) for e in endorsements.split(_SEP)]
+                p.endorsements = list(map(int, endorsements.split(_SEP)))
         for mid, school, degree, fld in self._run(cursor, sql.education, ids):
-            profiles[mid].education.append((school or "", degree or "", fld or ""))
+            p = profiles.get(mid)
+            if p is not None:
+                p.education.append((school or "", degree or "", fld or ""))
         return [profiles[i] for i in sorted(profiles)]
 
     def iter_chunks(self, member_ids: Sequence[int], chunk_size: int = 2000) -> Iterator[list[Profile]]:
