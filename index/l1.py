@@ -96,9 +96,9 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
     hit's score, read back as an integer, says which pairs its document holds.
 
-    ``matches``: a query whose matches are exactly ``member_ids`` (the retrieval query when every
-    match was retrieved); restricting by it is ~10x cheaper than by a member-id term set and
-    gives the same values."""
+    ``matches``: a query whose matches are exactly ``member_ids``, to restrict by instead of a
+    member-id term set (same values). Serving does not use it: at 1M members the term set is as
+    fast at the median and ~1.7x faster at p90, since the retrieval query would run again."""
     out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
     if len(member_ids) == 0:
         return out
@@ -340,7 +340,7 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
     batch = partition.features(hits.member_ids)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, query if every_match else None, batch)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, None, batch)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
