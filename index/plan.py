@@ -10,7 +10,10 @@ Match semantics of the query language:
 
 - unfielded keyword: any of title, skills, headline, summary, past titles (BM25, title weighted)
 - ``title:x``: the standardized occupation id OR the phrase in the current title
-- ``skill:x``: the standardized skill id OR the phrase in the skill names
+- ``skill:x``: the standardized skill id; the phrase in the skill names adds score (without an
+  id: the phrase matches). Matching "id OR phrase" made every conjunction with a skill slow:
+  Tantivy seeks a union of a term and a phrase window by window (12 ms vs 0.1 ms for a title
+  and three skills over 250k documents), and the phrase rarely adds members the id lacks.
 - ``company:x``: the phrase in the current company name
 - ``location:x``: the metro id (a filter) when standardized, else the phrase in the location
 - ``school:x``: the phrase in the education entries
@@ -224,8 +227,11 @@ class _Builder:
             return _any([TermLeaf("title_id", str(std_id), ID_BOOST) if std_id is not None else None,
                          _text("title", text, phrase=phrase)])
         if field == "skill":
-            return _any([TermLeaf("skill_ids", str(std_id), ID_BOOST) if std_id is not None else None,
-                         _text("skills", text, phrase=phrase)])
+            words = _text("skills", text, phrase=phrase)
+            if std_id is None:
+                return words
+            exact = TermLeaf("skill_ids", str(std_id), ID_BOOST)
+            return BoolNode(must=(exact,), should=(words,)) if words is not None else exact
         if field == "company":
             return _text("company", str(std_id) if std_id is not None else text, phrase=phrase)
         if field == "location":

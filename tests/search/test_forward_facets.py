@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import make_service
 from sqlalchemy import text
 
 from index.broker import DEFAULT_FACETS
@@ -57,8 +58,6 @@ def test_forward_facets_keep_the_most_frequent_values(four):
 @pytest.mark.parametrize("query", ["title:nurse", "python"])
 def test_search_facets_do_not_depend_on_how_they_were_counted(search_world, query):
     """Retrieval deep enough for every match (forward counts) vs shallow (aggregations)."""
-    from conftest import make_service  # noqa: PLC0415 - the search tests' own helper
-
     deep = make_service(search_world, search_world.index_four, retrieval_depth=100_000)
     shallow = make_service(search_world, search_world.index_four, retrieval_depth=1)
     try:
