@@ -137,6 +137,17 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     return np.minimum(out, 1.0)
 
 
+def _lookup(keys: np.ndarray, weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``weights[i]`` for each value equal to ``keys[i]`` (the last one for a repeated key), else 0."""
+    table = dict(zip(keys.tolist(), weights.tolist()))
+    k = np.fromiter(table.keys(), dtype=np.int64, count=len(table))
+    w = np.fromiter(table.values(), dtype=np.float32, count=len(table))
+    order = np.argsort(k)
+    k, w = k[order], w[order]
+    at = np.minimum(np.searchsorted(k, values), max(len(k) - 1, 0))
+    return np.where(k[at] == values, w[at], 0.0).astype(np.float32) if len(k) else np.zeros(len(values), np.float32)
+
+
 def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.isin(values, wanted) if len(wanted) else np.zeros(len(values), dtype=bool)
 
@@ -182,8 +193,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     weights = skills.data if skills.data is not None else np.ones(len(skills.indices), np.float32)
     if len(q.skill_codes):
         match = np.isin(skills.indices, q.skill_codes)
-        imp = dict(zip(q.skill_codes.tolist(), q.skill_weights.tolist()))
-        imp_of = np.asarray([imp.get(int(c), 0.0) for c in skills.indices[match]], dtype=np.float32)
+        imp_of = _lookup(q.skill_codes, q.skill_weights, skills.indices[match])
         total = float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0
         put("skill_coverage", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
         count = np.bincount(owner[match], minlength=n)
@@ -191,8 +201,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
         put("skill_endorsement", np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
     if len(q.occupation_skill_codes):
         match = np.isin(skills.indices, q.occupation_skill_codes)
-        imp = dict(zip(q.occupation_skill_codes.tolist(), q.occupation_skill_weights.tolist()))
-        imp_of = np.asarray([imp.get(int(c), 0.0) for c in skills.indices[match]], dtype=np.float32)
+        imp_of = _lookup(q.occupation_skill_codes, q.occupation_skill_weights, skills.indices[match])
         total = float(q.occupation_skill_weights.sum()) or 1.0
         put("occupation_skill_overlap", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
     put("query_has_skills", float(len(q.skill_codes) > 0))
