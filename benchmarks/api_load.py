@@ -3,7 +3,7 @@
 Usage::
 
     TALENT_HOME=/work/var-web .venv/bin/python benchmarks/api_load.py
-    .venv/bin/python benchmarks/api_load.py --home /work/var-web --configs 2x1,2x2,1x4 --rates 5,10,20,30,40
+    .venv/bin/python benchmarks/api_load.py --home /work/var-web --configs 2x1,2x4,3x1,2x2 --rates 40,60,80,90,100,110
     .venv/bin/python benchmarks/api_load.py --home /work/var-web --url http://127.0.0.1:8000   # a running server
 
 For each server configuration (``WORKERSxTHREADS``) it starts ``talent serve`` on the data home
@@ -407,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", help="data home (default: TALENT_HOME or ./var)")
     parser.add_argument("--url", help="target a running server instead of starting one (start it with "
                                       "--rate-limit 'search=1000000 per minute')")
-    parser.add_argument("--configs", default="2x2", help="server configs WORKERSxTHREADS, comma separated")
+    parser.add_argument("--configs", default="2x1", help="server configs WORKERSxTHREADS, comma separated "
+                        "(2x1, sync workers, measured best on 2 cores)")
     parser.add_argument("--rates", default="5,10,15,20,25,30,35,40", help="offered searches/s, comma separated")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
     parser.add_argument("--queries", type=int, default=400, help="logged searches in the mix")
