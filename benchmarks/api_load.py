@@ -2,9 +2,9 @@
 
 Usage::
 
-    TALENT_HOME=/work/var-web .venv/bin/python benchmarks/api_load.py
-    .venv/bin/python benchmarks/api_load.py --home /work/var-web --configs 2x1,2x4,3x1,2x2 --rates 40,60,80,90,100,110
-    .venv/bin/python benchmarks/api_load.py --home /work/var-web --url http://127.0.0.1:8000   # a running server
+    TALENT_HOME=var/web .venv/bin/python benchmarks/api_load.py
+    .venv/bin/python benchmarks/api_load.py --home var/web --configs 2x1,2x4,3x1,2x2 --rates 40,60,80,90,100,110
+    .venv/bin/python benchmarks/api_load.py --home var/web --url http://127.0.0.1:8000   # a running server
 
 For each server configuration (``WORKERSxTHREADS``) it starts ``talent serve`` on the data home
 (a free localhost port, search rate limit raised with ``--rate-limit search=...`` so the limiter

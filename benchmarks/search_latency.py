@@ -2,7 +2,7 @@
 
 Usage::
 
-    TALENT_HOME=/work/bench-1m .venv/bin/python benchmarks/search_latency.py --queries 500
+    TALENT_HOME=var/bench-1m .venv/bin/python benchmarks/search_latency.py --queries 500
     .venv/bin/python benchmarks/search_latency.py --home var --json
 
 Replays a random sample of logged recruiter queries (``searches.query_json`` / ``query_text``:

@@ -87,8 +87,7 @@ def text_match_score(features: np.ndarray) -> np.ndarray:
 PAIRS_PER_SEARCH = 23
 
 
-def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
-                  matches: tantivy.Query | None = None) -> np.ndarray:
+def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
     """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
     candidate's field holds.
 
@@ -96,9 +95,8 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
     hit's score, read back as an integer, says which pairs its document holds.
 
-    ``matches``: a query whose matches are exactly ``member_ids``, to restrict by instead of a
-    member-id term set (same values). Serving does not use it: at 1M members the term set is as
-    fast at the median and ~1.7x faster at p90, since the retrieval query would run again."""
+    The restriction is a member-id term set: at 1M members it is as fast as re-running the
+    retrieval query at the median and ~1.7x faster at p90."""
     out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
     if len(member_ids) == 0:
         return out
@@ -116,8 +114,7 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     pos = {m: i for i, m in enumerate(ids)}
     searcher = partition.searcher  # one consistent snapshot for all fields
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
-        restrict = Q.const_score_query(matches if matches is not None else Q.term_set_query(schema, "member_id", ids),
-                                       0.0)
+        restrict = Q.const_score_query(Q.term_set_query(schema, "member_id", ids), 0.0)
         for start in range(0, len(pairs), PAIRS_PER_SEARCH):
             chunk = pairs[start:start + PAIRS_PER_SEARCH]
             clauses = [(Occur.Must, restrict)] + [
@@ -153,12 +150,11 @@ def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
-                       member_ids: np.ndarray, matches: tantivy.Query | None = None,
-                       batch: ForwardBatch | None = None) -> np.ndarray:
+                       member_ids: np.ndarray, batch: ForwardBatch | None = None) -> np.ndarray:
     """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
 
-    The one feature function of L1, used at serving and at training time (``matches``: see
-    :func:`text_coverage`; ``batch``: the members' forward rows when the caller has them).
+    The one feature function of L1, used at serving and at training time (``batch``: the
+    members' forward rows when the caller has them).
     """
     ids = np.asarray(member_ids, dtype=np.int64)
     n = len(ids)
@@ -169,7 +165,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if batch is None:
         batch = partition.features(ids)
     col = batch.columns
-    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids, matches)
+    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids)
 
     def put(name: str, values: Any) -> None:
         X[:, FEATURE_INDEX[name]] = values
@@ -349,7 +345,7 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
     batch = partition.features(hits.member_ids)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, None, batch)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
