@@ -22,7 +22,7 @@ import tantivy
 from index.facets import forward_facets
 from index.forward import ForwardBatch
 from index.guard import engine_call
-from index.partition import Partition
+from index.partition import Hits, Partition
 from index.plan import COVERAGE_FIELDS, QueryPlan, family_of_codes
 from index.schema import build_schema
 from index.serving import IndexSnapshot
@@ -87,51 +87,133 @@ def text_match_score(features: np.ndarray) -> np.ndarray:
 PAIRS_PER_SEARCH = 23
 
 
-def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
-    """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
-    candidate's field holds.
+CoveragePair = tuple[int, str, float]  # (field column, token, share of the field's query weight)
 
-    One Tantivy search restricted to ``member_ids`` answers up to :data:`PAIRS_PER_SEARCH`
-    (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
-    hit's score, read back as an integer, says which pairs its document holds.
 
-    The restriction is a member-id term set: at 1M members it is as fast as re-running the
-    retrieval query at the median and ~1.7x faster at p90."""
-    out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
-    if len(member_ids) == 0:
-        return out
-    pairs: list[tuple[int, str, float]] = []  # (field column, token, share of the field's query weight)
+def coverage_pairs(plan: QueryPlan) -> list[CoveragePair]:
+    """The (field, token) pairs the text-match features look for, in bit order."""
+    pairs: list[CoveragePair] = []
     for j, f in enumerate(COVERAGE_FIELDS):
         tokens = plan.features.coverage.get(f)
         total = sum(w for _, w in tokens) if tokens else 0.0
         if total > 0:
             pairs += [(j, t, float(w / total)) for t, w in tokens]
-    if not pairs:
-        return out
+    return pairs
+
+
+def _bit_query(base: tantivy.Query, chunk: list[CoveragePair]) -> tantivy.Query:
+    """``base`` scoring 0, plus one constant-score clause worth ``2**b`` per pair ``b`` of ``chunk``."""
     schema = build_schema()
     Q, Occur = tantivy.Query, tantivy.Occur
-    ids = [int(i) for i in member_ids]
-    pos = {m: i for i, m in enumerate(ids)}
-    searcher = partition.searcher  # one consistent snapshot for all fields
+    clauses = [(Occur.Must, Q.const_score_query(base, 0.0))] + [
+        (Occur.Should, Q.const_score_query(Q.term_query(schema, COVERAGE_FIELDS[j], t), float(1 << b)))
+        for b, (j, t, _) in enumerate(chunk)]
+    return Q.boolean_query(clauses)
+
+
+def _add_coverage(out: np.ndarray, rows: np.ndarray, scores: np.ndarray, chunk: list[CoveragePair]) -> None:
+    """Add to ``out[rows]`` the weights of the pairs each hit's bit-coded score says it holds."""
+    bits = np.rint(scores.astype(np.float64)).astype(np.int64)
+    held = (bits[:, None] >> np.arange(len(chunk))) & 1
+    weights = np.zeros((len(chunk), len(COVERAGE_FIELDS)), dtype=np.float64)
+    for b, (j, _, w) in enumerate(chunk):
+        weights[b, j] = w
+    out[rows] += (held @ weights).astype(np.float32)
+
+
+def _chunks(pairs: list[CoveragePair]) -> list[list[CoveragePair]]:
+    return [pairs[i:i + PAIRS_PER_SEARCH] for i in range(0, len(pairs), PAIRS_PER_SEARCH)]
+
+
+def _coverage_passes(searcher: tantivy.Searcher, base: tantivy.Query, chunks: list[list[CoveragePair]],
+                     member_ids: np.ndarray, out: np.ndarray) -> None:
+    """Run one bit-coded search per chunk over the documents ``base`` matches (all of them
+    among ``member_ids``) and add what each says to ``out`` (rows in ``member_ids`` order)."""
+    pos = {m: i for i, m in enumerate(member_ids.tolist())}
+    for chunk in chunks:
+        hits = searcher.search(_bit_query(base, chunk), len(member_ids), count=False).hits
+        if not hits:
+            continue
+        found = searcher.fast_field_values("member_id", [a for _, a in hits])
+        rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
+        _add_coverage(out, rows, np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits)), chunk)
+
+
+def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
+                  searcher: tantivy.Searcher | None = None) -> np.ndarray:
+    """``(n, len(COVERAGE_FIELDS))``: share of the query tokens (idf-weighted, corpus idf) each
+    candidate's field holds.
+
+    One Tantivy search restricted to ``member_ids`` answers up to :data:`PAIRS_PER_SEARCH`
+    (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
+    hit's score, read back as an integer, says which pairs its document holds. The restriction
+    is a member-id term set (any members: the training path, and partitions that matched more
+    than they retrieved; see :func:`retrieve_with_coverage` for the common case)."""
+    out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+    pairs = coverage_pairs(plan)
+    if len(member_ids) == 0 or not pairs:
+        return out
+    ids = np.asarray(member_ids, dtype=np.int64)
+    searcher = searcher or partition.searcher  # one consistent snapshot for all fields
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
-        restrict = Q.const_score_query(Q.term_set_query(schema, "member_id", ids), 0.0)
-        for start in range(0, len(pairs), PAIRS_PER_SEARCH):
-            chunk = pairs[start:start + PAIRS_PER_SEARCH]
-            clauses = [(Occur.Must, restrict)] + [
-                (Occur.Should, Q.const_score_query(Q.term_query(schema, COVERAGE_FIELDS[j], t), float(1 << b)))
-                for b, (j, t, _) in enumerate(chunk)]
-            hits = searcher.search(Q.boolean_query(clauses), len(ids), count=False).hits
-            if not hits:
-                continue
-            found = searcher.fast_field_values("member_id", [a for _, a in hits])
-            rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
-            bits = np.rint(np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits))).astype(np.int64)
-            held = (bits[:, None] >> np.arange(len(chunk))) & 1
-            weights = np.zeros((len(chunk), len(COVERAGE_FIELDS)), dtype=np.float64)
-            for b, (j, _, w) in enumerate(chunk):
-                weights[b, j] = w
-            out[rows] += (held @ weights).astype(np.float32)
+        restrict = tantivy.Query.term_set_query(build_schema(), "member_id", [int(i) for i in ids])
+        _coverage_passes(searcher, restrict, _chunks(pairs), ids, out)
     return np.minimum(out, 1.0)
+
+
+#: What one coverage search restricted to ``n`` member ids costs, ~``FIXED + PER_ID * n`` ms
+#: (1M world, 250k documents a shard: 0.25 ms for 10 ids, 1.1 ms for 1,000, 3.5 ms for 4,000).
+TERM_SET_FIXED_MS = 0.2
+TERM_SET_PER_ID_MS = 0.00085
+
+
+def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy.Query, depth: int
+                           ) -> tuple[Hits, np.ndarray]:
+    """The partition's top ``depth`` matches of ``query`` and their text-coverage features.
+
+    Most partitions match fewer documents than ``depth`` (90% of the 1M world's logged
+    queries). Then the coverage searches can re-run the match query (scoring 0, plus the bit
+    clauses) instead of restricting to a member-id term set; each search takes the cheaper of
+    the two, judged by how long the retrieval took and how many members it found. When the
+    document frequencies already bound the match count by ``depth``
+    (:meth:`QueryPlan.match_bound`), the first coverage search is the retrieval itself. A
+    partition that matches more retrieves its BM25 top ``depth`` and restricts the coverage
+    searches to them. Every way gives exactly the values of :func:`text_coverage` (the
+    training path)."""
+    pairs = coverage_pairs(plan)
+    if not pairs or depth <= 0:
+        hits = partition.search(query, depth)
+        return hits, text_coverage(partition, plan, hits.member_ids)
+    chunks = _chunks(pairs)
+    searcher = partition.searcher  # one snapshot for every pass
+    with engine_call(f"searching shard {partition.shard}", query=True):
+        t0 = time.perf_counter()
+        if plan.match_bound(partition) <= depth:
+            first = searcher.search(_bit_query(query, chunks[0]), depth, count=True)
+            ids = np.asarray(searcher.fast_field_values("member_id", [a for _, a in first.hits]) if first.hits else [],
+                             dtype=np.int64)
+            out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+            _add_coverage(out, np.arange(len(ids)),
+                          np.fromiter((sc for sc, _ in first.hits), dtype=np.float64, count=len(ids)), chunks[0])
+            hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), int(first.count or 0), partition.shard)
+            rest = chunks[1:]
+        else:
+            result = searcher.search(query, depth, count=True)
+            ids = np.asarray(searcher.fast_field_values("member_id", [a for _, a in result.hits]) if result.hits
+                             else [], dtype=np.int64)
+            hits = Hits(ids, np.fromiter((sc for sc, _ in result.hits), dtype=np.float32, count=len(ids)),
+                        int(result.count or 0), partition.shard)
+            out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+            rest = chunks
+        if rest and len(ids):
+            rerun_ms = (time.perf_counter() - t0) * 1e3
+            every_match = hits.count <= len(hits)
+            if every_match and rerun_ms < TERM_SET_FIXED_MS + TERM_SET_PER_ID_MS * len(ids):
+                _coverage_passes(searcher, query, rest, ids, out)
+            else:
+                restrict = tantivy.Query.term_set_query(build_schema(), "member_id", [int(i) for i in ids])
+                _coverage_passes(searcher, restrict, rest, ids, out)
+    return hits, np.minimum(out, 1.0)
 
 
 def _lookup(keys: np.ndarray, weights: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -150,11 +232,13 @@ def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
-                       member_ids: np.ndarray, batch: ForwardBatch | None = None) -> np.ndarray:
+                       member_ids: np.ndarray, batch: ForwardBatch | None = None,
+                       coverage: np.ndarray | None = None) -> np.ndarray:
     """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
 
     The one feature function of L1, used at serving and at training time (``batch``: the
-    members' forward rows when the caller has them).
+    members' forward rows when the caller has them; ``coverage``: their text-coverage
+    features when retrieval computed them, see :func:`retrieve_with_coverage`).
     """
     ids = np.asarray(member_ids, dtype=np.int64)
     n = len(ids)
@@ -165,7 +249,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if batch is None:
         batch = partition.features(ids)
     col = batch.columns
-    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids)
+    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids) if coverage is None else coverage
 
     def put(name: str, values: Any) -> None:
         X[:, FEATURE_INDEX[name]] = values
@@ -341,11 +425,11 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``."""
     t0 = time.perf_counter()
     query = plan.compile(partition)
-    hits = partition.search(query, depth)
+    hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
     batch = partition.features(hits.member_ids)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch, coverage)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]

@@ -35,6 +35,7 @@ from index.guard import engine_call
 from index.partition import Partition, bm25_idf
 from index.schema import FIELD_BY_NAME, analyze, build_schema
 from index.serving import IndexSnapshot
+from talent.errors import QueryError
 from talent.query import And, Not, Or, ParsedQuery, Phrase, Term
 from talent.query.ast import Node
 from talent.query.parsed import Standardization
@@ -142,6 +143,12 @@ class QueryPlan:
         """The tantivy query of this plan for ``partition`` (BM25 boosted to corpus idf)."""
         return _Compiler(self, partition).compile(self.root)
 
+    def match_bound(self, partition: Partition) -> int:
+        """An upper bound on how many documents of ``partition`` the plan matches, from its
+        document frequencies alone (no search): a conjunction matches at most its rarest
+        part, a disjunction at most the sum of its parts."""
+        return _Compiler(self, partition).bound(self.root)
+
     def highlight_query(self) -> tantivy.Query | None:
         """An OR of the query's words over headline and summary (for snippets)."""
         schema = build_schema()
@@ -172,6 +179,31 @@ class _Compiler:
     def compile(self, clause: Clause) -> tantivy.Query:
         with engine_call("compiling the query", query=True):
             return self._compile(clause)
+
+    def bound(self, clause: Clause) -> int:
+        with engine_call("estimating the match count", query=True):
+            return min(self._bound(clause), self.local_n)
+
+    def _df(self, field: str, value: Any) -> int:
+        try:
+            return self.partition.doc_freq(field, value)
+        except (QueryError, TypeError, ValueError):  # a value doc_freq cannot look up: no bound
+            return self.local_n
+
+    def _bound(self, c: Clause) -> int:
+        if isinstance(c, TermLeaf):
+            return self._df(c.field, c.value)
+        if isinstance(c, TextLeaf):
+            dfs = [self._df(c.field, t) for t in c.tokens]
+            return min(dfs) if c.phrase else sum(dfs)
+        if isinstance(c, RangeLeaf):
+            return self.local_n
+        required = [self._bound(x) for x in (*c.must, *c.filters)]
+        if required:
+            return min(required)
+        if c.should:
+            return sum(self._bound(x) for x in c.should)
+        return self.local_n  # only must_not: everything else
 
     def _compile(self, c: Clause) -> tantivy.Query:
         Q, Occur = tantivy.Query, tantivy.Occur

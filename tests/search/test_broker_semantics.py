@@ -62,3 +62,19 @@ def test_structured_facets_filter(four):
     result = four.broker.search(parse_query(query, four.taxonomy))
     seniority = four.serving.features(result.member_ids)["seniority"]
     assert len(seniority) > 0 and set(seniority.tolist()) == {4}
+
+
+@pytest.mark.parametrize("text", [
+    "python", "python java", "python OR java", "title:nurse", "title:nurse skill:sql", '"machine learning"',
+    "location:seattle skill:python", "python NOT java", "(title:nurse OR skill:sql) location:seattle",
+    {"text": "python", "seniority": {"must_have": ["senior"]}, "open_to_work": True},
+    {"skills": {"must_have": ["python", "sql"]}, "years_experience": {"min": 3}},
+])
+def test_the_match_bound_never_undercounts(four, text):
+    """The document-frequency bound that lets a partition retrieve and read text coverage in
+    one search is an upper bound of the true count, shard by shard."""
+    snapshot = four.serving.snapshot()
+    plan = four.broker.plan(parse_query(text, four.taxonomy), snapshot)
+    for p in snapshot.partitions:
+        count = p.count(plan.compile(p))
+        assert count <= plan.match_bound(p) <= p.num_docs

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from conftest import make_service
 
 from federator.types import SearchRequest
 from index.l1 import (
     FALLBACK_RANKER,
     FEATURE_NAMES,
+    PAIRS_PER_SEARCH,
     PROTECTED_ATTRIBUTES,
+    coverage_pairs,
     features_for_members,
     load_current_model,
 )
@@ -41,6 +44,36 @@ def test_broker_features_equal_the_training_features(four):
     snapshot = four.serving.snapshot()
     again = features_for_members(snapshot, four.broker.plan(parsed, snapshot), result.member_ids)
     np.testing.assert_array_equal(result.features, again)
+
+
+@pytest.mark.parametrize("depth", [5_000, 3])
+@pytest.mark.parametrize("query", [
+    'title:"software developer" skill:python sql',
+    # more (field, token) pairs than one bit-coded search answers: several coverage passes
+    ("python OR sql OR java OR developer OR engineer OR manager OR senior OR data OR analyst OR cloud OR security "
+    "OR design OR marketing OR sales OR finance OR operations OR research OR product OR customer OR support "
+    "OR network OR systems OR web OR mobile"),
+])
+@pytest.mark.parametrize("restrict_ms", [-1.0, 1e9])  # always a member-id term set / always re-run the query
+def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth, restrict_ms):
+    """Every way the broker reads text coverage (with the retrieval itself, re-running the match
+    query, restricted to the retrieved members) gives the training path's values exactly."""
+    monkeypatch.setattr("index.l1.TERM_SET_FIXED_MS", restrict_ms)
+    service = make_service(search_world, search_world.index_four, deadline_ms=30_000, retrieval_depth=depth,
+                           partition_top_k=depth)
+    try:
+        parsed = parse_query(query, service.taxonomy)
+        snapshot = service.serving.snapshot()
+        plan = service.broker.plan(parsed, snapshot)
+        assert depth > 1000 or any(p.count(plan.compile(p)) > depth for p in snapshot.partitions)
+        if " OR " in query:
+            assert len(coverage_pairs(plan)) > PAIRS_PER_SEARCH
+        result = service.broker.search(parsed)
+        assert len(result.member_ids)
+        again = features_for_members(snapshot, plan, result.member_ids)
+        np.testing.assert_array_equal(result.features, again)
+    finally:
+        service.close()
 
 
 def test_text_features_reflect_the_query(four):
