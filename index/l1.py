@@ -3,8 +3,9 @@
 :func:`candidate_features` is THE feature code: serving (:func:`score_partition`) and training
 (:mod:`talent.training.l1`) both call it, so a model sees at serving time exactly the features
 it was trained on. Features come from the query plan and the forward store; text-match
-features come from one Tantivy query per field restricted to the candidates, scoring each
-candidate by the corpus idf of the query tokens its field holds (shard-independent).
+features come from bit-coded Tantivy searches over the candidates (usually the retrieval
+itself, see :func:`retrieve_with_coverage`), scoring each candidate by the corpus idf of the
+query tokens its field holds (shard-independent).
 Protected attributes (gender) are not in the forward store and never features.
 """
 
@@ -24,6 +25,7 @@ from index.forward import ForwardBatch
 from index.guard import engine_call
 from index.partition import Hits, Partition
 from index.plan import COVERAGE_FIELDS, QueryPlan, family_of_codes
+from index.queries import member_ids as member_ids_query
 from index.schema import build_schema
 from index.serving import IndexSnapshot
 from talent.errors import ModelUnavailable
@@ -126,17 +128,23 @@ def _chunks(pairs: list[CoveragePair]) -> list[list[CoveragePair]]:
 
 
 def _coverage_passes(searcher: tantivy.Searcher, base: tantivy.Query, chunks: list[list[CoveragePair]],
-                     member_ids: np.ndarray, out: np.ndarray) -> None:
-    """Run one bit-coded search per chunk over the documents ``base`` matches (all of them
-    among ``member_ids``) and add what each says to ``out`` (rows in ``member_ids`` order)."""
+                     member_ids: np.ndarray, out: np.ndarray, matches: int | None = None) -> None:
+    """Run one bit-coded search per chunk over the documents ``base`` matches and add what each
+    says to ``out`` (rows in ``member_ids`` order). ``matches``: how many documents ``base``
+    matches when that is more than ``member_ids`` (the others are read and left out)."""
     pos = {m: i for i, m in enumerate(member_ids.tolist())}
+    limit = max(len(member_ids), matches or 0)
     for chunk in chunks:
-        hits = searcher.search(_bit_query(base, chunk), len(member_ids), count=False).hits
+        hits = searcher.search(_bit_query(base, chunk), limit, count=False).hits
         if not hits:
             continue
         found = searcher.fast_field_values("member_id", [a for _, a in hits])
-        rows = np.fromiter((pos[int(m)] for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
-        _add_coverage(out, rows, np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits)), chunk)
+        rows = np.fromiter((pos.get(int(m), -1) for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
+        scores = np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits))
+        if limit > len(member_ids):
+            keep = rows >= 0
+            rows, scores = rows[keep], scores[keep]
+        _add_coverage(out, rows, scores, chunk)
 
 
 def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
@@ -146,9 +154,9 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
 
     One Tantivy search restricted to ``member_ids`` answers up to :data:`PAIRS_PER_SEARCH`
     (field, token) pairs at once: pair ``b`` is a constant-score clause worth ``2**b``, and each
-    hit's score, read back as an integer, says which pairs its document holds. The restriction
-    is a member-id term set (any members: the training path, and partitions that matched more
-    than they retrieved; see :func:`retrieve_with_coverage` for the common case)."""
+    hit's score, read back as an integer, says which pairs its document holds. The searches are
+    restricted to the members' ids (any members: the training path; see
+    :func:`retrieve_with_coverage` for serving)."""
     out = np.zeros((len(member_ids), len(COVERAGE_FIELDS)), dtype=np.float32)
     pairs = coverage_pairs(plan)
     if len(member_ids) == 0 or not pairs:
@@ -156,30 +164,37 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     ids = np.asarray(member_ids, dtype=np.int64)
     searcher = searcher or partition.searcher  # one consistent snapshot for all fields
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
-        restrict = tantivy.Query.term_set_query(build_schema(), "member_id", [int(i) for i in ids])
-        _coverage_passes(searcher, restrict, _chunks(pairs), ids, out)
+        _coverage_passes(searcher, member_ids_query(ids), _chunks(pairs), ids, out)
     return np.minimum(out, 1.0)
 
 
-#: What one coverage search restricted to ``n`` member ids costs, ~``FIXED + PER_ID * n`` ms
-#: (1M world, 250k documents a shard: 0.25 ms for 10 ids, 1.1 ms for 1,000, 3.5 ms for 4,000).
-TERM_SET_FIXED_MS = 0.2
-TERM_SET_PER_ID_MS = 0.00085
+#: What one coverage search restricted to ``n`` member ids costs, in ms (1M world, 250k documents
+#: a shard, ids spread over the shard, 12 bit clauses: 6 ids 0.21, 100 ids 1.2 as an OR of terms;
+#: 500 ids 3.5, 2,000 ids 7.3 as a term set; see :func:`index.queries.member_ids`).
+RESTRICTED_FIXED_MS = 0.2
+
+
+#: Reading one more hit of a search back (score, address, member id): ~1 us.
+HIT_READ_MS = 0.001
+
+
+def restricted_search_ms(n: int) -> float:
+    """Estimated cost of one coverage search restricted to ``n`` member ids."""
+    return RESTRICTED_FIXED_MS + min(0.01 * n, 1.8 + 0.0027 * n)
 
 
 def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy.Query, depth: int
                            ) -> tuple[Hits, np.ndarray]:
     """The partition's top ``depth`` matches of ``query`` and their text-coverage features.
 
-    Most partitions match fewer documents than ``depth`` (90% of the 1M world's logged
-    queries). Then the coverage searches can re-run the match query (scoring 0, plus the bit
-    clauses) instead of restricting to a member-id term set; each search takes the cheaper of
-    the two, judged by how long the retrieval took and how many members it found. When the
-    document frequencies already bound the match count by ``depth``
-    (:meth:`QueryPlan.match_bound`), the first coverage search is the retrieval itself. A
-    partition that matches more retrieves its BM25 top ``depth`` and restricts the coverage
-    searches to them. Every way gives exactly the values of :func:`text_coverage` (the
-    training path)."""
+    The coverage searches either re-run the match query (scoring 0, plus the bit clauses; the
+    matches not retrieved are read back and dropped) or restrict to the retrieved members' ids,
+    whichever is cheaper by how long the retrieval took, how many it matched and how many it
+    kept (:func:`restricted_search_ms`). Most partitions match fewer documents than ``depth``
+    (90% of the 1M world's logged queries), and re-running usually wins. When the document
+    frequencies already bound the match count by ``depth`` (:meth:`QueryPlan.match_bound`), the
+    first coverage search is the retrieval itself. Every way gives exactly the values of
+    :func:`text_coverage` (the training path)."""
     pairs = coverage_pairs(plan)
     if not pairs or depth <= 0:
         hits = partition.search(query, depth)
@@ -206,13 +221,12 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
             out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
             rest = chunks
         if rest and len(ids):
-            rerun_ms = (time.perf_counter() - t0) * 1e3
-            every_match = hits.count <= len(hits)
-            if every_match and rerun_ms < TERM_SET_FIXED_MS + TERM_SET_PER_ID_MS * len(ids):
-                _coverage_passes(searcher, query, rest, ids, out)
+            # re-running the match query reads every match back, retrieved or not
+            rerun_ms = (time.perf_counter() - t0) * 1e3 + HIT_READ_MS * max(hits.count - len(ids), 0)
+            if rerun_ms < restricted_search_ms(len(ids)):
+                _coverage_passes(searcher, query, rest, ids, out, hits.count)
             else:
-                restrict = tantivy.Query.term_set_query(build_schema(), "member_id", [int(i) for i in ids])
-                _coverage_passes(searcher, restrict, rest, ids, out)
+                _coverage_passes(searcher, member_ids_query(ids), rest, ids, out)
     return hits, np.minimum(out, 1.0)
 
 

@@ -21,6 +21,7 @@ import tantivy
 
 from index.forward import DeltaLog, DeltaState, ForwardBatch, ForwardStore, ForwardTable
 from index.guard import engine_call
+from index.queries import member_ids as member_ids_query
 from index.schema import FACET_FIELDS, FIELD_BY_NAME, build_schema, open_tantivy_index
 from talent.errors import IndexUnavailable, QueryError
 
@@ -213,7 +214,7 @@ class Partition:
             return []
         searcher = self._snapshot.searcher
         with engine_call(f"fetching documents from shard {self.shard}", query=highlight is not None):
-            query = tantivy.Query.term_set_query(self.schema, "member_id", ids)
+            query = member_ids_query(ids)
             found = {}
             for _, addr in searcher.search(query, len(ids), count=False).hits:
                 doc = searcher.doc(addr)

@@ -74,6 +74,24 @@ def terms(field: str, values: Iterable[Any]) -> tantivy.Query:
         return tantivy.Query.term_set_query(build_schema(), field, vals)
 
 
+#: Up to this many member ids, an OR of term queries beats a term-set query: each term is one
+#: dictionary lookup, where the term set costs ~0.3 ms before its first id (1M world, 250k
+#: documents a shard: 6 ids 0.015 vs 0.30 ms, 100 ids 0.26 vs 0.81 ms, 2,000 ids 9.5 vs 5.5 ms).
+MEMBER_TERMS_BELOW = 256
+
+
+def member_ids(ids: Sequence[int]) -> tantivy.Query:
+    """The documents of these members (``member_id`` terms), built the cheaper way for the count."""
+    schema = build_schema()
+    values = [int(i) for i in ids]
+    if len(values) >= MEMBER_TERMS_BELOW:
+        return tantivy.Query.term_set_query(schema, "member_id", values)
+    if not values:
+        return tantivy.Query.empty_query()
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, "member_id", v))
+                                        for v in values])
+
+
 def text(field: str, words: str, *, require_all: bool = False) -> tantivy.Query:
     """BM25 match of analyzed ``words`` in ``field``: an OR (or AND) of term queries."""
     field = _field(field)

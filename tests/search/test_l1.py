@@ -54,11 +54,11 @@ def test_broker_features_equal_the_training_features(four):
     "OR design OR marketing OR sales OR finance OR operations OR research OR product OR customer OR support "
     "OR network OR systems OR web OR mobile"),
 ])
-@pytest.mark.parametrize("restrict_ms", [-1.0, 1e9])  # always a member-id term set / always re-run the query
+@pytest.mark.parametrize("restrict_ms", [-1e9, 1e9])  # always restricted to the member ids / always re-run the query
 def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth, restrict_ms):
     """Every way the broker reads text coverage (with the retrieval itself, re-running the match
     query, restricted to the retrieved members) gives the training path's values exactly."""
-    monkeypatch.setattr("index.l1.TERM_SET_FIXED_MS", restrict_ms)
+    monkeypatch.setattr("index.l1.RESTRICTED_FIXED_MS", restrict_ms)
     service = make_service(search_world, search_world.index_four, deadline_ms=30_000, retrieval_depth=depth,
                            partition_top_k=depth)
     try:
