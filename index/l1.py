@@ -200,26 +200,21 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
         hits = partition.search(query, depth)
         return hits, text_coverage(partition, plan, hits.member_ids)
     chunks = _chunks(pairs)
-    searcher = partition.searcher  # one snapshot for every pass
-    with engine_call(f"searching shard {partition.shard}", query=True):
-        t0 = time.perf_counter()
-        if plan.match_bound(partition) <= depth:
-            first = searcher.search(_bit_query(query, chunks[0]), depth, count=True)
-            ids = np.asarray(searcher.fast_field_values("member_id", [a for _, a in first.hits]) if first.hits else [],
-                             dtype=np.int64)
-            out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
-            _add_coverage(out, np.arange(len(ids)),
-                          np.fromiter((sc for sc, _ in first.hits), dtype=np.float64, count=len(ids)), chunks[0])
-            hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), int(first.count or 0), partition.shard)
-            rest = chunks[1:]
-        else:
-            result = searcher.search(query, depth, count=True)
-            ids = np.asarray(searcher.fast_field_values("member_id", [a for _, a in result.hits]) if result.hits
-                             else [], dtype=np.int64)
-            hits = Hits(ids, np.fromiter((sc for sc, _ in result.hits), dtype=np.float32, count=len(ids)),
-                        int(result.count or 0), partition.shard)
-            out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
-            rest = chunks
+    t0 = time.perf_counter()
+    if plan.match_bound(partition) <= depth:
+        first = partition.search(_bit_query(query, chunks[0]), depth)
+        ids = first.member_ids
+        out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+        _add_coverage(out, np.arange(len(ids)), first.scores, chunks[0])
+        hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), first.count, partition.shard, first.searcher)
+        rest = chunks[1:]
+    else:
+        hits = partition.search(query, depth)
+        ids = hits.member_ids
+        out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
+        rest = chunks
+    searcher = hits.searcher if hits.searcher is not None else partition.searcher  # one snapshot for every pass
+    with engine_call(f"reading text features on shard {partition.shard}", query=True):
         if rest and len(ids):
             # re-running the match query reads every match back, retrieved or not
             rerun_ms = (time.perf_counter() - t0) * 1e3 + HIT_READ_MS * max(hits.count - len(ids), 0)

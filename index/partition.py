@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ class Hits:
     scores: np.ndarray      # float32
     count: int
     shard: int = -1
+    #: the snapshot the hits came from: further reads about them must use the same one
+    searcher: tantivy.Searcher | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.member_ids)
@@ -161,6 +163,7 @@ class Partition:
             scores=np.asarray([score for score, _ in hits], dtype=np.float32),
             count=int(result.count or 0),
             shard=self.shard,
+            searcher=searcher,
         )
 
     def count(self, query: tantivy.Query) -> int:
