@@ -56,6 +56,10 @@ class Broker:
         self.settings = settings or BrokerSettings()
         self._pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
                                         thread_name_prefix="talent-partition")
+        # facet aggregations of partitions that matched more than they retrieved run beside
+        # their partition's feature work (a pool of their own: never queued behind partitions)
+        self._facet_pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
+                                              thread_name_prefix="talent-facets")
 
     @property
     def ranker(self) -> str:
@@ -75,7 +79,8 @@ class Broker:
         fields = facet_fields if facets else ()
         futures: dict[Future[PartitionResult], int] = {
             self._pool.submit(score_partition, snapshot, p, plan, self.scorer, depth=cfg.retrieval_depth,
-                              top_k=cfg.partition_top_k, facet_fields=fields, facet_size=cfg.facet_size): p.shard
+                              top_k=cfg.partition_top_k, facet_fields=fields, facet_size=cfg.facet_size,
+                              facet_pool=self._facet_pool): p.shard
             for p in snapshot.partitions
         }
         done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
@@ -113,6 +118,7 @@ class Broker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._facet_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _merge(results: list[PartitionResult], limit: int | None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -429,14 +430,21 @@ class PartitionResult:
 
 
 def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan, scorer: Scorer | None, *,
-                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (), facet_size: int = 100
-                    ) -> PartitionResult:
-    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``."""
+                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (), facet_size: int = 100,
+                    facet_pool: Executor | None = None) -> PartitionResult:
+    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``.
+
+    Facets of a partition that matched more than it retrieved take a Tantivy aggregation over
+    every match; with ``facet_pool`` it runs there while this thread computes the features and
+    scores (Tantivy releases the GIL, the feature code holds it)."""
     t0 = time.perf_counter()
     query = plan.compile(partition)
     hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
+    pending: Future[dict[str, dict[Any, int]]] | None = None
+    if facet_fields and not every_match and facet_pool is not None:
+        pending = facet_pool.submit(partition.facets, query, facet_fields, facet_size)
     batch = partition.features(hits.member_ids)
     X = candidate_features(snapshot, partition, plan, hits.member_ids, batch, coverage)
     t2 = time.perf_counter()
@@ -444,7 +452,9 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
     t3 = time.perf_counter()
     facets: dict[str, dict[Any, int]] = {}
-    if facet_fields:  # every match's forward row is at hand: count them, no second pass over the shard
+    if pending is not None:
+        facets = pending.result()
+    elif facet_fields:  # every match's forward row is at hand: count them, no second pass over the shard
         facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
                   else partition.facets(query, facet_fields, facet_size))
     t4 = time.perf_counter()
