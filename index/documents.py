@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -83,7 +85,10 @@ class ReferenceData:
         return cls(companies, metros)
 
 
-_SEP = "\x1f"  # ASCII unit separator: never part of a skill id or name
+# A member's skills come back as three JSON arrays (one row per member), decoded in C by msgspec.
+_strings = msgspec.json.Decoder(list[str]).decode
+_ints = msgspec.json.Decoder(list[int]).decode
+_member_of = itemgetter(0)  # rows of one statement are ordered by member id: groupby groups them in C
 _MAX_IDS = 5000  # ids per statement (SQLite allows 32,766 parameters)
 _MEMBER_COLUMNS = ("id, first_name, last_name, headline, summary, current_title, occupation_id, seniority, "
                    "years_experience, current_company_id, metro_id, industry_id, open_to_work, "
@@ -98,6 +103,10 @@ class _Statements:
     (SQLite datetimes are parsed with ``fromisoformat`` here, ~10x faster). ``{ids}`` stands
     for the member id list: ``IN (?, ?, ...)`` on SQLite, ``= ANY(%s)`` with one array
     parameter on PostgreSQL. Every order is total, so any subset of members reads the same.
+    A member's skills come back in one row as three JSON arrays (``json_group_array`` /
+    ``json_agg``), decoded by ``msgspec`` in C: ~2.5 us a member less SQL than three
+    ``group_concat(..., char(31))`` (a function call per row each) and ~1 us less Python than
+    splitting the strings.
     """
 
     members: str
@@ -110,10 +119,10 @@ class _Statements:
     def for_dialect(cls, dialect: str) -> _Statements:
         if dialect == "postgresql":
             ids = "= ANY(%s)"
-            agg = lambda col: f"string_agg(CAST({col} AS TEXT), E'\\x1f' ORDER BY skill_id)"
-        else:  # SQLite: group_concat follows the (member_id, skill_id) primary key, i.e. skill id order
+            agg = lambda col: f"CAST(json_agg({col} ORDER BY skill_id) AS TEXT)"
+        else:  # SQLite: json_group_array follows the (member_id, skill_id) primary key, i.e. skill id order
             ids = "IN ({ids})"
-            agg = lambda col: f"group_concat({col}, char(31))"
+            agg = lambda col: f"json_group_array({col})"
         return cls(
             members=f"SELECT {_MEMBER_COLUMNS} FROM {_members.name} WHERE id {ids}",
             positions=(f"SELECT member_id, title, occupation_id, company_id, start_date, is_current "
@@ -127,13 +136,6 @@ class _Statements:
         )
 
 
-def _datetime(value: Any) -> dt.datetime | None:
-    """A DATETIME column's value: SQLite returns text, PostgreSQL a datetime."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value)
-
-
 def _date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -143,8 +145,8 @@ def _date(value: Any) -> dt.date | None:
 class ProfileReader:
     """Reads complete profiles for given member ids; one instance per connection.
 
-    Four statements per chunk (members, positions, skills aggregated per member, education),
-    run on the connection's DB-API cursor inside its current transaction.
+    Four statements per chunk (members, positions, skills aggregated per member as JSON arrays,
+    education), run on the connection's DB-API cursor inside its current transaction.
     """
 
     def __init__(self, conn: Connection, reference: ReferenceData | None = None):
@@ -175,33 +177,30 @@ class ProfileReader:
     def _read(self, cursor: Any, ids: list[int]) -> list[Profile]:
         sql = self._sql
         profiles: dict[int, Profile] = {}
+        # a DATETIME column's value: SQLite returns text (parsed here), PostgreSQL a datetime
+        parse = None if sql.array_param else dt.datetime.fromisoformat
         for (mid, first, last, headline, summary, title, occ, seniority, years, company, metro, industry,
              open_to_work, relocate, active) in self._run(cursor, sql.members, ids):
             profiles[mid] = Profile(
                 mid, f"{first} {last}".strip(), headline or "", summary or "", title or "", occ,
                 int(seniority or 0), float(years or 0.0), company, metro, industry, bool(open_to_work),
-                bool(relocate), _datetime(active),
+                bool(relocate), active if active is None or parse is None else parse(active),
             )
         if not profiles:
             return []
         # Each statement sees the database as of its own start: rows of a member created after the
         # members statement ran are skipped (the outbox brings that member again).
-        rows: list[tuple[Any, ...]] = []
-        current_id = None
-        for row in self._run(cursor, sql.positions, ids):
-            if row[0] != current_id:
-                if rows and current_id in profiles:
-                    _summarize_positions(profiles[current_id], rows)
-                current_id, rows = row[0], []
-            rows.append(row)
-        if rows and current_id in profiles:
-            _summarize_positions(profiles[current_id], rows)
+        get = profiles.get
+        for mid, rows in groupby(self._run(cursor, sql.positions, ids), _member_of):
+            p = get(mid)
+            if p is not None:
+                _summarize_positions(p, list(rows))
         for mid, sids, names, endorsements in self._run(cursor, sql.skills, ids):
             p = profiles.get(mid)
-            if p is not None and sids:
-                p.skill_ids = sids.split(_SEP)
-                p.skill_names = names.split(_SEP)
-                p.endorsements = list(map(int, endorsements.split(_SEP)))
+            if p is not None:
+                p.skill_ids = _strings(sids)
+                p.skill_names = _strings(names)
+                p.endorsements = _ints(endorsements)
         for mid, school, degree, fld in self._run(cursor, sql.education, ids):
             p = profiles.get(mid)
             if p is not None:
@@ -217,15 +216,27 @@ class ProfileReader:
 def _summarize_positions(p: Profile, rows: list[Any]) -> None:
     """Fill ``p``'s history fields from its position rows
     (member_id, title, occupation_id, company_id, start_date, is_current), newest first."""
-    p.num_positions = len(rows)
-    p.num_companies = len({r[3] for r in rows} - {None})
+    n = len(rows)
+    p.num_positions = n
+    companies = {r[3] for r in rows}
+    companies.discard(None)
+    p.num_companies = len(companies)
     past = [r for r in rows if not r[5]]
-    if len(past) != len(rows):
-        p.current_start = _date(next(r[4] for r in rows if r[5]))
+    if len(past) == n:  # no current position: the whole history is past
+        p.past_titles = [r[1] for r in rows if r[1]]
+        p.past_occupation_ids = sorted({r[2] for r in rows if r[2]})
+        p.past_company_ids = sorted(companies)
+        return
+    for r in rows:
+        if r[5]:
+            p.current_start = _date(r[4])
+            break
     if past:
         p.past_titles = [r[1] for r in past if r[1]]
         p.past_occupation_ids = sorted({r[2] for r in past if r[2]})
-        p.past_company_ids = sorted({r[3] for r in past} - {None})
+        companies = {r[3] for r in past}
+        companies.discard(None)
+        p.past_company_ids = sorted(companies)
 
 
 def all_member_ids(conn: Connection) -> np.ndarray:

@@ -33,3 +33,32 @@ def test_rows_of_a_member_the_members_statement_did_not_see_are_skipped(world):
         conn.commit()
         profiles = ProfileReader(conn).read([world.member_ids[0], ghost])
     assert [p.member_id for p in profiles] == [world.member_ids[0]]
+
+
+# skill names that need escaping in JSON, or were separators before (the skills come back as JSON arrays)
+TRICKY_SKILLS = [("s-1", 'C "quoted"', 0), ("s-2", "back\\slash", 3), ("s-3", "tab\tnew\nline\x1fsep", 12),
+                 ("s-4", "naïve – 日本語 🙂", 7), ("s-5", "a,b;c", 2**31 - 1)]
+
+
+def replace_skills(conn, member_id: int, skills) -> None:
+    conn.exec_driver_sql(f"DELETE FROM member_skills WHERE member_id = {member_id}")
+    for sid, name, endorsements in skills:
+        conn.exec_driver_sql("INSERT INTO member_skills (member_id, skill_id, name, endorsements) "
+                             "VALUES (?, ?, ?, ?)" if conn.dialect.name == "sqlite" else
+                             "INSERT INTO member_skills (member_id, skill_id, name, endorsements) "
+                             "VALUES (%s, %s, %s, %s)", (member_id, sid, name, endorsements))
+    conn.commit()
+
+
+def check_tricky_skills(conn, member_id: int) -> None:
+    replace_skills(conn, member_id, reversed(TRICKY_SKILLS))
+    (p,) = ProfileReader(conn).read([member_id])
+    assert p.skill_ids == [s[0] for s in TRICKY_SKILLS]  # skill id order
+    assert p.skill_names == [s[1] for s in TRICKY_SKILLS]
+    assert p.endorsements == [s[2] for s in TRICKY_SKILLS]
+    assert all(type(e) is int for e in p.endorsements)
+
+
+def test_skills_with_any_characters_read_back_exactly(world):
+    with world.db.engine.connect() as conn:
+        check_tricky_skills(conn, world.member_ids[0])

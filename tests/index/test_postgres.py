@@ -1,4 +1,4 @@
-"""The build and live updates read profiles the same way from PostgreSQL (skills via string_agg)."""
+"""The build and live updates read profiles the same way from PostgreSQL (skills via json_agg)."""
 
 from __future__ import annotations
 
@@ -139,3 +139,11 @@ def test_a_gap_left_by_a_rolled_back_transaction_is_dropped_after_the_timeout(pg
     serving = ServingIndex(tmp_path / "index")
     assert serving.count(Q.text("headline", "emu")) == 0
     assert serving.search(Q.text("headline", "fennec"), 3).member_ids.tolist() == [ids[5]]
+
+
+def test_skills_with_any_characters_read_back_exactly_from_postgresql(pg_world):
+    from test_documents import check_tricky_skills
+
+    db, _url, ids = pg_world
+    with db.engine.connect() as conn:
+        check_tricky_skills(conn, ids[0])
