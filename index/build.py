@@ -136,9 +136,6 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
             if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
                 conn.exec_driver_sql("PRAGMA cache_size=-65536")
                 conn.exec_driver_sql("PRAGMA temp_store=MEMORY")  # the positions ORDER BY sorts in memory
-                # read pages through a memory map (up to 2 GB, SQLite's default limit) rather than a
-                # read() and a copy each: ~1 us a member less (the build only reads)
-                conn.exec_driver_sql("PRAGMA mmap_size=2147483648")
             reader = ProfileReader(conn)
             reference = reader.reference
             writers = []
