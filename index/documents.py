@@ -216,26 +216,18 @@ class ProfileReader:
 def _summarize_positions(p: Profile, rows: list[Any]) -> None:
     """Fill ``p``'s history fields from its position rows
     (member_id, title, occupation_id, company_id, start_date, is_current), newest first."""
-    n = len(rows)
-    p.num_positions = n
+    p.num_positions = len(rows)
     companies = {r[3] for r in rows}
     companies.discard(None)
     p.num_companies = len(companies)
     past = [r for r in rows if not r[5]]
-    if len(past) == n:  # no current position: the whole history is past
-        p.past_titles = [r[1] for r in rows if r[1]]
-        p.past_occupation_ids = sorted({r[2] for r in rows if r[2]})
-        p.past_company_ids = sorted(companies)
-        return
-    for r in rows:
-        if r[5]:
-            p.current_start = _date(r[4])
-            break
+    if len(past) < len(rows):  # a current position: its start, and the past without it
+        p.current_start = _date(next(r[4] for r in rows if r[5]))
+        companies = {r[3] for r in past}
+        companies.discard(None)
     if past:
         p.past_titles = [r[1] for r in past if r[1]]
         p.past_occupation_ids = sorted({r[2] for r in past if r[2]})
-        companies = {r[3] for r in past}
-        companies.discard(None)
         p.past_company_ids = sorted(companies)
 
 

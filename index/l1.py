@@ -163,7 +163,7 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
     if len(member_ids) == 0 or not pairs:
         return out
     ids = np.asarray(member_ids, dtype=np.int64)
-    searcher = searcher or partition.searcher  # one consistent snapshot for all fields
+    searcher = partition.searcher if searcher is None else searcher  # one snapshot for all fields
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
         _coverage_passes(searcher, member_ids_query(ids), _chunks(pairs), ids, out)
     return np.minimum(out, 1.0)
