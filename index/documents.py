@@ -125,9 +125,11 @@ class _Statements:
             agg = lambda col: f"json_group_array({col})"
         return cls(
             members=f"SELECT {_MEMBER_COLUMNS} FROM {_members.name} WHERE id {ids}",
+            # members in descending id order: the whole order is then the reverse of the
+            # (member_id, start_date, id, ...) index's, which SQLite reads backwards, without a sort
             positions=(f"SELECT member_id, title, occupation_id, company_id, start_date, is_current "
                        f"FROM {_positions.name} WHERE member_id {ids} "
-                       "ORDER BY member_id, start_date DESC NULLS LAST, id DESC"),
+                       "ORDER BY member_id DESC, start_date DESC NULLS LAST, id DESC"),
             skills=(f"SELECT member_id, {agg('skill_id')}, {agg('name')}, {agg('endorsements')} "
                     f"FROM {_skills.name} WHERE member_id {ids} GROUP BY member_id"),
             education=(f"SELECT member_id, school, degree, field FROM {_education.name} "

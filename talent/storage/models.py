@@ -131,8 +131,12 @@ class Member(Base):
 
 class Position(Base):
     __tablename__ = "positions"
+    # A member's history in (start date, id) order with every column a profile read needs: the
+    # index build reads positions from this index alone, in order, without a sort or row lookups.
+    __table_args__ = (Index("ix_positions_member_history", "member_id", "start_date", "id", "title",
+                            "occupation_id", "company_id", "is_current"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     occupation_id: Mapped[str | None] = mapped_column(String(32))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
@@ -148,6 +152,9 @@ class Position(Base):
 
 class MemberSkill(Base):
     __tablename__ = "member_skills"
+    # SQLite: rows clustered by (member_id, skill_id), so a member's skills are read from one place
+    # of the primary key B-tree (a rowid table needs a lookup per row from its key index)
+    __table_args__ = {"sqlite_with_rowid": False}
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
