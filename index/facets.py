@@ -29,17 +29,27 @@ def _top(values: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray,
     return values[order], counts[order]
 
 
-def _int_counts(values: np.ndarray, size: int) -> dict[Any, int]:
+#: Values below this are counted with ``np.bincount`` (linear), larger ones by sorting.
+_BINCOUNT_LIMIT = 1 << 20
+
+
+def _value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-negative values and how often each occurs (ascending values)."""
     values = values[values >= 0]
-    uniq, counts = np.unique(values, return_counts=True)
-    uniq, counts = _top(uniq, counts, size)
+    if len(values) and int(values.max()) < _BINCOUNT_LIMIT:
+        counts = np.bincount(values)
+        uniq = np.flatnonzero(counts)
+        return uniq, counts[uniq]
+    return np.unique(values, return_counts=True)
+
+
+def _int_counts(values: np.ndarray, size: int) -> dict[Any, int]:
+    uniq, counts = _top(*_value_counts(values), size)
     return {int(v): int(n) for v, n in zip(uniq.tolist(), counts.tolist())}
 
 
 def _coded_counts(codes: np.ndarray, vocab: Vocabulary, kind: str, size: int) -> dict[Any, int]:
-    codes = codes[codes >= 0]
-    uniq, counts = np.unique(codes, return_counts=True)
-    uniq, counts = _top(uniq, counts, size)
+    uniq, counts = _top(*_value_counts(codes), size)
     return {vocab.term(kind, int(c)): int(n) for c, n in zip(uniq.tolist(), counts.tolist())}
 
 

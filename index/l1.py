@@ -193,8 +193,9 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
     whichever is cheaper by how long the retrieval took, how many it matched and how many it
     kept (:func:`restricted_search_ms`). Most partitions match fewer documents than ``depth``
     (90% of the 1M world's logged queries), and re-running usually wins. When the document
-    frequencies already bound the match count by ``depth`` (:meth:`QueryPlan.match_bound`), the
-    first coverage search is the retrieval itself. Every way gives exactly the values of
+    frequencies bound the match count by ``depth`` (:meth:`QueryPlan.match_bound`), or estimate
+    it below ``depth`` (:meth:`QueryPlan.match_estimate`; when the estimate was wrong, the search
+    is done again the other way), the first coverage search is the retrieval itself. Every way gives exactly the values of
     :func:`text_coverage` (the training path)."""
     pairs = coverage_pairs(plan)
     if not pairs or depth <= 0:
@@ -202,14 +203,21 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
         return hits, text_coverage(partition, plan, hits.member_ids)
     chunks = _chunks(pairs)
     t0 = time.perf_counter()
-    if plan.match_bound(partition) <= depth:
+    first = None
+    if plan.match_bound(partition) <= depth or plan.match_estimate(partition) <= depth:
+        # every match fits the depth (for sure, or by the estimate: wrong for ~0.6% of the 1M
+        # world's partition searches, which then search again) and needs no BM25 order
         first = partition.search(_bit_query(query, chunks[0]), depth)
+        if first.count > depth:
+            first = None
+    if first is not None:
         ids = first.member_ids
         out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
         _add_coverage(out, np.arange(len(ids)), first.scores, chunks[0])
         hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), first.count, partition.shard, first.searcher)
         rest = chunks[1:]
     else:
+        t0 = time.perf_counter()
         hits = partition.search(query, depth)
         ids = hits.member_ids
         out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
@@ -226,19 +234,35 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
     return hits, np.minimum(out, 1.0)
 
 
+def _code_table(values: np.ndarray, keys: np.ndarray, weights: np.ndarray | None, dtype: type
+                ) -> np.ndarray | None:
+    """A table indexed by code: ``weights[i]`` (or True) at ``keys[i]`` (the last one for a
+    repeated key), 0 elsewhere, long enough for every code of ``values``; its last entry is
+    always 0, so code ``-1`` (none) reads 0. None when no key is a code (>= 0)."""
+    valid = keys >= 0
+    if not valid.any():
+        return None
+    size = max(int(values.max(initial=-1)), int(keys.max())) + 2
+    table = np.zeros(size, dtype=dtype)
+    if weights is None:
+        table[keys[valid]] = True
+    else:  # dict: the last weight of a repeated key wins, whatever numpy's assignment order
+        pairs = dict(zip(keys[valid].tolist(), weights[valid].tolist()))
+        table[np.fromiter(pairs.keys(), np.int64, len(pairs))] = np.fromiter(pairs.values(), dtype, len(pairs))
+    return table
+
+
 def _lookup(keys: np.ndarray, weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``weights[i]`` for each value equal to ``keys[i]`` (the last one for a repeated key), else 0."""
-    table = dict(zip(keys.tolist(), weights.tolist()))
-    k = np.fromiter(table.keys(), dtype=np.int64, count=len(table))
-    w = np.fromiter(table.values(), dtype=np.float32, count=len(table))
-    order = np.argsort(k)
-    k, w = k[order], w[order]
-    at = np.minimum(np.searchsorted(k, values), max(len(k) - 1, 0))
-    return np.where(k[at] == values, w[at], 0.0).astype(np.float32) if len(k) else np.zeros(len(values), np.float32)
+    """``weights[i]`` for each value equal to ``keys[i]`` (the last one for a repeated key), else 0
+    (codes: ints >= -1)."""
+    table = _code_table(values, np.asarray(keys), np.asarray(weights), np.float32)
+    return table[values] if table is not None else np.zeros(len(values), np.float32)
 
 
 def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    return np.isin(values, wanted) if len(wanted) else np.zeros(len(values), dtype=bool)
+    """Which ``values`` are among ``wanted`` (codes: ints >= -1; -1 is never wanted)."""
+    table = _code_table(values, np.asarray(wanted), None, np.bool_) if len(values) else None
+    return table[values] if table is not None else np.zeros(len(values), dtype=bool)
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
@@ -270,19 +294,19 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     past_owner = np.repeat(np.arange(n), np.diff(past.indptr))
     past_hit = np.zeros(n, dtype=bool)
     if len(q.title_codes) and len(past.indices):
-        past_hit[past_owner[np.isin(past.indices, q.title_codes)]] = True
+        past_hit[past_owner[_isin(past.indices, q.title_codes)]] = True
     put("title_past_occupation", past_hit)
     put("title_related_occupation", _isin(occ, q.related_codes))
     families = family_of_codes(snapshot)
     member_family = np.where((occ >= 0) & (occ < len(families)), families[np.clip(occ, 0, len(families) - 1)], -2)
-    put("title_same_family", _isin(member_family, q.title_families))
+    put("title_same_family", np.isin(member_family, q.title_families) if len(q.title_families) else 0.0)  # -2: none
     put("query_has_title", float(len(q.title_codes) > 0))
 
     skills = batch.csr["skills"]
     owner = np.repeat(np.arange(n), np.diff(skills.indptr))
     weights = skills.data if skills.data is not None else np.ones(len(skills.indices), np.float32)
     if len(q.skill_codes):
-        match = np.isin(skills.indices, q.skill_codes)
+        match = _isin(skills.indices, q.skill_codes)
         imp_of = _lookup(q.skill_codes, q.skill_weights, skills.indices[match])
         total = float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0
         put("skill_coverage", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
@@ -290,7 +314,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
         put("skill_matched_count", count)
         put("skill_endorsement", np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
     if len(q.occupation_skill_codes):
-        match = np.isin(skills.indices, q.occupation_skill_codes)
+        match = _isin(skills.indices, q.occupation_skill_codes)
         imp_of = _lookup(q.occupation_skill_codes, q.occupation_skill_weights, skills.indices[match])
         total = float(q.occupation_skill_weights.sum()) or 1.0
         put("occupation_skill_overlap", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
@@ -310,7 +334,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if q.years_max is not None:
         fit &= years <= q.years_max
     put("years_fit", fit)
-    put("location_match", _isin(col["metro"], q.metros))
+    put("location_match", np.isin(col["metro"], q.metros) if len(q.metros) else 0.0)
     put("query_has_location", float(len(q.metros) > 0))
     put("willing_to_relocate", col["willing_to_relocate"])
     put("open_to_work", col["open_to_work"])

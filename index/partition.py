@@ -253,6 +253,14 @@ class Partition:
         with engine_call(f"reading statistics of shard {self.shard}", query=True):
             return [int(searcher.doc_freq(field, t)) for t in terms]
 
+    def term_statistics(self, terms: dict[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
+        """Document count and the frequency of every ``(field, term)`` of ``terms`` (field ->
+        terms), read from one snapshot."""
+        searcher = self._snapshot.searcher
+        with engine_call(f"reading statistics of shard {self.shard}", query=True):
+            freqs = {(f, t): int(searcher.doc_freq(f, t)) for f, ts in terms.items() for t in ts}
+            return int(searcher.num_docs), freqs
+
     def statistics(self) -> ShardStats:
         snap = self._snapshot
         return ShardStats(self.shard, snap.searcher.num_docs, snap.searcher.num_segments,

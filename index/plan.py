@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -135,19 +135,35 @@ class QueryPlan:
     num_docs: int
     doc_freqs: dict[tuple[str, str], int]
     highlight_terms: tuple[str, ...] = ()
+    #: per shard, the document count and the frequencies of the plan's text terms as read when
+    #: the plan was built (compiling and bounding reuse them: no second round of lookups)
+    shard_stats: dict[int, tuple[int, dict[tuple[str, str], int]]] = field(default_factory=dict, repr=False)
+    _compilers: dict[int, _Compiler] = field(default_factory=dict, repr=False, compare=False)
 
     def idf(self, field: str, token: str) -> float:
         return bm25_idf(self.doc_freqs.get((field, token), 0), self.num_docs)
 
+    def _compiler(self, partition: Partition) -> _Compiler:
+        # one per partition and plan (a partition is compiled by one thread at a time)
+        found = self._compilers.get(partition.shard)
+        if found is None or found.partition is not partition:
+            found = self._compilers[partition.shard] = _Compiler(self, partition)
+        return found
+
     def compile(self, partition: Partition) -> tantivy.Query:
         """The tantivy query of this plan for ``partition`` (BM25 boosted to corpus idf)."""
-        return _Compiler(self, partition).compile(self.root)
+        return self._compiler(partition).compile(self.root)
 
     def match_bound(self, partition: Partition) -> int:
         """An upper bound on how many documents of ``partition`` the plan matches, from its
         document frequencies alone (no search): a conjunction matches at most its rarest
         part, a disjunction at most the sum of its parts."""
-        return _Compiler(self, partition).bound(self.root)
+        return self._compiler(partition).bound(self.root)
+
+    def match_estimate(self, partition: Partition) -> float:
+        """How many documents of ``partition`` the plan would match if its parts were
+        independent, from document frequencies alone (a guess: :meth:`match_bound` bounds)."""
+        return self._compiler(partition).estimate(self.root)
 
     def highlight_query(self) -> tantivy.Query | None:
         """An OR of the query's words over headline and summary (for snippets)."""
@@ -162,8 +178,11 @@ class _Compiler:
         self.plan = plan
         self.partition = partition
         self.schema = build_schema()
-        self.local_n = max(partition.num_docs, 1)
+        stats = plan.shard_stats.get(partition.shard)
+        self.local_n = max(stats[0] if stats is not None else partition.num_docs, 1)
+        self._freqs: dict[tuple[str, str], int] = dict(stats[1]) if stats is not None else {}
         self._local: dict[tuple[str, str], float] = {}
+        self._bounds: dict[int, int] = {}
 
     def _ratio(self, field: str, tokens: Sequence[str]) -> float:
         local = sum(self._local_idf(field, t) for t in tokens)
@@ -173,7 +192,7 @@ class _Compiler:
     def _local_idf(self, field: str, token: str) -> float:
         key = (field, token)
         if key not in self._local:
-            self._local[key] = bm25_idf(self.partition.doc_freq(field, token), self.local_n)
+            self._local[key] = bm25_idf(self._df(field, token), self.local_n)
         return self._local[key]
 
     def compile(self, clause: Clause) -> tantivy.Query:
@@ -181,14 +200,43 @@ class _Compiler:
             return self._compile(clause)
 
     def bound(self, clause: Clause) -> int:
+        key = id(clause)
+        if key not in self._bounds:
+            with engine_call("estimating the match count", query=True):
+                self._bounds[key] = min(self._bound(clause), self.local_n)
+        return self._bounds[key]
+
+    def estimate(self, clause: Clause) -> float:
+        """Expected matches if the parts of ``clause`` were independent (a guess, not a bound)."""
         with engine_call("estimating the match count", query=True):
-            return min(self._bound(clause), self.local_n)
+            return self._share(clause) * self.local_n
+
+    def _share(self, c: Clause) -> float:
+        n = float(self.local_n)
+        if isinstance(c, TermLeaf):
+            return min(self._df(c.field, c.value) / n, 1.0)
+        if isinstance(c, TextLeaf):
+            shares = [min(self._df(c.field, t) / n, 1.0) for t in c.tokens]
+            return min(shares) if c.phrase else _union(shares)
+        if isinstance(c, RangeLeaf):
+            return 1.0
+        share = float(np.prod([self._share(x) for x in (*c.must, *c.filters)]))
+        if not c.must and not c.filters:
+            share = _union([self._share(x) for x in c.should]) if c.should else 1.0
+        for x in c.must_not:
+            share *= 1.0 - self._share(x)
+        return share
 
     def _df(self, field: str, value: Any) -> int:
-        try:
-            return self.partition.doc_freq(field, value)
-        except (QueryError, TypeError, ValueError):  # a value doc_freq cannot look up: no bound
-            return self.local_n
+        key = (field, value)
+        found = self._freqs.get(key)
+        if found is None:
+            try:
+                found = self.partition.doc_freq(field, value)
+            except (QueryError, TypeError, ValueError):  # a value doc_freq cannot look up: no bound
+                found = self.local_n
+            self._freqs[key] = found
+        return found
 
     def _bound(self, c: Clause) -> int:
         if isinstance(c, TermLeaf):
@@ -234,6 +282,11 @@ class _Compiler:
             return Q.empty_query()
         # with must/filter clauses present, should-clauses only add score
         return Q.boolean_query(clauses)
+
+
+def _union(shares: Sequence[float]) -> float:
+    """Share of documents holding any of independent parts of the given shares."""
+    return 1.0 - float(np.prod([1.0 - x for x in shares])) if shares else 0.0
 
 
 # --- building a plan -----------------------------------------------------------------------------
@@ -420,13 +473,15 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy)
     for f, t in sorted(terms):
         by_field.setdefault(f, []).append(t)
     freqs: dict[tuple[str, str], int] = {}
+    shard_stats: dict[int, tuple[int, dict[tuple[str, str], int]]] = {}
     num_docs = 0
     for p in snapshot.partitions:
-        num_docs += p.num_docs
-        for f, ts in by_field.items():
-            for t, n in zip(ts, p.doc_freqs(f, ts)):
-                freqs[(f, t)] = freqs.get((f, t), 0) + n
-    plan = QueryPlan(root, _empty_features(), num_docs, freqs, words)
+        local_n, local = p.term_statistics(by_field)
+        shard_stats[p.shard] = (local_n, local)
+        num_docs += local_n
+        for key, n in local.items():
+            freqs[key] = freqs.get(key, 0) + n
+    plan = QueryPlan(root, _empty_features(), num_docs, freqs, words, shard_stats)
     coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items() if ts}
     plan.features = query_features(parsed, snapshot, taxonomy, coverage)
     return plan

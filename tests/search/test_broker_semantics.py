@@ -78,3 +78,5 @@ def test_the_match_bound_never_undercounts(four, text):
     for p in snapshot.partitions:
         count = p.count(plan.compile(p))
         assert count <= plan.match_bound(p) <= p.num_docs
+        # the independence estimate is a guess, but never above the bound nor below zero
+        assert 0.0 <= plan.match_estimate(p) <= plan.match_bound(p) + 1e-6

@@ -55,10 +55,15 @@ def test_broker_features_equal_the_training_features(four):
     "OR network OR systems OR web OR mobile"),
 ])
 @pytest.mark.parametrize("restrict_ms", [-1e9, 1e9])  # always restricted to the member ids / always re-run the query
-def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth, restrict_ms):
-    """Every way the broker reads text coverage (with the retrieval itself, re-running the match
-    query, restricted to the retrieved members) gives the training path's values exactly."""
+@pytest.mark.parametrize("estimate", [None, 0.0, float("inf")])  # as planned / always guess "fits" / never
+def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth, restrict_ms,
+                                                         estimate):
+    """Every way the broker reads text coverage (with the retrieval itself, right or wrongly
+    guessed to hold every match, re-running the match query, restricted to the retrieved
+    members) gives the training path's values exactly."""
     monkeypatch.setattr("index.l1.RESTRICTED_FIXED_MS", restrict_ms)
+    if estimate is not None:
+        monkeypatch.setattr("index.plan.QueryPlan.match_estimate", lambda self, partition: estimate)
     service = make_service(search_world, search_world.index_four, deadline_ms=30_000, retrieval_depth=depth,
                            partition_top_k=depth)
     try:
