@@ -84,14 +84,10 @@ def _whole(x: float) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _skill_key(name: str) -> str:
-    """A skill name as the taxonomy normalizes it (skill names repeat across members: cached)."""
-    return normalize(name)
-
-
-@functools.lru_cache(maxsize=65536)
-def _skill_tokens(name: str) -> frozenset[str]:
-    return frozenset(analyze("skills", name))
+def _skill_forms(name: str) -> tuple[str, frozenset[str]]:
+    """A skill name as the taxonomy normalizes it and its analyzed tokens (skill names repeat
+    across members: cached)."""
+    return normalize(name), frozenset(analyze("skills", name))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -156,8 +152,8 @@ class SearchService:
         for rank, cand in enumerate(page, start=request.offset + 1):
             d = docs.get(cand.member_id, {})
             skills = [str(s) for s in d.get("skills", [])]
-            matched = [s for s in skills if _skill_key(s) in wanted_skills
-                       or wanted_tokens.intersection(_skill_tokens(s))]
+            matched = [s for s, (key, tokens) in zip(skills, map(_skill_forms, skills))
+                       if key in wanted_skills or not wanted_tokens.isdisjoint(tokens)]
             title = str(d.get("title") or "")
             terms = sorted(wanted_tokens.intersection(_tokens("title", title)
                                                       + _tokens("headline", str(d.get("headline") or ""))))

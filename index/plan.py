@@ -139,9 +139,14 @@ class QueryPlan:
     #: the plan was built (compiling and bounding reuse them: no second round of lookups)
     shard_stats: dict[int, tuple[int, dict[tuple[str, str], int]]] = field(default_factory=dict, repr=False)
     _compilers: dict[int, _Compiler] = field(default_factory=dict, repr=False, compare=False)
+    _idfs: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
 
     def idf(self, field: str, token: str) -> float:
-        return bm25_idf(self.doc_freqs.get((field, token), 0), self.num_docs)
+        key = (field, token)
+        found = self._idfs.get(key)
+        if found is None:
+            found = self._idfs[key] = bm25_idf(self.doc_freqs.get(key, 0), self.num_docs)
+        return found
 
     def _compiler(self, partition: Partition) -> _Compiler:
         # one per partition and plan (a partition is compiled by one thread at a time)
