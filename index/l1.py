@@ -243,7 +243,7 @@ def _code_table(values: np.ndarray, keys: np.ndarray, weights: np.ndarray | None
     if not valid.any():
         return None
     size = max(int(values.max(initial=-1)), int(keys.max())) + 2
-    table = np.zeros(size, dtype=dtype)
+    table: np.ndarray = np.zeros(size, dtype=dtype)
     if weights is None:
         table[keys[valid]] = True
     else:  # dict: the last weight of a repeated key wins, whatever numpy's assignment order

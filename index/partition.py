@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -253,7 +253,7 @@ class Partition:
         with engine_call(f"reading statistics of shard {self.shard}", query=True):
             return [int(searcher.doc_freq(field, t)) for t in terms]
 
-    def term_statistics(self, terms: dict[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
+    def term_statistics(self, terms: Mapping[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
         """Document count and the frequency of every ``(field, term)`` of ``terms`` (field ->
         terms), read from one snapshot."""
         searcher = self._snapshot.searcher

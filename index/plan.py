@@ -23,6 +23,7 @@ Match semantics of the query language:
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -187,7 +188,8 @@ class _Compiler:
         self.local_n = max(stats[0] if stats is not None else partition.num_docs, 1)
         self._freqs: dict[tuple[str, str], int] = dict(stats[1]) if stats is not None else {}
         self._local: dict[tuple[str, str], float] = {}
-        self._bounds: dict[int, int] = {}
+        self._bounds: dict[int, int] = {}       # by clause id
+        self._estimates: dict[int, float] = {}  # by clause id
 
     def _ratio(self, field: str, tokens: Sequence[str]) -> float:
         local = sum(self._local_idf(field, t) for t in tokens)
@@ -213,8 +215,11 @@ class _Compiler:
 
     def estimate(self, clause: Clause) -> float:
         """Expected matches if the parts of ``clause`` were independent (a guess, not a bound)."""
-        with engine_call("estimating the match count", query=True):
-            return self._share(clause) * self.local_n
+        key = id(clause)
+        if key not in self._estimates:
+            with engine_call("estimating the match count", query=True):
+                self._estimates[key] = self._share(clause) * self.local_n
+        return self._estimates[key]
 
     def _share(self, c: Clause) -> float:
         n = float(self.local_n)
@@ -225,7 +230,7 @@ class _Compiler:
             return min(shares) if c.phrase else _union(shares)
         if isinstance(c, RangeLeaf):
             return 1.0
-        share = float(np.prod([self._share(x) for x in (*c.must, *c.filters)]))
+        share = math.prod(self._share(x) for x in (*c.must, *c.filters))
         if not c.must and not c.filters:
             share = _union([self._share(x) for x in c.should]) if c.should else 1.0
         for x in c.must_not:
@@ -291,7 +296,7 @@ class _Compiler:
 
 def _union(shares: Sequence[float]) -> float:
     """Share of documents holding any of independent parts of the given shares."""
-    return 1.0 - float(np.prod([1.0 - x for x in shares])) if shares else 0.0
+    return 1.0 - math.prod(1.0 - x for x in shares) if shares else 0.0
 
 
 # --- building a plan -----------------------------------------------------------------------------
