@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         "floor_parallel_ms": fpar,
         "floor_sequential_ms": fseq,
         "overhead_vs_floor": {q: (e2e[q] / floor[q] if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
+        # the fan-out alone (retrieval, text coverage, features, L1, facets, merge), no parse/plan/page
+        "partitions_vs_floor": {q: (_percentiles(stages.get("broker.partitions", []))[q] / floor[q]
+                                    if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
         "order": args.order,
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "cpus": os.cpu_count(),
@@ -174,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
     o = report["overhead_vs_floor"]
     print(f"{'overhead (end to end / faster floor)':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
+    o = report["partitions_vs_floor"]
+    print(f"{'fan-out stage / faster floor':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
     print("by query type (end to end):")
     for k, v in report["by_query_type_ms"].items():
         print(f"  {k:<36} {v['p50']:>8.2f} {v['p90']:>8.2f} {v['p99']:>8.2f}  (n={v['n']})")
