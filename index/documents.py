@@ -310,6 +310,8 @@ def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
     """The Tantivy document of ``profile`` as JSON (the fastest way into ``IndexWriter.add_json``)."""
     companies = reference.companies
     company_id, metro_id, active = profile.company_id, profile.metro_id, profile.last_active_at
+    last_active = None if active is None else (  # naive datetimes (SQLite) without a call
+        active.isoformat(timespec="seconds") + "Z" if active.tzinfo is None else _rfc3339(active))
     return _encode(_Document(
         profile.member_id,
         profile.name,
@@ -318,7 +320,7 @@ def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
         profile.past_occupation_ids,
         profile.skill_names,
         profile.skill_ids,
-        [companies[c] for c in profile.past_company_ids if c in companies],
+        [name for name in map(companies.get, profile.past_company_ids) if name is not None],
         profile.past_company_ids,
         profile.headline,
         profile.summary,
@@ -333,5 +335,5 @@ def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
         metro_id,
         None if metro_id is None else reference.metros.get(metro_id),
         profile.industry_id,
-        None if active is None else _rfc3339(active),
+        last_active,
     )).decode()

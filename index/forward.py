@@ -53,6 +53,10 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "headline_len": (np.int16, 0),           # words in the headline
     "summary_len": (np.int32, 0),            # words in the summary
 }
+_ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company", "open_to_work",
+        "willing_to_relocate", "last_active_day", "current_start_day", "completeness", "num_positions",
+        "num_companies", "num_skills", "education_level", "title_len", "headline_len", "summary_len")
+assert tuple(COLUMNS) == _ROW, "ForwardTableBuilder.add_many builds its row tuples in this order"
 #: Multi-valued fields as CSR: name -> whether it carries float32 weights.
 CSR_FIELDS: dict[str, bool] = {
     "skills": True,             # skill vocab codes, weight = 1 + ln(1 + endorsements)
@@ -356,29 +360,29 @@ class ForwardTableBuilder:
         if n == 0:
             return
         occupation = self._occupation
-        values: dict[str, list] = {
-            "occupation": [-1 if p.occupation_id is None else occupation(p.occupation_id) for p in profiles],
-            "seniority": [p.seniority for p in profiles],
-            "years_experience": [p.years_experience for p in profiles],
-            "metro": [-1 if p.metro_id is None else p.metro_id for p in profiles],
-            "industry": [-1 if p.industry_id is None else p.industry_id for p in profiles],
-            "company": [-1 if p.company_id is None else p.company_id for p in profiles],
-            "open_to_work": [p.open_to_work for p in profiles],
-            "willing_to_relocate": [p.willing_to_relocate for p in profiles],
-            "last_active_day": [_day(p.last_active_at) for p in profiles],
-            "current_start_day": [_day(p.current_start) for p in profiles],
-            "completeness": [completeness(p) for p in profiles],
-            "num_positions": [p.num_positions for p in profiles],
-            "num_companies": [p.num_companies for p in profiles],
-            "num_skills": [len(p.skill_ids) for p in profiles],
-            "education_level": [max([education_level(e[1]) for e in p.education], default=0) if p.education else 0
-                                for p in profiles],
-            "title_len": [len(p.current_title.split()) for p in profiles],
-            "headline_len": [len(p.headline.split()) for p in profiles],
-            "summary_len": [len(p.summary.split()) for p in profiles],
-        }
-        for c, (dtype, _) in COLUMNS.items():
-            self._columns[c].append(np.asarray(values[c], dtype=dtype))
+        # one tuple per profile in COLUMNS order (_ROW), transposed in C: a single pass over the chunk
+        rows = [(
+            -1 if p.occupation_id is None else occupation(p.occupation_id),
+            p.seniority,
+            p.years_experience,
+            -1 if p.metro_id is None else p.metro_id,
+            -1 if p.industry_id is None else p.industry_id,
+            -1 if p.company_id is None else p.company_id,
+            p.open_to_work,
+            p.willing_to_relocate,
+            _day(p.last_active_at),
+            _day(p.current_start),
+            completeness(p),
+            p.num_positions,
+            p.num_companies,
+            len(p.skill_ids),
+            max([education_level(e[1]) for e in p.education]) if p.education else 0,
+            len(p.current_title.split()),
+            len(p.headline.split()),
+            len(p.summary.split()),
+        ) for p in profiles]
+        for (c, (dtype, _)), values in zip(COLUMNS.items(), zip(*rows)):
+            self._columns[c].append(np.fromiter(values, dtype=dtype, count=n))
         self._ids.append(np.fromiter((p.member_id for p in profiles), dtype=np.int64, count=n))
         self._deleted.append(np.zeros(n, dtype=bool))
         lengths, indices, weights = self._csr["skills"]
