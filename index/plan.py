@@ -136,9 +136,10 @@ class QueryPlan:
     num_docs: int
     doc_freqs: dict[tuple[str, str], int]
     highlight_terms: tuple[str, ...] = ()
-    #: per shard, the document count and the frequencies of the plan's text terms as read when
-    #: the plan was built (compiling and bounding reuse them: no second round of lookups)
-    shard_stats: dict[int, tuple[int, dict[tuple[str, str], int]]] = field(default_factory=dict, repr=False)
+    #: per shard: the partition, its document count and the frequencies of the plan's text terms
+    #: as read when the plan was built (compiling and bounding reuse them for that partition)
+    shard_stats: dict[int, tuple[Partition, int, dict[tuple[str, str], int]]] = field(default_factory=dict,
+                                                                                      repr=False)
     _compilers: dict[int, _Compiler] = field(default_factory=dict, repr=False, compare=False)
     _idfs: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
 
@@ -185,8 +186,10 @@ class _Compiler:
         self.partition = partition
         self.schema = build_schema()
         stats = plan.shard_stats.get(partition.shard)
-        self.local_n = max(stats[0] if stats is not None else partition.num_docs, 1)
-        self._freqs: dict[tuple[str, str], int] = dict(stats[1]) if stats is not None else {}
+        if stats is not None and stats[0] is not partition:  # another index's shard: its own statistics
+            stats = None
+        self.local_n = max(stats[1] if stats is not None else partition.num_docs, 1)
+        self._freqs: dict[tuple[str, str], int] = dict(stats[2]) if stats is not None else {}
         self._local: dict[tuple[str, str], float] = {}
         self._bounds: dict[int, int] = {}       # by clause id
         self._estimates: dict[int, float] = {}  # by clause id
@@ -483,11 +486,11 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy)
     for f, t in sorted(terms):
         by_field.setdefault(f, []).append(t)
     freqs: dict[tuple[str, str], int] = {}
-    shard_stats: dict[int, tuple[int, dict[tuple[str, str], int]]] = {}
+    shard_stats: dict[int, tuple[Partition, int, dict[tuple[str, str], int]]] = {}
     num_docs = 0
     for p in snapshot.partitions:
         local_n, local = p.term_statistics(by_field)
-        shard_stats[p.shard] = (local_n, local)
+        shard_stats[p.shard] = (p, local_n, local)
         num_docs += local_n
         for key, n in local.items():
             freqs[key] = freqs.get(key, 0) + n
