@@ -50,6 +50,9 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
     with db.session() as s:
         has_world = s.scalar(select(func.count()).select_from(WorldInfo)) > 0
         has_logs = s.scalar(select(func.count()).select_from(Search)) > 0
+    # the steps below open the database themselves, and the world writer switches SQLite's journal
+    # mode, which needs every other connection closed (WAL keeps an idle pooled one attached)
+    db.dispose()
     _step(f"generate world '{world}'", has_world and not fresh, lambda: _run(app, "world", "generate", world))
     _step("simulate recruiter sessions", has_logs and not fresh and has_world,
           lambda: _run(app, "world", "simulate"))
