@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     end_to_end: list[float] = []
     floor_parallel: list[float] = []
     floor_sequential: list[float] = []
-    def floor(q: object) -> tuple[float, float]:
+    cpu_engine: list[float] = []  # CPU time of the process (every thread) per search: less load-sensitive
+    cpu_floor: list[float] = []
+    def floor(q: object) -> tuple[float, float, float]:
+        """(fanned out ms, one partition after another ms, CPU ms of the latter)."""
         snapshot = service.serving.snapshot()
         plan = service.broker.plan(parse_query(q, service.taxonomy), snapshot)
         compiled = [plan.compile(p) for p in snapshot.partitions]
@@ -116,27 +119,30 @@ def main(argv: list[str] | None = None) -> int:
         list(pool.map(lambda pc: _floor_one(pc[0], pc[1], depth, scorer, n_features),
                       zip(snapshot.partitions, compiled)))
         t2 = time.perf_counter()
+        c2 = time.process_time()
         for p, cq in zip(snapshot.partitions, compiled):
             _floor_one(p, cq, depth, scorer, n_features)
         t3 = time.perf_counter()
-        return (t2 - t1) * 1e3, (t3 - t2) * 1e3
+        return (t2 - t1) * 1e3, (t3 - t2) * 1e3, (time.process_time() - c2) * 1e3
 
     for n, (q, qtype) in enumerate(queries):
         # whichever runs second finds the query's postings and forward rows in the CPU caches
         floor_first = args.order == "floor-first" or (args.order == "alternate" and n % 2 == 1)
         if floor_first:
-            par_ms, seq_ms = floor(q)
-        t0 = time.perf_counter()
+            par_ms, seq_ms, floor_cpu_ms = floor(q)
+        t0, c0 = time.perf_counter(), time.process_time()
         response = service.search(SearchRequest(None, None, q, page_size=args.page_size))
-        elapsed = (time.perf_counter() - t0) * 1e3
+        elapsed, cpu_ms = (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
         if not floor_first:
-            par_ms, seq_ms = floor(q)
+            par_ms, seq_ms, floor_cpu_ms = floor(q)
         if n < args.warmup:
             continue
         end_to_end.append(elapsed)
         by_type.setdefault(qtype, []).append(elapsed)
         floor_parallel.append(par_ms)
         floor_sequential.append(seq_ms)
+        cpu_engine.append(cpu_ms)
+        cpu_floor.append(floor_cpu_ms)
         for stage, ms in response.timings.items():
             stages.setdefault(stage, []).append(ms)
     pool.shutdown()
@@ -159,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         # the fan-out alone (retrieval, text coverage, features, L1, facets, merge), no parse/plan/page
         "partitions_vs_floor": {q: (_percentiles(stages.get("broker.partitions", []))[q] / floor[q]
                                     if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
+        "cpu_ms": {"end_to_end": _percentiles(cpu_engine), "floor": _percentiles(cpu_floor),
+                   "total_ratio": float(np.sum(cpu_engine) / max(np.sum(cpu_floor), 1e-9))},
         "order": args.order,
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "cpus": os.cpu_count(),
@@ -177,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
     o = report["overhead_vs_floor"]
     print(f"{'overhead (end to end / faster floor)':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
+    c = report["cpu_ms"]
+    for label, f in (("CPU ms, end to end", c["end_to_end"]), ("CPU ms, floor one by one", c["floor"])):
+        print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
+    print(f"{'CPU, all queries: end to end / floor':<38} {c['total_ratio']:>7.2f}x")
     o = report["partitions_vs_floor"]
     print(f"{'fan-out stage / faster floor':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
     print("by query type (end to end):")
