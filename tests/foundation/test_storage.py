@@ -70,3 +70,19 @@ def test_missing_schema_is_reported_with_the_fix(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(DatabaseUnavailable, match="talent db upgrade"):
         db.require_schema()
+
+
+def test_upgrade_gives_back_the_pages_a_migration_freed_on_sqlite(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'talent.db'}")
+    db.upgrade()
+    with db.engine.begin() as conn:  # what a table rebuild leaves behind: a large share of free pages
+        conn.exec_driver_sql("CREATE TABLE scratch (blob TEXT)")
+        conn.exec_driver_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                             "INSERT INTO scratch SELECT printf('%2000d', i) FROM n")
+        conn.exec_driver_sql("DROP TABLE scratch")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() > 500
+    db.upgrade()  # nothing to migrate, but the free pages go
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() == 0
+    db.dispose()
