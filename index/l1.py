@@ -195,18 +195,18 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
     (90% of the 1M world's logged queries), and re-running usually wins. When the document
     frequencies bound the match count by ``depth`` (:meth:`QueryPlan.match_bound`), or estimate
     it below ``depth`` (:meth:`QueryPlan.match_estimate`; when the estimate was wrong, the search
-    is done again the other way), the first coverage search is the retrieval itself. Every way gives exactly the values of
-    :func:`text_coverage` (the training path)."""
+    is done again the other way), the first coverage search is the retrieval itself. Every way
+    gives exactly the values of :func:`text_coverage` (the training path)."""
     pairs = coverage_pairs(plan)
     if not pairs or depth <= 0:
         hits = partition.search(query, depth)
         return hits, text_coverage(partition, plan, hits.member_ids)
     chunks = _chunks(pairs)
-    t0 = time.perf_counter()
     first = None
     if plan.match_bound(partition) <= depth or plan.match_estimate(partition) <= depth:
         # every match fits the depth (for sure, or by the estimate: wrong for ~0.6% of the 1M
         # world's partition searches, which then search again) and needs no BM25 order
+        t0 = time.perf_counter()
         first = partition.search(_bit_query(query, chunks[0]), depth)
         if first.count > depth:
             first = None

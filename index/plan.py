@@ -233,8 +233,10 @@ class _Compiler:
             return min(shares) if c.phrase else _union(shares)
         if isinstance(c, RangeLeaf):
             return 1.0
-        share = math.prod(self._share(x) for x in (*c.must, *c.filters))
-        if not c.must and not c.filters:
+        required = (*c.must, *c.filters)
+        if required:
+            share = math.prod(self._share(x) for x in required)
+        else:
             share = _union([self._share(x) for x in c.should]) if c.should else 1.0
         for x in c.must_not:
             share *= 1.0 - self._share(x)
