@@ -152,7 +152,7 @@ def warm_database_file(database_url: str) -> float:
 
 def export_documents(database_url: str, path: Path, chunk_size: int = 5000) -> int:
     """Write every member's Tantivy JSON document to ``path`` (one per line; not timed)."""
-    from index.documents import ProfileReader, all_member_ids, tantivy_json
+    from index.build.documents import ProfileReader, all_member_ids, tantivy_json
     from talent.storage.db import Database
 
     db = Database(database_url)
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="also write the JSON summary to this file")
     args = parser.parse_args(argv)
 
-    from index.build import build_index
+    from index.build.builder import build_index
     from talent.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="talent-index-bench-") as tmp:

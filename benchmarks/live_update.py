@@ -48,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import func, select
 
-    from index import queries as Q
-    from index.build import build_index
-    from index.serving import ServingIndex
+    from index.build.builder import build_index
+    from index.serving import queries as Q
+    from index.serving.serving_index import ServingIndex
     from talent.settings import load_settings
     from talent.storage.db import Database
     from talent.storage.models import Member

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from federator.service import SearchService
     from federator.types import SearchRequest
-    from index.l1 import FEATURE_NAMES
+    from index.l1.features import FEATURE_NAMES
     from talent.query import parse_query
     from talent.settings import load_settings
     from talent.storage.db import Database

@@ -14,12 +14,12 @@ import time
 from typing import Any
 
 from federator.types import CandidateList, FacetValue, ResultCard, SearchRequest, SearchResponse
-from index import queries as Q
-from index.broker import DEFAULT_FACETS, Broker, BrokerSettings
-from index.l1 import Scorer, load_current_model
-from index.partition import RANGE_FACETS
+from index.l1.model import L1Scorer, load_current_model
 from index.schema import analyze
-from index.serving import ServingIndex
+from index.serving import queries as Q
+from index.serving.broker import DEFAULT_FACETS, Broker, BrokerSettings
+from index.serving.partition import RANGE_FACETS
+from index.serving.serving_index import ServingIndex
 from talent.logging import get_logger
 from talent.query import ParsedQuery, parse_query
 from talent.storage.models import SENIORITY_LEVELS
@@ -98,7 +98,7 @@ def _tokens(field: str, text: str) -> tuple[str, ...]:
 class SearchService:
     """Owns the taxonomy, the serving index, the broker and the L1 model; thread-safe."""
 
-    def __init__(self, taxonomy: Taxonomy, serving: ServingIndex, scorer: Scorer | None = None,
+    def __init__(self, taxonomy: Taxonomy, serving: ServingIndex, scorer: L1Scorer | None = None,
                  broker_settings: BrokerSettings | None = None, database: Any = None):
         self.taxonomy = taxonomy
         self.serving = serving

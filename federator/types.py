@@ -1,9 +1,10 @@
-"""What the federator takes and returns: the search request, candidates, and the response.
+"""What the federator takes and returns: the search request and the response.
 
 Stages talk through these small dataclasses (all JSON-ready through :meth:`to_dict`):
 
-``SearchRequest`` -> parse -> broker (``CandidateList``) -> [later: L2, re-ranking, bandit]
--> page assembly -> ``SearchResponse``.
+``SearchRequest`` -> parse -> broker (``CandidateList``, produced and owned by the broker side,
+:mod:`index.serving.candidates`) -> [later: L2, re-ranking, bandit] -> page assembly ->
+``SearchResponse``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from index.serving.candidates import Candidate, CandidateList
 from talent.errors import InvalidInput
+
+__all__ = ["Candidate", "CandidateList", "FacetValue", "ResultCard", "SearchRequest", "SearchResponse"]
 
 MAX_PAGE_SIZE = 100
 
@@ -39,46 +43,6 @@ class SearchRequest:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One ranked candidate as the broker returns it (no display fields yet)."""
-
-    member_id: int
-    score: float
-    shard: int
-    features: np.ndarray | None = None
-
-
-@dataclass
-class CandidateList:
-    """The broker's merged answer: candidates best first, counts, facets and provenance."""
-
-    member_ids: np.ndarray          # int64, best first
-    scores: np.ndarray              # float32
-    shards: np.ndarray              # int16, partition of each candidate
-    features: np.ndarray            # float32 (n, n_features), L1 features of each candidate
-    feature_names: tuple[str, ...]
-    total: int                      # matches summed over the partitions that answered
-    facets: dict[str, dict[Any, int]]
-    partitions_answered: list[int]
-    partitions_total: int
-    failures: dict[int, str]        # partition -> "timeout" / error message
-    ranker: str
-    timings: dict[str, float]       # stage -> milliseconds
-
-    @property
-    def partial(self) -> bool:
-        return len(self.partitions_answered) < self.partitions_total
-
-    def __len__(self) -> int:
-        return len(self.member_ids)
-
-    def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
-        stop = len(self) if stop is None else min(stop, len(self))
-        return [Candidate(int(self.member_ids[i]), float(self.scores[i]), int(self.shards[i]), self.features[i])
-                for i in range(start, stop)]
 
 
 @dataclass(frozen=True)

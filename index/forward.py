@@ -17,19 +17,15 @@ newest compact file and the deltas after it.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from index.documents import Profile
-from index.vocab import LocalVocabulary, Vocabulary
 from talent.errors import IndexUnavailable
 
 #: Scalar columns: name -> (dtype, value for members not found).
@@ -53,45 +49,12 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "headline_len": (np.int16, 0),           # words in the headline
     "summary_len": (np.int32, 0),            # words in the summary
 }
-_ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company", "open_to_work",
-        "willing_to_relocate", "last_active_day", "current_start_day", "completeness", "num_positions",
-        "num_companies", "num_skills", "education_level", "title_len", "headline_len", "summary_len")
-assert tuple(COLUMNS) == _ROW, "ForwardTableBuilder.add_many builds its row tuples in this order"
 #: Multi-valued fields as CSR: name -> whether it carries float32 weights.
 CSR_FIELDS: dict[str, bool] = {
     "skills": True,             # skill vocab codes, weight = 1 + ln(1 + endorsements)
     "past_occupations": False,  # occupation vocab codes of earlier positions (distinct)
     "past_companies": False,    # company ids of earlier positions (distinct)
 }
-_EPOCH = dt.date(1970, 1, 1)
-_DEGREE_LEVELS = (("doctor", 5), ("phd", 5), ("professional", 5), ("master", 4), ("mba", 4),
-                  ("bachelor", 3), ("associate", 2), ("high school", 1), ("diploma", 1))
-
-
-_EPOCH_ORDINAL = _EPOCH.toordinal()
-
-
-def _day(value: dt.date | dt.datetime | None) -> int:
-    """Days since 1970-01-01 (-1 for None); a datetime counts by its date."""
-    return -1 if value is None else value.toordinal() - _EPOCH_ORDINAL
-
-
-@lru_cache(maxsize=4096)
-def education_level(degree: str) -> int:
-    """0..5 from a degree name (``"Master's Degree"`` -> 4); 0 when unrecognized."""
-    text = degree.lower()
-    for word, level in _DEGREE_LEVELS:
-        if word in text:
-            return level
-    return 0
-
-
-def completeness(p: Profile) -> float:
-    """Share of 8 sections present: headline, summary, title, company, location, 5+ skills,
-    education, position history."""
-    parts = (bool(p.headline), bool(p.summary), bool(p.current_title), p.company_id is not None,
-             p.metro_id is not None, len(p.skill_ids) >= 5, bool(p.education), p.num_positions > 0)
-    return sum(parts) / len(parts)
 
 
 @dataclass
@@ -160,11 +123,6 @@ class ForwardBatch:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
-    def matrix(self, names: Sequence[str]) -> np.ndarray:
-        """The named scalar columns as a float32 ``(n, len(names))`` matrix."""
-        return np.column_stack([self.columns[n].astype(np.float32) for n in names]) if names else \
-            np.zeros((len(self), 0), dtype=np.float32)
-
     def skills(self, vocab_size: int) -> sp.csr_matrix:
         """Skill weights as a sparse ``(n, vocab_size)`` matrix (columns are skill codes)."""
         return self.csr["skills"].to_scipy(vocab_size)
@@ -222,7 +180,13 @@ class ForwardTable:
 
     @staticmethod
     def empty() -> ForwardTable:
-        return ForwardTableBuilder(Vocabulary({})).build()
+        return ForwardTable(
+            member_ids=np.zeros(0, dtype=np.int64),
+            columns={c: np.zeros(0, dtype=dtype) for c, (dtype, _) in COLUMNS.items()},
+            csr={n: Csr(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32),
+                        np.zeros(0, dtype=np.float32) if weighted else None) for n, weighted in CSR_FIELDS.items()},
+            deleted=np.zeros(0, dtype=bool),
+        )
 
     @staticmethod
     def newest_rows(tables: Sequence[ForwardTable]) -> ForwardTable:
@@ -329,119 +293,6 @@ def _concat_csr(parts: Sequence[Csr], weighted: bool) -> Csr:
                                                               for p, o in zip(parts, offsets)])
     data = np.concatenate([p.data for p in parts]) if weighted else None
     return Csr(indptr.astype(np.int64), np.concatenate([p.indices for p in parts]), data)
-
-
-class ForwardTableBuilder:
-    """Accumulates forward rows of profiles; codes come from a (local or global) vocabulary.
-
-    :meth:`add_many` works column by column on a chunk of profiles (one list comprehension per
-    column, one numpy call per CSR field) rather than row by row; :meth:`add` is the same code
-    on a chunk of one, so a built row and a live-updated row are computed identically.
-    """
-
-    def __init__(self, vocab: Vocabulary | LocalVocabulary):
-        self.vocab = vocab
-        self._occupation = vocab.adder("occupation")
-        self._occupations = vocab.encoder("occupation")
-        self._skills = vocab.encoder("skill")
-        self._ids: list[np.ndarray] = []
-        self._deleted: list[np.ndarray] = []
-        self._columns: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
-        self._csr: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {
-            n: ([], [], []) for n in CSR_FIELDS}  # row lengths, indices, weights per chunk
-        self._count = 0
-
-    def add(self, p: Profile) -> None:
-        self.add_many([p])
-
-    def add_many(self, profiles: Sequence[Profile]) -> None:
-        """Rows for ``profiles`` (one chunk)."""
-        n = len(profiles)
-        if n == 0:
-            return
-        occupation = self._occupation
-        # one tuple per profile in COLUMNS order (_ROW), transposed in C: a single pass over the chunk
-        rows = [(
-            -1 if p.occupation_id is None else occupation(p.occupation_id),
-            p.seniority,
-            p.years_experience,
-            -1 if p.metro_id is None else p.metro_id,
-            -1 if p.industry_id is None else p.industry_id,
-            -1 if p.company_id is None else p.company_id,
-            p.open_to_work,
-            p.willing_to_relocate,
-            _day(p.last_active_at),
-            _day(p.current_start),
-            completeness(p),
-            p.num_positions,
-            p.num_companies,
-            len(p.skill_ids),
-            max([education_level(e[1]) for e in p.education]) if p.education else 0,
-            len(p.current_title.split()),
-            len(p.headline.split()),
-            len(p.summary.split()),
-        ) for p in profiles]
-        for (c, (dtype, _)), values in zip(COLUMNS.items(), zip(*rows)):
-            self._columns[c].append(np.fromiter(values, dtype=dtype, count=n))
-        self._ids.append(np.fromiter((p.member_id for p in profiles), dtype=np.int64, count=n))
-        self._deleted.append(np.zeros(n, dtype=bool))
-        lengths, indices, weights = self._csr["skills"]
-        lengths.append(np.fromiter((len(p.skill_ids) for p in profiles), dtype=np.int64, count=n))
-        indices.append(np.asarray(self._skills([sid for p in profiles for sid in p.skill_ids]), dtype=np.int32))
-        endorsements = np.asarray([e for p in profiles for e in p.endorsements], dtype=np.float64)
-        weights.append(np.where(endorsements > 0, 1.0 + np.log1p(np.maximum(endorsements, 0.0)), 1.0)
-                       .astype(np.float32))
-        lengths, indices, _ = self._csr["past_occupations"]
-        lengths.append(np.fromiter((len(p.past_occupation_ids) for p in profiles), dtype=np.int64, count=n))
-        # past_occupation_ids are sorted strings: in the (sorted) global vocabulary their codes ascend
-        indices.append(np.asarray(self._occupations([o for p in profiles for o in p.past_occupation_ids]),
-                                  dtype=np.int32))
-        lengths, indices, _ = self._csr["past_companies"]
-        lengths.append(np.fromiter((len(p.past_company_ids) for p in profiles), dtype=np.int64, count=n))
-        indices.append(np.asarray([c for p in profiles for c in p.past_company_ids], dtype=np.int32))
-        self._count += n
-
-    def add_deleted(self, member_id: int) -> None:
-        """A tombstone row (delta tables): the member is gone."""
-        self._ids.append(np.asarray([member_id], dtype=np.int64))
-        self._deleted.append(np.ones(1, dtype=bool))
-        for c, (dtype, default) in COLUMNS.items():
-            self._columns[c].append(np.asarray([default], dtype=dtype))
-        for lengths, indices, weights in self._csr.values():
-            lengths.append(np.zeros(1, dtype=np.int64))
-            indices.append(np.zeros(0, dtype=np.int32))
-            weights.append(np.zeros(0, dtype=np.float32))
-        self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def build(self) -> ForwardTable:
-        """The rows added so far, sorted by member id."""
-        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
-
-        csr = {}
-        for name, (lengths, indices, weights) in self._csr.items():
-            indptr = np.zeros(self._count + 1, dtype=np.int64)
-            np.cumsum(cat(lengths, np.int64), out=indptr[1:])
-            csr[name] = Csr(indptr, cat(indices, np.int32), cat(weights, np.float32) if CSR_FIELDS[name] else None)
-        table = ForwardTable(
-            member_ids=cat(self._ids, np.int64),
-            columns={c: cat(parts, COLUMNS[c][0]) for c, parts in self._columns.items()},
-            csr=csr,
-            deleted=cat(self._deleted, bool),
-        )
-        return table.latest_per_member()
-
-
-def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
-    """Rewrite local vocabulary codes in ``table`` to global ones (in place)."""
-    occ = np.asarray(table.columns["occupation"])
-    table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)], -1).astype(np.int32)
-    for name, mapping in (("past_occupations", occupation_map), ("skills", skill_map)):
-        csr = table.csr[name]
-        csr.indices = mapping[csr.indices].astype(np.int32) if len(csr.indices) else csr.indices
 
 
 class ForwardStore:

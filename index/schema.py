@@ -88,8 +88,6 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELD_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
 STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.stored)
 FACET_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.fast and f.name != "member_id")
-TEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "text" and f.analyzer != RAW_ANALYZER)
-ID_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.analyzer == RAW_ANALYZER)
 
 
 def _text_analyzer(stem: bool) -> tantivy.TextAnalyzer:

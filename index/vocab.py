@@ -23,6 +23,12 @@ BASE_FILE = "vocab.json"
 EXTRA_FILE = "vocab-extra.json"
 
 
+def occupation_family(occupation_id: str) -> int:
+    """The SOC major group of an occupation id (``"15-1252.00"`` -> 15), -1 when it has none."""
+    head = occupation_id.split("-", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
 def write_json_atomic(path: Path, payload: object) -> None:
     """Write ``payload`` as JSON to ``path`` via a temporary file and ``os.replace``."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -40,16 +40,17 @@ from typing import Any
 import numpy as np
 import tantivy
 
-from index.documents import (
+from index.build.documents import (
     ProfileReader,
     all_member_ids,
     outbox_gaps_below,
     outbox_position,
     tantivy_json,
 )
-from index.forward import ForwardTable, ForwardTableBuilder, remap_codes
+from index.build.forward_rows import ForwardTableBuilder, remap_codes
+from index.build.live import GAP_LOOKBACK, VersionUpdater
+from index.forward import ForwardTable
 from index.guard import engine_call
-from index.live import GAP_LOOKBACK, VersionUpdater
 from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
 from index.sharding import split_by_shard
 from index.versions import Manifest, VersionStore, dir_size
@@ -184,13 +185,6 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
 def _commit_and_merge(writer: tantivy.IndexWriter) -> None:
     writer.commit()
     writer.wait_merging_threads()
-
-
-def build_shard(task: ShardTask, progress: Callable[[int], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> ShardResult:
-    """Build one shard's Tantivy index and forward store (local vocabulary codes)."""
-    report = (lambda _shard, n: progress(n)) if progress else None
-    return build_shards([task], report, should_stop)[0]
 
 
 def _worker_main(tasks: list[ShardTask], messages: Any, parent_pid: int) -> None:

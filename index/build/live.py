@@ -26,8 +26,9 @@ from typing import Any, Self
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from index.documents import ProfileReader, ReferenceData, tantivy_json
-from index.forward import DeltaLog, ForwardTableBuilder
+from index.build.documents import ProfileReader, ReferenceData, tantivy_json
+from index.build.forward_rows import ForwardTableBuilder
+from index.forward import DeltaLog
 from index.guard import engine_call
 from index.schema import open_tantivy_index, schema_hash
 from index.sharding import shard_of

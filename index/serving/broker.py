@@ -16,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from federator.types import CandidateList
-from index.l1 import FALLBACK_RANKER, FEATURE_NAMES, PartitionResult, Scorer, score_partition
-from index.partition import merge_facets
-from index.plan import QueryPlan, build_plan
-from index.serving import IndexSnapshot, ServingIndex
+from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES
+from index.l1.model import L1Scorer
+from index.l1.scoring import PartitionResult, score_partition
+from index.serving.candidates import CandidateList
+from index.serving.partition import merge_facets
+from index.serving.plan import QueryPlan, build_plan
+from index.serving.serving_index import ServingIndex
+from index.serving.snapshot import IndexSnapshot
 from talent.errors import QueryError, TalentError
 from talent.logging import get_logger
 from talent.query import ParsedQuery
@@ -48,7 +51,7 @@ class BrokerSettings:
 class Broker:
     """Fans a parsed query out to the serving index's partitions and merges their top k."""
 
-    def __init__(self, serving: ServingIndex, taxonomy: Taxonomy, scorer: Scorer | None = None,
+    def __init__(self, serving: ServingIndex, taxonomy: Taxonomy, scorer: L1Scorer | None = None,
                  settings: BrokerSettings | None = None, *, max_workers: int | None = None):
         self.serving = serving
         self.taxonomy = taxonomy

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from index.forward import ForwardBatch
-from index.partition import RANGE_FACETS
+from index.serving.partition import RANGE_FACETS
 from index.vocab import Vocabulary
 
 #: facet field -> forward-store column (ids; -1 means none) for the single-valued integer facets.

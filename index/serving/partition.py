@@ -3,7 +3,7 @@
 A :class:`Partition` only reads, and every read method is safe to call from many threads at
 once: each call takes one immutable snapshot (a Tantivy searcher and the forward store as of
 the last :meth:`Partition.reload`), so a reload in another thread never mixes two states.
-Writes go through :mod:`index.live` (one writer process per shard).
+Writes go through :mod:`index.build.live` (one writer process per shard).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import tantivy
 
 from index.forward import DeltaLog, DeltaState, ForwardBatch, ForwardStore, ForwardTable
 from index.guard import engine_call
-from index.queries import member_ids as member_ids_query
 from index.schema import FACET_FIELDS, FIELD_BY_NAME, build_schema, open_tantivy_index
+from index.serving.queries import member_ids as member_ids_query
 from talent.errors import IndexUnavailable, QueryError
 
 #: Facets counted in value ranges instead of by value: field -> bucket edges. The buckets are
@@ -48,29 +48,6 @@ class Hits:
 
     def __len__(self) -> int:
         return len(self.member_ids)
-
-
-@dataclass(frozen=True)
-class ShardStats:
-    """Numbers that make shard-local statistics comparable across shards."""
-
-    shard: int
-    num_docs: int
-    segments: int
-    base_members: int
-    overlay_members: int
-
-
-@dataclass(frozen=True)
-class CorpusStats:
-    """Document count and document frequencies summed over every partition."""
-
-    num_docs: int
-    doc_freqs: dict[tuple[str, str], int]
-
-    def idf(self, field: str, term: str) -> float:
-        """BM25 idf with the corpus-wide counts (Tantivy's formula)."""
-        return bm25_idf(self.doc_freqs.get((field, term), 0), self.num_docs)
 
 
 def bm25_idf(doc_freq: int, num_docs: int) -> float:
@@ -248,11 +225,6 @@ class Partition:
         with engine_call(f"reading statistics of shard {self.shard}", query=True):
             return int(self._snapshot.searcher.doc_freq(field, term))
 
-    def doc_freqs(self, field: str, terms: Sequence[Any]) -> list[int]:
-        searcher = self._snapshot.searcher
-        with engine_call(f"reading statistics of shard {self.shard}", query=True):
-            return [int(searcher.doc_freq(field, t)) for t in terms]
-
     def term_statistics(self, terms: Mapping[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
         """Document count and the frequency of every ``(field, term)`` of ``terms`` (field ->
         terms), read from one snapshot."""
@@ -260,31 +232,6 @@ class Partition:
         with engine_call(f"reading statistics of shard {self.shard}", query=True):
             freqs = {(f, t): int(searcher.doc_freq(f, t)) for f, ts in terms.items() for t in ts}
             return int(searcher.num_docs), freqs
-
-    def statistics(self) -> ShardStats:
-        snap = self._snapshot
-        return ShardStats(self.shard, snap.searcher.num_docs, snap.searcher.num_segments,
-                          len(snap.forward.base), len(snap.forward.overlay))
-
-    def global_bm25_query(self, field: str, terms: Sequence[str], corpus: CorpusStats) -> tantivy.Query:
-        """An OR of term queries on ``field`` whose BM25 uses corpus-wide idf.
-
-        Each term query is boosted by ``idf_corpus / idf_shard``; BM25 is linear in idf, so a
-        hit scores as if the shard held the whole corpus (field-length normalization stays
-        shard-local, which random sharding keeps nearly identical).
-        """
-        snap = self._snapshot.searcher
-        local_n = snap.num_docs
-        clauses = []
-        with engine_call(f"building a query on shard {self.shard}", query=True):
-            for term in dict.fromkeys(terms):
-                local = bm25_idf(int(snap.doc_freq(field, term)), local_n)
-                boost = corpus.idf(field, term) / local if local > 0 else 1.0
-                q = tantivy.Query.term_query(self.schema, field, term)
-                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-        if not clauses:
-            return tantivy.Query.empty_query()
-        return tantivy.Query.boolean_query(clauses)
 
 
 def _range_aggregation(field: str) -> dict[str, Any]:

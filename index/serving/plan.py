@@ -24,7 +24,6 @@ Match semantics of the query language:
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +32,10 @@ import numpy as np
 import tantivy
 
 from index.guard import engine_call
-from index.partition import Partition, bm25_idf
 from index.schema import FIELD_BY_NAME, analyze, build_schema
-from index.serving import IndexSnapshot
+from index.serving.partition import Partition, bm25_idf
+from index.serving.snapshot import IndexSnapshot
+from index.vocab import occupation_family
 from talent.errors import QueryError
 from talent.query import And, Not, Or, ParsedQuery, Phrase, Term
 from talent.query.ast import Node
@@ -126,6 +126,12 @@ class QueryFeatures:
     coverage: dict[str, tuple[tuple[str, float], ...]]  # field -> (token, corpus idf)
     reference_day: int                 # "today" for recency: the newest activity in the index
 
+    @classmethod
+    def empty(cls) -> QueryFeatures:
+        """A query that asks for nothing the features look at."""
+        e = np.zeros(0, dtype=np.int32)
+        return cls(e, e, e, e, np.zeros(0, np.float32), e, np.zeros(0, np.float32), e, e, None, None, {}, 0)
+
 
 @dataclass
 class QueryPlan:
@@ -171,13 +177,6 @@ class QueryPlan:
         """How many documents of ``partition`` the plan would match if its parts were
         independent, from document frequencies alone (a guess: :meth:`match_bound` bounds)."""
         return self._compiler(partition).estimate(self.root)
-
-    def highlight_query(self) -> tantivy.Query | None:
-        """An OR of the query's words over headline and summary (for snippets)."""
-        schema = build_schema()
-        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, f, t))
-                   for t in self.highlight_terms for f in ("headline", "summary")]
-        return tantivy.Query.boolean_query(clauses) if clauses else None
 
 
 class _Compiler:
@@ -283,7 +282,7 @@ class _Compiler:
                      for t in c.tokens]
             return parts[0] if len(parts) == 1 else Q.boolean_query([(Occur.Should, p) for p in parts])
         if isinstance(c, RangeLeaf):
-            from index.queries import value_range
+            from index.serving.queries import value_range
 
             return value_range(c.field, c.lower, c.upper)
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -441,24 +440,6 @@ def _scored_terms(c: Clause, out: set[tuple[str, str]]) -> None:
 
 
 # --- query features -----------------------------------------------------------------------------------
-_ref_cache: dict[str, int] = {}
-_ref_lock = threading.Lock()
-
-
-def reference_day(snapshot: IndexSnapshot) -> int:
-    """The newest ``last_active_day`` in the version (recency is measured from it, the same at
-    training and serving time)."""
-    with _ref_lock:
-        if snapshot.version in _ref_cache:
-            return _ref_cache[snapshot.version]
-    days = [int(np.max(p.forward.base.columns["last_active_day"], initial=-1))
-            for p in snapshot.partitions]
-    value = max(days, default=0)
-    with _ref_lock:
-        _ref_cache[snapshot.version] = value
-    return value
-
-
 def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
     tokens: dict[str, list[str]] = {f: [] for f in COVERAGE_FIELDS}
     for leaf in parsed.keywords():
@@ -496,15 +477,10 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy)
         num_docs += local_n
         for key, n in local.items():
             freqs[key] = freqs.get(key, 0) + n
-    plan = QueryPlan(root, _empty_features(), num_docs, freqs, words, shard_stats)
+    plan = QueryPlan(root, QueryFeatures.empty(), num_docs, freqs, words, shard_stats)
     coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items() if ts}
     plan.features = query_features(parsed, snapshot, taxonomy, coverage)
     return plan
-
-
-def _empty_features() -> QueryFeatures:
-    e = np.zeros(0, dtype=np.int32)
-    return QueryFeatures(e, e, e, e, np.zeros(0, np.float32), e, np.zeros(0, np.float32), e, e, None, None, {}, 0)
 
 
 def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
@@ -514,7 +490,7 @@ def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxon
     title_codes = vocab.codes("occupation", titles)
     related = [r for t in titles for r in taxonomy.related.get(t, ())[:10] if r not in titles]
     related_codes = vocab.codes("occupation", list(dict.fromkeys(related)))
-    families = np.asarray(sorted({_family(t) for t in titles}), dtype=np.int32)
+    families = np.asarray(sorted({occupation_family(t) for t in titles}), dtype=np.int32)
     importance: dict[str, float] = {}
     for t in titles:
         for sid, w in taxonomy.occupation_skills.get(t, ())[:20]:
@@ -539,26 +515,5 @@ def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxon
         years_min=None if years is None else years.min,
         years_max=None if years is None else years.max,
         coverage=coverage,
-        reference_day=reference_day(snapshot),
+        reference_day=snapshot.reference_day,
     )
-
-
-def _family(occupation_id: str) -> int:
-    head = occupation_id.split("-", 1)[0]
-    return int(head) if head.isdigit() else -1
-
-
-_family_cache: dict[tuple[int, int], np.ndarray] = {}
-
-
-def family_of_codes(snapshot: IndexSnapshot) -> np.ndarray:
-    """SOC major group (int, -1 unknown) of every occupation code of the vocabulary."""
-    vocab = snapshot.vocab
-    key = (id(vocab), vocab.size("occupation"))
-    table = _family_cache.get(key)
-    if table is None:
-        table = np.asarray([_family(t) for t in vocab.terms("occupation")] or [-1], dtype=np.int32)
-        if len(_family_cache) > 8:
-            _family_cache.clear()
-        _family_cache[key] = table
-    return table

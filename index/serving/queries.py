@@ -10,7 +10,7 @@ panics known to hide behind some constructors (a one-word phrase) cannot happen.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import tantivy
@@ -62,16 +62,6 @@ def term(field: str, value: Any) -> tantivy.Query:
     field = _field(field)
     with engine_call(f"building a term query on {field}", query=True):
         return tantivy.Query.term_query(build_schema(), field, _value(field, value))
-
-
-def terms(field: str, values: Iterable[Any]) -> tantivy.Query:
-    """Any of ``values`` (exact terms), e.g. a set of acceptable occupation ids."""
-    field = _field(field)
-    vals = [_value(field, v) for v in values]
-    if not vals:
-        return nothing()
-    with engine_call(f"building a term-set query on {field}", query=True):
-        return tantivy.Query.term_set_query(build_schema(), field, vals)
 
 
 #: Up to this many member ids, an OR of term queries beats a term-set query: each term is one
@@ -146,20 +136,3 @@ def exclude(query: tantivy.Query, *excluded: tantivy.Query) -> tantivy.Query:
     """``query`` minus documents matching any of ``excluded``."""
     clauses = [(Occur.Must, query)] + [(Occur.MustNot, q) for q in excluded]
     return tantivy.Query.boolean_query(clauses)
-
-
-def filtered(query: tantivy.Query, *filters: tantivy.Query) -> tantivy.Query:
-    """``query`` restricted to ``filters`` that do not change the score."""
-    clauses = [(Occur.Must, query)] + [(Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
-    return tantivy.Query.boolean_query(clauses)
-
-
-def boost(query: tantivy.Query, factor: float) -> tantivy.Query:
-    return tantivy.Query.boost_query(query, float(factor))
-
-
-def fields_text(words: str, fields: dict[str, float] | Sequence[str]) -> tantivy.Query:
-    """``words`` matched in several text fields, each clause boosted (OR across fields)."""
-    weights = fields if isinstance(fields, dict) else {f: 1.0 for f in fields}
-    parts = [boost(text(f, words), w) if w != 1.0 else text(f, words) for f, w in weights.items()]
-    return should(*parts)

@@ -46,7 +46,7 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from index.build import build_index
+    from index.build.builder import build_index
 
     settings = app.settings
     settings.ensure_home()
@@ -77,7 +77,7 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
 @pass_app
 def status(app, as_json: bool) -> None:
     """List index versions: state, size, members, build time; which one serves."""
-    from index.documents import outbox_position
+    from index.build.documents import outbox_position
     from index.versions import VersionStore
     from talent.errors import TalentError
 
@@ -137,7 +137,7 @@ def update(app, follow: bool, poll_interval: float, batch_size: int) -> None:
     Each changed member is re-read from the database and replaced in its shard (delete +
     add in one commit). Serving processes see the change after their next refresh.
     """
-    from index.live import BatchReport, LiveUpdater
+    from index.build.live import BatchReport, LiveUpdater
 
     database = app.database()
     updater = LiveUpdater(app.settings.index_dir, database, batch_size=batch_size)

@@ -43,7 +43,7 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
     from sqlalchemy import select
 
     from federator.service import search_taxonomy
-    from index.serving import ServingIndex
+    from index.serving.serving_index import ServingIndex
     from talent.cli.progress import feature_progress
     from talent.storage.models import WorldInfo
     from talent.training.dataset import feature_cache_dir

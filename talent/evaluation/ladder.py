@@ -132,7 +132,7 @@ class TextMatchScorer:
 
     def score(self, test: Candidates) -> np.ndarray:
         try:  # the serving text-match score when the features are the serving L1 features
-            from index.l1 import FEATURE_NAMES, text_match_score
+            from index.l1.features import FEATURE_NAMES, text_match_score
 
             if tuple(test.feature_names) == tuple(FEATURE_NAMES):
                 return np.asarray(text_match_score(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)

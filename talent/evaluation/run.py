@@ -100,8 +100,8 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
                    step: Step = lambda _: None) -> dict[str, Any]:
     """Run both protocols on the database's world and return the report dict (see :mod:`report`)."""
     from federator.service import search_taxonomy
-    from index.l1 import load_current_model
-    from index.serving import ServingIndex
+    from index.l1.model import load_current_model
+    from index.serving.serving_index import ServingIndex
     from talent.training.dataset import build_dataset, feature_cache_dir
     from talent.world.simulator import current_world
 

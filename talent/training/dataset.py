@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import text
 
-from index.l1 import FEATURE_NAMES, features_for_members
-from index.plan import QueryPlan, build_plan
-from index.serving import IndexSnapshot
+from index.l1.features import FEATURE_NAMES, features_for_members
+from index.serving.plan import QueryPlan, build_plan
+from index.serving.snapshot import IndexSnapshot
 from talent.errors import QueryError
 from talent.evaluation.replay import Candidates, load_candidates
 from talent.logging import get_logger

@@ -32,8 +32,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from index.l1 import FEATURE_NAMES, MODEL_FILES, l1_models_dir, text_match_score
-from index.serving import IndexSnapshot
+from index.l1.features import FEATURE_NAMES, text_match_score
+from index.l1.model import MODEL_FILES, l1_models_dir
+from index.serving.snapshot import IndexSnapshot
 from talent.errors import InvalidInput
 from talent.evaluation.replay import Candidates, per_query_metrics
 from talent.evaluation.split import time_split

@@ -11,8 +11,8 @@ from talent.cli import main
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
-    from index.build import build_index
-    from index.serving import ServingIndex
+    from index.build.builder import build_index
+    from index.serving.serving_index import ServingIndex
     from talent.settings import load_settings
     from talent.storage.db import Database
     from talent.training.l1 import train_l1

@@ -40,7 +40,7 @@ def index_dir(tmp_path) -> Path:
 @pytest.fixture
 def built(world, index_dir):
     """``world`` indexed in 4 shards (in-process build)."""
-    from index.build import build_index
+    from index.build.builder import build_index
 
     report = build_index(index_dir, world.url, shards=4, processes=0)
     return report

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import select
 
-from index import queries as Q
-from index.build import build_index
+from index.build.builder import build_index
 from index.schema import STORED_FIELDS, schema_hash
-from index.serving import ServingIndex
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.sharding import shard_of
 from index.versions import VersionStore
 from talent.storage.models import Member, MemberSkill
@@ -91,7 +91,7 @@ def test_documents_highlight_matched_terms(world, built, index_dir):
 
 
 def test_facet_counts_summed_over_partitions_equal_the_match_count(world, built, index_dir):
-    from index.partition import merge_facets
+    from index.serving.partition import merge_facets
 
     serving = ServingIndex(index_dir)
     query = Q.term("skill_ids", "tech:sql")
@@ -106,7 +106,7 @@ def test_a_failing_worker_process_fails_the_build_with_a_one_line_reason(world, 
     import pytest
     from sqlalchemy import text
 
-    import index.build as build_module
+    import index.build.builder as build_module
     from index.versions import VersionStore
     from talent.errors import IndexUnavailable
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from index import queries as Q
-from index.live import LiveUpdater
-from index.serving import ServingIndex
+from index.build.live import LiveUpdater
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.versions import VersionStore
 from talent.storage.models import Member
 
@@ -77,7 +77,7 @@ def test_concurrent_searches_never_see_a_member_twice_or_lose_an_update(world, b
 
 
 def _outbox_max(world) -> int:
-    from index.documents import outbox_position
+    from index.build.documents import outbox_position
 
     with world.db.engine.connect() as conn:
         return outbox_position(conn)

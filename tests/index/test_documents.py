@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from index.documents import ProfileReader, tantivy_json
+from index.build.documents import ProfileReader, tantivy_json
 
 
 def test_a_profile_reads_the_same_alone_and_in_a_chunk(world):

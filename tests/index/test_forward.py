@@ -4,8 +4,9 @@ import datetime as dt
 
 import numpy as np
 
-from index.documents import Profile
-from index.forward import COLUMNS, Csr, ForwardStore, ForwardTableBuilder, education_level
+from index.build.documents import Profile
+from index.build.forward_rows import ForwardTableBuilder, education_level
+from index.forward import COLUMNS, Csr, ForwardStore
 from index.vocab import Vocabulary, merge_vocabularies
 
 

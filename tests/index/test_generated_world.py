@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from index import queries as Q
-from index.build import build_index
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.sharding import shards_of
 from talent.storage import Database
 from talent.storage.models import Member, MemberSkill
@@ -56,7 +56,7 @@ def test_skill_id_counts_match_the_database(generated):
 
 
 def test_occupation_facets_cover_every_member_with_an_occupation(generated):
-    from index.partition import merge_facets
+    from index.serving.partition import merge_facets
 
     db, serving = generated
     with db.engine.connect() as conn:

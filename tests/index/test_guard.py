@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 import tantivy
 
-from index import queries as Q
 from index.guard import EngineFailure, engine_call, is_panic
 from index.schema import build_schema
-from index.serving import ServingIndex
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from talent.errors import QueryError
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from index_world import new_bulk_world
 
-from index import queries as Q
-from index.build import build_index
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.versions import VersionStore
 
 

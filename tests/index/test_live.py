@@ -9,11 +9,12 @@ import pytest
 from index_world import make_member
 from sqlalchemy import select
 
-from index import queries as Q
-from index.build import build_index
-from index.forward import DeltaLog, ForwardTable, ForwardTableBuilder
-from index.live import LiveUpdater, VersionUpdater
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.build.forward_rows import ForwardTableBuilder
+from index.build.live import LiveUpdater, VersionUpdater
+from index.forward import DeltaLog, ForwardTable
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.versions import VersionStore
 from index.vocab import Vocabulary
 from talent.errors import IndexUnavailable
@@ -100,7 +101,7 @@ def test_update_records_the_applied_position_and_is_idempotent(world, built, ind
 
 
 def test_changes_made_while_a_build_runs_are_replayed_before_the_swap(world, built, index_dir, monkeypatch):
-    import index.build as build_module
+    import index.build.builder as build_module
 
     real_split = build_module.split_by_shard
     mid = world.member_ids[11]
@@ -161,7 +162,7 @@ def test_follow_makes_a_change_searchable_within_a_second(world, built, index_di
 
 
 def test_deltas_shadow_the_base_and_compaction_keeps_the_newest_rows(tmp_path, world):
-    from index.documents import ProfileReader
+    from index.build.documents import ProfileReader
 
     with world.db.engine.connect() as conn:
         profiles = ProfileReader(conn).read(world.member_ids[:3])
@@ -189,7 +190,7 @@ def test_deltas_shadow_the_base_and_compaction_keeps_the_newest_rows(tmp_path, w
 
 def test_a_delta_appended_with_a_taken_sequence_number_gets_the_next_one(tmp_path, world):
     """Late outbox changes (ids below the applied position) must not overwrite an earlier delta."""
-    from index.documents import ProfileReader
+    from index.build.documents import ProfileReader
 
     with world.db.engine.connect() as conn:
         profile, other = ProfileReader(conn).read(world.member_ids[:2])
@@ -214,7 +215,7 @@ def test_sqlite_outbox_ids_commit_in_order_so_no_gaps_are_tracked(world, built, 
 
 
 def test_an_overlay_row_wins_over_the_base_row(world):
-    from index.documents import ProfileReader
+    from index.build.documents import ProfileReader
     from index.forward import ForwardStore
 
     with world.db.engine.connect() as conn:

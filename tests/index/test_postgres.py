@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from index_world import populate
 
-from index import queries as Q
-from index.build import build_index
-from index.live import LiveUpdater
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.build.live import LiveUpdater
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from talent.storage import Database
 from talent.storage.models import Member
 
@@ -31,7 +31,7 @@ def test_a_postgresql_database_builds_and_updates_the_same_index(pg_world, tmp_p
     serving = ServingIndex(tmp_path / "index")
     assert serving.count(Q.all_docs()) == 60
     with db.engine.connect() as conn:
-        from index.documents import ProfileReader
+        from index.build.documents import ProfileReader
 
         profile = ProfileReader(conn).read([ids[0]])[0]
     assert len(profile.skill_ids) == len(profile.skill_names) == len(profile.endorsements) >= 2

@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from index_world import OCCUPATIONS, SKILL_NAMES, WORDS, new_world
 
-from index import queries as Q
-from index.build import build_index
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.serving import queries as Q
+from index.serving.plan import BoolNode, QueryFeatures, QueryPlan, TermLeaf
+from index.serving.serving_index import ServingIndex
 
 
 @pytest.fixture(scope="module")
@@ -71,20 +72,34 @@ def test_one_shard_and_four_shards_match_the_same_members(pair, s):
     assert one.count(query) == four.count(query)
 
 
+def corpus_plan(serving, field, terms):
+    """A plan scoring any of ``terms`` in ``field``, with document frequencies summed over the shards."""
+    freqs: dict = {}
+    num_docs = 0
+    for p in serving.partitions:
+        n, local = p.term_statistics({field: terms})
+        num_docs += n
+        for key, f in local.items():
+            freqs[key] = freqs.get(key, 0) + f
+    root = BoolNode(should=tuple(TermLeaf(field, t) for t in terms))
+    return QueryPlan(root, QueryFeatures.empty(), num_docs, freqs)
+
+
 def test_corpus_statistics_are_the_same_however_the_index_is_sharded(pair):
     one, four = pair
     for field, terms in (("title", ["softwar", "nurs", "engin"]), ("skill_ids", ["tech:python", "tech:sql"])):
-        assert one.corpus_stats(field, terms) == four.corpus_stats(field, terms)
+        a, b = corpus_plan(one, field, terms), corpus_plan(four, field, terms)
+        assert (a.num_docs, a.doc_freqs) == (b.num_docs, b.doc_freqs)
 
 
 def test_global_idf_makes_shard_scores_equal_to_single_index_scores(pair):
     one, four = pair
     terms = [o for o, _, _ in OCCUPATIONS]  # raw single-term field: length normalization is equal everywhere
-    corpus = four.corpus_stats("title_id", terms)
+    plan = corpus_plan(four, "title_id", terms)
     single = one.partitions[0].search(Q.should(*[Q.term("title_id", t) for t in terms]), 1000)
     expected = dict(zip(single.member_ids.tolist(), single.scores.tolist()))
     for p in four.partitions:
-        local = p.search(p.global_bm25_query("title_id", terms, corpus), 1000)
+        local = p.search(plan.compile(p), 1000)
         got = dict(zip(local.member_ids.tolist(), local.scores.tolist()))
         assert got.keys() <= expected.keys()
         assert np.allclose([got[m] for m in got], [expected[m] for m in got], rtol=1e-4)

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from index import queries as Q
-from index.build import build_index
-from index.serving import ServingIndex
+from index.build.builder import build_index
+from index.serving import queries as Q
+from index.serving.serving_index import ServingIndex
 from index.versions import VersionStore
 from talent.errors import IndexUnavailable, NotFound
 
@@ -137,7 +137,7 @@ def test_gc_keeps_the_newest_complete_versions_and_the_serving_one(world, built,
 
 
 def test_a_failed_build_leaves_the_current_version_serving(world, built, index_dir, monkeypatch):
-    import index.build as build_module
+    import index.build.builder as build_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")

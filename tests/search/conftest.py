@@ -25,7 +25,7 @@ class SearchWorld:
 
 @pytest.fixture(scope="session")
 def search_world(tmp_path_factory) -> SearchWorld:
-    from index.build import build_index
+    from index.build.builder import build_index
     from talent.settings import load_settings
     from talent.world.config import load_world_config, resolve_taxonomy
     from talent.world.generator import generate_world
@@ -48,8 +48,8 @@ def search_world(tmp_path_factory) -> SearchWorld:
 
 def make_service(world: SearchWorld, index_dir: Path, scorer=None, **broker):
     from federator.service import SearchService
-    from index.broker import BrokerSettings
-    from index.serving import ServingIndex
+    from index.serving.broker import BrokerSettings
+    from index.serving.serving_index import ServingIndex
 
     return SearchService(world.taxonomy, ServingIndex(index_dir), scorer, BrokerSettings(**broker), world.db)
 
@@ -72,7 +72,7 @@ def one(search_world):
 @pytest.fixture(scope="session")
 def trained(search_world):
     """An L1 model trained on the test world's logs (few rounds: the world is small)."""
-    from index.serving import ServingIndex
+    from index.serving.serving_index import ServingIndex
     from talent.training.l1 import train_l1
 
     serving = ServingIndex(search_world.index_four)

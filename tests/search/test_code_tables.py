@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.l1 import _isin, _lookup
+from index.l1.features import _isin, _lookup
 
 codes = st.lists(st.integers(-1, 300), max_size=60)
 

@@ -6,9 +6,9 @@ import pytest
 from conftest import make_service
 from sqlalchemy import text
 
-from index.broker import DEFAULT_FACETS
-from index.facets import forward_facets
-from index.partition import RANGE_FACETS
+from index.serving.broker import DEFAULT_FACETS
+from index.serving.facets import forward_facets
+from index.serving.partition import RANGE_FACETS
 from talent.query import parse_query
 
 FIELDS = (*DEFAULT_FACETS, *RANGE_FACETS, "willing_to_relocate")

@@ -9,15 +9,14 @@ import pytest
 from conftest import make_service
 
 from federator.types import SearchRequest
-from index.l1 import (
+from index.l1.coverage import PAIRS_PER_SEARCH, coverage_pairs
+from index.l1.features import (
     FALLBACK_RANKER,
     FEATURE_NAMES,
-    PAIRS_PER_SEARCH,
     PROTECTED_ATTRIBUTES,
-    coverage_pairs,
     features_for_members,
-    load_current_model,
 )
+from index.l1.model import load_current_model
 from talent.query import parse_query
 
 
@@ -61,9 +60,9 @@ def test_retrieval_coverage_equals_the_training_features(search_world, monkeypat
     """Every way the broker reads text coverage (with the retrieval itself, right or wrongly
     guessed to hold every match, re-running the match query, restricted to the retrieved
     members) gives the training path's values exactly."""
-    monkeypatch.setattr("index.l1.RESTRICTED_FIXED_MS", restrict_ms)
+    monkeypatch.setattr("index.l1.coverage.RESTRICTED_FIXED_MS", restrict_ms)
     if estimate is not None:
-        monkeypatch.setattr("index.plan.QueryPlan.match_estimate", lambda self, partition: estimate)
+        monkeypatch.setattr("index.serving.plan.QueryPlan.match_estimate", lambda self, partition: estimate)
     service = make_service(search_world, search_world.index_four, deadline_ms=30_000, retrieval_depth=depth,
                            partition_top_k=depth)
     try:

@@ -25,7 +25,7 @@ def test_one_and_four_shards_return_the_same_ranked_ids(one, four, query):
 
 
 def test_one_and_four_shards_rank_the_same_with_the_model(search_world, trained):
-    from index.l1 import load_current_model
+    from index.l1.model import load_current_model
 
     model = load_current_model(search_world.settings.models_dir)
     s1 = make_service(search_world, search_world.index_one, model)

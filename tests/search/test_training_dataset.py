@@ -12,7 +12,7 @@ from talent.errors import InvalidInput
 
 @pytest.fixture()
 def snapshot(search_world):
-    from index.serving import ServingIndex
+    from index.serving.serving_index import ServingIndex
 
     return ServingIndex(search_world.index_four).snapshot()
 

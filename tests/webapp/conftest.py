@@ -29,7 +29,7 @@ class WebWorld:
 def web_world(tmp_path_factory) -> Iterator[WebWorld]:
     """The test world (2,000 members, fixture taxonomy), indexed in 2 shards, with demo accounts."""
     from federator.service import SearchService
-    from index.build import build_index
+    from index.build.builder import build_index
     from talent.settings import Settings
     from talent.storage.db import Database
     from talent.world.config import load_world_config, resolve_taxonomy

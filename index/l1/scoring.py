@@ -1,0 +1,65 @@
+"""One partition's L1 work: retrieve its matches, compute their features, score them, keep its top k."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.l1.coverage import retrieve_with_coverage
+from index.l1.features import candidate_features, text_match_score
+from index.l1.model import L1Scorer
+from index.serving.facets import forward_facets
+from index.serving.partition import Partition
+from index.serving.plan import QueryPlan
+from index.serving.snapshot import IndexSnapshot
+
+
+@dataclass
+class PartitionResult:
+    """A partition's top k by L1 score with their features, its match count and facets."""
+
+    shard: int
+    member_ids: np.ndarray
+    scores: np.ndarray
+    features: np.ndarray
+    count: int
+    facets: dict[str, dict[Any, int]]
+    timings: dict[str, float]
+
+
+def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan, scorer: L1Scorer | None, *,
+                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (), facet_size: int = 100,
+                    facet_pool: Executor | None = None) -> PartitionResult:
+    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``.
+
+    Facets of a partition that matched more than it retrieved take a Tantivy aggregation over
+    every match; with ``facet_pool`` it runs there while this thread computes the features and
+    scores (Tantivy releases the GIL, the feature code holds it)."""
+    t0 = time.perf_counter()
+    query = plan.compile(partition)
+    hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
+    t1 = time.perf_counter()
+    every_match = hits.count <= len(hits)
+    pending: Future[dict[str, dict[Any, int]]] | None = None
+    if facet_fields and not every_match and facet_pool is not None:
+        pending = facet_pool.submit(partition.facets, query, facet_fields, facet_size)
+    batch = partition.features(hits.member_ids)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch, coverage)
+    t2 = time.perf_counter()
+    scores = scorer.predict(X) if scorer is not None else text_match_score(X)
+    order = np.lexsort((hits.member_ids, -scores))[:top_k]
+    t3 = time.perf_counter()
+    facets: dict[str, dict[Any, int]] = {}
+    if pending is not None:
+        facets = pending.result()
+    elif facet_fields:  # every match's forward row is at hand: count them, no second pass over the shard
+        facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
+                  else partition.facets(query, facet_fields, facet_size))
+    t4 = time.perf_counter()
+    return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order], hits.count, facets,
+                           {"retrieve": (t1 - t0) * 1e3, "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,
+                            "facets": (t4 - t3) * 1e3})

@@ -1,0 +1,52 @@
+"""What the broker returns: the merged candidate list, best first, with features and provenance.
+
+Produced here, on the broker side; the federator's stages take and return it
+(``(request, candidates) -> candidates``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked candidate as the broker returns it (no display fields yet)."""
+
+    member_id: int
+    score: float
+    shard: int
+    features: np.ndarray | None = None
+
+
+@dataclass
+class CandidateList:
+    """The broker's merged answer: candidates best first, counts, facets and provenance."""
+
+    member_ids: np.ndarray          # int64, best first
+    scores: np.ndarray              # float32
+    shards: np.ndarray              # int16, partition of each candidate
+    features: np.ndarray            # float32 (n, n_features), L1 features of each candidate
+    feature_names: tuple[str, ...]
+    total: int                      # matches summed over the partitions that answered
+    facets: dict[str, dict[Any, int]]
+    partitions_answered: list[int]
+    partitions_total: int
+    failures: dict[int, str]        # partition -> "timeout" / error message
+    ranker: str
+    timings: dict[str, float]       # stage -> milliseconds
+
+    @property
+    def partial(self) -> bool:
+        return len(self.partitions_answered) < self.partitions_total
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
+        stop = len(self) if stop is None else min(stop, len(self))
+        return [Candidate(int(self.member_ids[i]), float(self.scores[i]), int(self.shards[i]), self.features[i])
+                for i in range(start, stop)]
