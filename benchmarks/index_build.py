@@ -8,7 +8,7 @@ Usage::
 
 Measures, in one run:
 
-- **build**: ``index.build.build_index`` (database reads, document and forward-store
+- **build**: ``index.build.builder.build_index`` (database reads, document and forward-store
   construction, Tantivy indexing in worker processes, vocabulary merge, manifest, switch):
   wall time, documents per second, size on disk, peak memory (RSS summed over the build
   process and its workers, sampled every 0.1 s);

@@ -4,7 +4,7 @@ Steps (``talent index build``):
 
 1. create ``versions/<new>/`` marked ``BUILDING``;
 2. note the outbox high-water mark (and, on PostgreSQL, the ids below it not visible yet: they
-   become the version's first outbox gaps, see :mod:`index.live`), then read every member id
+   become the version's first outbox gaps, see :mod:`index.build.live`), then read every member id
    and split the ids by shard (:func:`index.sharding.split_by_shard`);
 3. build the shards in worker processes: each is dealt some shards and reads *their* members
    from the database in one pass, in id order, in chunks (``WHERE id IN (...)`` on primary keys

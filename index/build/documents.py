@@ -260,7 +260,7 @@ def outbox_gaps_below(conn: Connection, position: int, lookback: int) -> list[in
 
     On PostgreSQL such an id may belong to a transaction still in progress (ids come from a
     sequence when a change is flushed, rows become visible when it commits), or to one that
-    rolled back; the updater re-checks them for a while (see :mod:`index.live`).
+    rolled back; the updater re-checks them for a while (see :mod:`index.build.live`).
     """
     low = max(0, position - lookback)
     present = set(conn.execute(select(ProfileChange.id).where(ProfileChange.id > low,

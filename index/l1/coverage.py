@@ -106,7 +106,7 @@ def text_coverage(partition: Partition, plan: QueryPlan, member_ids: np.ndarray,
 
 #: What one coverage search restricted to ``n`` member ids costs, in ms (1M world, 250k documents
 #: a shard, ids spread over the shard, 12 bit clauses: 6 ids 0.21, 100 ids 1.2 as an OR of terms;
-#: 500 ids 3.5, 2,000 ids 7.3 as a term set; see :func:`index.queries.member_ids`).
+#: 500 ids 3.5, 2,000 ids 7.3 as a term set; see :func:`index.serving.queries.member_ids`).
 RESTRICTED_FIXED_MS = 0.2
 
 

@@ -1,4 +1,5 @@
-"""One partition's L1 work: retrieve its matches, compute their features, score them, keep its top k."""
+"""One partition's L1 work: retrieve its matches, compute their features, score them, keep
+its top k."""
 
 from __future__ import annotations
 

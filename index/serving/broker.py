@@ -1,10 +1,10 @@
 """The broker: one request fanned out to every partition in parallel, answers merged.
 
 Each partition retrieves its matches, scores them with L1 and returns its top k with their
-features (:func:`index.l1.score_partition`); the broker merges by L1 score (ties by member id,
-so 1 shard and N shards rank the same), sums match counts and facet counts, and reports which
-partitions answered. A partition that raises or misses ``deadline_ms`` is left out and the
-result is flagged partial; the search itself never fails for it.
+features (:func:`index.l1.scoring.score_partition`); the broker merges by L1 score (ties by
+member id, so 1 shard and N shards rank the same), sums match counts and facet counts, and
+reports which partitions answered. A partition that raises or misses ``deadline_ms`` is left
+out and the result is flagged partial; the search itself never fails for it.
 """
 
 from __future__ import annotations

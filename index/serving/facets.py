@@ -66,7 +66,7 @@ def forward_facets(batch: ForwardBatch, fields: Iterable[str], vocab: Vocabulary
                    ) -> dict[str, dict[Any, int]]:
     """Per field, value -> number of the batch's members holding it (the members must be every match).
 
-    Keys and value types are those of :meth:`index.partition.Partition.facets`.
+    Keys and value types are those of :meth:`index.serving.partition.Partition.facets`.
     """
     found = batch.found
     cols = batch.columns

@@ -89,7 +89,7 @@ def paired_lift(treatment: ArrayLike, control: ArrayLike, *, relative: bool = Tr
 def bootstrap_pooled(probs: ArrayLike, labels: ArrayLike, groups: ArrayLike, *, resamples: int = 200,
                      alpha: float = 0.05, seed: int = 0) -> dict[str, Estimate]:
     """AUC, log loss and ECE over all items, with CIs from resampling whole queries (``groups``)."""
-    from talent.evaluation.metrics import auc, expected_calibration_error, log_loss
+    from talent.ranking.metrics import auc, expected_calibration_error, log_loss
 
     p = np.asarray(probs, dtype=np.float64)
     y = np.asarray(labels)

@@ -1,4 +1,4 @@
-"""The model ladder: a registry of rung name -> scorer, all trained on the same training
+"""The model ladder: a registry of rung name -> rung, all trained on the same training
 searches and scored on the same held-out candidate sets.
 
 Default ladder: ``text_match`` -> ``linear`` -> ``pointwise_gbdt`` -> ``pairwise_gbdt``.
@@ -25,8 +25,9 @@ from talent.evaluation.bootstrap import (
     bootstrap_pooled,
     paired_lift,
 )
-from talent.evaluation.metrics import calibration_curve
-from talent.evaluation.replay import KS, Candidates, per_query_metrics, precision_curve
+from talent.evaluation.replay import precision_curve
+from talent.ranking.candidates import Candidates, per_query_metrics
+from talent.ranking.metrics import CUTOFFS, calibration_curve
 
 DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pairwise_gbdt")
 REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
@@ -39,7 +40,7 @@ COMPARISON_METRICS: tuple[str, ...] = ("precision@5", "precision@10", "precision
 TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
 
 
-class Scorer(Protocol):
+class Rung(Protocol):
     """A rung: fit on training candidates, score held-out ones (higher ranks first)."""
 
     name: str
@@ -50,10 +51,10 @@ class Scorer(Protocol):
     def score(self, test: Candidates) -> np.ndarray: ...
 
 
-_REGISTRY: dict[str, Callable[[], Scorer]] = {}
+_REGISTRY: dict[str, Callable[[], Rung]] = {}
 
 
-def register_rung(name: str, factory: Callable[[], Scorer]) -> None:
+def register_rung(name: str, factory: Callable[[], Rung]) -> None:
     """Add (or replace) a rung: ``factory()`` returns a fresh, unfitted scorer."""
     _REGISTRY[name] = factory
 
@@ -62,7 +63,7 @@ def rung_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def make_rung(name: str, overrides: dict[str, Callable[[], Scorer]] | None = None) -> Scorer:
+def make_rung(name: str, overrides: dict[str, Callable[[], Rung]] | None = None) -> Rung:
     """A fresh scorer for rung ``name`` (``overrides`` first, then the registry)."""
     try:
         return {**_REGISTRY, **(overrides or {})}[name]()
@@ -121,8 +122,9 @@ class HindsightScorer:
 
 @dataclass
 class TextMatchScorer:
-    """Text match only: the serving text-match score (:func:`index.l1.text_match_score`) on the
-    L1 features, else the sum of the features whose names contain bm25/text."""
+    """Text match only: the serving text-match score
+    (:func:`index.l1.features.text_match_score`) on the L1 features, else the sum of the
+    features whose names contain bm25/text."""
 
     name: str = "text_match"
     probabilistic: bool = False
@@ -209,7 +211,7 @@ class PairwiseGBDTScorer:
         from talent.training.l1 import predict
 
         X = np.asarray(_features(test), dtype=np.float32)
-        if self.prefit:  # an index.l1.L1Model
+        if self.prefit:  # an index.l1.model.L1Model
             return np.asarray(self.model.predict(X), dtype=np.float64)
         return np.asarray(predict(self.kind, self.model, X), dtype=np.float64)
 
@@ -247,9 +249,9 @@ class LadderResult:
 
 
 def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFAULT_LADDER,
-               reference: Sequence[str] = REFERENCE_RUNGS, ks: Sequence[int] = KS,
+               reference: Sequence[str] = REFERENCE_RUNGS, ks: Sequence[int] = CUTOFFS,
                on_rung: Callable[[str], None] | None = None,
-               overrides: dict[str, Callable[[], Scorer]] | None = None) -> LadderResult:
+               overrides: dict[str, Callable[[], Rung]] | None = None) -> LadderResult:
     """Fit each rung on ``train`` and compute its per-query replay metrics on ``test``.
 
     ``overrides``: rung factories for this run only (e.g. the served model as a rung)."""

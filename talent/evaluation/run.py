@@ -21,12 +21,13 @@ from talent.evaluation.ladder import (
     DEFAULT_LADDER,
     REFERENCE_RUNGS,
     PairwiseGBDTScorer,
-    Scorer,
+    Rung,
     run_ladder,
     summarize_ladder,
 )
-from talent.evaluation.replay import Candidates, recruiter_history
-from talent.evaluation.split import time_split
+from talent.evaluation.replay import recruiter_history
+from talent.ranking.candidates import Candidates
+from talent.ranking.split import time_split
 
 Step = Callable[[str], None]
 
@@ -77,7 +78,7 @@ class ServedL1Scorer:
 
 
 def pairwise_rung(model: Any, split: Any, index_version: str, train_rows: int,
-                  seed: int = 0) -> tuple[Callable[[], Scorer], str]:
+                  seed: int = 0) -> tuple[Callable[[], Rung], str]:
     """The ``pairwise_gbdt`` rung's factory: the served L1 model itself when it was trained on exactly
     this split (same cutoff, index version and training rows), else a fresh fit of the same
     library with the L1 trainer; and a note for the report saying which."""
@@ -128,7 +129,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
     train, test = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
     reference = list(opts.reference)
     pairwise, pairwise_note = pairwise_rung(model, split, snapshot.version, len(train.rows), opts.seed)
-    overrides: dict[str, Callable[[], Scorer]] = {"pairwise_gbdt": pairwise}
+    overrides: dict[str, Callable[[], Rung]] = {"pairwise_gbdt": pairwise}
     if model is not None:
         overrides["served_l1"] = lambda: ServedL1Scorer(model)
         reference.append("served_l1")

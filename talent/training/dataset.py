@@ -1,8 +1,8 @@
 """The L1 training dataset: every logged search re-run through the serving feature code.
 
 Each logged search's query goes through the SAME parser, query plan and feature function the
-partitions use at serving time (:func:`index.l1.features_for_members`) for the members it
-showed; labels are the logged outcomes (:func:`talent.evaluation.replay.load_candidates`).
+partitions use at serving time (:func:`index.l1.features.features_for_members`) for the members
+it showed; labels are the logged outcomes (:func:`talent.ranking.candidates.load_candidates`).
 
 Building the features is the expensive part (~10 ms a search), so they are cached on disk
 (``<home>/cache/l1-features/``) under a key naming everything they depend on: the index version
@@ -32,9 +32,9 @@ from index.l1.features import FEATURE_NAMES, features_for_members
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import QueryError
-from talent.evaluation.replay import Candidates, load_candidates
 from talent.logging import get_logger
 from talent.query import parse_query
+from talent.ranking.candidates import Candidates, load_candidates
 from talent.taxonomy.model import Taxonomy
 
 log = get_logger(__name__)
@@ -42,7 +42,7 @@ log = get_logger(__name__)
 #: Bump when the feature code changes meaning without changing FEATURE_NAMES.
 FEATURE_CODE_VERSION = 2
 CACHE_KEEP = 4
-Progress = Callable[[int, int], None]  # (searches done, total)
+DatasetProgress = Callable[[int, int], None]  # (searches done, total)
 
 
 @dataclass
@@ -81,7 +81,7 @@ def _group_bounds(search_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxonomy, *, threads: int = 2,
-                     progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+                     progress: DatasetProgress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """``(features, keep, skipped)`` for ``cands.rows``: one row of features per shown candidate,
     ``keep`` False for candidates of searches whose query no longer parses."""
     rows = cands.rows
@@ -171,7 +171,7 @@ def _save_cached(path: Path, cands: Candidates, X: np.ndarray, keep: np.ndarray,
 
 def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, search_ids: np.ndarray | None = None,
                   *, cache_dir: Path | None = None, index_stamp: str = "", threads: int = 2,
-                  progress: Progress | None = None) -> L1Dataset:
+                  progress: DatasetProgress | None = None) -> L1Dataset:
     """Features and labels of the logged searches (all, or ``search_ids``).
 
     ``cache_dir``: reuse (and write) cached features there; ``index_stamp`` names the live

@@ -36,17 +36,17 @@ from index.l1.features import FEATURE_NAMES, text_match_score
 from index.l1.model import MODEL_FILES, l1_models_dir
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import InvalidInput
-from talent.evaluation.replay import Candidates, per_query_metrics
-from talent.evaluation.split import time_split
 from talent.logging import get_logger
+from talent.ranking.candidates import Candidates, per_query_metrics
+from talent.ranking.metrics import CUTOFFS
+from talent.ranking.split import time_split
 from talent.taxonomy.model import Taxonomy
-from talent.training.dataset import L1Dataset, Progress, build_dataset
+from talent.training.dataset import DatasetProgress, L1Dataset, build_dataset
 
 __all__ = ["L1Dataset", "build_dataset", "fit_rankers", "train_l1", "train_lightgbm", "train_xgboost"]
 
 log = get_logger(__name__)
 
-KS = (5, 25)
 Labels = Literal["accept", "graded"]
 LABEL_SCHEMES: tuple[str, ...] = ("accept", "graded")
 #: LightGBM lambdarank gain per grade (shown, view, save, InMail, accepted InMail).
@@ -137,10 +137,10 @@ def predict(kind: str, model: Any, X: np.ndarray) -> np.ndarray:
 
 def evaluate(cands: Candidates, scores: np.ndarray) -> dict[str, float]:
     """Mean InMail-accept precision@k over all validation searches and over those with an accept."""
-    per = per_query_metrics(cands, scores, KS)
+    per = per_query_metrics(cands, scores, CUTOFFS)
     has = cands.rows.groupby("search_id", sort=False)["accepted"].max().reindex(per.index).to_numpy() > 0
     out: dict[str, float] = {}
-    for k in KS:
+    for k in CUTOFFS:
         col = per[f"precision@{k}"].to_numpy()
         out[f"precision@{k}"] = float(col.mean()) if len(col) else 0.0
         out[f"precision@{k}_searches_with_accept"] = float(col[has].mean()) if has.any() else 0.0
@@ -223,7 +223,7 @@ def fit_rankers(train: Candidates, valid: Candidates, *, seed: int = 0, labels: 
 def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_dir: Path, *,
              test_fraction: float = 0.2, world: str = "", seed: int = 0, labels: Labels = "accept",
              rounds: int | None = None, make_current: bool = True, cache_dir: Path | None = None, index_stamp: str = "",
-             progress: Progress | None = None) -> TrainingReport:
+             progress: DatasetProgress | None = None) -> TrainingReport:
     """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new version."""
     data = build_dataset(engine, snapshot, taxonomy, cache_dir=cache_dir, index_stamp=index_stamp,
                          progress=progress)

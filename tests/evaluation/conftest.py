@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from talent.evaluation.replay import Candidates
+from talent.ranking.candidates import Candidates
 
 FEATURES = ("bm25_title", "skill_overlap", "noise")
 

@@ -8,7 +8,7 @@ import pytest
 from talent.errors import ModelUnavailable
 from talent.evaluation import ladder
 from talent.evaluation.ladder import make_rung, register_rung, run_ladder, summarize_ladder
-from talent.evaluation.replay import Candidates
+from talent.ranking.candidates import Candidates
 
 
 @pytest.fixture(scope="module")

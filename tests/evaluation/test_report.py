@@ -10,8 +10,8 @@ import pytest
 from talent.cli import main
 from talent.errors import NotFound
 from talent.evaluation.ladder import run_ladder, summarize_ladder
-from talent.evaluation.replay import Candidates
 from talent.evaluation.report import compare_reports, read_report, write_report
+from talent.ranking.candidates import Candidates
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_a_corrupt_cache_file_is_recomputed_not_trusted(search_world, snapshot, 
 
 
 def test_label_schemes_rank_accepts_first():
-    from talent.evaluation.replay import Candidates
+    from talent.ranking.candidates import Candidates
     from talent.training.l1 import ranking_labels
 
     rows = pd.DataFrame({"search_id": [1, 1, 1, 1], "member_id": [1, 2, 3, 4], "position": [0, 1, 2, 3],

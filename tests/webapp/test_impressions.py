@@ -1,6 +1,7 @@
 """Product usage reaches the training logs: every results page the UI or API shows is logged as
 impressions (one bulk insert per page), and views, saves and InMails from a results page carry
-its search id, so the logged replay (talent.evaluation.replay) grades them like simulated sessions."""
+its search id, so the logged candidates (talent.ranking.candidates) grade them like simulated
+sessions."""
 
 from __future__ import annotations
 
@@ -53,8 +54,8 @@ def test_one_insert_statement_per_page(api, web_world):
 
 
 def test_the_ui_logs_the_page_and_attributes_what_follows_to_the_search(ui, web_world):
-    from talent.evaluation import metrics as mt
-    from talent.evaluation.replay import load_candidates
+    from talent.ranking import metrics as mt
+    from talent.ranking.candidates import load_candidates
 
     html = ui.get("/search?q=nurse").text
     cards = re.findall(r'href="/members/(\d+)\?search_id=(\d+)"', html)

@@ -17,6 +17,9 @@ from numpy.typing import ArrayLike
 
 # graded gains of logged outcomes: accept > InMail > save > view > shown
 GAIN_ACCEPT, GAIN_INMAIL, GAIN_SAVE, GAIN_VIEW, GAIN_SHOWN = 4, 3, 2, 1, 0
+#: The cut-offs k every ranking report uses (precision@k, NDCG@k): training's validation and the
+#: evaluation's ladder alike.
+CUTOFFS: tuple[int, ...] = (5, 10, 25)
 
 
 def _tie_groups(scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from talent.evaluation import metrics as mt
+from talent.ranking import metrics as mt
 
 
 def test_precision_counts_positives_in_the_top_k():

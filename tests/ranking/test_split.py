@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talent.evaluation.split import time_split
+from talent.ranking.split import time_split
 
 
 def _searches(rows: list[tuple[str, int]]) -> pd.DataFrame:
