@@ -201,7 +201,7 @@ class CandidateOut(Reply):
     updated_at: dt.datetime
 
 
-class CandidateList(Reply):
+class ProjectCandidateList(Reply):
     candidates: list[CandidateOut]
 
 

@@ -14,7 +14,7 @@ from talent.storage.models import Contract, InMail, Member, ProjectCandidate
 from webapp.api import blueprint as bp
 from webapp.api.models import (
     CandidateIn,
-    CandidateList,
+    ProjectCandidateList,
     CandidateOut,
     CandidateUpdate,
     FeedbackIn,
@@ -120,11 +120,11 @@ def project(project_id: int) -> ProjectOut:
 
 
 @api_route(bp, "GET", "/projects/<int:project_id>/candidates", summary="Candidates saved to a project",
-           response=CandidateList, tags=("projects",))
-def candidates(project_id: int) -> CandidateList:
+           response=ProjectCandidateList, tags=("projects",))
+def candidates(project_id: int) -> ProjectCandidateList:
     rows = scope().list_candidates(project_id)
     names = _names([r.member_id for r in rows])
-    return CandidateList(candidates=[candidate_out(r, names) for r in rows])
+    return ProjectCandidateList(candidates=[candidate_out(r, names) for r in rows])
 
 
 @api_route(bp, "POST", "/projects/<int:project_id>/candidates", summary="Save a member to a project",
