@@ -29,12 +29,6 @@ class NotFound(TalentError):
     http_status = 404
 
 
-class AccessDenied(TalentError):
-    """The acting recruiter may not perform this action."""
-
-    http_status = 403
-
-
 class InvalidInput(TalentError):
     """A request carries a value the domain refuses (bad stage, empty subject, ...)."""
 

@@ -27,20 +27,9 @@ class Estimate:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
-
 
 def _indices(n: int, resamples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-
-
-def _nanmean_rows(x: np.ndarray) -> np.ndarray:
-    defined = ~np.isnan(x)
-    counts = defined.sum(axis=1)
-    sums = np.where(defined, x, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
 def bootstrap_mean(values: ArrayLike, *, resamples: int = DEFAULT_RESAMPLES, alpha: float = 0.05,

@@ -59,10 +59,6 @@ def register_rung(name: str, factory: Callable[[], Rung]) -> None:
     _REGISTRY[name] = factory
 
 
-def rung_names() -> list[str]:
-    return list(_REGISTRY)
-
-
 def make_rung(name: str, overrides: dict[str, Callable[[], Rung]] | None = None) -> Rung:
     """A fresh scorer for rung ``name`` (``overrides`` first, then the registry)."""
     try:
@@ -240,12 +236,6 @@ class LadderResult:
     rungs: list[RungResult]
     test: Candidates
     ladder: tuple[str, ...]
-
-    def rung(self, name: str) -> RungResult:
-        for r in self.rungs:
-            if r.name == name:
-                return r
-        raise KeyError(name)
 
 
 def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFAULT_LADDER,

@@ -8,7 +8,7 @@ see exactly the features the engine computes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,7 +162,3 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
 
         report["simulated"] = simulate_held_out(settings, db, info.name, test.searches, opts, step=step)
     return report
-
-
-def ladder_names(names: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(names) if names else DEFAULT_LADDER

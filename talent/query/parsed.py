@@ -63,10 +63,6 @@ class Standardization:
     seniority: int | None = None
 
     @property
-    def mapped(self) -> bool:
-        return self.id is not None
-
-    @property
     def positive(self) -> bool:
         return self.role in POSITIVE_ROLES
 

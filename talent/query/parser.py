@@ -19,7 +19,7 @@ is at fault) and what was expected there; nothing else escapes :func:`parse`.
 from __future__ import annotations
 
 from talent.errors import QueryError
-from talent.query.ast import And, Field, Node, Not, Or, Phrase, Term, count_leaves, is_negative_only
+from talent.query.ast import And, Field, Node, Not, Or, Phrase, Term, is_negative_only
 from talent.query.lexer import Token, tokenize
 
 MAX_QUERY_CHARS = 1_000
@@ -217,9 +217,3 @@ class _Parser:
         if token.kind == "rparen":
             return QueryError("unbalanced parenthesis: this ')' closes nothing", where, _OPERAND)
         return QueryError(f"{token.text} with nothing before it", where, _OPERAND)
-
-
-def check_leaf_count(node: Node) -> None:
-    """Refuse a tree (built in code, not parsed) with more than :data:`MAX_CLAUSES` leaves."""
-    if count_leaves(node) > MAX_CLAUSES:
-        raise QueryError(f"the query has more than {MAX_CLAUSES} terms and phrases")

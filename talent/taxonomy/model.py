@@ -96,6 +96,3 @@ class Taxonomy:
     def families(self) -> dict[str, str]:
         """SOC major group code -> title, for the families present."""
         return {o.family: o.family_title for o in self.occupations.values()}
-
-    def is_related(self, a: str, b: str) -> bool:
-        return b in self.related.get(a, ()) or a in self.related.get(b, ())

@@ -389,16 +389,6 @@ def _group_cumsum(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     return total - offsets
 
 
-def _ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(ptr[r], ptr[r+1])`` for each r in ``rows``."""
-    lengths = ptr[rows + 1] - ptr[rows]
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(ptr[rows] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return shift + np.arange(total)
-
-
 class TitleMaker:
     """Builds title strings from (occupation, variant, level, form), each distinct one once."""
 

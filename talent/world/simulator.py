@@ -59,10 +59,6 @@ class SimulationResult:
     workers: int = 1
     timings: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def accept_rate(self) -> float:
-        return self.accepted / self.inmails if self.inmails else 0.0
-
 
 def current_world(db: Any) -> m.WorldInfo:
     """The world the database holds (raises :class:`ConfigError` when there is none)."""

@@ -175,14 +175,6 @@ def years_text(years: float) -> str:
     return f"{y} years"
 
 
-def join_names(names: list[str]) -> str:
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 _HEADLINES = (
     "{title} at {company}",
     "{title} | {s1} | {s2} | {s3}",

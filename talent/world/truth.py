@@ -399,11 +399,6 @@ class Truth:
         f = f or self.features(job, members)
         return self.p_view(job, members, f) * self.p_inmail_given_view(recruiter, job, members, f)
 
-    def p_save_given_view(
-        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
-    ) -> np.ndarray:
-        return np.minimum(1.0, 0.05 + 0.6 * self.p_inmail_given_view(recruiter, job, members, f))
-
     # member behaviour --------------------------------------------------------------------------
     def p_accept(
         self, contract: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
@@ -465,9 +460,3 @@ class Truth:
         job = self._job(job)
         f = self.features(job, members)
         return self.p_inmail(None, job, members, f) * self.p_accept(None, job, members, f)
-
-    def describe(self) -> dict[str, Any]:
-        """Summary of the latents (for reports; never a model feature)."""
-        return {
-            "archetypes": {name: int((self.hidden.archetype == a).sum()) for a, name in enumerate(ARCHETYPES)}
-        }
