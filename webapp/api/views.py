@@ -14,7 +14,6 @@ from talent.storage.models import Contract, InMail, Member, ProjectCandidate
 from webapp.api import blueprint as bp
 from webapp.api.models import (
     CandidateIn,
-    ProjectCandidateList,
     CandidateOut,
     CandidateUpdate,
     FeedbackIn,
@@ -28,6 +27,7 @@ from webapp.api.models import (
     MemberOut,
     MemberQuery,
     PageQuery,
+    ProjectCandidateList,
     ProjectIn,
     ProjectList,
     ProjectOut,
