@@ -38,13 +38,15 @@ class IndexSnapshot:
     def reference_day(self) -> int:
         """The newest ``last_active_day`` in the version (recency is measured from it, the same at
         training and serving time)."""
-        days = [int(np.max(p.forward.base.columns["last_active_day"], initial=-1)) for p in self.partitions]
+        days = [int(np.max(p.forward.base.columns["last_active_day"], initial=-1))
+                for p in self.partitions]
         return max(days, default=0)
 
     @cached_property
     def occupation_families(self) -> np.ndarray:
         """SOC major group (int, -1 unknown) of every occupation code of the vocabulary."""
-        return np.asarray([occupation_family(t) for t in self.vocab.terms("occupation")] or [-1], dtype=np.int32)
+        families = [occupation_family(t) for t in self.vocab.terms("occupation")]
+        return np.asarray(families or [-1], dtype=np.int32)
 
 
 def open_version(store: VersionStore, version: str) -> IndexSnapshot:

@@ -1,4 +1,4 @@
-"""What an index snapshot derives from its version: the recency reference day and the SOC families."""
+"""What an index snapshot derives from its version: the recency reference day, the SOC families."""
 
 from __future__ import annotations
 
