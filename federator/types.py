@@ -2,17 +2,19 @@
 
 Stages talk through these small dataclasses (all JSON-ready through :meth:`to_dict`):
 
-``SearchRequest`` -> parse -> broker (``CandidateList``) -> [later: L2, re-ranking, bandit]
--> page assembly -> ``SearchResponse``.
+``SearchRequest`` -> parse -> stages (:mod:`federator.pipeline`: the broker's ``CandidateList``,
+then L2, re-ranking, the bandit as they arrive) -> page assembly -> ``SearchResponse``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from federator.pipeline import StageReport
 from talent.errors import InvalidInput
 
 MAX_PAGE_SIZE = 100
@@ -29,8 +31,12 @@ class SearchRequest:
     page_size: int = 25
     facets: bool = True
     session_id: str | None = None
+    #: per-request stage switches, e.g. ``{"l2": False}`` (see :mod:`federator.pipeline`)
+    stages: Mapping[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if any(not isinstance(v, bool) for v in self.stages.values()):
+            raise InvalidInput("stage switches must be true or false")
         if self.page < 1:
             raise InvalidInput(f"page must be >= 1, got {self.page}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
@@ -74,6 +80,18 @@ class CandidateList:
 
     def __len__(self) -> int:
         return len(self.member_ids)
+
+    def reordered(self, order: np.ndarray, scores: np.ndarray | None = None,
+                  timings: dict[str, float] | None = None) -> CandidateList:
+        """The candidates at positions ``order`` (a permutation or a prefix of one), best first,
+        with new ``scores`` (aligned with ``order``) if given; counts and facets are kept."""
+        order = np.asarray(order, dtype=np.int64)
+        if len(np.unique(order)) != len(order) or (len(order) and (order.min() < 0 or order.max() >= len(self))):
+            raise ValueError("a stage may only reorder or cut the candidates it was given")
+        return replace(self, member_ids=self.member_ids[order], shards=self.shards[order],
+                       features=self.features[order],
+                       scores=self.scores[order] if scores is None else np.asarray(scores, dtype=np.float32),
+                       timings=dict(timings or {}))
 
     def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
         stop = len(self) if stop is None else min(stop, len(self))
@@ -125,6 +143,7 @@ class SearchResponse:
     ranker: str
     timings: dict[str, float]           # stage -> milliseconds, and "total"
     index_version: str = ""
+    stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""
