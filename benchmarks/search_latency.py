@@ -20,6 +20,10 @@ ratio is end to end / the faster of the two. Whichever of the engine and the flo
 second finds its postings and forward rows in the CPU caches, so by default each goes first for
 half the queries (``--order``). Goals (issue #5, 1M members, 4 shards): p50 <= 30 ms,
 p99 <= 100 ms, overhead <= 1.3x the floor. Not a timed test: prints figures only.
+
+Every search carries the logged search's recruiter and contract (personalizing stages read
+them). ``--stage-off NAME`` (repeatable) also runs each query with that federator stage (or
+finer switch, e.g. ``l1``) off, next to the same query with it on, and prints both.
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--order", choices=("alternate", "engine-first", "floor-first"), default="alternate",
                         help="which of the engine and the floor runs a query first (the second one finds "
                              "warm CPU caches; alternate: each goes first for half the queries)")
+    parser.add_argument("--stage-off", action="append", default=[], metavar="STAGE",
+                        help="also run every query with this stage (or switch, e.g. l1) off, right after or "
+                             "before the same query with it on, and print both side by side (repeatable)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
@@ -86,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(home=args.home)
     db = Database.from_settings(settings)
     with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT query_text, query_json, query_type FROM searches ORDER BY id")).all()
+        rows = conn.execute(text("SELECT query_text, query_json, query_type, recruiter_id, contract_id "
+                                 "FROM searches ORDER BY id")).all()
     if not rows:
         print("no logged searches in this home: run `talent world simulate` first", file=sys.stderr)
         return 1
@@ -94,11 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     picks = rng.choice(len(rows), size=min(args.queries + args.warmup, len(rows)), replace=False)
     queries = []
     for i in picks.tolist():
-        qtext, qjson, qtype = rows[i]
-        queries.append((json.loads(qjson) if isinstance(qjson, str) and qjson else (qjson or qtext), qtype or "?"))
+        qtext, qjson, qtype, recruiter, contract = rows[i]
+        queries.append((json.loads(qjson) if isinstance(qjson, str) and qjson else (qjson or qtext), qtype or "?",
+                        recruiter, contract))
 
     load_before = os.getloadavg()
     service = SearchService.from_settings(settings, database=db)
+    service.pipeline.check_switches({name: False for name in args.stage_off})
+    stage_off: dict[str, list[float]] = {name: [] for name in args.stage_off}
+    stage_on: dict[str, list[float]] = {name: [] for name in args.stage_off}
     scorer = service.broker.scorer
     depth = service.broker.settings.retrieval_depth
     pool = ThreadPoolExecutor(max_workers=max(4, len(service.serving.partitions)))
@@ -125,16 +137,29 @@ def main(argv: list[str] | None = None) -> int:
         t3 = time.perf_counter()
         return (t2 - t1) * 1e3, (t3 - t2) * 1e3, (time.process_time() - c2) * 1e3
 
-    for n, (q, qtype) in enumerate(queries):
+    def timed(request: SearchRequest) -> float:
+        t0 = time.perf_counter()
+        service.search(request)
+        return (time.perf_counter() - t0) * 1e3
+
+    for n, (q, qtype, recruiter, contract) in enumerate(queries):
         # whichever runs second finds the query's postings and forward rows in the CPU caches
         floor_first = args.order == "floor-first" or (args.order == "alternate" and n % 2 == 1)
         if floor_first:
             par_ms, seq_ms, floor_cpu_ms = floor(q)
+        request = SearchRequest(recruiter, contract, q, page_size=args.page_size)
         t0, c0 = time.perf_counter(), time.process_time()
-        response = service.search(SearchRequest(None, None, q, page_size=args.page_size))
+        response = service.search(request)
         elapsed, cpu_ms = (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
         if not floor_first:
             par_ms, seq_ms, floor_cpu_ms = floor(q)
+        for name in args.stage_off:  # the same query with the stage off, then on again, order alternating
+            off = SearchRequest(recruiter, contract, q, page_size=args.page_size, stages={name: False})
+            first, second = (off, request) if n % 2 else (request, off)
+            a, b = timed(first), timed(second)
+            if n >= args.warmup:
+                stage_off[name].append(a if first is off else b)
+                stage_on[name].append(b if first is off else a)
         if n < args.warmup:
             continue
         end_to_end.append(elapsed)
@@ -167,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                                     if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
         "cpu_ms": {"end_to_end": _percentiles(cpu_engine), "floor": _percentiles(cpu_floor),
                    "total_ratio": float(np.sum(cpu_engine) / max(np.sum(cpu_floor), 1e-9))},
+        "stage_off_ms": {name: {"on": _percentiles(stage_on[name]), "off": _percentiles(stage_off[name])}
+                         for name in args.stage_off},
+        "stage_reports": [r.name for r in response.stages] if queries else [],
         "order": args.order,
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "cpus": os.cpu_count(),
@@ -191,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'CPU, all queries: end to end / floor':<38} {c['total_ratio']:>7.2f}x")
     o = report["partitions_vs_floor"]
     print(f"{'fan-out stage / faster floor':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
+    for name, v in report["stage_off_ms"].items():
+        on, off = v["on"], v["off"]
+        print(f"stage {name!r} on vs off, end to end (same queries, alternating order):")
+        for label, f in (("  on", on), ("  off", off)):
+            print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
+        ratio = {q: on[q] / off[q] if off[q] > 0 else float("nan") for q in ("p50", "p90", "p99")}
+        print(f"{'  on / off':<38} {ratio['p50']:>7.2f}x {ratio['p90']:>7.2f}x {ratio['p99']:>7.2f}x")
     print("by query type (end to end):")
     for k, v in report["by_query_type_ms"].items():
         print(f"  {k:<36} {v['p50']:>8.2f} {v['p90']:>8.2f} {v['p99']:>8.2f}  (n={v['n']})")

@@ -2,18 +2,19 @@
 
 Stages talk through these small dataclasses (all JSON-ready through :meth:`to_dict`):
 
-``SearchRequest`` -> parse -> broker (``CandidateList``, produced and owned by the broker side,
-:mod:`index.serving.candidates`) -> [later: L2, re-ranking, bandit] -> page assembly ->
-``SearchResponse``.
+``SearchRequest`` -> parse -> stages (:mod:`federator.pipeline`: the broker's ``CandidateList``,
+then L2, re-ranking, the bandit as they arrive) -> page assembly -> ``SearchResponse``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from federator.pipeline import StageReport
 from index.serving.candidates import Candidate, CandidateList
 from talent.errors import InvalidInput
 
@@ -33,8 +34,12 @@ class SearchRequest:
     page_size: int = 25
     facets: bool = True
     session_id: str | None = None
+    #: per-request stage switches, e.g. ``{"l2": False}`` (see :mod:`federator.pipeline`)
+    stages: Mapping[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if any(not isinstance(v, bool) for v in self.stages.values()):
+            raise InvalidInput("stage switches must be true or false")
         if self.page < 1:
             raise InvalidInput(f"page must be >= 1, got {self.page}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
@@ -89,6 +94,7 @@ class SearchResponse:
     ranker: str
     timings: dict[str, float]           # stage -> milliseconds, and "total"
     index_version: str = ""
+    stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

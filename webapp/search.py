@@ -29,7 +29,8 @@ def search_service() -> Any:
     if service is None:
         from federator.service import SearchService
 
-        service = SearchService.from_settings(current_app.extensions["talent.settings"])
+        service = SearchService.from_settings(current_app.extensions["talent.settings"],
+                                              database=current_app.extensions["talent.db"])
         current_app.extensions["talent.search"] = service
     return service
 

@@ -56,6 +56,7 @@ TEXT_MATCH_WEIGHTS: dict[str, float] = {
     "text_title": 3.0, "text_skills": 2.0, "text_headline": 1.0, "text_summary": 0.5,
     "text_past_titles": 0.5, "text_company": 1.0, "title_same_occupation": 2.0, "skill_coverage": 1.0,
 }
+TEXT_MATCH_RANKER = "text-match"
 FALLBACK_RANKER = "text-match (no L1 model)"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES
+from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult, score_partition
 from index.serving.candidates import CandidateList
@@ -72,16 +72,21 @@ class Broker:
         return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy)
 
     def search(self, parsed: ParsedQuery, *, limit: int | None = None, facets: bool = False,
-               facet_fields: tuple[str, ...] = DEFAULT_FACETS) -> CandidateList:
-        """Candidates of ``parsed`` best first (at most ``limit``, default every partition's top k)."""
+               facet_fields: tuple[str, ...] = DEFAULT_FACETS, use_l1: bool = True) -> CandidateList:
+        """Candidates of ``parsed`` best first (at most ``limit``, default every partition's top k).
+
+        ``use_l1=False`` ranks by the text-match score even when an L1 model is loaded (the
+        evaluation's "L1 off")."""
         t0 = time.perf_counter()
+        scorer = self.scorer if use_l1 else None
+        ranker = self.ranker if use_l1 else TEXT_MATCH_RANKER
         snapshot = self.serving.snapshot()
         plan = self.plan(parsed, snapshot)
         t1 = time.perf_counter()
         cfg = self.settings
         fields = facet_fields if facets else ()
         futures: dict[Future[PartitionResult], int] = {
-            self._pool.submit(score_partition, snapshot, p, plan, self.scorer, depth=cfg.retrieval_depth,
+            self._pool.submit(score_partition, snapshot, p, plan, scorer, depth=cfg.retrieval_depth,
                               top_k=cfg.partition_top_k, facet_fields=fields, facet_size=cfg.facet_size,
                               facet_pool=self._facet_pool): p.shard
             for p in snapshot.partitions
@@ -116,7 +121,7 @@ class Broker:
             feature_names=FEATURE_NAMES, total=sum(r.count for r in results),
             facets=merge_facets(r.facets for r in results) if fields else {},
             partitions_answered=sorted(r.shard for r in results), partitions_total=len(snapshot.partitions),
-            failures=failures, ranker=self.ranker, timings=timings,
+            failures=failures, ranker=ranker, timings=timings,
         )
 
     def close(self) -> None:

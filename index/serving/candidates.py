@@ -6,7 +6,7 @@ Produced here, on the broker side; the federator's stages take and return it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,19 @@ class CandidateList:
 
     def __len__(self) -> int:
         return len(self.member_ids)
+
+    def reordered(self, order: np.ndarray, scores: np.ndarray | None = None,
+                  timings: dict[str, float] | None = None) -> CandidateList:
+        """The candidates at positions ``order`` (a permutation or a prefix of one), best first,
+        with new ``scores`` (aligned with ``order``) if given; counts and facets are kept.
+        ``timings`` are the sub-timings of the stage that reordered them."""
+        order = np.asarray(order, dtype=np.int64)
+        if len(np.unique(order)) != len(order) or (len(order) and (order.min() < 0 or order.max() >= len(self))):
+            raise ValueError("a stage may only reorder or cut the candidates it was given")
+        return replace(self, member_ids=self.member_ids[order], shards=self.shards[order],
+                       features=self.features[order],
+                       scores=self.scores[order] if scores is None else np.asarray(scores, dtype=np.float32),
+                       timings=dict(timings or {}))
 
     def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
         stop = len(self) if stop is None else min(stop, len(self))

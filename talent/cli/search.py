@@ -37,7 +37,7 @@ def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, p
             parsed_query = json.loads(query)
         except ValueError as exc:
             raise InvalidInput(f"the query looks like JSON but is not valid JSON: {exc}") from exc
-    service = SearchService.from_settings(app.settings)
+    service = SearchService.from_settings(app.settings, database=app.database())
     try:
         response = service.search(SearchRequest(recruiter_id=recruiter_id, contract_id=None, query=parsed_query,
                                                 page=page, page_size=limit, facets=facets or as_json))

@@ -42,7 +42,6 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
     """
     from sqlalchemy import select
 
-    from federator.service import search_taxonomy
     from index.serving.serving_index import ServingIndex
     from talent.cli.progress import feature_progress
     from talent.storage.models import WorldInfo
@@ -54,7 +53,9 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
     db = app.database()
     db.require_schema()
     serving = ServingIndex.from_settings(settings)
-    taxonomy = search_taxonomy(settings, db)
+    from talent.world.config import world_taxonomy
+
+    taxonomy = world_taxonomy(settings, db)
     with db.session() as s:
         world = s.scalars(select(WorldInfo.name).order_by(WorldInfo.generated_at.desc())).first() or ""
     snapshot = serving.snapshot()

@@ -100,7 +100,6 @@ def pairwise_rung(model: Any, split: Any, index_version: str, train_rows: int,
 def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options: EvaluationOptions | None = None,
                    step: Step = lambda _: None) -> dict[str, Any]:
     """Run both protocols on the database's world and return the report dict (see :mod:`report`)."""
-    from federator.service import search_taxonomy
     from index.l1.model import load_current_model
     from index.serving.serving_index import ServingIndex
     from talent.training.dataset import build_dataset, feature_cache_dir
@@ -113,7 +112,9 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
                           f"run `talent world generate {world}` and `talent world simulate` first")
     serving = ServingIndex.from_settings(settings)
     snapshot = serving.snapshot()
-    taxonomy = search_taxonomy(settings, db)
+    from talent.world.config import world_taxonomy
+
+    taxonomy = world_taxonomy(settings, db)
     model = load_current_model(settings.models_dir)
     step("index and model loaded")
 

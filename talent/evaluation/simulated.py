@@ -132,8 +132,7 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
                                 query=query_of(row), page_size=k_max, facets=False)
         for name, service in engines.items():
             try:
-                parsed = service.parse(request)
-                cands = service.retrieve(parsed, request)
+                cands = service.rank(request).candidates
                 rankings[name].append(np.asarray(cands.member_ids[:k_max], dtype=np.int64))
             except QueryError:
                 failures += 1

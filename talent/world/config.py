@@ -222,3 +222,33 @@ def resolve_taxonomy(config: WorldConfig, settings: Any) -> Any:
             "use 'auto', 'fixture' or the path of a taxonomy bundle"
         )
     return load_taxonomy(directory, cache_dir=Path(settings.home) / "cache")
+
+
+def world_taxonomy(settings: Any, database: Any | None) -> Any:
+    """The taxonomy the database's world was generated with, for standardizing queries.
+
+    Without a database, or when it holds no world yet, the settings' taxonomy. A database that
+    cannot be read raises :class:`~talent.errors.DatabaseUnavailable`; a world whose taxonomy
+    cannot be loaded, or loads as a different one than it was generated with (say
+    ``TALENT_TAXONOMY_DIR`` changed since), raises :class:`ConfigError`: queries standardized
+    against the wrong taxonomy would silently match the wrong ids.
+    """
+    from sqlalchemy import select
+
+    from talent.storage.models import WorldInfo
+    from talent.taxonomy import taxonomy_from_settings
+
+    if database is None:
+        return taxonomy_from_settings(settings)
+    database.require_schema()
+    with database.session() as s:
+        row = s.execute(select(WorldInfo.config, WorldInfo.taxonomy_source, WorldInfo.name)
+                        .order_by(WorldInfo.generated_at.desc())).first()
+    if row is None:
+        return taxonomy_from_settings(settings)
+    config, source, name = row
+    taxonomy = resolve_taxonomy(WorldConfig.model_validate(config), settings)
+    if source and taxonomy.source != source:
+        raise ConfigError(f"world {name!r} was generated with taxonomy {source!r} but the settings load "
+                          f"{taxonomy.source!r}: point TALENT_TAXONOMY_DIR at the world's taxonomy")
+    return taxonomy

@@ -47,11 +47,13 @@ def search_world(tmp_path_factory) -> SearchWorld:
 
 
 def make_service(world: SearchWorld, index_dir: Path, scorer=None, **broker):
+    from federator.labels import company_names_from_database
     from federator.service import SearchService
     from index.serving.broker import BrokerSettings
     from index.serving.serving_index import ServingIndex
 
-    return SearchService(world.taxonomy, ServingIndex(index_dir), scorer, BrokerSettings(**broker), world.db)
+    return SearchService.build(world.taxonomy, ServingIndex(index_dir), scorer, broker_settings=BrokerSettings(**broker),
+                               company_names=company_names_from_database(world.db))
 
 
 @pytest.fixture(scope="session")

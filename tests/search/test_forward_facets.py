@@ -16,19 +16,19 @@ QUERIES = ["python", "title:nurse", "skill:sql", 'title:"software developer" OR 
            "location:seattle", "sales NOT title:manager", "engineer", '{"open_to_work": true, "text": "analyst"}']
 
 
-def _logged_queries(service, n: int = 60) -> list:
+def _logged_queries(database, n: int = 60) -> list:
     import json
 
-    with service.database.engine.connect() as conn:
+    with database.engine.connect() as conn:
         rows = conn.execute(text("SELECT query_text, query_json FROM searches ORDER BY id")).all()
     step = max(1, len(rows) // n)
     return [json.loads(q) if q else t for t, q in rows[::step]]
 
 
-def test_forward_facets_equal_tantivy_aggregations(four):
+def test_forward_facets_equal_tantivy_aggregations(four, search_world):
     snapshot = four.serving.snapshot()
     compared = 0
-    for q in QUERIES + _logged_queries(four):
+    for q in QUERIES + _logged_queries(search_world.db):
         plan = four.broker.plan(parse_query(q, four.taxonomy), snapshot)
         for partition in snapshot.partitions:
             query = plan.compile(partition)
