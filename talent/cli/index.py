@@ -70,8 +70,9 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
         report = build_index(settings.index_dir, settings.resolved_database_url, shards=shards,
                              processes=processes, chunk_size=chunk_size, heap_bytes=heap_mb * 1_000_000,
                              on_start=on_start, on_progress=on_progress)
+    workers = f"{report.processes} worker processes" if report.processes else "in-process"
     click.echo(f"built index version {report.version}: {report.members:,} members in {report.shards} shards, "
-               f"{report.seconds:.1f} s ({report.docs_per_second:,.0f} docs/s), "
+               f"{report.seconds:.1f} s {workers} ({report.docs_per_second:,.0f} docs/s), "
                f"{report.size_bytes / 1e6:,.1f} MB; replayed {report.replayed_changes} changes; now serving")
 
 
