@@ -66,15 +66,19 @@ def start_server(home: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
                                    stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"talent serve exited ({process.returncode}); see {log}")
-        try:
-            Client(url, "none").post("/api/v1/search", b"{}")  # 401 without a token: the server answers
-            return process, url
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"talent serve did not answer within 90 s; see {log}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"talent serve exited ({process.returncode}); see {log}")
+            try:
+                Client(url, "none").post("/api/v1/search", b"{}")  # 401 without a token: the server answers
+                return process, url
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"talent serve did not answer within 90 s; see {log}")
+    except BaseException:
+        stop_server(process)
+        raise
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
