@@ -27,7 +27,7 @@ from talent.errors import InvalidInput
 from talent.storage.db import Database
 from talent.storage.models import Company, Member, MemberSkill, Position, utcnow
 from talent.taxonomy.model import Taxonomy
-from talent.world.text import apply_form, form_weights
+from talent.world.text import apply_form, form_weights, years_text
 
 CHANGE_KINDS: tuple[str, ...] = ("last_active", "new_skill", "headline", "job_change", "open_to_work")
 DEFAULT_MIX: dict[str, float] = {"last_active": 0.35, "new_skill": 0.2, "headline": 0.15, "job_change": 0.2,
@@ -37,7 +37,7 @@ DEFAULT_MIX: dict[str, float] = {"last_active": 0.35, "new_skill": 0.2, "headlin
 ACTIVITY_EXPONENT = 0.8
 """Members are picked with weight 1 / (rank + 10) ** this over a seeded ranking: a few change often."""
 
-_HEADLINES = ("{title} at {company}", "{title} | {s1} | {s2}", "{title} with {years} years of experience",
+_HEADLINES = ("{title} at {company}", "{title} | {s1} | {s2}", "{title} with {years} of experience",
               "{title} at {company} | {s1}", "{occupation} \u2022 {s1} & {s2}")
 _OPEN_HEADLINES = ("Open to work: {title}", "{title} | Seeking new opportunities", "{title} \u2013 open to new roles")
 
@@ -154,7 +154,7 @@ class ProfileChurn:
         company = self.companies.get(member.current_company_id or -1, ("a growing company", None))[0]
         fields = {"title": member.current_title or (occupation.title if occupation else "Professional"),
                   "company": company, "s1": skills[0], "s2": skills[1],
-                  "years": str(max(1, int(member.years_experience))),
+                  "years": years_text(member.years_experience),
                   "occupation": occupation.title if occupation else member.current_title}
         templates = _OPEN_HEADLINES if open_to_work else _HEADLINES
         options = [t.format(**fields)[:300] for t in templates]
