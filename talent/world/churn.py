@@ -252,9 +252,9 @@ def run_churn(database: Database, churn: ProfileChurn, *, rate: float, count: in
     while not stop.is_set():
         if count is not None and made >= count:
             break
-        due = start + made / rate
-        if duration is not None and due - start >= duration:
+        if duration is not None and made / rate >= duration:
             break
+        due = start + made / rate
         wait = due - time.monotonic()
         if wait > 0 and stop.wait(wait):
             break
