@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from talent.errors import InvalidInput, NotFound
 from talent.storage.access import RecruiterScope
 from talent.storage.models import Impression
+
+_SERVICE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -24,14 +27,24 @@ class SearchOutcome:
 
 
 def search_service() -> Any:
-    """The app's search service (``SEARCH_SERVICE`` config, else built from settings on first use)."""
-    service = current_app.config.get("SEARCH_SERVICE") or current_app.extensions.get("talent.search")
-    if service is None:
-        from federator.service import SearchService
+    """The app's search service (``SEARCH_SERVICE`` config, else built from settings on first use).
 
-        service = SearchService.from_settings(current_app.extensions["talent.settings"],
-                                              database=current_app.extensions["talent.db"])
-        current_app.extensions["talent.search"] = service
+    One built here follows the index by itself: a background thread picks up new commits (live
+    updates) and a new ``CURRENT`` version (build, rollback) every ``index_refresh_interval``
+    seconds, until the service is closed.
+    """
+    service = current_app.config.get("SEARCH_SERVICE") or current_app.extensions.get("talent.search")
+    if service is not None:
+        return service
+    with _SERVICE_LOCK:  # threaded servers: one service (and one refresher) per app
+        service = current_app.extensions.get("talent.search")
+        if service is None:
+            from federator.service import SearchService
+
+            settings = current_app.extensions["talent.settings"]
+            service = SearchService.from_settings(settings, database=current_app.extensions["talent.db"])
+            service.serving.start_auto_refresh(settings.index_refresh_interval)
+            current_app.extensions["talent.search"] = service
     return service
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -32,7 +34,8 @@ def _step(title: str, done: bool, action: Callable[[], None]) -> None:
 @click.command(name="demo")
 @click.option("--world", default="demo", show_default=True, help="World name or config file to generate.")
 @click.option("--fresh", is_flag=True, help="Regenerate the world, logs, index and model even if present.")
-@click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the web UI at the end.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the web UI at the end, with `talent index update --follow` beside it.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @pass_app
@@ -40,6 +43,9 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
     """Set up the demo end to end: database, world, logs, index, L1 model, then serve the UI.
 
     Each step is skipped when its output already exists, so a second run starts serving at once.
+    The server and the live index updater then run as `talent serve --with-updater` in a fresh
+    interpreter that replaces this one (never forked from the process that trained and built:
+    its threads and locks would hang the web workers). Ctrl-C stops both.
     """
     from index.versions import VersionStore
     from talent.storage.models import Search, WorldInfo
@@ -67,5 +73,15 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
         return
     ensure_demo_accounts(db, echo=lambda line: click.echo(f"[demo] {line}"))
     if serve:
-        click.echo(f"[demo] serving at http://{host}:{port}  (Ctrl-C to stop)")
-        _run(app, "serve", "--host", host, "--port", str(port))
+        click.echo(f"[demo] serving at http://{host}:{port} with the live index updater  (Ctrl-C to stop)")
+        exec_serve(app, "--host", host, "--port", str(port), "--with-updater")
+
+
+def exec_serve(app: AppContext, *serve_args: str) -> None:
+    """Replace this process by `talent serve SERVE_ARGS` in a fresh interpreter, same settings."""
+    from talent.cli.supervisor import settings_env, talent_command
+
+    argv = talent_command("serve", *serve_args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, settings_env(app.settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 
@@ -29,7 +30,8 @@ def command() -> None:
 @click.option("--shards", type=click.IntRange(1, 256), default=None,
               help="Number of shards (default: TALENT_SHARDS, 4).")
 @click.option("--processes", type=click.IntRange(0, 64), default=None,
-              help="Worker processes (0 = in this process; default: one per core, up to the shard count).")
+              help="Worker processes (0 = in this process; default: TALENT_BUILD_PROCESSES, else in this "
+                   "process below 20,000 members and one per core, up to the shard count, above).")
 @click.option("--chunk-size", type=click.IntRange(100, 100_000), default=2000, show_default=True,
               help="Members read from the database per query.")
 @click.option("--heap-mb", type=click.IntRange(32, 4096), default=256, show_default=True,
@@ -51,6 +53,7 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
     settings = app.settings
     settings.ensure_home()
     shards = shards or settings.shards
+    processes = processes if processes is not None else settings.build_processes
     console = Console(stderr=True)
     progress = Progress(TextColumn("shard {task.fields[shard]}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, disable=quiet)
@@ -67,8 +70,9 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
         report = build_index(settings.index_dir, settings.resolved_database_url, shards=shards,
                              processes=processes, chunk_size=chunk_size, heap_bytes=heap_mb * 1_000_000,
                              on_start=on_start, on_progress=on_progress)
+    workers = f"{report.processes} worker processes" if report.processes else "in-process"
     click.echo(f"built index version {report.version}: {report.members:,} members in {report.shards} shards, "
-               f"{report.seconds:.1f} s ({report.docs_per_second:,.0f} docs/s), "
+               f"{report.seconds:.1f} s {workers} ({report.docs_per_second:,.0f} docs/s), "
                f"{report.size_bytes / 1e6:,.1f} MB; replayed {report.replayed_changes} changes; now serving")
 
 
@@ -155,11 +159,15 @@ def update(app, follow: bool, poll_interval: float, batch_size: int) -> None:
         if follow:
             click.echo(f"following profile changes (poll every {poll_interval}s); Ctrl-C stops", err=True)
             stop = threading.Event()
+            # SIGTERM (a supervisor, systemd) stops after the batch in hand, as Ctrl-C does
+            previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
             try:
                 updater.follow(poll_interval, stop, on_batch)
             except KeyboardInterrupt:
                 stop.set()
-                click.echo("stopped", err=True)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+            click.echo("stopped", err=True)
         else:
             updater.run_once(on_batch)
     finally:

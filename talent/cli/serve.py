@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import click
@@ -37,23 +38,35 @@ def _rate_limit(ctx: click.Context, param: click.Parameter, values: tuple[str, .
                    "export, defaults 60, 300 and 10 per minute; per address: login sign-in attempts, "
                    "default 10 per minute). Repeatable.")
 @click.option("--debug", is_flag=True, help="Flask's development server with reloader and debugger (never in production).")
+@click.option("--with-updater", is_flag=True,
+              help="Also run `talent index update --follow` (live profile updates) as a supervised child "
+                   "process: restarted if it dies, stopped with the server.")
 @click.option("--write-openapi", "write_openapi", is_flag=True,
               help="Write the API's OpenAPI spec to webapp/openapi.json and exit.")
 @pass_app
 def command(app: AppContext, host: str, port: int, workers: int, threads: int, rate_limits: dict[str, str],
-            debug: bool, write_openapi: bool) -> None:
+            debug: bool, with_updater: bool, write_openapi: bool) -> None:
     """Run the recruiter web UI and JSON API (API under /api/v1, spec at /api/v1/openapi.json).
 
     Sessions use secure cookies: serve behind HTTPS (browsers also accept them on
     http://127.0.0.1 and http://localhost), or use --debug. Rate limits are kept in Redis when
     TALENT_CACHE_URL is redis://, else in each worker's memory (per worker, so the effective
     limit is multiplied by --workers).
+
+    Each worker follows the index by itself: it checks for new commits (live updates) and a new
+    CURRENT version (a build or a rollback) every TALENT_INDEX_REFRESH_INTERVAL seconds (0.25).
+    Live updates reach the index only while `talent index update --follow` runs (--with-updater
+    starts it beside the server).
     """
     if write_openapi:
         from webapp.api.openapi import write_spec
 
         click.echo(f"wrote {write_spec()}")
         return
+    if with_updater:
+        server_args = ["serve", "--host", host, "--port", str(port), "--workers", str(workers),
+                       "--threads", str(threads), *(f"--rate-limit={k}={v}" for k, v in rate_limits.items())]
+        sys.exit(supervise_server_and_updater(app, server_args + (["--debug"] if debug else [])))
     from webapp import create_app
     from webapp.app import DEFAULT_RATE_LIMITS
     from webapp.extensions import shared_limits
@@ -70,10 +83,22 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int, r
     if workers > 1 and not shared_limits(app.settings):
         click.echo(f"note: rate limits are counted per worker ({workers} workers) without Redis; "
                    "set TALENT_CACHE_URL=redis://... to share them", err=True)
+    # no control socket: it is one path per user ($HOME/.gunicorn/gunicorn.ctl) that concurrent
+    # servers would fight over, and a background thread in the master that forks the workers
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": "-",
-                               "timeout": 60, "graceful_timeout": 10}
+                               "timeout": 60, "graceful_timeout": 10, "control_socket_disable": True}
     options["worker_class"] = "gthread" if threads > 1 else "sync"
     _run_gunicorn(flask_app, options)
+
+
+def supervise_server_and_updater(app: AppContext, server_args: list[str]) -> int:
+    """Run `talent SERVER_ARGS` and `talent index update --follow` as supervised children, each a
+    fresh interpreter with this process's settings; returns the server's exit code."""
+    from talent.cli.supervisor import Child, Supervisor, settings_env, talent_command
+
+    children = [Child("server", talent_command(*server_args), main=True),
+                Child("index updater", talent_command("index", "update", "--follow"))]
+    return Supervisor(children, settings_env(app.settings), lambda line: click.echo(f"[serve] {line}")).run()
 
 
 def _post_fork(flask_app: Any) -> Any:
@@ -89,7 +114,8 @@ def _post_fork(flask_app: Any) -> Any:
 
 def _post_worker_init(flask_app: Any) -> Any:
     """Load the search service (index, taxonomy, L1 model) before the worker takes requests, so no
-    recruiter waits seconds for the first search; without an index the search answers 503 later."""
+    recruiter waits seconds for the first search; without an index the search answers 503 later.
+    Creating it starts the worker's index refresher (in the worker, never in the master)."""
 
     def post_worker_init(worker: Any) -> None:
         from webapp.search import search_service
@@ -103,10 +129,22 @@ def _post_worker_init(flask_app: Any) -> Any:
     return post_worker_init
 
 
+def _worker_exit(flask_app: Any) -> Any:
+    """Stop the worker's index refresher and partition threads when it exits."""
+
+    def worker_exit(server: Any, worker: Any) -> None:
+        service = flask_app.extensions.pop("talent.search", None)
+        if service is not None:
+            service.close()
+
+    return worker_exit
+
+
 def _run_gunicorn(flask_app: Any, options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
-    hooks = {"post_fork": _post_fork(flask_app), "post_worker_init": _post_worker_init(flask_app)}
+    hooks = {"post_fork": _post_fork(flask_app), "post_worker_init": _post_worker_init(flask_app),
+             "worker_exit": _worker_exit(flask_app)}
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -18,6 +18,7 @@ def command() -> None:
       talent world generate demo     members, companies, contracts, recruiters, jobs
       talent world simulate          recruiter searches, views, saves, InMails, replies
       talent world stats             realism and learnability figures (--json for JSON)
+      talent world churn --rate 5    a live stream of profile changes (for the live index updater)
     """
 
 
@@ -127,3 +128,70 @@ def stats(app: AppContext, as_json: bool, no_learnability: bool) -> None:
         click.echo(to_json(figures))
     else:
         render(figures)
+
+
+def _mix(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    from talent.world.churn import CHANGE_KINDS
+
+    mix: dict[str, float] = {}
+    for item in values:
+        kind, sep, raw = item.partition("=")
+        kind = kind.strip()
+        try:
+            weight = float(raw)
+        except ValueError:
+            weight = -1.0
+        if not sep or kind not in CHANGE_KINDS or not weight >= 0:
+            raise click.BadParameter(f"{item!r}: use KIND=WEIGHT with KIND one of {', '.join(CHANGE_KINDS)} "
+                                     "and a weight >= 0", ctx, param)
+        mix[kind] = weight
+    return mix
+
+
+@command.command()
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Profile changes per second.")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after this many changes.")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Same seed and database, same changes.")
+@click.option("--mix", "mix", multiple=True, callback=_mix, metavar="KIND=WEIGHT",
+              help="Change the share of one kind of change (last_active 0.35, new_skill 0.2, headline 0.15, "
+                   "job_change 0.2, open_to_work 0.1 by default; 0 turns a kind off). Repeatable.")
+@click.option("--quiet", is_flag=True, help="Print only the summary, not every change.")
+@pass_app
+def churn(app: AppContext, rate: float, count: int | None, duration: float | None, seed: int,
+          mix: dict[str, float], quiet: bool) -> None:
+    """Make a realistic stream of profile changes in the database, RATE per second.
+
+    \b
+    Job changes (a new position and title at another company, a promotion or a move to a
+    related occupation, often with new skills), new skills, open-to-work flips, headline edits
+    and sign-ins (last-active bumps), each committed in its own transaction through the storage
+    layer: the changes land in the outbox that `talent index update --follow` applies. Runs
+    until --count changes, --duration seconds or Ctrl-C.
+    """
+    import threading
+
+    from talent.world.churn import ProfileChurn, ProfileEdit, run_churn, world_taxonomy
+
+    if count is not None and duration is not None:
+        raise click.UsageError("give --count or --duration, not both")
+    db = app.database()
+    db.require_schema()
+    generator = ProfileChurn.from_database(db, world_taxonomy(db, app.settings), seed=seed, mix=mix)
+
+    def show(edit: ProfileEdit) -> None:
+        if not quiet:
+            click.echo(f"member {edit.member_id}: {edit.kind}: {edit.detail}")
+
+    stop = threading.Event()
+    try:
+        report = run_churn(db, generator, rate=rate, count=count, duration=duration, stop=stop, on_edit=show)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        return
+    finally:
+        db.dispose()
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items()))
+    click.echo(f"{report.edits} profile changes in {report.seconds:.1f} s ({report.rate:.1f}/s): {kinds or 'none'}")

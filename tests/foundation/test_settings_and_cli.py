@@ -72,3 +72,24 @@ def test_db_upgrade_creates_the_schema(settings, capsys):
     assert (settings.home / "talent.db").exists()
     assert main(["--home", str(settings.home), "db", "status"]) == 0
     assert "members: 0" in capsys.readouterr().out
+
+
+def test_the_ray_backend_is_refused_until_it_exists(monkeypatch):
+    monkeypatch.setenv("TALENT_BACKEND", "ray")
+    with pytest.raises(ConfigError, match="backend: .*'ray' backend is not available yet.*use 'threads'"):
+        load_settings()
+
+
+def test_talent_refuses_the_ray_backend_in_one_line(monkeypatch, capsys, settings):
+    monkeypatch.setenv("TALENT_BACKEND", "ray")
+    assert main(["--home", str(settings.home), "db", "status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: invalid settings: backend:") and err.count("\n") == 1
+
+
+def test_the_index_refresh_interval_defaults_to_a_quarter_second_and_must_be_positive(monkeypatch):
+    monkeypatch.delenv("TALENT_INDEX_REFRESH_INTERVAL", raising=False)
+    assert load_settings().index_refresh_interval == 0.25
+    monkeypatch.setenv("TALENT_INDEX_REFRESH_INTERVAL", "0")
+    with pytest.raises(ConfigError, match="index_refresh_interval"):
+        load_settings()

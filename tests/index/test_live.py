@@ -143,6 +143,7 @@ def test_the_updater_follows_current_to_a_new_version(world, built, index_dir):
 
 def test_follow_makes_a_change_searchable_within_a_second(world, built, index_dir):
     serving = ServingIndex(index_dir)
+    serving.start_auto_refresh(0.05)  # as every web worker does: no refresh by hand
     stop = threading.Event()
     updater = LiveUpdater(index_dir, world.db)
     thread = threading.Thread(target=updater.follow, kwargs={"poll_interval": 0.02, "stop": stop})
@@ -154,11 +155,32 @@ def test_follow_makes_a_change_searchable_within_a_second(world, built, index_di
         while serving.count(Q.text("headline", "axolotl")) == 0:
             assert time.perf_counter() - written < 1.0, "not searchable within one second"
             time.sleep(0.01)
-            serving.refresh()
     finally:
         stop.set()
         thread.join(10)
         updater.close()
+        serving.close()
+
+
+def test_the_auto_refresher_follows_current_to_a_new_build_and_back(world, built, index_dir):
+    before = set(threading.enumerate())
+    serving = ServingIndex(index_dir)
+    serving.start_auto_refresh(0.02)
+    (refresher,) = [t for t in threading.enumerate() if t not in before and t.name == "talent-index-refresh"]
+    try:
+        old = serving.version
+        report = build_index(index_dir, world.url, shards=4, processes=0)
+        deadline = time.perf_counter() + 5
+        while serving.version != report.version:
+            assert time.perf_counter() < deadline, "the new build was not picked up"
+            time.sleep(0.01)
+        VersionStore(index_dir).rollback(old)
+        while serving.version != old:
+            assert time.perf_counter() < deadline + 5, "the rollback was not picked up"
+            time.sleep(0.01)
+    finally:
+        serving.close()
+    assert not refresher.is_alive()  # close() stopped it
 
 
 def test_deltas_shadow_the_base_and_compaction_keeps_the_newest_rows(tmp_path, world):

@@ -88,3 +88,55 @@ def test_workers_load_the_search_service_before_taking_requests(web_world, setti
     empty = create_app(settings)  # no index yet: the worker still starts, searches answer 503
     _post_worker_init(empty)(None)
     assert "talent.search" not in empty.extensions
+
+
+def test_the_apps_search_service_refreshes_the_index_until_the_worker_exits(web_world):
+    import threading
+
+    from talent.cli.serve import _worker_exit
+    from webapp import create_app
+    from webapp.search import search_service
+
+    def refreshers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "talent-index-refresh"}
+
+    before = refreshers()
+    app = create_app(web_world.settings.model_copy(update={"index_refresh_interval": 0.05}))
+    with app.app_context():
+        search_service()
+    started = refreshers() - before
+    assert len(started) == 1
+    _worker_exit(app)(None, None)
+    assert "talent.search" not in app.extensions
+    assert not any(t.is_alive() for t in started)
+
+
+def test_with_updater_supervises_the_server_and_the_follower(settings, monkeypatch):
+    from talent.cli import cli
+    from talent.cli.supervisor import Supervisor
+
+    seen = {}
+
+    def run(self):
+        seen["children"] = [(c.name, c.argv[3:], c.main) for c in self.children]
+        seen["env"] = self.env
+        return 0
+
+    monkeypatch.setattr(Supervisor, "run", run)
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--port", "8124", "--workers", "3",
+                                      "--rate-limit", "search=100/second", "--with-updater"])
+    assert result.exit_code == 0, result.output
+    assert seen["children"] == [
+        ("server", ["serve", "--host", "127.0.0.1", "--port", "8124", "--workers", "3", "--threads", "1",
+                    "--rate-limit=search=100/second"], True),
+        ("index updater", ["index", "update", "--follow"], False)]
+    assert seen["env"]["TALENT_HOME"] == str(settings.home)
+
+
+def test_gunicorn_runs_without_a_control_socket(settings, monkeypatch):
+    from talent.cli import cli, serve
+
+    seen = {}
+    monkeypatch.setattr(serve, "_run_gunicorn", lambda app, options: seen.update(options))
+    assert CliRunner().invoke(cli, ["--home", str(settings.home), "serve"]).exit_code == 0
+    assert seen["control_socket_disable"] is True
