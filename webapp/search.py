@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from federator.types import ResultCard, SearchRequest, SearchResponse
 from talent.errors import InvalidInput, NotFound
 from talent.storage.access import RecruiterScope
 from talent.storage.models import Impression
@@ -18,7 +19,7 @@ from talent.storage.models import Impression
 class SearchOutcome:
     """A search response and the id of its row in the search log."""
 
-    response: Any  # federator.types.SearchResponse
+    response: SearchResponse
     search_id: int
     reachable: int
 
@@ -46,8 +47,6 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
     (member, 0-based position in the whole ranking, score) go into ``searches`` and
     ``impressions``, the logs the training pipeline learns from.
     """
-    from federator.types import SearchRequest
-
     cap = result_cap()
     if (page - 1) * page_size >= cap:
         raise InvalidInput(f"results are capped at {cap:,}: page {page} of {page_size} starts past them; "
@@ -70,7 +69,7 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
     return SearchOutcome(response, row.id, min(response.total, cap))
 
 
-def log_impressions(session: Session, search_id: int, results: list[Any]) -> int:
+def log_impressions(session: Session, search_id: int, results: list[ResultCard]) -> int:
     """One bulk insert of the result cards a page showed (``rank`` 1-based -> ``position`` 0-based)."""
     rows = [{"search_id": search_id, "member_id": int(card.member_id), "position": int(card.rank) - 1,
              "logged_score": float(card.score)} for card in results]

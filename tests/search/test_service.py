@@ -29,7 +29,18 @@ def test_any_text_either_searches_or_raises_query_error(four, text):
         response = four.search(SearchRequest(1, 1, text, facets=False))
     except QueryError:
         return
-    assert response.total >= 0
+    assert_consistent_first_page(response, page_size=25)
+
+
+def assert_consistent_first_page(response, page_size):
+    """A first page of a service that returns every match: the top ``page_size`` of ``total``
+    matches, ranked 1..n, each member once, best score first, every partition answered."""
+    results = response.results
+    assert len(results) == min(response.total, page_size)
+    assert [r.rank for r in results] == list(range(1, len(results) + 1))
+    assert len({r.member_id for r in results}) == len(results)
+    assert all(a.score >= b.score for a, b in zip(results, results[1:], strict=False))
+    assert not response.partial and response.facets == {}
 
 
 def test_a_page_carries_display_fields_and_standardizations(four):
@@ -64,7 +75,11 @@ def test_bad_paging_is_invalid_input():
 
 
 def test_the_response_is_json_ready(four):
-    json.dumps(four.search(SearchRequest(1, 1, "python", page_size=3)).to_dict())
+    response = four.search(SearchRequest(1, 1, "python", page_size=3))
+    data = response.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON types, nothing lost
+    assert [card["member_id"] for card in data["results"]] == [r.member_id for r in response.results]
+    assert data["total"] == response.total and data["facets"].keys() == response.facets.keys()
 
 
 def test_cli_search_prints_json(search_world):

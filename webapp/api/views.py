@@ -1,17 +1,15 @@
-"""API endpoints. Each acts as the token's recruiter through :func:`~webapp.api.routing.scope`."""
+"""API endpoints. Each acts as the token's recruiter through :func:`~webapp.access.scope`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, current_app, g
-from sqlalchemy import select
+from flask import Blueprint, Response, current_app, g
 
 from talent.errors import NotFound
-from talent.storage.models import Contract, InMail, Member, ProjectCandidate
-from webapp.api import blueprint as bp
+from talent.storage.models import Contract, InMail, ProjectCandidate
+from webapp.access import member_names, scope
+from webapp.api.auth import authenticate
 from webapp.api.models import (
     CandidateIn,
     CandidateList,
@@ -35,19 +33,16 @@ from webapp.api.models import (
     SearchBody,
     SearchOut,
 )
-from webapp.api.routing import api_route, scope
+from webapp.api.routing import API_PREFIX, api_route
+from webapp.api.spec import spec_json
 from webapp.database import db_session
+from webapp.exports import project_csv
 from webapp.jobs import is_job, job_out, recommended_matches
 from webapp.profiles import member_profile
 from webapp.search import run_search
 
-
-def _names(member_ids: list[int]) -> dict[int, str]:
-    if not member_ids:
-        return {}
-    rows = db_session().execute(select(Member.id, Member.first_name, Member.last_name)
-                                .where(Member.id.in_(set(member_ids))))
-    return {i: f"{f} {l}" for i, f, l in rows}
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+bp.before_request(authenticate)
 
 
 def candidate_out(row: ProjectCandidate, names: dict[int, str]) -> CandidateOut:
@@ -123,7 +118,7 @@ def project(project_id: int) -> ProjectOut:
            response=CandidateList, tags=("projects",))
 def candidates(project_id: int) -> CandidateList:
     rows = scope().list_candidates(project_id)
-    names = _names([r.member_id for r in rows])
+    names = member_names([r.member_id for r in rows])
     return CandidateList(candidates=[candidate_out(r, names) for r in rows])
 
 
@@ -133,7 +128,7 @@ def save_candidate(project_id: int, body: CandidateIn) -> CandidateOut:
     s = scope()
     row = s.save_candidate(project_id, body.member_id, stage=body.stage, notes=body.notes)
     s.record_feedback(body.member_id, "save", search_id=body.search_id)
-    return candidate_out(row, _names([row.member_id]))
+    return candidate_out(row, member_names([row.member_id]))
 
 
 @api_route(bp, "PATCH", "/projects/<int:project_id>/candidates/<int:candidate_id>",
@@ -144,7 +139,7 @@ def update_candidate(project_id: int, candidate_id: int, body: CandidateUpdate) 
     if s.get_candidate(candidate_id).project_id != project_id:
         raise NotFound(f"saved candidate {candidate_id} not found")
     row = s.update_candidate(candidate_id, stage=body.stage, notes=body.notes)
-    return candidate_out(row, _names([row.member_id]))
+    return candidate_out(row, member_names([row.member_id]))
 
 
 @api_route(bp, "DELETE", "/projects/<int:project_id>/candidates/<int:candidate_id>",
@@ -159,19 +154,7 @@ def remove_candidate(project_id: int, candidate_id: int) -> None:
 @api_route(bp, "GET", "/projects/<int:project_id>/export", summary="Export a project's candidates as CSV",
            response=None, limit="export", tags=("projects",), media_type="text/csv")
 def export_project(project_id: int) -> Response:
-    s = scope()
-    project = s.get_project(project_id)
-    rows = s.list_candidates(project_id)
-    names = _names([r.member_id for r in rows])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["member_id", "name", "stage", "notes", "saved_at"])
-    for r in rows:
-        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
-    s.audit("project.export", "project", project.id, {"candidates": len(rows)})
-    db_session().commit()
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="project-{project.id}.csv"'})
+    return project_csv(scope(), project_id)
 
 
 # --- InMails -------------------------------------------------------------------------------------------
@@ -182,7 +165,7 @@ def inmails(query: InMailQuery) -> InMailList:
     offset = (query.page - 1) * query.page_size
     rows = scope().list_inmails(status=query.status, project_id=query.project_id, limit=offset + query.page_size + 1)
     page = list(rows[offset:offset + query.page_size])
-    names = _names([m.member_id for m in page])
+    names = member_names([m.member_id for m in page])
     return InMailList(inmails=[inmail_out(m, names) for m in page], page=query.page, page_size=query.page_size,
                       has_more=len(rows) > offset + query.page_size)
 
@@ -194,13 +177,13 @@ def send_inmail(body: InMailIn) -> InMailOut:
     mail = s.send_inmail(body.member_id, body.subject, body.body, project_id=body.project_id,
                          search_id=body.search_id)
     s.record_feedback(body.member_id, "inmail", search_id=body.search_id)
-    return inmail_out(mail, _names([mail.member_id]))
+    return inmail_out(mail, member_names([mail.member_id]))
 
 
 @api_route(bp, "GET", "/inmails/<int:inmail_id>", summary="One InMail", response=InMailOut, tags=("inmails",))
 def inmail(inmail_id: int) -> InMailOut:
     mail = scope().get_inmail(inmail_id)
-    return inmail_out(mail, _names([mail.member_id]))
+    return inmail_out(mail, member_names([mail.member_id]))
 
 
 # --- feedback --------------------------------------------------------------------------------------------
@@ -230,6 +213,4 @@ def job_matches(job_id: int, query: PageQuery) -> MatchesOut:
 @api_route(bp, "GET", "/openapi.json", summary="This API's OpenAPI 3.1 description", response=None,
            public=True, tags=("meta",))
 def openapi_spec() -> Response:
-    from webapp.api.openapi import spec_json
-
     return Response(spec_json(current_app), mimetype="application/json")

@@ -20,6 +20,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from federator.types import FacetValue
 from talent.query.structured import FACET_NAMES
 
 ROLES: dict[str, str] = {"must": "must_have", "can": "can_have", "not": "doesnt_have"}
@@ -230,7 +231,7 @@ class Chip:
     remove: MultiDict[str, str]
 
 
-def facet_panels(selection: Selection, args: MultiDict[str, str], facets: dict[str, list[Any]]) -> list[FacetPanel]:
+def facet_panels(selection: Selection, args: MultiDict[str, str], facets: dict[str, list[FacetValue]]) -> list[FacetPanel]:
     """The panels of the engine's facet counts (``SearchResponse.facets``), in page order."""
     base = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "page"])
     panels: dict[str, FacetPanel] = {}
@@ -252,7 +253,7 @@ def facet_panels(selection: Selection, args: MultiDict[str, str], facets: dict[s
     return [panels[n] for n in PANEL_ORDER if n in panels] + [p for n, p in panels.items() if n not in PANEL_ORDER]
 
 
-def _years_rows(selection: Selection, base: MultiDict[str, str], values: list[Any]) -> list[FacetRow]:
+def _years_rows(selection: Selection, base: MultiDict[str, str], values: list[FacetValue]) -> list[FacetRow]:
     rows = []
     for fv in values:
         bucket = years_of_value(fv.value)
@@ -271,7 +272,7 @@ def _years_rows(selection: Selection, base: MultiDict[str, str], values: list[An
     return rows
 
 
-def _open_to_work_rows(selection: Selection, base: MultiDict[str, str], values: list[Any]) -> list[FacetRow]:
+def _open_to_work_rows(selection: Selection, base: MultiDict[str, str], values: list[FacetValue]) -> list[FacetRow]:
     rows = []
     for fv in values:
         if fv.value is not True:
@@ -306,7 +307,7 @@ def chips(selection: Selection, args: MultiDict[str, str], label_of: Callable[[s
     return out
 
 
-def value_labels(facets: dict[str, list[Any]]) -> dict[tuple[str, str], str]:
+def value_labels(facets: dict[str, list[FacetValue]]) -> dict[tuple[str, str], str]:
     """(facet, value as in the query string) -> label, from the engine's facet counts."""
     out: dict[tuple[str, str], str] = {}
     for key, values in facets.items():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html as html_lib
-import io
 import re
 import uuid
 from collections.abc import Callable
@@ -12,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,8 +25,10 @@ from flask import (
 )
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
+from federator.types import FacetValue
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
 from talent.storage.models import (
@@ -39,14 +40,16 @@ from talent.storage.models import (
     Member,
     Project,
     ProjectCandidate,
+    Recruiter,
 )
+from webapp.access import scope
 from webapp.auth import set_token, verify_password
 from webapp.database import db_session
+from webapp.exports import project_csv
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
 from webapp.search import own_search_id, run_search, search_service
-from webapp.ui import blueprint as bp
 from webapp.ui.facets import (
     ROLE_LABELS,
     ROLE_SYMBOLS,
@@ -66,9 +69,26 @@ from webapp.ui.forms import (
     SignInForm,
 )
 
+bp = Blueprint("ui", __name__)
 
-def scope() -> RecruiterScope:
-    return RecruiterScope(db_session(), g.recruiter)
+OPEN_ENDPOINTS = {"ui.login", "static"}
+"""Endpoints served without signing in."""
+
+
+@bp.before_app_request
+def _load_recruiter() -> None:
+    if request.path.startswith("/api/"):
+        return
+    recruiter_id = session.get("recruiter_id")
+    g.recruiter = db_session().get(Recruiter, recruiter_id) if recruiter_id else None
+
+
+@bp.before_request
+def _require_sign_in() -> WerkzeugResponse | None:
+    if g.get("recruiter") is None and request.endpoint not in OPEN_ENDPOINTS:
+        next_path = request.full_path if request.method == "GET" else None
+        return redirect(url_for("ui.login", next=next_path))
+    return None
 
 
 def session_id() -> str:
@@ -119,6 +139,7 @@ def _qs(args: Any) -> str:
 
 # --- sign-in ---------------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("login", methods=("POST",))  # per client address: slows password guessing
 def login() -> Any:
     form = SignInForm()
     error = None
@@ -136,8 +157,6 @@ def login() -> Any:
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
-
-rate_limited("login", "ui.login", methods=("POST",))  # per client address: slows password guessing
 
 
 @bp.route("/logout", methods=["POST"])
@@ -157,6 +176,7 @@ def index() -> Any:
 
 
 @bp.route("/search")
+@rate_limited("search")
 def search() -> Any:
     selection = read_selection(request.args)
     page_size = int(current_app.config["PAGE_SIZE"])
@@ -185,10 +205,8 @@ def search() -> Any:
     )
 
 
-rate_limited("search", "ui.search")
 
-
-def _value_namer(facets: dict[str, list[Any]]) -> Callable[[str, str], str]:
+def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], str]:
     """Names of facet values in the query string: the engine's labels, else the taxonomy's."""
     labels = value_labels(facets)
     taxonomy = getattr(search_service(), "taxonomy", None)
@@ -212,6 +230,7 @@ def _value_namer(facets: dict[str, list[Any]]) -> Callable[[str, str], str]:
 
 # --- profiles ----------------------------------------------------------------------------------------
 @bp.route("/members/<int:member_id>")
+@rate_limited("profile")
 def profile(member_id: int) -> Any:
     s = scope()
     member = member_profile(db_session(), member_id)
@@ -235,8 +254,6 @@ def profile(member_id: int) -> Any:
                            feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails, verdicts=verdicts,
                            search_id=search_id, back=_back_to_results(search_id))
 
-
-rate_limited("profile", "ui.profile")
 
 
 @bp.route("/members/<int:member_id>/save", methods=["POST"])
@@ -316,9 +333,10 @@ def projects() -> Any:
         db_session().commit()
         return redirect(url_for("ui.project", project_id=project.id))
     rows = s.list_projects()
-    saved = dict(db_session().execute(
+    counts = db_session().execute(
         select(ProjectCandidate.project_id, func.count()).where(ProjectCandidate.contract_id == s.contract_id)
-        .group_by(ProjectCandidate.project_id)).all())
+        .group_by(ProjectCandidate.project_id))
+    saved: dict[int, int] = {project_id: count for project_id, count in counts}
     return render_template("projects.html", projects=rows, form=form, is_job=is_job, saved=saved)
 
 
@@ -353,26 +371,13 @@ def update_candidate(project_id: int, candidate_id: int) -> Any:
 
 
 @bp.route("/projects/<int:project_id>/export.csv")
+@rate_limited("export")
 def export_project(project_id: int) -> Response:
-    s = scope()
-    proj = s.get_project(project_id)
-    rows = s.list_candidates(project_id)
-    names = {m.id: m.full_name for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["member_id", "name", "stage", "notes", "saved_at"])
-    for r in rows:
-        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
-    s.audit("project.export", "project", proj.id, {"candidates": len(rows)})
-    db_session().commit()
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="project-{proj.id}.csv"'})
-
-
-rate_limited("export", "ui.export_project")
+    return project_csv(scope(), project_id)
 
 
 @bp.route("/projects/<int:project_id>/matches")
+@rate_limited("search")
 def matches(project_id: int) -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     error = None
@@ -390,8 +395,6 @@ def matches(project_id: int) -> Any:
     return render_template("matches.html", project=scope().get_project(project_id), result=result, error=error,
                            page=page)
 
-
-rate_limited("search", "ui.matches")
 
 
 # --- account ---------------------------------------------------------------------------------------
