@@ -31,26 +31,26 @@ def source_files(packages: Iterable[str] = PACKAGES, root: Path = REPO) -> dict[
             for package in packages for path in sorted((root / package).rglob("*.py"))}
 
 
-def _imported(tree: ast.AST, module: str, is_package: bool) -> set[str]:
-    """Absolute dotted names a module's syntax tree imports (``from a import b``: ``a`` and ``a.b``)."""
+def _imported(tree: ast.AST, module: str, is_package: bool) -> set[tuple[str, str]]:
+    """What a module's syntax tree imports, as absolute (module, name) pairs: ``import a.b`` and
+    ``import_module("a.b")`` give ``("a.b", "")``, ``from a import b`` gives ``("a", "b")``."""
     package = module if is_package else module.rpartition(".")[0]
-    names: set[str] = set()
+    found: set[tuple[str, str]] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            found.update((alias.name, "") for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
                 parts = parts[: len(parts) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+            found.update((base, alias.name) for alias in node.names)
         elif isinstance(node, ast.Call) and _is_import_module(node.func) and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                names.add(first.value)
-    return names
+                found.add((first.value, ""))
+    return found
 
 
 def _is_import_module(func: ast.expr) -> bool:
@@ -78,19 +78,21 @@ def _parse(path: Path, mtime_ns: int) -> ast.Module:
 
 
 def import_graph(files: Mapping[str, Path]) -> dict[str, set[str]]:
-    """Module -> the modules of ``files`` it imports (a name that is not a module counts as the
-    module or package that holds it)."""
+    """Module -> the modules of ``files`` it imports: ``from a import b`` is module ``a.b`` when
+    there is one (or the module a package's lazy name stands for), else ``a`` itself."""
     trees = {m: _parse(p, p.stat().st_mtime_ns) for m, p in files.items()}
     lazy = {m: _lazy_names(tree, files) for m, tree in trees.items() if files[m].name == "__init__.py"}
     graph: dict[str, set[str]] = {}
     for module, tree in trees.items():
         edges: set[str] = set()
-        for name in _imported(tree, module, files[module].name == "__init__.py"):
-            holder, _, attribute = name.rpartition(".")
-            if name in files:
-                edges.add(name)
-            elif holder in files:
-                edges.add(lazy.get(holder, {}).get(attribute, holder))
+        for base, name in _imported(tree, module, files[module].name == "__init__.py"):
+            full = f"{base}.{name}" if name else base
+            if full in files:
+                edges.add(full)
+            elif name and name in lazy.get(base, {}):
+                edges.add(lazy[base][name])
+            elif base in files:
+                edges.add(base)
         edges.discard(module)
         graph[module] = edges
     return graph
