@@ -1,4 +1,4 @@
-"""Redis cache: shared by every web worker and partition server in production."""
+"""Redis cache: one store shared by every process that opens the same URL."""
 
 from __future__ import annotations
 

@@ -59,7 +59,8 @@ class SearchBody(Request):
     facets: bool = Field(True, description="Compute facet counts.")
     project_id: Id | None = Field(None, description="The project this search is for (logged with it).")
     session_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        None, description="Client session id: feedback in the same session personalizes results."
+        None, description="Client session id, logged with the search and with feedback. Results do not "
+                          "change with feedback yet (the in-session bandit will use it)."
     )
 
 

@@ -9,6 +9,7 @@ in, serialization out), the rate limits (:mod:`webapp.extensions`) and the OpenA
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ def api_route(
                 return Response(status=204)
             return result
 
-        doc = (view.__doc__ or "").strip()
+        doc = inspect.cleandoc(view.__doc__ or "")
         route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit, tags,
                          media_type, public, doc, params)
         setattr(handler, ROUTE_ATTRIBUTE, route)

@@ -190,7 +190,8 @@ def inmail(inmail_id: int) -> InMailOut:
 @api_route(bp, "POST", "/feedback", summary="Mark a candidate a good fit or not a fit", body=FeedbackIn,
            response=FeedbackOut, status=201, tags=("feedback",))
 def feedback(body: FeedbackIn) -> FeedbackOut:
-    """Recorded with the session id so later searches in the same session can be personalized."""
+    """Recorded with the search and session ids, for training and evaluation. Results do not change
+    with feedback yet: the in-session bandit will use it."""
     row = scope().record_feedback(body.member_id, body.kind, search_id=body.search_id, session_id=body.session_id)
     return FeedbackOut.model_validate(row)
 

@@ -304,7 +304,7 @@ def feedback(member_id: int, kind: str) -> Any:
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
-    flash("Thanks: noted for this session's results.", "ok")
+    flash("Thanks: noted.", "ok")
     return redirect(url_for("ui.profile", member_id=member_id))
 
 
