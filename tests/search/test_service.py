@@ -90,3 +90,12 @@ def test_cli_search_prints_json(search_world):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{"):])
     assert len(payload["results"]) == 3 and payload["total"] > 3
+
+
+def test_cli_search_help_does_not_promise_personalization():
+    from talent.cli import cli
+
+    result = CliRunner().invoke(cli, ["search", "--help"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "personalization" not in text and "Ranking does not use it yet" in text
