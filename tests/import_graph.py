@@ -18,7 +18,8 @@ PACKAGES = ("talent", "index", "federator", "webapp", "benchmarks")
 
 
 def module_name(path: Path, root: Path = REPO) -> str:
-    """``talent/world/truth.py`` -> ``talent.world.truth``; a package's ``__init__`` is the package."""
+    """``talent/world/truth.py`` -> ``talent.world.truth`` (a package's ``__init__``: the
+    package)."""
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -54,12 +55,14 @@ def _imported(tree: ast.AST, module: str, is_package: bool) -> set[tuple[str, st
 
 
 def _is_import_module(func: ast.expr) -> bool:
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in ("import_module", "__import__")
+    if isinstance(func, ast.Attribute):
+        return func.attr in ("import_module", "__import__")
+    return isinstance(func, ast.Name) and func.id in ("import_module", "__import__")
 
 
 def _lazy_names(tree: ast.AST, known: Mapping[str, Path]) -> dict[str, str]:
-    """Names a package ``__init__`` maps to modules in a module-level dict (lazy ``__getattr__``)."""
+    """Names a package ``__init__`` maps to modules in a module-level dict (lazy
+    ``__getattr__``)."""
     lazy: dict[str, str] = {}
     for node in getattr(tree, "body", []):
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
@@ -72,7 +75,7 @@ def _lazy_names(tree: ast.AST, known: Mapping[str, Path]) -> dict[str, str]:
     return lazy
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path: Path, mtime_ns: int) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
@@ -81,7 +84,8 @@ def import_graph(files: Mapping[str, Path]) -> dict[str, set[str]]:
     """Module -> the modules of ``files`` it imports: ``from a import b`` is module ``a.b`` when
     there is one (or the module a package's lazy name stands for), else ``a`` itself."""
     trees = {m: _parse(p, p.stat().st_mtime_ns) for m, p in files.items()}
-    lazy = {m: _lazy_names(tree, files) for m, tree in trees.items() if files[m].name == "__init__.py"}
+    packages = [m for m in trees if files[m].name == "__init__.py"]
+    lazy = {m: _lazy_names(trees[m], files) for m in packages}
     graph: dict[str, set[str]] = {}
     for module, tree in trees.items():
         edges: set[str] = set()

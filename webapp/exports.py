@@ -26,8 +26,10 @@ def project_csv(scope: RecruiterScope, project_id: int) -> Response:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
+        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes,
+                         r.created_at.isoformat()])
     scope.audit("project.export", "project", project.id, {"candidates": len(rows)})
     db_session().commit()
+    disposition = f'attachment; filename="project-{project.id}.csv"'
     return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="project-{project.id}.csv"'})
+                    headers={"Content-Disposition": disposition})

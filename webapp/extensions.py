@@ -28,7 +28,8 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "export": "10 per minute",
     "login": "10 per minute",
 }
-"""Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit`` overrides)."""
+"""Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit``
+overrides)."""
 
 RATE_LIMIT_ATTRIBUTE = "rate_limit"
 """The view-function attribute holding its :class:`RateLimit`."""
@@ -45,7 +46,8 @@ class RateLimit:
 
     def __post_init__(self) -> None:
         if self.kind not in DEFAULT_RATE_LIMITS:
-            raise ValueError(f"unknown rate-limit kind {self.kind!r}: one of {sorted(DEFAULT_RATE_LIMITS)}")
+            raise ValueError(f"unknown rate-limit kind {self.kind!r}: "
+                             f"one of {sorted(DEFAULT_RATE_LIMITS)}")
 
 
 def rate_limited(kind: str, methods: tuple[str, ...] | None = None) -> Callable[[View], View]:

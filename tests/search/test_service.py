@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from federator.types import SearchRequest
 from talent.errors import InvalidInput, QueryError
 
-MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '"unclosed', "-python",
-             {"text": "python", "nonsense": 1}, {"seniority": {"must_have": ["nope"]}}, {}]
+MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '"unclosed',
+             "-python", {"text": "python", "nonsense": 1}, {"seniority": {"must_have": ["nope"]}},
+             {}]
 
 
 @pytest.mark.parametrize("query", MALFORMED)
@@ -22,7 +24,8 @@ def test_malformed_queries_raise_query_error(four, query):
         four.search(SearchRequest(1, 1, query))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list('ab()"-: ORANDNOTtile+#.\\*?')), max_size=30))
 def test_any_text_either_searches_or_raises_query_error(four, text):
     try:
@@ -39,12 +42,13 @@ def assert_consistent_first_page(response, page_size):
     assert len(results) == min(response.total, page_size)
     assert [r.rank for r in results] == list(range(1, len(results) + 1))
     assert len({r.member_id for r in results}) == len(results)
-    assert all(a.score >= b.score for a, b in zip(results, results[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(results))
     assert not response.partial and response.facets == {}
 
 
 def test_a_page_carries_display_fields_and_standardizations(four):
-    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python', page_size=5))
+    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python',
+                                         page_size=5))
     assert response.total > 5 and len(response.results) == 5
     assert [r.rank for r in response.results] == [1, 2, 3, 4, 5]
     first = response.results[0]
@@ -78,7 +82,7 @@ def test_the_response_is_json_ready(four):
     response = four.search(SearchRequest(1, 1, "python", page_size=3))
     data = response.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON types, nothing lost
-    assert [card["member_id"] for card in data["results"]] == [r.member_id for r in response.results]
+    assert [c["member_id"] for c in data["results"]] == [r.member_id for r in response.results]
     assert data["total"] == response.total and data["facets"].keys() == response.facets.keys()
 
 

@@ -70,7 +70,8 @@ def page(chromium_path, live_url):
 def screenshots(tmp_path) -> Iterator[Path]:
     """A temporary folder for this run's screenshots; copied over docs/screenshots/ only on
     request, and the committed files are otherwise left exactly as they are."""
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in COMMITTED_SCREENSHOTS.glob("*.png")}
+    before = {p.name: (p.stat().st_mtime_ns,
+                       p.read_bytes()) for p in COMMITTED_SCREENSHOTS.glob("*.png")}
     yield tmp_path
     taken = sorted(p.name for p in tmp_path.glob("*.png"))
     assert taken == sorted(SCREENSHOT_NAMES)
@@ -79,7 +80,8 @@ def screenshots(tmp_path) -> Iterator[Path]:
         for name in taken:
             shutil.copyfile(tmp_path / name, COMMITTED_SCREENSHOTS / name)
     else:
-        after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in COMMITTED_SCREENSHOTS.glob("*.png")}
+        after = {p.name: (p.stat().st_mtime_ns,
+                          p.read_bytes()) for p in COMMITTED_SCREENSHOTS.glob("*.png")}
         assert after == before, "the browser test wrote to docs/screenshots/ without being asked"
 
 

@@ -27,8 +27,9 @@ EXPECTED_LIMITS = {
 def test_the_app_rate_limits_search_profile_export_and_sign_in_views(app):
     from webapp.extensions import rate_limit_of
 
-    declared = {endpoint: (limit.kind, limit.methods) for endpoint, view in app.view_functions.items()
-                if (limit := rate_limit_of(view)) is not None}
+    limits = {endpoint: rate_limit_of(view) for endpoint, view in app.view_functions.items()}
+    declared = {endpoint: (limit.kind, limit.methods)
+                for endpoint, limit in limits.items() if limit is not None}
     assert declared == EXPECTED_LIMITS
 
 
@@ -74,8 +75,8 @@ def test_no_import_cycle_inside_the_webapp():
 
 
 def test_importing_the_blueprint_packages_registers_no_views():
-    code = ("import sys, webapp, webapp.api, webapp.ui; "
-            "print(sorted(m for m in sys.modules if m.startswith('webapp.') and m.endswith('views')))")
+    code = ("import sys, webapp, webapp.api, webapp.ui; print(sorted(m for m in sys.modules "
+            "if m.startswith('webapp.') and m.endswith('views')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=REPO).stdout
     assert out.strip() == "[]"
@@ -93,7 +94,8 @@ def test_each_blueprint_is_defined_in_its_views_module(app):
 def test_the_ui_and_the_api_export_the_same_csv(ui, api, web_world):
     project = api.post("/projects", {"name": "Export twins"}).json
     for member_id in member_ids(web_world, 2):
-        api.post(f"/projects/{project['id']}/candidates", {"member_id": member_id, "notes": "a, \"quoted\" note"})
+        api.post(f"/projects/{project['id']}/candidates",
+                 {"member_id": member_id, "notes": "a, \"quoted\" note"})
     from_ui = ui.get(f"/projects/{project['id']}/export.csv")
     from_api = api.get(f"/projects/{project['id']}/export")
     assert from_ui.status_code == from_api.status_code == 200

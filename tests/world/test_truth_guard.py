@@ -100,7 +100,8 @@ LEAKS = {
 }
 
 
-@pytest.mark.parametrize("package", ["index", "federator", "webapp", "talent.training", "talent.query"])
+@pytest.mark.parametrize("package",
+                         ["index", "federator", "webapp", "talent.training", "talent.query"])
 @pytest.mark.parametrize("source", LEAKS.values(), ids=LEAKS.keys())
 def test_a_new_module_that_reaches_the_truth_fails_the_guard(files, tmp_path, package, source):
     planted = tmp_path / "planted.py"
@@ -111,8 +112,8 @@ def test_a_new_module_that_reaches_the_truth_fails_the_guard(files, tmp_path, pa
 
 def test_a_module_that_imports_only_the_world_config_passes(files, tmp_path):
     planted = tmp_path / "planted.py"
-    planted.write_text("from talent.world.config import load_world_config\nfrom talent.world import state\n",
-                       encoding="utf-8")
+    planted.write_text("from talent.world.config import load_world_config\n"
+                       "from talent.world import state\n", encoding="utf-8")
     graph = import_graph({**files, "index.planted": planted})
     assert reaching_the_truth(graph) == set(REACHING_THE_TRUTH)
 
@@ -120,11 +121,13 @@ def test_a_module_that_imports_only_the_world_config_passes(files, tmp_path):
 def test_a_module_that_imports_the_command_line_fails_the_guard(files, tmp_path):
     planted = tmp_path / "planted.py"
     planted.write_text("from talent.cli import AppContext\n", encoding="utf-8")
-    assert importing_programs(import_graph({**files, "federator.planted": planted})) == {"federator.planted"}
+    graph = import_graph({**files, "federator.planted": planted})
+    assert importing_programs(graph) == {"federator.planted"}
 
 
 def test_importing_the_world_package_does_not_load_the_truth():
     code = ("import sys, talent.world, talent.world.config, talent.world.state; "
             "print('talent.world.truth' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"

@@ -79,7 +79,8 @@ def _json_body() -> Any:
         raise RequestInvalid("the request needs a JSON body")
     data = request.get_json(silent=True, force=True)
     if data is None:
-        raise RequestInvalid("the request body is not valid JSON (send Content-Type: application/json)")
+        raise RequestInvalid(
+            "the request body is not valid JSON (send Content-Type: application/json)")
     return data
 
 
@@ -102,7 +103,8 @@ def api_route(
 
     The view receives path parameters, then ``body=`` and ``query=`` (validated models) when
     declared, and returns a ``response`` model (serialized as JSON with ``status``) or a Flask
-    response. Writes (including logged searches and views) are committed when the view returns normally.
+    response. Writes (including logged searches and views) are committed when the view returns
+    normally.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,14 +123,15 @@ def api_route(
             result = view(**kwargs)
             db_session().commit()  # views that read may still log (searches, profile views)
             if isinstance(result, BaseModel):
-                return Response(result.model_dump_json(), status=status, mimetype="application/json")
+                return Response(result.model_dump_json(), status=status,
+                                mimetype="application/json")
             if result is None:
                 return Response(status=204)
             return result
 
         doc = inspect.cleandoc(view.__doc__ or "")
-        route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit, tags,
-                         media_type, public, doc, params)
+        route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit,
+                         tags, media_type, public, doc, params)
         setattr(handler, ROUTE_ATTRIBUTE, route)
         if limit:
             rate_limited(limit)(handler)

@@ -27,7 +27,8 @@ _ERRORS = {
 }
 
 
-def _ref(model: type[BaseModel], mode: str, defs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _ref(model: type[BaseModel], mode: str,
+         defs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
     return defs[(model, mode)]
 
 
@@ -43,7 +44,7 @@ def _error_codes(route: ApiRoute) -> list[int]:
         codes.append(429)
     if route.limit == "search":
         codes += [400, 503]
-    if route.endpoint == "save_candidate" or route.endpoint == "send_inmail" or route.endpoint == "feedback":
+    if route.endpoint in ("save_candidate", "send_inmail", "feedback"):
         codes.append(404)
     return sorted(set(codes))
 
@@ -75,21 +76,26 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
             qschema = r.query.model_json_schema(ref_template=REF)
             required = set(qschema.get("required", []))
             for name, prop in qschema.get("properties", {}).items():
-                params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+                params.append({"name": name, "in": "query", "required": name in required,
+                               "schema": prop})
         if params:
             op["parameters"] = params
         if r.body is not None:
+            body_schema = refs[(r.body, "validation")]
             op["requestBody"] = {"required": True,
-                                 "content": {"application/json": {"schema": refs[(r.body, "validation")]}}}
+                                 "content": {"application/json": {"schema": body_schema}}}
         responses: dict[str, Any] = {}
         if r.status == 204:
             responses["204"] = {"description": "Done."}
         elif r.response is not None:
+            schema = refs[(r.response, "serialization")]
             responses[str(r.status)] = {"description": "Success.",
-                                        "content": {r.media_type: {"schema": refs[(r.response, "serialization")]}}}
+                                        "content": {r.media_type: {"schema": schema}}}
         else:
-            media_schema: dict[str, Any] = {"type": "string"} if r.media_type == "text/csv" else {"type": "object"}
-            responses[str(r.status)] = {"description": "Success.", "content": {r.media_type: {"schema": media_schema}}}
+            media_schema: dict[str, Any] = ({"type": "string"} if r.media_type == "text/csv"
+                                            else {"type": "object"})
+            responses[str(r.status)] = {"description": "Success.",
+                                        "content": {r.media_type: {"schema": media_schema}}}
         for code in _error_codes(r):
             responses[str(code)] = {"description": _ERRORS[code],
                                     "content": {"application/json": {
@@ -102,9 +108,10 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
         "info": {
             "title": "talent recruiter API",
             "version": "1.0.0",
-            "description": "Search candidates, view profiles, keep projects and InMails, record feedback. "
-                           "Authenticate with 'Authorization: Bearer <token>'. Every call acts as the "
-                           "token's recruiter and sees only its contract's projects, notes and InMails.",
+            "description": "Search candidates, view profiles, keep projects and InMails, "
+                           "record feedback. Authenticate with 'Authorization: Bearer <token>'. "
+                           "Every call acts as the token's recruiter and sees only its contract's "
+                           "projects, notes and InMails.",
         },
         "paths": paths,
         "components": {
@@ -117,12 +124,14 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
         for old, new in renames.items():
             text = text.replace(f'"{REF.format(model=old)}"', f'"{REF.format(model=new)}"')
         spec = json.loads(text)
-        spec["components"]["schemas"] = {renames.get(k, k): v for k, v in spec["components"]["schemas"].items()}
+        schemas = spec["components"]["schemas"]
+        spec["components"]["schemas"] = {renames.get(k, k): v for k, v in schemas.items()}
     return spec
 
 
 def _readable(name: str) -> str:
-    """Short names for pydantic's generic facet models (``Facet[SeniorityLevel]`` -> ``FacetSeniority``)."""
+    """Short names for pydantic's generic facet models (``Facet[SeniorityLevel]`` ->
+    ``FacetSeniority``)."""
     if not name.startswith("Facet_"):
         return name
     if "Union" in name:
@@ -134,4 +143,5 @@ def _readable(name: str) -> str:
 
 def spec_json(app: Flask) -> str:
     """``app``'s spec as canonical JSON text (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(build_spec(api_routes(app)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(build_spec(api_routes(app)), indent=2, sort_keys=True,
+                      ensure_ascii=False) + "\n"
