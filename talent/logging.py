@@ -1,10 +1,18 @@
-"""Structured logging, configured once at the edge, with personal data scrubbed."""
+"""Structured logging, configured once at the edge, with personal data scrubbed.
+
+E-mail addresses and phone numbers are replaced wherever they are in a log record: structlog
+events (values nested in dicts, lists and tuples, exception text included) through the processor
+chain, and every stdlib record (gunicorn, werkzeug, Flask's ``app.logger``, any
+``logging.getLogger``) when it is created, so loggers with their own handlers are covered too;
+a filter on the root handlers also scrubs ``extra=`` fields.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import structlog
@@ -12,6 +20,9 @@ import structlog
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w:-])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w:])")
 _PII_KEYS = {"email", "phone", "password", "password_hash", "token", "api_token"}
+_REDACTED = "[redacted]"
+_PLAIN = (int, float, bool, type(None), bytes)
+_RECORD_ATTRIBUTES = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
 
 
 def scrub(text: str) -> str:
@@ -19,33 +30,104 @@ def scrub(text: str) -> str:
     return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
-def _scrub_event(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def scrub_value(value: Any) -> Any:
+    """``value`` with e-mails and phone numbers replaced in every string it holds (dict values,
+    list, tuple and set items, at any depth; values under personal keys such as ``email`` are
+    redacted). Other objects are kept unless their ``repr`` holds personal data, in which case
+    the scrubbed ``repr`` replaces them."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, dict):
+        return {key: _REDACTED if isinstance(key, str) and key in _PII_KEYS else scrub_value(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub_value(item) for item in value]
+    if isinstance(value, tuple):
+        items = [scrub_value(item) for item in value]
+        named = hasattr(value, "_fields")
+        return type(value)(*items) if named else tuple(items)
+    if isinstance(value, set | frozenset):
+        return type(value)(scrub_value(item) for item in value)
+    text = repr(value)
+    clean = scrub(text)
+    return value if clean == text else clean
+
+
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Scrub a stdlib record in place: its message (formatted with its arguments), exception and
+    stack text, and any ``extra=`` field."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string: keep what was logged, scrubbed
+        message = f"{record.msg} (arguments: {record.args!r})"
+    record.msg, record.args = scrub(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = scrub(record.exc_text)
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info)
+    for key in set(vars(record)) - _RECORD_ATTRIBUTES:
+        value = getattr(record, key)
+        setattr(record, key, _REDACTED if key in _PII_KEYS else scrub_value(value))
+    return record
+
+
+class ScrubFilter(logging.Filter):
+    """A handler filter that scrubs every record the handler is about to emit."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        scrub_record(record)
+        return True
+
+
+def _scrubbing_factory(
+        make_record: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return scrub_record(make_record(*args, **kwargs))
+
+    factory.scrubs = True  # type: ignore[attr-defined]
+    return factory
+
+
+def _install_record_factory() -> None:
+    """Scrub each stdlib record as it is created (once per process)."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "scrubs", False):
+        logging.setLogRecordFactory(_scrubbing_factory(current))
+
+
+def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
-        if key in _PII_KEYS:
-            event[key] = "[redacted]"
-        elif isinstance(value, str):
-            event[key] = scrub(value)
+        event[key] = _REDACTED if key in _PII_KEYS else scrub_value(value)
     return event
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
-    """Route stdlib and structlog output to stderr with PII scrubbing."""
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level), format="%(message)s", force=True)
+    """Route stdlib and structlog output to stderr with PII scrubbing (``fmt``: console or json)."""
+    renderer: Any = (structlog.processors.JSONRenderer() if fmt == "json"
+                     else structlog.dev.ConsoleRenderer(colors=False))
+    exceptions: list[Any] = [structlog.processors.format_exc_info] if fmt == "json" else []
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level), format="%(message)s",
+                        force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ScrubFilter())
+    _install_record_factory()
     for noisy in ("alembic", "alembic.runtime.migration", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level)))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            *exceptions,  # JSON: the traceback as text, scrubbed next (the console renders its own)
             _scrub_event,
             structlog.processors.TimeStamper(fmt="iso"),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
-        logger_factory=structlog.stdlib.LoggerFactory(),  # through stdlib handlers (pytest captures them)
+        logger_factory=structlog.stdlib.LoggerFactory(),  # through the stdlib handlers
         cache_logger_on_first_use=False,
     )
 

@@ -30,9 +30,8 @@ def demo_token(recruiter_id: int) -> str:
     return f"tlnt_demo_{recruiter_id}"
 
 
-def ensure_demo_accounts(
-    db: Database, *, count: int = 3, password: str = DEMO_PASSWORD, echo: Callable[[str], None] | None = print
-) -> list[DemoAccount]:
+def ensure_demo_accounts(db: Database, *, count: int = 3, password: str = DEMO_PASSWORD,
+                         echo: Callable[[str], None] | None = print) -> list[DemoAccount]:
     """Give the first recruiter of the first ``count`` contracts a known password and API token.
 
     Idempotent. Prints one line per account through ``echo`` (``None`` to stay quiet):
@@ -42,7 +41,8 @@ def ensure_demo_accounts(
     accounts: list[DemoAccount] = []
     with db.session() as session:
         first_ids = session.scalars(
-            select(func.min(Recruiter.id)).group_by(Recruiter.contract_id).order_by(func.min(Recruiter.id)).limit(count)
+            select(func.min(Recruiter.id)).group_by(Recruiter.contract_id)
+            .order_by(func.min(Recruiter.id)).limit(count)
         ).all()
         if not first_ids:
             raise NotFound("no recruiters in the database: run `talent world generate` first")
@@ -56,5 +56,6 @@ def ensure_demo_accounts(
                                         contract.name if contract else "", password, token))
     if echo is not None:
         for a in accounts:
-            echo(f"demo login: {a.email} / {a.password}  (contract {a.contract})  API token: {a.token}")
+            echo(f"demo login: {a.email} / {a.password}  (contract {a.contract})  "
+                 f"API token: {a.token}")
     return accounts

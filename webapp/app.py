@@ -8,10 +8,9 @@ from typing import Any
 from flask import Flask
 
 from talent.settings import Settings, load_settings
+from webapp.extensions import DEFAULT_RATE_LIMITS
 
-DEFAULT_RATE_LIMITS: dict[str, str] = {"search": "60 per minute", "profile": "300 per minute", "export": "10 per minute",
-                                       "login": "10 per minute"}
-"""Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit`` overrides)."""
+__all__ = ["DEFAULT_RATE_LIMITS", "create_app"]
 
 
 def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,8 +26,8 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         ``RATE_LIMITS``, ``WTF_CSRF_ENABLED``, ``SEARCH_SERVICE`` to inject a search service).
     """
     from webapp import database, errors, extensions, secrets
-    from webapp.api import blueprint as api_blueprint
-    from webapp.ui import blueprint as ui_blueprint
+    from webapp.api.views import bp as api_blueprint
+    from webapp.ui.views import bp as ui_blueprint
 
     settings = settings or load_settings()
     app = Flask(__name__)
@@ -42,7 +41,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=extensions.limiter_storage_uri(settings),
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_SWALLOW_ERRORS=True,  # a limiter storage failure (Redis down) lets requests through, logged
+        RATELIMIT_SWALLOW_ERRORS=True,  # a limiter failure (Redis down) lets requests through
         RATE_LIMITS=dict(DEFAULT_RATE_LIMITS),
         RESULT_CAP=1000,
         PAGE_SIZE=25,
@@ -53,7 +52,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     database.init_app(app, settings)
     errors.init_app(app)
     app.register_blueprint(ui_blueprint)
-    app.register_blueprint(api_blueprint, url_prefix="/api/v1")
-    extensions.init_app(app)
+    app.register_blueprint(api_blueprint)
+    extensions.init_app(app)  # after the blueprints: reads the rate limits their views declare
     extensions.csrf.exempt(api_blueprint)
     return app

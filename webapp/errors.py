@@ -25,10 +25,9 @@ class RequestInvalid(Exception):
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors reduced to location, message and type (no echo of the input)."""
-    return [
-        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    return [{"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
+             "type": err.get("type", "")} for err in errors]
 
 
 def error_body(code: str, message: str, status: int, **extra: Any) -> dict[str, Any]:
@@ -89,7 +88,8 @@ def init_app(app: Flask) -> None:
         if status < 400:
             return exc
         page = render_template("error.html", status=status, message=_ui_message(exc))
-        headers = [(k, v) for k, v in (exc.get_headers() or []) if k.lower() not in ("content-type", "content-length")]
+        headers = [(k, v) for k, v in (exc.get_headers() or [])
+                   if k.lower() not in ("content-type", "content-length")]
         return page, status, headers
 
     @app.errorhandler(Exception)
@@ -97,4 +97,5 @@ def init_app(app: Flask) -> None:
         log.exception("request.failed", path=request.path)
         if _is_api():
             return _json("internal_error", "the server failed to handle this request", 500)
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return render_template("error.html", status=500,
+                               message="Something went wrong on our side."), 500

@@ -1,9 +1,17 @@
-"""CSRF protection for forms and per-recruiter rate limits on search, profile views and exports."""
+"""CSRF protection for forms and per-recruiter rate limits on search, profile views and exports.
+
+A view declares the kind of limit it takes with :func:`rate_limited` (an attribute on the view
+function); :func:`init_app` reads those declarations from the app's view functions once, after
+the blueprints are registered, and wraps each declared view with Flask-Limiter. The limit of each
+kind comes from the app's ``RATE_LIMITS`` config at request time.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
@@ -14,13 +22,52 @@ from talent.settings import Settings
 
 csrf = CSRFProtect()
 
-RATE_LIMITED: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-"""Endpoint name -> (limit kind, HTTP methods or None for all); filled by the blueprints."""
+DEFAULT_RATE_LIMITS: dict[str, str] = {
+    "search": "60 per minute",
+    "profile": "300 per minute",
+    "export": "10 per minute",
+    "login": "10 per minute",
+}
+"""Per-recruiter limits by kind (``RATE_LIMITS`` config; ``talent serve --rate-limit``
+overrides)."""
+
+RATE_LIMIT_ATTRIBUTE = "rate_limit"
+"""The view-function attribute holding its :class:`RateLimit`."""
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def rate_limited(kind: str, endpoint: str, methods: tuple[str, ...] | None = None) -> None:
-    """Mark ``endpoint`` as limited by the configured ``RATE_LIMITS[kind]`` (only ``methods`` if given)."""
-    RATE_LIMITED[endpoint] = (kind, methods)
+@dataclass(frozen=True)
+class RateLimit:
+    """The limit kind a view takes (a key of ``RATE_LIMITS``), on ``methods`` only when given."""
+
+    kind: str
+    methods: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in DEFAULT_RATE_LIMITS:
+            raise ValueError(f"unknown rate-limit kind {self.kind!r}: "
+                             f"one of {sorted(DEFAULT_RATE_LIMITS)}")
+
+
+def rate_limited(kind: str, methods: tuple[str, ...] | None = None) -> Callable[[View], View]:
+    """Declare that a view is limited by ``RATE_LIMITS[kind]`` (only ``methods`` if given).
+
+    Put it under the route decorator, so the declaration is on the function Flask registers.
+    """
+    limit = RateLimit(kind, methods)
+
+    def declare(view: View) -> View:
+        setattr(view, RATE_LIMIT_ATTRIBUTE, limit)
+        return view
+
+    return declare
+
+
+def rate_limit_of(view: Callable[..., Any]) -> RateLimit | None:
+    """The limit ``view`` declares, if any."""
+    limit = getattr(view, RATE_LIMIT_ATTRIBUTE, None)
+    return limit if isinstance(limit, RateLimit) else None
 
 
 class ThreadSafeMemoryStorage(MemoryStorage):
@@ -40,7 +87,8 @@ class ThreadSafeMemoryStorage(MemoryStorage):
     def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook
         with self._timer_lock:
             if not self.timer.is_alive():
-                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)  # type: ignore[attr-defined]
+                expire = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
+                self.timer = threading.Timer(0.01, expire)
                 self.timer.start()
 
 
@@ -65,20 +113,23 @@ def rate_key() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """CSRF on every form; one limiter per app wrapping the rate-limited views (call after blueprints)."""
+    """CSRF on every form; one limiter per app wrapping every view that declares a rate limit.
+
+    Call it after the blueprints are registered: it reads the declarations from
+    ``app.view_functions``.
+    """
     csrf.init_app(app)
     limiter = Limiter(key_func=rate_key, app=app, default_limits=[])
     app.extensions["talent.limiter"] = limiter
-    for endpoint, (kind, methods) in RATE_LIMITED.items():
-        view = app.view_functions.get(endpoint)
-        if view is None:
+    for endpoint, view in list(app.view_functions.items()):
+        declared = rate_limit_of(view)
+        if declared is None:
             continue
-        limit = limiter.limit(_configured(kind), scope=kind, methods=list(methods) if methods else None)
+        methods = list(declared.methods) if declared.methods else None
+        limit = limiter.limit(_configured(declared.kind), scope=declared.kind, methods=methods)
         app.view_functions[endpoint] = limit(view)  # type: ignore[assignment]
 
 
 def _configured(kind: str) -> Callable[[], str]:
     """The limit string of ``kind``, read from the app config at request time (default if unset)."""
-    from webapp.app import DEFAULT_RATE_LIMITS
-
     return lambda: str(current_app.config["RATE_LIMITS"].get(kind) or DEFAULT_RATE_LIMITS[kind])

@@ -15,9 +15,11 @@ from webapp.search import run_search
 
 
 def job_out(project: Project) -> JobOut:
-    return JobOut(id=project.id, name=project.name, title=project.title, occupation_id=project.occupation_id,
-                  required_skills=list(project.required_skills or []), nice_skills=list(project.nice_skills or []),
-                  remote=project.remote, status=project.status)
+    return JobOut(id=project.id, name=project.name, title=project.title,
+                  occupation_id=project.occupation_id,
+                  required_skills=list(project.required_skills or []),
+                  nice_skills=list(project.nice_skills or []), remote=project.remote,
+                  status=project.status)
 
 
 def is_job(project: Project) -> bool:
@@ -28,11 +30,13 @@ def is_job(project: Project) -> bool:
 def job_query(session: Session, project: Project) -> dict[str, Any]:
     """The structured query a job becomes: its title must match; its skills, level and place may."""
     if not is_job(project):
-        raise InvalidInput(f"project {project.id} has no job fields: give it a title or required skills")
+        raise InvalidInput(f"project {project.id} has no job fields: "
+                           "give it a title or required skills")
     query: dict[str, Any] = {}
     if project.occupation_id or project.title:
         query["titles"] = {"must_have": [project.occupation_id or project.title]}
-    skills = list(dict.fromkeys([*(project.required_skills or []), *(project.nice_skills or [])]))[:50]
+    skills = list(dict.fromkeys([*(project.required_skills or []),
+                                 *(project.nice_skills or [])]))[:50]
     if skills:
         query["skills"] = {"can_have": skills}
     if project.seniority_min is not None or project.seniority_max is not None:
@@ -50,19 +54,19 @@ def skill_names(session: Session, skill_ids: list[str]) -> dict[str, str]:
     if not skill_ids:
         return {}
     rows = session.execute(
-        select(MemberSkill.skill_id, func.min(MemberSkill.name)).where(MemberSkill.skill_id.in_(skill_ids))
-        .group_by(MemberSkill.skill_id)
+        select(MemberSkill.skill_id, func.min(MemberSkill.name))
+        .where(MemberSkill.skill_id.in_(skill_ids)).group_by(MemberSkill.skill_id)
     ).all()
     return {skill_id: name for skill_id, name in rows}
 
 
-def recommended_matches(scope: RecruiterScope, project_id: int, *, page: int = 1, page_size: int = 25,
-                        session_id: str | None = None) -> MatchesOut:
+def recommended_matches(scope: RecruiterScope, project_id: int, *, page: int = 1,
+                        page_size: int = 25, session_id: str | None = None) -> MatchesOut:
     """Search with the job as the query; each match lists the required skills it has and lacks."""
     project = scope.get_project(project_id)
     query = job_query(scope.session, project)
-    outcome = run_search(scope, query, page=page, page_size=page_size, facets=False, session_id=session_id,
-                         project_id=project.id)
+    outcome = run_search(scope, query, page=page, page_size=page_size, facets=False,
+                         session_id=session_id, project_id=project.id)
     response = outcome.response
     required = list(project.required_skills or [])
     names = skill_names(scope.session, required)
@@ -82,6 +86,7 @@ def recommended_matches(scope: RecruiterScope, project_id: int, *, page: int = 1
         )
         for card in response.results
     ]
-    return MatchesOut(search_id=outcome.search_id, job=job_out(project), query=query, total=response.total,
-                      page=response.page, page_size=response.page_size, partial=response.partial,
-                      standardizations=list(response.standardizations), matches=matches)
+    return MatchesOut(search_id=outcome.search_id, job=job_out(project), query=query,
+                      total=response.total, page=response.page, page_size=response.page_size,
+                      partial=response.partial, standardizations=list(response.standardizations),
+                      matches=matches)

@@ -1,4 +1,5 @@
-"""The web app's side of search: one :class:`federator.service.SearchService` per app, logged searches."""
+"""The web app's side of search: one :class:`federator.service.SearchService` per app, logged
+searches."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import current_app
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from federator.types import ResultCard, SearchRequest, SearchResponse
 from talent.errors import InvalidInput, NotFound
 from talent.storage.access import RecruiterScope
 from talent.storage.models import Impression
@@ -21,7 +23,7 @@ _SERVICE_LOCK = threading.Lock()
 class SearchOutcome:
     """A search response and the id of its row in the search log."""
 
-    response: Any  # federator.types.SearchResponse
+    response: SearchResponse
     search_id: int
     reachable: int
 
@@ -52,24 +54,24 @@ def result_cap() -> int:
     return int(current_app.config["RESULT_CAP"])
 
 
-def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int = 1, page_size: int = 25,
-               facets: bool = True, session_id: str | None = None, project_id: int | None = None) -> SearchOutcome:
+def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int = 1,
+               page_size: int = 25, facets: bool = True, session_id: str | None = None,
+               project_id: int | None = None) -> SearchOutcome:
     """Run ``query`` as the scope's recruiter and log it with the page's impressions.
 
     Pages past the result cap are refused. The search row and one row per shown candidate
     (member, 0-based position in the whole ranking, score) go into ``searches`` and
     ``impressions``, the logs the training pipeline learns from.
     """
-    from federator.types import SearchRequest
-
     cap = result_cap()
     if (page - 1) * page_size >= cap:
-        raise InvalidInput(f"results are capped at {cap:,}: page {page} of {page_size} starts past them; "
-                           "narrow the query instead")
+        raise InvalidInput(f"results are capped at {cap:,}: page {page} of {page_size} starts past "
+                           "them; narrow the query instead")
     if project_id is not None:
         scope.get_project(project_id)
-    request = SearchRequest(recruiter_id=scope.recruiter.id, contract_id=scope.contract_id, query=query,
-                            page=page, page_size=page_size, facets=facets, session_id=session_id)
+    request = SearchRequest(recruiter_id=scope.recruiter.id, contract_id=scope.contract_id,
+                            query=query, page=page, page_size=page_size, facets=facets,
+                            session_id=session_id)
     response = search_service().search(request)
     row = scope.log_search(
         session_id=session_id or "",
@@ -84,18 +86,20 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
     return SearchOutcome(response, row.id, min(response.total, cap))
 
 
-def log_impressions(session: Session, search_id: int, results: list[Any]) -> int:
-    """One bulk insert of the result cards a page showed (``rank`` 1-based -> ``position`` 0-based)."""
-    rows = [{"search_id": search_id, "member_id": int(card.member_id), "position": int(card.rank) - 1,
-             "logged_score": float(card.score)} for card in results]
+def log_impressions(session: Session, search_id: int, results: list[ResultCard]) -> int:
+    """One bulk insert of the result cards a page showed (``rank`` 1-based -> ``position``
+    0-based)."""
+    rows = [{"search_id": search_id, "member_id": int(card.member_id),
+             "position": int(card.rank) - 1, "logged_score": float(card.score)} for card in results]
     if rows:
         session.execute(insert(Impression), rows)
     return len(rows)
 
 
 def own_search_id(scope: RecruiterScope, search_id: int | None) -> int | None:
-    """``search_id`` when it is one of the contract's logged searches, else ``None`` (for attributing
-    views, saves and InMails from a results page; a stale or foreign id is dropped, not an error)."""
+    """``search_id`` when it is one of the contract's logged searches, else ``None`` (for
+    attributing views, saves and InMails from a results page; a stale or foreign id is dropped,
+    not an error)."""
     if search_id is None:
         return None
     try:

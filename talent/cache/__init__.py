@@ -1,4 +1,9 @@
-"""Cache for dynamic features and session state: in-process by default, Redis in production."""
+"""A key-value cache with expiry, in-process (``memory://``) or in Redis (``redis://``).
+
+Nothing in the engine uses it yet: the in-session bandit will keep session state here. Today
+``cache_url`` serves only the web app's rate limits, which Flask-Limiter stores itself (in each
+worker's memory, or in that Redis; see :mod:`webapp.extensions`), not through this package.
+"""
 
 from talent.cache.base import Cache, open_cache
 from talent.cache.memory import MemoryCache

@@ -1,4 +1,4 @@
-"""Redis cache: shared by every web worker and partition server in production."""
+"""Redis cache: one store shared by every process that opens the same URL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ class RedisCache(Cache):
         try:
             import redis
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ConfigError("the Redis cache needs the 'redis' extra: pip install 'talent[redis]'") from exc
+            raise ConfigError(
+                "the Redis cache needs the 'redis' extra: pip install 'talent[redis]'") from exc
         self._redis_errors = (redis.RedisError,)
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.url = url
@@ -52,7 +53,8 @@ class RedisCache(Cache):
 
     def clear(self) -> int:
         count = 0
-        for full in self._call(lambda: list(self.client.scan_iter(match=self.key("*"), count=1000))):
+        keys = self._call(lambda: list(self.client.scan_iter(match=self.key("*"), count=1000)))
+        for full in keys:
             count += int(self._call(self.client.delete, full))
         return count
 

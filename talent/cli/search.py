@@ -11,7 +11,9 @@ from talent.cli import AppContext, pass_app
 
 @click.command(name="search")
 @click.argument("query")
-@click.option("--recruiter", "recruiter_id", type=int, help="Acting recruiter id (for logs and personalization).")
+@click.option("--recruiter", "recruiter_id", type=int,
+              help="Acting recruiter id, carried in the request. Ranking does not use it yet "
+                   "(per-recruiter ranking arrives with L2).")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Candidates to show.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Result page.")
 @click.option("--facets/--no-facets", default=False, help="Count facets (title, skill, company, location ...).")

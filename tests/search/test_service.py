@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from federator.types import SearchRequest
 from talent.errors import InvalidInput, QueryError
 
-MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '"unclosed', "-python",
-             {"text": "python", "nonsense": 1}, {"seniority": {"must_have": ["nope"]}}, {}]
+MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '"unclosed',
+             "-python", {"text": "python", "nonsense": 1}, {"seniority": {"must_have": ["nope"]}},
+             {}]
 
 
 @pytest.mark.parametrize("query", MALFORMED)
@@ -22,18 +24,31 @@ def test_malformed_queries_raise_query_error(four, query):
         four.search(SearchRequest(1, 1, query))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list('ab()"-: ORANDNOTtile+#.\\*?')), max_size=30))
 def test_any_text_either_searches_or_raises_query_error(four, text):
     try:
         response = four.search(SearchRequest(1, 1, text, facets=False))
     except QueryError:
         return
-    assert response.total >= 0
+    assert_consistent_first_page(response, page_size=25)
+
+
+def assert_consistent_first_page(response, page_size):
+    """A first page of a service that returns every match: the top ``page_size`` of ``total``
+    matches, ranked 1..n, each member once, best score first, every partition answered."""
+    results = response.results
+    assert len(results) == min(response.total, page_size)
+    assert [r.rank for r in results] == list(range(1, len(results) + 1))
+    assert len({r.member_id for r in results}) == len(results)
+    assert all(a.score >= b.score for a, b in itertools.pairwise(results))
+    assert not response.partial and response.facets == {}
 
 
 def test_a_page_carries_display_fields_and_standardizations(four):
-    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python', page_size=5))
+    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python',
+                                         page_size=5))
     assert response.total > 5 and len(response.results) == 5
     assert [r.rank for r in response.results] == [1, 2, 3, 4, 5]
     first = response.results[0]
@@ -64,7 +79,11 @@ def test_bad_paging_is_invalid_input():
 
 
 def test_the_response_is_json_ready(four):
-    json.dumps(four.search(SearchRequest(1, 1, "python", page_size=3)).to_dict())
+    response = four.search(SearchRequest(1, 1, "python", page_size=3))
+    data = response.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON types, nothing lost
+    assert [c["member_id"] for c in data["results"]] == [r.member_id for r in response.results]
+    assert data["total"] == response.total and data["facets"].keys() == response.facets.keys()
 
 
 def test_cli_search_prints_json(search_world):
@@ -75,3 +94,12 @@ def test_cli_search_prints_json(search_world):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{"):])
     assert len(payload["results"]) == 3 and payload["total"] > 3
+
+
+def test_cli_search_help_does_not_promise_personalization():
+    from talent.cli import cli
+
+    result = CliRunner().invoke(cli, ["search", "--help"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "personalization" not in text and "Ranking does not use it yet" in text

@@ -1,4 +1,5 @@
-"""Fixtures: one small generated world with a built index per session, apps, clients, signed-in users."""
+"""Fixtures: one small generated world with a built index per session, apps, clients, signed-in
+users."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def web_world(tmp_path_factory) -> Iterator[WebWorld]:
     from talent.world.generator import generate_world
     from webapp.accounts import ensure_demo_accounts
 
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("TALENT_") and not k.startswith("TALENT_TEST_")}
+    saved = {k: os.environ.pop(k) for k in list(os.environ)
+             if k.startswith("TALENT_") and not k.startswith("TALENT_TEST_")}
     home = tmp_path_factory.mktemp("webhome")
     settings = Settings(home=home, shards=2, secret_key="test-secret")
     settings.ensure_home()
@@ -111,10 +113,11 @@ def csrf_app(web_world):
 
 @pytest.fixture
 def ui(web_world):
-    """A UI test client signed in as recruiter A (CSRF off for brevity; see test_ui_auth for CSRF)."""
+    """A UI test client signed in as recruiter A (CSRF off for brevity; csrf_app has it on)."""
     app = make_app(web_world, WTF_CSRF_ENABLED=False)
     client = app.test_client()
-    response = client.post("/login", data={"email": web_world.alice.email, "password": web_world.alice.password})
+    response = client.post("/login", data={"email": web_world.alice.email,
+                                           "password": web_world.alice.password})
     assert response.status_code == 302, response.text
     return client
 

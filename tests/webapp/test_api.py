@@ -6,7 +6,7 @@ import pytest
 from conftest import make_app, member_ids
 
 
-# --- authentication ---------------------------------------------------------------------------------
+# --- authentication -------------------------------------------------------------------------------
 def test_requests_without_a_token_are_refused_with_401(client):
     r = client.get("/api/v1/me")
     assert r.status_code == 401
@@ -33,7 +33,7 @@ def test_only_a_hash_of_the_token_is_stored(web_world):
     assert stored and web_world.alice.token not in stored and len(stored) == 64
 
 
-# --- search ------------------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 def test_search_with_boolean_text_returns_a_page_of_ranked_cards(api):
     r = api.post("/search", {"query": "title:nurse OR title:software", "page_size": 10})
     assert r.status_code == 200, r.text
@@ -52,7 +52,8 @@ def test_search_returns_facet_counts_and_the_standardized_interpretation(api):
 def test_structured_query_must_have_facet_narrows_results(api):
     wide = api.post("/search", {"query": "nurse"}).json
     city = wide["facets"]["metro_id"][0]
-    narrow = api.post("/search", {"query": {"text": "nurse", "locations": {"must_have": [city["label"]]}}}).json
+    narrow = api.post("/search", {"query": {"text": "nurse",
+                                            "locations": {"must_have": [city["label"]]}}}).json
     assert narrow["total"] == city["count"] < wide["total"]
     assert all(c["location"] == city["label"] for c in narrow["results"])
 
@@ -70,7 +71,8 @@ def test_an_invalid_structured_query_is_a_422(api):
     assert r.json["error"]["details"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"{}", b'{"query": "x", "page": 0}', b'{"query": ""}'])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"{}", b'{"query": "x", "page": 0}',
+                                  b'{"query": ""}'])
 def test_malformed_search_bodies_are_422(client, web_world, body):
     r = client.post("/api/v1/search", data=body, content_type="application/json",
                     headers={"Authorization": f"Bearer {web_world.alice.token}"})
@@ -95,7 +97,7 @@ def test_search_for_another_contracts_project_is_404(api, api_b):
     assert r.status_code == 404
 
 
-# --- members --------------------------------------------------------------------------------------------
+# --- members --------------------------------------------------------------------------------------
 def test_member_profile_has_positions_skills_and_education(api, web_world):
     member = member_ids(web_world, 1)[0]
     r = api.get(f"/members/{member}")
@@ -109,7 +111,7 @@ def test_unknown_member_is_404_json(api):
     assert r.json["error"]["code"] == "not_found"
 
 
-# --- projects and candidates ------------------------------------------------------------------------------
+# --- projects and candidates ----------------------------------------------------------------------
 def test_created_projects_are_listed_for_the_contract_only(api, api_b):
     created = api.post("/projects", {"name": "Nurses for Boston", "title": "Registered Nurse"})
     assert created.status_code == 201
@@ -135,15 +137,18 @@ def test_saving_a_candidate_then_changing_stage_and_notes(api, web_world):
     saved = api.post(f"/projects/{pid}/candidates", {"member_id": member, "notes": "strong"})
     assert saved.status_code == 201 and saved.json["stage"] == "sourced"
     cid = saved.json["id"]
-    moved = api.patch(f"/projects/{pid}/candidates/{cid}", {"stage": "screening", "notes": "call Tue"})
+    moved = api.patch(f"/projects/{pid}/candidates/{cid}",
+                      {"stage": "screening", "notes": "call Tue"})
     assert moved.status_code == 200 and moved.json["stage"] == "screening"
     listed = api.get(f"/projects/{pid}/candidates").json["candidates"]
-    assert [(c["member_id"], c["stage"], c["notes"]) for c in listed] == [(member, "screening", "call Tue")]
+    rows = [(c["member_id"], c["stage"], c["notes"]) for c in listed]
+    assert rows == [(member, "screening", "call Tue")]
 
 
 def test_another_contracts_saved_candidate_cannot_be_changed_or_removed(api, api_b, web_world):
     pid = api.post("/projects", {"name": "Mine"}).json["id"]
-    cid = api.post(f"/projects/{pid}/candidates", {"member_id": member_ids(web_world, 1)[0]}).json["id"]
+    cid = api.post(f"/projects/{pid}/candidates",
+                   {"member_id": member_ids(web_world, 1)[0]}).json["id"]
     assert api_b.patch(f"/projects/{pid}/candidates/{cid}", {"stage": "hired"}).status_code == 404
     assert api_b.delete(f"/projects/{pid}/candidates/{cid}").status_code == 404
     assert api.get(f"/projects/{pid}/candidates").json["candidates"][0]["stage"] == "sourced"
@@ -151,7 +156,8 @@ def test_another_contracts_saved_candidate_cannot_be_changed_or_removed(api, api
 
 def test_removing_a_saved_candidate(api, web_world):
     pid = api.post("/projects", {"name": "Short list"}).json["id"]
-    cid = api.post(f"/projects/{pid}/candidates", {"member_id": member_ids(web_world, 1)[0]}).json["id"]
+    cid = api.post(f"/projects/{pid}/candidates",
+                   {"member_id": member_ids(web_world, 1)[0]}).json["id"]
     assert api.delete(f"/projects/{pid}/candidates/{cid}").status_code == 204
     assert api.get(f"/projects/{pid}/candidates").json["candidates"] == []
 
@@ -161,7 +167,8 @@ def test_invalid_project_bodies_are_422(api, body):
     assert api.post("/projects", body).status_code == 422
 
 
-@pytest.mark.parametrize("body", [{"member_id": 0}, {"member_id": 1, "stage": "famous"}, {"member_id": "one"}])
+@pytest.mark.parametrize("body", [{"member_id": 0}, {"member_id": 1, "stage": "famous"},
+                                  {"member_id": "one"}])
 def test_invalid_candidate_bodies_are_422(api, body):
     pid = api.post("/projects", {"name": "V"}).json["id"]
     assert api.post(f"/projects/{pid}/candidates", body).status_code == 422
@@ -176,10 +183,11 @@ def test_export_is_csv_with_one_row_per_candidate(api, web_world):
     assert len(r.text.strip().splitlines()) == 3
 
 
-# --- InMails ------------------------------------------------------------------------------------------------
+# --- InMails --------------------------------------------------------------------------------------
 def test_sent_inmail_is_pending_and_listed_for_the_contract_only(api, api_b, web_world):
     member = member_ids(web_world, 3)[2]
-    sent = api.post("/inmails", {"member_id": member, "subject": "Hello", "body": "Open to a chat?"})
+    sent = api.post("/inmails",
+                    {"member_id": member, "subject": "Hello", "body": "Open to a chat?"})
     assert sent.status_code == 201 and sent.json["status"] == "pending"
     mid = sent.json["id"]
     assert mid in [m["id"] for m in api.get("/inmails").json["inmails"]]
@@ -209,7 +217,7 @@ def test_inmail_for_another_contracts_project_is_404(api, api_b, web_world):
     assert api.post("/inmails", body).status_code == 404
 
 
-# --- feedback -----------------------------------------------------------------------------------------------
+# --- feedback -------------------------------------------------------------------------------------
 def test_feedback_is_recorded_with_the_session(api, web_world):
     member = member_ids(web_world, 1)[0]
     r = api.post("/feedback", {"member_id": member, "kind": "good_fit", "session_id": "s-1"})
@@ -228,7 +236,7 @@ def test_feedback_on_another_contracts_search_is_404(api, api_b, web_world):
     assert api.post("/feedback", body).status_code == 404
 
 
-# --- jobs ---------------------------------------------------------------------------------------------------
+# --- jobs -----------------------------------------------------------------------------------------
 def test_jobs_are_the_contracts_projects_with_job_fields(api, api_b):
     jobs = api.get("/jobs").json["jobs"]
     assert jobs and all(j["title"] or j["occupation_id"] or j["required_skills"] for j in jobs)
@@ -236,7 +244,8 @@ def test_jobs_are_the_contracts_projects_with_job_fields(api, api_b):
 
 
 def test_job_matches_list_matching_and_missing_required_skills(api):
-    job = next(j for j in api.get("/jobs").json["jobs"] if j["required_skills"] and j["occupation_id"])
+    jobs = api.get("/jobs").json["jobs"]
+    job = next(j for j in jobs if j["required_skills"] and j["occupation_id"])
     r = api.get(f"/jobs/{job['id']}/matches?page_size=10")
     assert r.status_code == 200, r.text
     body = r.json
@@ -252,7 +261,7 @@ def test_a_project_without_job_fields_has_no_matches(api):
     assert "no job fields" in r.json["error"]["message"]
 
 
-# --- errors and limits ----------------------------------------------------------------------------------------
+# --- errors and limits ----------------------------------------------------------------------------
 def test_unknown_api_paths_are_json_404(api):
     r = api.get("/nothing-here")
     assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
@@ -268,19 +277,21 @@ def test_huge_ids_are_404_not_server_errors(api):
 
 
 def test_search_is_rate_limited_per_recruiter(web_world):
-    app = make_app(web_world, RATELIMIT_ENABLED=True,
-                   RATE_LIMITS={"search": "2 per minute", "profile": "100 per minute", "export": "1 per minute"})
+    limits = {"search": "2 per minute", "profile": "100 per minute", "export": "1 per minute"}
+    app = make_app(web_world, RATELIMIT_ENABLED=True, RATE_LIMITS=limits)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {web_world.alice.token}"}
-    codes = [client.post("/api/v1/search", json={"query": "nurse"}, headers=headers).status_code for _ in range(3)]
+    codes = [client.post("/api/v1/search", json={"query": "nurse"},
+                         headers=headers).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     other = {"Authorization": f"Bearer {web_world.bob.token}"}
     assert client.post("/api/v1/search", json={"query": "nurse"}, headers=other).status_code == 200
 
 
 def test_exports_are_rate_limited(web_world):
-    app = make_app(web_world, RATELIMIT_ENABLED=True,
-                   RATE_LIMITS={"search": "100 per minute", "profile": "100 per minute", "export": "1 per minute"})
+    app = make_app(web_world, RATELIMIT_ENABLED=True, RATE_LIMITS={"search": "100 per minute",
+                                                                   "profile": "100 per minute",
+                                                                   "export": "1 per minute"})
     client = app.test_client()
     headers = {"Authorization": f"Bearer {web_world.alice.token}"}
     pid = client.post("/api/v1/projects", json={"name": "limits"}, headers=headers).json["id"]
@@ -296,8 +307,8 @@ def test_searches_and_profile_views_are_logged(api, web_world):
 
     def counts():
         with web_world.database.session() as s:
-            return (s.scalar(select(func.count()).select_from(Search)),
-                    s.scalar(select(func.count()).select_from(Feedback).where(Feedback.kind == "view")))
+            views = select(func.count()).select_from(Feedback).where(Feedback.kind == "view")
+            return s.scalar(select(func.count()).select_from(Search)), s.scalar(views)
 
     searches, views = counts()
     job = api.get("/jobs").json["jobs"][0]["id"]
@@ -312,21 +323,23 @@ def test_rate_limits_are_shared_through_redis_when_the_cache_is_redis(web_world,
 
     settings = web_world.settings.model_copy(update={"cache_url": redis_url})
     config = {"RATELIMIT_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-              "RATE_LIMITS": {"search": "2 per minute", "profile": "100 per minute", "export": "10 per minute"}}
+              "RATE_LIMITS": {"search": "2 per minute", "profile": "100 per minute",
+                              "export": "10 per minute"}}
     from webapp import create_app
 
-    workers = [create_app(settings, {"TESTING": True, "SEARCH_SERVICE": web_world.service, **config})
-               for _ in range(2)]
+    workers = [create_app(settings, {"TESTING": True, "SEARCH_SERVICE": web_world.service,
+                                     **config}) for _ in range(2)]
     assert all(app.config["RATELIMIT_STORAGE_URI"] == redis_url for app in workers)
     headers = {"Authorization": f"Bearer {web_world.alice.token}"}
-    codes = [workers[i % 2].test_client().post("/api/v1/search", json={"query": "nurse"}, headers=headers).status_code
-             for i in range(3)]
+    codes = [workers[i % 2].test_client().post("/api/v1/search", json={"query": "nurse"},
+                                               headers=headers).status_code for i in range(3)]
     assert codes == [200, 200, 429]
 
 
 def test_profile_views_are_rate_limited(web_world):
-    app = make_app(web_world, RATELIMIT_ENABLED=True,
-                   RATE_LIMITS={"search": "100 per minute", "profile": "1 per minute", "export": "1 per minute"})
+    app = make_app(web_world, RATELIMIT_ENABLED=True, RATE_LIMITS={"search": "100 per minute",
+                                                                   "profile": "1 per minute",
+                                                                   "export": "1 per minute"})
     client = app.test_client()
     headers = {"Authorization": f"Bearer {web_world.alice.token}"}
     member = member_ids(web_world, 1)[0]
@@ -337,12 +350,14 @@ def test_profile_views_are_rate_limited(web_world):
 
 def test_inmails_come_newest_first_one_page_at_a_time(api, web_world):
     member = member_ids(web_world, 1)[0]
-    sent = [api.post("/inmails", {"member_id": member, "subject": f"page test {i}"}).json["id"] for i in range(5)]
+    sent = [api.post("/inmails", {"member_id": member,
+                                  "subject": f"page test {i}"}).json["id"] for i in range(5)]
     first = api.get("/inmails?page_size=2").json
     second = api.get("/inmails?page_size=2&page=2").json
     four = api.get("/inmails?page_size=4").json
     assert [m["id"] for m in first["inmails"]] == sent[::-1][:2] and first["has_more"] is True
-    assert [m["id"] for m in first["inmails"] + second["inmails"]] == [m["id"] for m in four["inmails"]]
+    both = first["inmails"] + second["inmails"]
+    assert [m["id"] for m in both] == [m["id"] for m in four["inmails"]]
     assert api.get("/inmails?page_size=101").status_code == 422
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import pytest
 from conftest import member_ids
 
-from webapp.api import views  # noqa: F401  (registers the routes)
-from webapp.api.routing import ROUTES
+from webapp.api.openapi import api_only_app
+from webapp.api.routing import api_routes
+
+ROUTES = api_routes(api_only_app())
 
 BODY_ROUTES = [r for r in ROUTES if r.body is not None]
 QUERY_ROUTES = [r for r in ROUTES if r.query is not None]
-ID_ROUTES = [r for r in ROUTES if set(r.path_params) - {"member_id"}]  # members are not contract-owned
+# members are not contract-owned
+ID_ROUTES = [r for r in ROUTES if set(r.path_params) - {"member_id"}]
 
 VALID_BODIES = {
     "search": {"query": "nurse"},
@@ -68,7 +71,8 @@ def test_an_empty_body_is_422_on_every_route(api, route):
 def test_bad_query_strings_are_422(api, route, web_world):
     job = api.get("/jobs").json["jobs"][0]["id"]
     path = _path(route, member_id=member_ids(web_world, 1)[0], job_id=job)
-    r = api.client.open(f"/api/v1{path}?{BAD_QUERIES[route.endpoint]}", method=route.method, headers=api.headers)
+    r = api.client.open(f"/api/v1{path}?{BAD_QUERIES[route.endpoint]}", method=route.method,
+                        headers=api.headers)
     assert r.status_code == 422 and r.json["error"]["details"], r.text
 
 
@@ -77,10 +81,13 @@ def b_entities(api_b, web_world):
     """Contract B's project, saved candidate, InMail and job."""
     member = member_ids(web_world, 1)[0]
     project = api_b.post("/projects", {"name": "B private", "title": "Registered Nurse"}).json["id"]
-    candidate = api_b.post(f"/projects/{project}/candidates", {"member_id": member, "notes": "B notes"}).json["id"]
-    inmail = api_b.post("/inmails", {"member_id": member, "subject": "B's InMail", "project_id": project}).json["id"]
+    candidate = api_b.post(f"/projects/{project}/candidates",
+                           {"member_id": member, "notes": "B notes"}).json["id"]
+    inmail = api_b.post("/inmails", {"member_id": member, "subject": "B's InMail",
+                                     "project_id": project}).json["id"]
     job = next(j["id"] for j in api_b.get("/jobs").json["jobs"] if j["required_skills"])
-    return {"project_id": project, "candidate_id": candidate, "inmail_id": inmail, "job_id": job, "member": member}
+    return {"project_id": project, "candidate_id": candidate, "inmail_id": inmail, "job_id": job,
+            "member": member}
 
 
 @pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{r.method} {r.path}")
@@ -94,13 +101,15 @@ def test_another_contracts_ids_are_404_on_every_route(api, api_b, route, b_entit
     # and nothing of B's changed
     pid = b_entities["project_id"]
     rows = api_b.get(f"/projects/{pid}/candidates").json["candidates"]
-    assert [(c["id"], c["stage"], c["notes"]) for c in rows] == [(b_entities["candidate_id"], "sourced", "B notes")]
+    assert [(c["id"], c["stage"], c["notes"]) for c in rows] == [(b_entities["candidate_id"],
+                                                                  "sourced", "B notes")]
 
 
 def test_a_saved_candidate_of_another_project_is_404(api, web_world):
     first = api.post("/projects", {"name": "first"}).json["id"]
     second = api.post("/projects", {"name": "second"}).json["id"]
-    cid = api.post(f"/projects/{first}/candidates", {"member_id": member_ids(web_world, 1)[0]}).json["id"]
+    cid = api.post(f"/projects/{first}/candidates",
+                   {"member_id": member_ids(web_world, 1)[0]}).json["id"]
     assert api.patch(f"/projects/{second}/candidates/{cid}", {"stage": "hired"}).status_code == 404
     assert api.delete(f"/projects/{second}/candidates/{cid}").status_code == 404
 
@@ -118,9 +127,11 @@ def test_other_contracts_data_never_appears_in_lists(api, b_entities):
 def test_years_of_experience_facet_values_are_the_query_range_to_send_back(api):
     wide = api.post("/search", {"query": "nurse OR software"}).json
     buckets = wide["facets"]["years_experience"]
-    assert [b["label"] for b in buckets] == ["0-2 years", "3-5 years", "6-10 years", "11-15 years", "16+ years"]
+    assert [b["label"] for b in buckets] == ["0-2 years", "3-5 years", "6-10 years", "11-15 years",
+                                             "16+ years"]
     assert sum(b["count"] for b in buckets) == wide["total"]
     for bucket in buckets:
-        narrow = api.post("/search", {"query": {"text": "nurse OR software", "years_experience": bucket["value"]},
+        narrow = api.post("/search", {"query": {"text": "nurse OR software",
+                                                "years_experience": bucket["value"]},
                                       "facets": False}).json
         assert narrow["total"] == bucket["count"], bucket["label"]

@@ -15,21 +15,24 @@ from talent.storage.models import Feedback, Impression, InMail
 
 def _impressions(world, search_id: int) -> list[tuple[int, int, float]]:
     with world.database.session() as s:
-        rows = s.execute(select(Impression.member_id, Impression.position, Impression.logged_score)
-                         .where(Impression.search_id == search_id).order_by(Impression.position)).all()
+        rows = s.execute(
+            select(Impression.member_id, Impression.position, Impression.logged_score)
+            .where(Impression.search_id == search_id).order_by(Impression.position)).all()
     return [tuple(r) for r in rows]
 
 
 def test_an_api_search_logs_the_page_it_returned(api, web_world):
     body = api.post("/search", {"query": "nurse OR software", "page_size": 10}).json
     logged = _impressions(web_world, body["search_id"])
-    assert [(m, p) for m, p, _ in logged] == [(c["member_id"], c["rank"] - 1) for c in body["results"]]
+    assert [(m, p) for m, p,
+            _ in logged] == [(c["member_id"], c["rank"] - 1) for c in body["results"]]
     assert [round(s, 6) for _, _, s in logged] == [c["score"] for c in body["results"]]
 
 
 def test_positions_of_a_later_page_continue_the_ranking(api, web_world):
     body = api.post("/search", {"query": "nurse OR software", "page": 3, "page_size": 10}).json
-    assert [p for _, p, _ in _impressions(web_world, body["search_id"])] == list(range(20, 20 + len(body["results"])))
+    positions = [p for _, p, _ in _impressions(web_world, body["search_id"])]
+    assert positions == list(range(20, 20 + len(body["results"])))
 
 
 def test_a_search_without_results_logs_no_impressions(api, web_world):
@@ -66,8 +69,10 @@ def test_the_ui_logs_the_page_and_attributes_what_follows_to_the_search(ui, web_
 
     member = shown[1]
     profile = ui.get(f"/members/{member}?search_id={search_id}").text
-    assert f'name="search_id" type="hidden" value="{search_id}"' in profile and "Back to results" in profile
-    ui.post(f"/members/{member}/save", data={"new_project": "From a search", "search_id": str(search_id)})
+    assert f'name="search_id" type="hidden" value="{search_id}"' in profile
+    assert "Back to results" in profile
+    ui.post(f"/members/{member}/save",
+            data={"new_project": "From a search", "search_id": str(search_id)})
     ui.post(f"/members/{member}/inmail", data={"subject": "Hello", "search_id": str(search_id)})
     with web_world.database.session() as s:
         kinds = set(s.scalars(select(Feedback.kind).where(Feedback.search_id == search_id,
@@ -86,9 +91,10 @@ def test_a_foreign_search_id_on_a_ui_page_is_not_attributed(ui, api_b, web_world
     member = member_ids(web_world, 1)[0]
     assert ui.get(f"/members/{member}?search_id={foreign}").status_code == 200
     with web_world.database.session() as s:
-        last_view = s.scalars(select(Feedback).where(Feedback.recruiter_id == web_world.alice.recruiter_id,
-                                                     Feedback.member_id == member, Feedback.kind == "view")
-                              .order_by(Feedback.id.desc())).first()
+        last_view = s.scalars(
+            select(Feedback).where(Feedback.recruiter_id == web_world.alice.recruiter_id,
+                                   Feedback.member_id == member, Feedback.kind == "view")
+            .order_by(Feedback.id.desc())).first()
     assert last_view is not None and last_view.search_id is None
 
 
@@ -97,7 +103,8 @@ def test_api_views_and_saves_carry_the_search_id(api, api_b, web_world):
     member = body["results"][0]["member_id"]
     assert api.get(f"/members/{member}?search_id={body['search_id']}").status_code == 200
     pid = api.post("/projects", {"name": "attributed"}).json["id"]
-    saved = api.post(f"/projects/{pid}/candidates", {"member_id": member, "search_id": body["search_id"]})
+    saved = api.post(f"/projects/{pid}/candidates",
+                     {"member_id": member, "search_id": body["search_id"]})
     assert saved.status_code == 201
     with web_world.database.session() as s:
         kinds = set(s.scalars(select(Feedback.kind).where(Feedback.search_id == body["search_id"])))

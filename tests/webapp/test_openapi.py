@@ -34,3 +34,11 @@ def test_protected_operations_declare_bearer_auth_and_error_responses(client):
     search = spec["paths"]["/api/v1/search"]["post"]
     assert search["security"] == [{"bearerAuth": []}]
     assert {"200", "400", "401", "422", "429"} <= set(search["responses"])
+
+
+def test_the_spec_and_the_ui_do_not_promise_personalization(client):
+    """Feedback is recorded, but no ranking stage uses it yet (the in-session bandit will)."""
+    spec = client.get("/api/v1/openapi.json").text.lower()
+    script = (REPO / "webapp" / "static" / "app.js").read_text().lower()
+    assert "personaliz" not in spec and "take it into account" not in script
+    assert "do not change with feedback yet" in spec

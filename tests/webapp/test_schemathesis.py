@@ -25,7 +25,8 @@ def request_report():
     yield
     server_errors = sum(1 for code in _sent if code >= 500)
     by_status = dict(sorted(Counter(_sent).items()))
-    print(f"\nschemathesis: {len(_sent)} generated requests, {server_errors} server errors; by status {by_status}")
+    print(f"\nschemathesis: {len(_sent)} generated requests, {server_errors} server errors; "
+          f"by status {by_status}")
 
 
 # The committed spec (test_openapi checks it equals what the app serves).

@@ -10,8 +10,9 @@ from talent.errors import IndexUnavailable
 
 class PartialService:
     def search(self, request):
-        return SearchResponse(query="nurse", query_type="free-text", total=0, page=1, page_size=request.page_size,
-                              results=[], facets={}, standardizations=[], partial=True, partitions_answered=[0],
+        return SearchResponse(query="nurse", query_type="free-text", total=0, page=1,
+                              page_size=request.page_size, results=[], facets={},
+                              standardizations=[], partial=True, partitions_answered=[0],
                               partitions_total=2, ranker="text", timings={"total": 1.0})
 
 

@@ -12,8 +12,8 @@ def test_serve_runs_gunicorn_with_host_port_and_workers(settings, monkeypatch):
 
     seen = {}
     monkeypatch.setattr(serve, "_run_gunicorn", lambda app, options: seen.update(options, app=app))
-    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--host", "0.0.0.0", "--port", "8123",
-                                      "--workers", "3"])
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--host", "0.0.0.0",
+                                      "--port", "8123", "--workers", "3"])
     assert result.exit_code == 0, result.output
     assert (seen["bind"], seen["workers"]) == ("0.0.0.0:8123", 3)
     assert seen["app"].config["SESSION_COOKIE_SECURE"] is True
@@ -36,12 +36,14 @@ def test_serve_threads_and_rate_limits(settings, monkeypatch):
 
     seen = {}
     monkeypatch.setattr(serve, "_run_gunicorn", lambda app, options: seen.update(options, app=app))
-    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--workers", "2", "--threads", "4",
-                                      "--rate-limit", "search=5000 per minute", "--rate-limit", "export=2/second"])
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--workers", "2",
+                                      "--threads", "4", "--rate-limit", "search=5000 per minute",
+                                      "--rate-limit", "export=2/second"])
     assert result.exit_code == 0, result.output
     assert (seen["workers"], seen["threads"], seen["worker_class"]) == (2, 4, "gthread")
-    assert seen["app"].config["RATE_LIMITS"] == {"search": "5000 per minute", "profile": "300 per minute",
-                                                 "export": "2/second", "login": "10 per minute"}
+    assert seen["app"].config["RATE_LIMITS"] == {"search": "5000 per minute",
+                                                 "profile": "300 per minute", "export": "2/second",
+                                                 "login": "10 per minute"}
     assert "counted per worker" in result.output  # no Redis: the limits are per worker
 
 
@@ -58,7 +60,8 @@ def test_a_malformed_rate_limit_is_refused(settings):
     from talent.cli import cli
 
     for bad in ("search", "lookups=5 per minute", "search=fast"):
-        result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--rate-limit", bad])
+        result = CliRunner().invoke(cli,
+                                    ["--home", str(settings.home), "serve", "--rate-limit", bad])
         assert result.exit_code == 2 and "KIND=LIMIT" in result.output
 
 

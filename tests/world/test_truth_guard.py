@@ -1,113 +1,133 @@
-"""The hidden truth stays hidden: no ranking, index, query or training module may import it."""
+"""The hidden truth stays hidden: only the simulator and the evaluation's outcome protocol read it.
+
+Every module of every package (talent, index, federator, webapp, benchmarks) is checked, from its
+source: a module that imports ``talent.world.truth``, or a module that imports it, directly or
+not, must be in the lists below, each with its reason. A new one fails the test, and so does a
+listed one that no longer needs to be there.
+"""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
-import talent
+import pytest
+from import_graph import PACKAGES, REPO, import_graph, importers_of, source_files
 
-REPO = Path(talent.__file__).resolve().parents[1]
-WORLD = REPO / "talent" / "world"
-# Code that ranks, indexes, parses queries or trains models (checked when present).
-GUARDED = (
-    "index",
-    "federator",
-    "talent/training",
-    "talent/query",
-    "talent/index",
-    "talent/ranking",
-    "talent/features",
-    "talent/expansion",
-    "talent/rerank",
-    "talent/personalization",
-    "talent/l1",
-    "talent/l2",
-)
 TRUTH = "talent.world.truth"
 
+TRUTH_READERS = {
+    "talent.world.generator": "draws each world's hidden truth",
+    "talent.world.simulator": "simulates recruiters and members from it",
+    "talent.world.stats": "checks the simulated logs against it (`talent world stats`)",
+    "talent.evaluation.simulated": "the evaluation's outcome protocol: scores rankings with it",
+}
+"""The only modules that may import the truth module itself."""
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute module names a source file imports (``from a import b`` yields ``a`` and ``a.b``)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names: set[str] = set()
-    package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1]) if path.is_relative_to(REPO) else ""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    return names
+REACHING_THE_TRUTH = {
+    **TRUTH_READERS,
+    "talent.world.writer": "writes a generated world (imports the generator's code tables)",
+    "talent.evaluation.run": "runs the outcome protocol and finds the world it simulated",
+    "talent.cli.world": "`talent world generate / simulate / stats`",
+    "talent.cli.evaluate": "`talent evaluate`: runs the outcome protocol",
+    "benchmarks.world_generation": "times world generation and simulation",
+    "benchmarks.index_build": "generates the worlds it indexes",
+    "benchmarks.live_update": "generates the world it updates",
+}
+"""The only modules that may import the truth directly or through other modules."""
 
-
-def modules_reaching_truth() -> set[str]:
-    """``talent.world.truth`` and every ``talent.world`` module that imports it, directly or not."""
-    graph = {f"talent.world.{p.stem}": imported_modules(p) for p in WORLD.glob("*.py")}
-    reaching = {TRUTH}
-    changed = True
-    while changed:
-        changed = False
-        for module, imports in graph.items():
-            if module not in reaching and imports & reaching:
-                reaching.add(module)
-                changed = True
-    return reaching
+ENTRY_POINTS = ("talent.cli", "benchmarks")
+"""Programs (the ``talent`` command, benchmark scripts): what imports the truth only through them
+is not counted (``talent.cli`` registers every command), so no other module may import them."""
 
 
-def violations(paths: list[Path], forbidden: set[str]) -> list[str]:
-    found = []
-    for path in paths:
-        bad = imported_modules(path) & forbidden
-        if bad:
-            found.append(f"{path} imports {', '.join(sorted(bad))}")
-    return found
+def truth_readers(graph: dict[str, set[str]]) -> set[str]:
+    return {module for module, edges in graph.items() if TRUTH in edges}
 
 
-def guarded_sources() -> list[Path]:
-    return [p for d in GUARDED if (REPO / d).is_dir() for p in sorted((REPO / d).rglob("*.py"))]
+def reaching_the_truth(graph: dict[str, set[str]]) -> set[str]:
+    programs = [m for m in graph if m.startswith(ENTRY_POINTS)]
+    return importers_of(graph, {TRUTH}, stop=programs)
 
 
-def test_ranking_index_query_and_training_code_never_import_the_truth():
-    forbidden = modules_reaching_truth()
-    assert violations(guarded_sources(), forbidden) == []
+def importing_programs(graph: dict[str, set[str]]) -> set[str]:
+    programs = {m for m in graph if m.startswith(ENTRY_POINTS)}
+    return {m for m, edges in graph.items() if m not in programs and edges & programs}
 
 
-def test_the_guard_catches_direct_and_indirect_imports(tmp_path):
-    forbidden = modules_reaching_truth()
-    assert {TRUTH, "talent.world.simulator", "talent.world.stats"} <= forbidden
-    leaky = tmp_path / "leaky.py"
-    cases = [
-        "from talent.world.truth import load_truth\n",
-        "import talent.world.truth as t\n",
-        "from talent.world import truth\n",
-        "from talent.world.simulator import simulate\n",
-        "def f():\n    from talent.world.truth import Truth\n",
-    ]
-    for source in cases:
-        leaky.write_text(source, encoding="utf-8")
-        assert violations([leaky], forbidden), source
-    leaky.write_text("from talent.world.config import load_world_config\n", encoding="utf-8")
-    assert violations([leaky], forbidden) == []
+@pytest.fixture(scope="module")
+def files() -> dict[str, Path]:
+    return source_files()
 
 
-def test_the_guard_covers_the_index_and_query_code():
-    covered = {
-        p.relative_to(REPO).parts[0]
-        if p.relative_to(REPO).parts[0] != "talent"
-        else "/".join(p.relative_to(REPO).parts[:2])
-        for p in guarded_sources()
-    }
-    assert {"index", "federator", "talent/query"} <= covered
+@pytest.fixture(scope="module")
+def graph(files) -> dict[str, set[str]]:
+    return import_graph(files)
+
+
+def test_only_the_simulator_and_the_outcome_protocol_import_the_truth(graph):
+    assert truth_readers(graph) == set(TRUTH_READERS)
+
+
+def test_no_other_module_reaches_the_truth_through_imports(graph):
+    assert reaching_the_truth(graph) == set(REACHING_THE_TRUTH)
+
+
+def test_no_module_imports_a_program(graph):
+    assert importing_programs(graph) == set()
+
+
+def test_every_package_is_checked(files):
+    assert {module.partition(".")[0] for module in files} == set(PACKAGES)
+    for package in ("talent.training", "talent.query", "talent.evaluation", "index", "federator",
+                    "webapp.api", "webapp.ui"):
+        assert any(m == package or m.startswith(package + ".") for m in files), package
+    on_disk = {p for package in PACKAGES for p in (REPO / package).rglob("*.py")}
+    assert set(files.values()) == on_disk
+
+
+LEAKS = {
+    "direct": "from talent.world.truth import load_truth\n",
+    "aliased": "import talent.world.truth as t\n",
+    "from the package": "from talent.world import truth\n",
+    "in a function": "def f():\n    from talent.world.truth import Truth\n",
+    "by name": "import importlib\nTRUTH = importlib.import_module('talent.world.truth')\n",
+    "through the simulator": "from talent.world.simulator import simulate\n",
+    "through the lazy package name": "from talent.world import simulate\n",
+    "through the outcome protocol": "from talent.evaluation.simulated import simulate_held_out\n",
+    "through the world writer": "from talent.world.writer import write_world\n",
+}
+
+
+@pytest.mark.parametrize("package",
+                         ["index", "federator", "webapp", "talent.training", "talent.query"])
+@pytest.mark.parametrize("source", LEAKS.values(), ids=LEAKS.keys())
+def test_a_new_module_that_reaches_the_truth_fails_the_guard(files, tmp_path, package, source):
+    planted = tmp_path / "planted.py"
+    planted.write_text(source, encoding="utf-8")
+    graph = import_graph({**files, f"{package}.planted": planted})
+    assert f"{package}.planted" in reaching_the_truth(graph) - set(REACHING_THE_TRUTH)
+
+
+def test_a_module_that_imports_only_the_world_config_passes(files, tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from talent.world.config import load_world_config\n"
+                       "from talent.world import state\n", encoding="utf-8")
+    graph = import_graph({**files, "index.planted": planted})
+    assert reaching_the_truth(graph) == set(REACHING_THE_TRUTH)
+
+
+def test_a_module_that_imports_the_command_line_fails_the_guard(files, tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from talent.cli import AppContext\n", encoding="utf-8")
+    graph = import_graph({**files, "federator.planted": planted})
+    assert importing_programs(graph) == {"federator.planted"}
 
 
 def test_importing_the_world_package_does_not_load_the_truth():
-    code = "import sys, talent.world, talent.world.config, talent.world.state; print('talent.world.truth' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = ("import sys, talent.world, talent.world.config, talent.world.state; "
+            "print('talent.world.truth' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"

@@ -1,4 +1,5 @@
-"""Request and response models of the JSON API (pydantic; the OpenAPI spec is generated from them)."""
+"""Request and response models of the JSON API (pydantic; the OpenAPI spec is generated from
+them)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class ErrorDetail(Reply):
 
 
 class ErrorInfo(Reply):
-    code: str = Field(description="Machine-readable kind: invalid_request, not_found, query_error, ...")
+    code: str = Field(
+        description="Machine-readable kind: invalid_request, not_found, query_error, ...")
     status: int
     message: str = Field(description="What went wrong and what to do.")
     details: list[ErrorDetail] | None = None
@@ -49,7 +51,7 @@ class ErrorResponse(Reply):
 
 # --- search --------------------------------------------------------------------------------------
 class SearchBody(Request):
-    """A search: boolean text (``"title:nurse AND skill:icu"``) or the structured form with facets."""
+    """A search: boolean text (``"title:nurse AND skill:icu"``) or the structured form."""
 
     query: QueryText | StructuredQuery = Field(
         description="Boolean query text, or the structured form {text, titles, skills, ...}."
@@ -57,9 +59,11 @@ class SearchBody(Request):
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(25, ge=1, le=100)
     facets: bool = Field(True, description="Compute facet counts.")
-    project_id: Id | None = Field(None, description="The project this search is for (logged with it).")
+    project_id: Id | None = Field(
+        None, description="The project this search is for (logged with it).")
     session_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        None, description="Client session id: feedback in the same session personalizes results."
+        None, description="Client session id, logged with the search and with feedback. Results do "
+                          "not change with feedback yet (the in-session bandit will use it)."
     )
 
 
@@ -103,9 +107,10 @@ class SearchOut(Reply):
     timings: dict[str, float]
 
 
-# --- members ---------------------------------------------------------------------------------------
+# --- members --------------------------------------------------------------------------------------
 class MemberQuery(Request):
-    search_id: Id | None = Field(None, description="The search the profile was opened from (attributes the view).")
+    search_id: Id | None = Field(
+        None, description="The search the profile was opened from (attributes the view).")
 
 
 class PositionOut(Reply):
@@ -182,7 +187,8 @@ class CandidateIn(Request):
     member_id: Id
     stage: Stage = "sourced"
     notes: Annotated[str, StringConstraints(max_length=10_000)] = ""
-    search_id: Id | None = Field(None, description="The search the member was found in (attributes the save).")
+    search_id: Id | None = Field(
+        None, description="The search the member was found in (attributes the save).")
 
 
 class CandidateUpdate(Request):
@@ -205,7 +211,7 @@ class ProjectCandidateList(Reply):
     candidates: list[CandidateOut]
 
 
-# --- InMails ---------------------------------------------------------------------------------------
+# --- InMails --------------------------------------------------------------------------------------
 class InMailIn(Request):
     member_id: Id
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -240,7 +246,7 @@ class InMailList(Reply):
     has_more: bool = Field(description="Whether a next page exists.")
 
 
-# --- feedback --------------------------------------------------------------------------------------
+# --- feedback -------------------------------------------------------------------------------------
 class FeedbackIn(Request):
     member_id: Id
     kind: Literal["good_fit", "not_fit"]

@@ -1,26 +1,34 @@
 """The API's route table: each route names its body, query and response models.
 
-One table drives both Flask (validation in, serialization out) and the OpenAPI spec
-(:mod:`webapp.api.openapi`), so the two cannot drift apart.
+:func:`api_route` registers a view on the blueprint and keeps its :class:`ApiRoute` on the view
+function; :func:`api_routes` reads them back from an app. One declaration drives Flask (validation
+in, serialization out), the rate limits (:mod:`webapp.extensions`) and the OpenAPI spec
+(:mod:`webapp.api.openapi`), so they cannot drift apart.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 
 from talent.errors import NotFound
-from talent.storage.access import RecruiterScope
 from webapp.api.models import MAX_ID
 from webapp.database import db_session
 from webapp.errors import RequestInvalid, validation_details
 from webapp.extensions import rate_limited
+
+API_PREFIX = "/api/v1"
+"""Where the API blueprint is mounted."""
+
+ROUTE_ATTRIBUTE = "api_route"
+"""The view-function attribute holding its :class:`ApiRoute`."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +55,16 @@ class ApiRoute:
         return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
 
 
-ROUTES: list[ApiRoute] = []
+def route_of(view: Callable[..., Any]) -> ApiRoute | None:
+    """The API route ``view`` serves, if it is one."""
+    route = getattr(view, ROUTE_ATTRIBUTE, None)
+    return route if isinstance(route, ApiRoute) else None
 
 
-def scope() -> RecruiterScope:
-    """The signed-in recruiter's scope over the request's session."""
-    return RecruiterScope(db_session(), g.recruiter)
+def api_routes(app: Flask) -> list[ApiRoute]:
+    """Every API route ``app`` serves, in the order of its URL map."""
+    routes = [route_of(app.view_functions[rule.endpoint]) for rule in app.url_map.iter_rules()]
+    return [route for route in routes if route is not None]
 
 
 def _parse(model: type[BaseModel], data: Any, where: str) -> BaseModel:
@@ -67,7 +79,8 @@ def _json_body() -> Any:
         raise RequestInvalid("the request needs a JSON body")
     data = request.get_json(silent=True, force=True)
     if data is None:
-        raise RequestInvalid("the request body is not valid JSON (send Content-Type: application/json)")
+        raise RequestInvalid(
+            "the request body is not valid JSON (send Content-Type: application/json)")
     return data
 
 
@@ -86,11 +99,12 @@ def api_route(
     media_type: str = "application/json",
     public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view on ``bp`` and in :data:`ROUTES`.
+    """Register a view on ``bp``, with its :class:`ApiRoute` (read back by :func:`api_routes`).
 
     The view receives path parameters, then ``body=`` and ``query=`` (validated models) when
     declared, and returns a ``response`` model (serialized as JSON with ``status``) or a Flask
-    response. Writes (including logged searches and views) are committed when the view returns normally.
+    response. Writes (including logged searches and views) are committed when the view returns
+    normally.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,24 +123,22 @@ def api_route(
             result = view(**kwargs)
             db_session().commit()  # views that read may still log (searches, profile views)
             if isinstance(result, BaseModel):
-                return Response(result.model_dump_json(), status=status, mimetype="application/json")
+                return Response(result.model_dump_json(), status=status,
+                                mimetype="application/json")
             if result is None:
                 return Response(status=204)
             return result
 
-        bp.add_url_rule(path, endpoint=endpoint, view_func=handler, methods=[method])
+        doc = inspect.cleandoc(view.__doc__ or "")
+        route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit,
+                         tags, media_type, public, doc, params)
+        setattr(handler, ROUTE_ATTRIBUTE, route)
         if limit:
-            rate_limited(limit, f"{bp.name}.{endpoint}")
-        doc = (view.__doc__ or "").strip()
-        ROUTES.append(ApiRoute(method, path, endpoint, summary, response, body, query, status, limit, tags,
-                               media_type, public, doc, params))
+            rate_limited(limit)(handler)
+        bp.add_url_rule(path, endpoint=endpoint, view_func=handler, methods=[method])
         return handler
 
     return decorate
 
 
-def json_response(model: BaseModel, status: int = 200) -> Response:
-    return Response(model.model_dump_json(), status=status, mimetype="application/json")
-
-
-__all__ = ["ROUTES", "ApiRoute", "api_route", "json_response", "jsonify", "scope"]
+__all__ = ["API_PREFIX", "ApiRoute", "api_route", "api_routes", "route_of"]

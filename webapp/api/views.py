@@ -1,17 +1,15 @@
-"""API endpoints. Each acts as the token's recruiter through :func:`~webapp.api.routing.scope`."""
+"""API endpoints. Each acts as the token's recruiter through :func:`~webapp.access.scope`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, current_app, g
-from sqlalchemy import select
+from flask import Blueprint, Response, current_app, g
 
 from talent.errors import NotFound
-from talent.storage.models import Contract, InMail, Member, ProjectCandidate
-from webapp.api import blueprint as bp
+from talent.storage.models import Contract, InMail, ProjectCandidate
+from webapp.access import member_names, scope
+from webapp.api.auth import authenticate
 from webapp.api.models import (
     CandidateIn,
     CandidateOut,
@@ -35,19 +33,16 @@ from webapp.api.models import (
     SearchBody,
     SearchOut,
 )
-from webapp.api.routing import api_route, scope
+from webapp.api.routing import API_PREFIX, api_route
+from webapp.api.spec import spec_json
 from webapp.database import db_session
+from webapp.exports import project_csv
 from webapp.jobs import is_job, job_out, recommended_matches
 from webapp.profiles import member_profile
 from webapp.search import run_search
 
-
-def _names(member_ids: list[int]) -> dict[int, str]:
-    if not member_ids:
-        return {}
-    rows = db_session().execute(select(Member.id, Member.first_name, Member.last_name)
-                                .where(Member.id.in_(set(member_ids))))
-    return {i: f"{f} {l}" for i, f, l in rows}
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+bp.before_request(authenticate)
 
 
 def candidate_out(row: ProjectCandidate, names: dict[int, str]) -> CandidateOut:
@@ -57,13 +52,15 @@ def candidate_out(row: ProjectCandidate, names: dict[int, str]) -> CandidateOut:
 
 
 def inmail_out(mail: InMail, names: dict[int, str]) -> InMailOut:
-    return InMailOut(id=mail.id, member_id=mail.member_id, member_name=names.get(mail.member_id, ""),
-                     project_id=mail.project_id, subject=mail.subject, body=mail.body, status=mail.status,
-                     sent_at=mail.sent_at, responded_at=mail.responded_at)
+    return InMailOut(id=mail.id, member_id=mail.member_id,
+                     member_name=names.get(mail.member_id, ""), project_id=mail.project_id,
+                     subject=mail.subject, body=mail.body, status=mail.status, sent_at=mail.sent_at,
+                     responded_at=mail.responded_at)
 
 
 # --- who am I -----------------------------------------------------------------------------------
-@api_route(bp, "GET", "/me", summary="The recruiter the token belongs to", response=RecruiterOut, tags=("account",))
+@api_route(bp, "GET", "/me", summary="The recruiter the token belongs to", response=RecruiterOut,
+           tags=("account",))
 def me() -> RecruiterOut:
     r = g.recruiter
     contract = db_session().get(Contract, r.contract_id)
@@ -71,25 +68,26 @@ def me() -> RecruiterOut:
                         contract=contract.name if contract else "")
 
 
-# --- search ----------------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 @api_route(bp, "POST", "/search", summary="Search candidates", body=SearchBody, response=SearchOut,
            limit="search", tags=("search",))
 def search(body: SearchBody) -> SearchOut:
-    """Boolean text or the structured form; one page of ranked candidates with facets and timings."""
+    """Boolean text or the structured form; a page of ranked candidates, facets, timings."""
     query: str | dict[str, Any] = (body.query if isinstance(body.query, str)
                                    else body.query.model_dump(mode="json", exclude_defaults=True))
-    outcome = run_search(scope(), query, page=body.page, page_size=body.page_size, facets=body.facets,
-                         session_id=body.session_id, project_id=body.project_id)
+    outcome = run_search(scope(), query, page=body.page, page_size=body.page_size,
+                         facets=body.facets, session_id=body.session_id, project_id=body.project_id)
     response = outcome.response  # read through attributes: cheaper than SearchResponse.to_dict()
     data = {name: getattr(response, name) for name in SEARCH_FIELDS}
-    return SearchOut.model_validate({**data, "search_id": outcome.search_id, "reachable": outcome.reachable},
-                                    from_attributes=True)
+    return SearchOut.model_validate({**data, "search_id": outcome.search_id,
+                                     "reachable": outcome.reachable}, from_attributes=True)
 
 
-SEARCH_FIELDS = tuple(name for name in SearchOut.model_fields if name not in ("search_id", "reachable"))
+SEARCH_FIELDS = tuple(name for name in SearchOut.model_fields
+                      if name not in ("search_id", "reachable"))
 
 
-# --- members ---------------------------------------------------------------------------------------
+# --- members --------------------------------------------------------------------------------------
 @api_route(bp, "GET", "/members/<int:member_id>", summary="A member's profile", query=MemberQuery,
            response=MemberOut, limit="profile", tags=("members",))
 def member(member_id: int, query: MemberQuery) -> MemberOut:
@@ -100,14 +98,15 @@ def member(member_id: int, query: MemberQuery) -> MemberOut:
     return profile
 
 
-# --- projects ----------------------------------------------------------------------------------------
-@api_route(bp, "GET", "/projects", summary="Your contract's projects", response=ProjectList, tags=("projects",))
+# --- projects -------------------------------------------------------------------------------------
+@api_route(bp, "GET", "/projects", summary="Your contract's projects", response=ProjectList,
+           tags=("projects",))
 def projects() -> ProjectList:
     return ProjectList(projects=[ProjectOut.model_validate(p) for p in scope().list_projects()])
 
 
-@api_route(bp, "POST", "/projects", summary="Create a project", body=ProjectIn, response=ProjectOut, status=201,
-           tags=("projects",))
+@api_route(bp, "POST", "/projects", summary="Create a project", body=ProjectIn, response=ProjectOut,
+           status=201, tags=("projects",))
 def create_project(body: ProjectIn) -> ProjectOut:
     fields = body.model_dump(exclude={"name"})
     return ProjectOut.model_validate(scope().create_project(body.name, **fields))
@@ -119,32 +118,33 @@ def project(project_id: int) -> ProjectOut:
     return ProjectOut.model_validate(scope().get_project(project_id))
 
 
-@api_route(bp, "GET", "/projects/<int:project_id>/candidates", summary="Candidates saved to a project",
-           response=ProjectCandidateList, tags=("projects",))
+@api_route(bp, "GET", "/projects/<int:project_id>/candidates",
+           summary="Candidates saved to a project", response=ProjectCandidateList, tags=("projects",))
 def candidates(project_id: int) -> ProjectCandidateList:
     rows = scope().list_candidates(project_id)
-    names = _names([r.member_id for r in rows])
+    names = member_names([r.member_id for r in rows])
     return ProjectCandidateList(candidates=[candidate_out(r, names) for r in rows])
 
 
-@api_route(bp, "POST", "/projects/<int:project_id>/candidates", summary="Save a member to a project",
-           body=CandidateIn, response=CandidateOut, status=201, tags=("projects",))
+@api_route(bp, "POST", "/projects/<int:project_id>/candidates",
+           summary="Save a member to a project", body=CandidateIn, response=CandidateOut,
+           status=201, tags=("projects",))
 def save_candidate(project_id: int, body: CandidateIn) -> CandidateOut:
     s = scope()
     row = s.save_candidate(project_id, body.member_id, stage=body.stage, notes=body.notes)
     s.record_feedback(body.member_id, "save", search_id=body.search_id)
-    return candidate_out(row, _names([row.member_id]))
+    return candidate_out(row, member_names([row.member_id]))
 
 
 @api_route(bp, "PATCH", "/projects/<int:project_id>/candidates/<int:candidate_id>",
-           summary="Change a saved candidate's stage or notes", body=CandidateUpdate, response=CandidateOut,
-           tags=("projects",))
+           summary="Change a saved candidate's stage or notes", body=CandidateUpdate,
+           response=CandidateOut, tags=("projects",))
 def update_candidate(project_id: int, candidate_id: int, body: CandidateUpdate) -> CandidateOut:
     s = scope()
     if s.get_candidate(candidate_id).project_id != project_id:
         raise NotFound(f"saved candidate {candidate_id} not found")
     row = s.update_candidate(candidate_id, stage=body.stage, notes=body.notes)
-    return candidate_out(row, _names([row.member_id]))
+    return candidate_out(row, member_names([row.member_id]))
 
 
 @api_route(bp, "DELETE", "/projects/<int:project_id>/candidates/<int:candidate_id>",
@@ -156,80 +156,71 @@ def remove_candidate(project_id: int, candidate_id: int) -> None:
     s.remove_candidate(candidate_id)
 
 
-@api_route(bp, "GET", "/projects/<int:project_id>/export", summary="Export a project's candidates as CSV",
-           response=None, limit="export", tags=("projects",), media_type="text/csv")
+@api_route(bp, "GET", "/projects/<int:project_id>/export",
+           summary="Export a project's candidates as CSV", response=None, limit="export",
+           tags=("projects",), media_type="text/csv")
 def export_project(project_id: int) -> Response:
-    s = scope()
-    project = s.get_project(project_id)
-    rows = s.list_candidates(project_id)
-    names = _names([r.member_id for r in rows])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["member_id", "name", "stage", "notes", "saved_at"])
-    for r in rows:
-        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
-    s.audit("project.export", "project", project.id, {"candidates": len(rows)})
-    db_session().commit()
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="project-{project.id}.csv"'})
+    return project_csv(scope(), project_id)
 
 
-# --- InMails -------------------------------------------------------------------------------------------
-@api_route(bp, "GET", "/inmails", summary="InMails your contract sent", query=InMailQuery, response=InMailList,
-           tags=("inmails",))
+# --- InMails --------------------------------------------------------------------------------------
+@api_route(bp, "GET", "/inmails", summary="InMails your contract sent", query=InMailQuery,
+           response=InMailList, tags=("inmails",))
 def inmails(query: InMailQuery) -> InMailList:
     """Newest first, one page at a time (``has_more`` says whether another page follows)."""
     offset = (query.page - 1) * query.page_size
-    rows = scope().list_inmails(status=query.status, project_id=query.project_id, limit=offset + query.page_size + 1)
+    rows = scope().list_inmails(status=query.status, project_id=query.project_id,
+                                limit=offset + query.page_size + 1)
     page = list(rows[offset:offset + query.page_size])
-    names = _names([m.member_id for m in page])
-    return InMailList(inmails=[inmail_out(m, names) for m in page], page=query.page, page_size=query.page_size,
-                      has_more=len(rows) > offset + query.page_size)
+    names = member_names([m.member_id for m in page])
+    return InMailList(inmails=[inmail_out(m, names) for m in page], page=query.page,
+                      page_size=query.page_size, has_more=len(rows) > offset + query.page_size)
 
 
-@api_route(bp, "POST", "/inmails", summary="Send an InMail", body=InMailIn, response=InMailOut, status=201,
-           tags=("inmails",))
+@api_route(bp, "POST", "/inmails", summary="Send an InMail", body=InMailIn, response=InMailOut,
+           status=201, tags=("inmails",))
 def send_inmail(body: InMailIn) -> InMailOut:
     s = scope()
     mail = s.send_inmail(body.member_id, body.subject, body.body, project_id=body.project_id,
                          search_id=body.search_id)
     s.record_feedback(body.member_id, "inmail", search_id=body.search_id)
-    return inmail_out(mail, _names([mail.member_id]))
+    return inmail_out(mail, member_names([mail.member_id]))
 
 
-@api_route(bp, "GET", "/inmails/<int:inmail_id>", summary="One InMail", response=InMailOut, tags=("inmails",))
+@api_route(bp, "GET", "/inmails/<int:inmail_id>", summary="One InMail", response=InMailOut,
+           tags=("inmails",))
 def inmail(inmail_id: int) -> InMailOut:
     mail = scope().get_inmail(inmail_id)
-    return inmail_out(mail, _names([mail.member_id]))
+    return inmail_out(mail, member_names([mail.member_id]))
 
 
-# --- feedback --------------------------------------------------------------------------------------------
-@api_route(bp, "POST", "/feedback", summary="Mark a candidate a good fit or not a fit", body=FeedbackIn,
-           response=FeedbackOut, status=201, tags=("feedback",))
+# --- feedback -------------------------------------------------------------------------------------
+@api_route(bp, "POST", "/feedback", summary="Mark a candidate a good fit or not a fit",
+           body=FeedbackIn, response=FeedbackOut, status=201, tags=("feedback",))
 def feedback(body: FeedbackIn) -> FeedbackOut:
-    """Recorded with the session id so later searches in the same session can be personalized."""
-    row = scope().record_feedback(body.member_id, body.kind, search_id=body.search_id, session_id=body.session_id)
+    """Recorded with the search and session ids, for training and evaluation. Results do not change
+    with feedback yet: the in-session bandit will use it."""
+    row = scope().record_feedback(body.member_id, body.kind, search_id=body.search_id,
+                                  session_id=body.session_id)
     return FeedbackOut.model_validate(row)
 
 
-# --- jobs ----------------------------------------------------------------------------------------------
-@api_route(bp, "GET", "/jobs", summary="Your contract's jobs (projects with job fields)", response=JobList,
-           tags=("jobs",))
+# --- jobs -----------------------------------------------------------------------------------------
+@api_route(bp, "GET", "/jobs", summary="Your contract's jobs (projects with job fields)",
+           response=JobList, tags=("jobs",))
 def jobs() -> JobList:
     return JobList(jobs=[job_out(p) for p in scope().list_projects() if is_job(p)])
 
 
-@api_route(bp, "GET", "/jobs/<int:job_id>/matches", summary="Recommended matches for a job", query=PageQuery,
-           response=MatchesOut, limit="search", tags=("jobs",))
+@api_route(bp, "GET", "/jobs/<int:job_id>/matches", summary="Recommended matches for a job",
+           query=PageQuery, response=MatchesOut, limit="search", tags=("jobs",))
 def job_matches(job_id: int, query: PageQuery) -> MatchesOut:
     """The job as the query; each match lists the required skills it has and the ones it lacks."""
     return recommended_matches(scope(), job_id, page=query.page, page_size=query.page_size)
 
 
-# --- the spec ------------------------------------------------------------------------------------------
+# --- the spec -------------------------------------------------------------------------------------
 @api_route(bp, "GET", "/openapi.json", summary="This API's OpenAPI 3.1 description", response=None,
            public=True, tags=("meta",))
 def openapi_spec() -> Response:
-    from webapp.api.openapi import spec_json
-
     return Response(spec_json(current_app), mimetype="application/json")

@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll("form.js-feedback button").forEach((b) => { b.classList.remove("on"); b.setAttribute("aria-pressed", "false"); });
       const button = form.querySelector("button");
       button.classList.add("on"); button.setAttribute("aria-pressed", "true");
-      if (status) status.textContent = "Noted: later searches in this session take it into account.";
+      if (status) status.textContent = "Noted.";
     });
   });
 });

@@ -20,6 +20,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from federator.types import FacetValue
 from talent.query.structured import FACET_NAMES
 
 ROLES: dict[str, str] = {"must": "must_have", "can": "can_have", "not": "doesnt_have"}
@@ -40,8 +41,8 @@ _ALIASES: dict[str, str] = {
 TEXT_VALUED = {"companies", "locations"}
 """Facets whose values go back into the query by label (the standardizer resolves names)."""
 
-PANEL_ORDER = ("titles", "skills", "companies", "locations", "industries", "seniority", "years_experience",
-               "open_to_work")
+PANEL_ORDER = ("titles", "skills", "companies", "locations", "industries", "seniority",
+               "years_experience", "open_to_work")
 
 Years = tuple[int | None, int | None]
 """Whole years of experience, both ends inclusive; ``None`` is an open end."""
@@ -52,7 +53,7 @@ def facet_name(engine_key: str) -> str:
     return _ALIASES.get(engine_key, engine_key)
 
 
-# --- years of experience ------------------------------------------------------------------------------
+# --- years of experience --------------------------------------------------------------------------
 def years_key(years: Years) -> str:
     """The ``yoe`` parameter of a range: ``"3-5"``, ``"16-"``, ``"0-2"``."""
     low, high = years
@@ -67,7 +68,8 @@ def years_label(years: Years) -> str:
 
 
 def parse_years(text: str) -> Years | None:
-    """``"3-5"`` -> ``(3, 5)``, ``"16-"`` -> ``(16, None)``; ``None`` when unreadable or everything."""
+    """``"3-5"`` -> ``(3, 5)``, ``"16-"`` -> ``(16, None)``; ``None`` when unreadable or
+    everything."""
     low_text, dash, high_text = text.strip().partition("-")
     if not dash:
         high_text = low_text
@@ -123,7 +125,7 @@ def years_without(selected: Years | None, bucket: Years) -> Years | None:
     return None
 
 
-# --- the selection ------------------------------------------------------------------------------------
+# --- the selection --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Selection:
     """What the recruiter picked on the search page."""
@@ -179,9 +181,10 @@ def read_selection(args: MultiDict[str, str]) -> Selection:
     return Selection(args.get("q", ""), facets, years, otw, page)
 
 
-# --- query-string edits -------------------------------------------------------------------------------
+# --- query-string edits ---------------------------------------------------------------------------
 def toggle_args(args: MultiDict[str, str], name: str, role: str, value: str) -> MultiDict[str, str]:
-    """The query string with ``value`` moved to ``role`` of facet ``name`` (removed if already there)."""
+    """The query string with ``value`` moved to ``role`` of facet ``name`` (removed if already
+    there)."""
     new = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "page"])
     already = value in args.getlist(f"f.{name}.{role}")
     for r in ROLES:
@@ -204,7 +207,7 @@ def with_args(args: MultiDict[str, str], **changes: Any) -> MultiDict[str, str]:
     return new
 
 
-# --- facet panels -------------------------------------------------------------------------------------
+# --- facet panels ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FacetRow:
     label: str
@@ -230,7 +233,8 @@ class Chip:
     remove: MultiDict[str, str]
 
 
-def facet_panels(selection: Selection, args: MultiDict[str, str], facets: dict[str, list[Any]]) -> list[FacetPanel]:
+def facet_panels(selection: Selection, args: MultiDict[str, str],
+                 facets: dict[str, list[FacetValue]]) -> list[FacetPanel]:
     """The panels of the engine's facet counts (``SearchResponse.facets``), in page order."""
     base = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "page"])
     panels: dict[str, FacetPanel] = {}
@@ -246,13 +250,16 @@ def facet_panels(selection: Selection, args: MultiDict[str, str], facets: dict[s
                 value = fv.label if name in TEXT_VALUED else str(fv.value)
                 links: dict[str, MultiDict[str, str] | None] = {
                     role: toggle_args(args, name, role, value) for role in ROLES}
-                rows.append(FacetRow(fv.label, int(fv.count), selection.role_of(name, value), links))
+                rows.append(FacetRow(fv.label, int(fv.count), selection.role_of(name, value),
+                                     links))
         if rows:
             panels[name] = FacetPanel(name, FACET_LABELS.get(name, name), rows)
-    return [panels[n] for n in PANEL_ORDER if n in panels] + [p for n, p in panels.items() if n not in PANEL_ORDER]
+    ordered = [panels[n] for n in PANEL_ORDER if n in panels]
+    return ordered + [p for n, p in panels.items() if n not in PANEL_ORDER]
 
 
-def _years_rows(selection: Selection, base: MultiDict[str, str], values: list[Any]) -> list[FacetRow]:
+def _years_rows(selection: Selection, base: MultiDict[str, str],
+                values: list[FacetValue]) -> list[FacetRow]:
     rows = []
     for fv in values:
         bucket = years_of_value(fv.value)
@@ -271,13 +278,13 @@ def _years_rows(selection: Selection, base: MultiDict[str, str], values: list[An
     return rows
 
 
-def _open_to_work_rows(selection: Selection, base: MultiDict[str, str], values: list[Any]) -> list[FacetRow]:
+def _open_to_work_rows(selection: Selection, base: MultiDict[str, str],
+                       values: list[FacetValue]) -> list[FacetRow]:
     rows = []
     for fv in values:
         if fv.value is not True:
             continue
-        role = {True: "must", False: "not"}.get(selection.open_to_work) if selection.open_to_work is not None \
-            else None
+        role = {True: "must", False: "not", None: None}[selection.open_to_work]
         links: dict[str, MultiDict[str, str] | None] = {
             "must": with_args(base, otw=None if role == "must" else 1),
             "can": None,
@@ -288,25 +295,27 @@ def _open_to_work_rows(selection: Selection, base: MultiDict[str, str], values: 
     return rows
 
 
-def chips(selection: Selection, args: MultiDict[str, str], label_of: Callable[[str, str], str]) -> list[Chip]:
+def chips(selection: Selection, args: MultiDict[str, str],
+          label_of: Callable[[str, str], str]) -> list[Chip]:
     """The applied filters; ``label_of(facet, value)`` names a value (taxonomy ids to names)."""
     out = []
     for name, roles in selection.facets.items():
         for role, values in roles.items():
             for v in values:
                 label = label_of(name, v)
-                out.append(Chip(f"{FACET_LABELS.get(name, name)} {ROLE_LABELS[role]}: {label}", role,
-                                toggle_args(args, name, role, v)))
+                out.append(Chip(f"{FACET_LABELS.get(name, name)} {ROLE_LABELS[role]}: {label}",
+                                role, toggle_args(args, name, role, v)))
     base = MultiDict([(k, v) for k, v in args.items(multi=True) if k != "page"])
     if selection.years is not None:
-        out.append(Chip(f"Years of experience: {years_label(selection.years)}", "must", with_args(base, yoe=None)))
+        out.append(Chip(f"Years of experience: {years_label(selection.years)}", "must",
+                        with_args(base, yoe=None)))
     if selection.open_to_work is not None:
         out.append(Chip("Open to work" if selection.open_to_work else "Not open to work",
                         "must" if selection.open_to_work else "not", with_args(base, otw=None)))
     return out
 
 
-def value_labels(facets: dict[str, list[Any]]) -> dict[tuple[str, str], str]:
+def value_labels(facets: dict[str, list[FacetValue]]) -> dict[tuple[str, str], str]:
     """(facet, value as in the query string) -> label, from the engine's facet counts."""
     out: dict[tuple[str, str], str] = {}
     for key, values in facets.items():

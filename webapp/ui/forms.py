@@ -25,7 +25,8 @@ class SignInForm(FlaskForm):
 
 
 class SaveToProjectForm(FlaskForm):
-    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)  # scope checks it
+    # the project is checked against the recruiter's scope, not against the choices
+    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)
     new_project = StringField("or a new project", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10_000)])
     search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
@@ -34,7 +35,8 @@ class SaveToProjectForm(FlaskForm):
 class InMailForm(FlaskForm):
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
     body = TextAreaField("Message", validators=[Optional(), Length(max=10_000)])
-    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)  # scope checks it
+    # the project is checked against the recruiter's scope, not against the choices
+    project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)
     search_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**53)])
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html as html_lib
-import io
 import re
 import uuid
 from collections.abc import Callable
@@ -12,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,8 +25,10 @@ from flask import (
 )
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice  # type: ignore[import-untyped]
 
+from federator.types import FacetValue
 from talent.errors import InvalidInput, NotFound, QueryError, TalentError
 from talent.storage.access import RecruiterScope
 from talent.storage.models import (
@@ -39,14 +40,16 @@ from talent.storage.models import (
     Member,
     Project,
     ProjectCandidate,
+    Recruiter,
 )
+from webapp.access import scope
 from webapp.auth import set_token, verify_password
 from webapp.database import db_session
+from webapp.exports import project_csv
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
 from webapp.search import own_search_id, run_search, search_service
-from webapp.ui import blueprint as bp
 from webapp.ui.facets import (
     ROLE_LABELS,
     ROLE_SYMBOLS,
@@ -66,9 +69,26 @@ from webapp.ui.forms import (
     SignInForm,
 )
 
+bp = Blueprint("ui", __name__)
 
-def scope() -> RecruiterScope:
-    return RecruiterScope(db_session(), g.recruiter)
+OPEN_ENDPOINTS = {"ui.login", "static"}
+"""Endpoints served without signing in."""
+
+
+@bp.before_app_request
+def _load_recruiter() -> None:
+    if request.path.startswith("/api/"):
+        return
+    recruiter_id = session.get("recruiter_id")
+    g.recruiter = db_session().get(Recruiter, recruiter_id) if recruiter_id else None
+
+
+@bp.before_request
+def _require_sign_in() -> WerkzeugResponse | None:
+    if g.get("recruiter") is None and request.endpoint not in OPEN_ENDPOINTS:
+        next_path = request.full_path if request.method == "GET" else None
+        return redirect(url_for("ui.login", next=next_path))
+    return None
 
 
 def session_id() -> str:
@@ -78,19 +98,22 @@ def session_id() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
-        return target
+    path = target or ""
+    if path.startswith("/") and not path.startswith("//") and not urlparse(path).netloc:
+        return path
     return url_for("ui.search")
 
 
 def _project_choices(s: RecruiterScope) -> list[SelectChoice]:
-    return [SelectChoice("", "— choose a project —")] + [SelectChoice(str(p.id), p.name) for p in s.list_projects()]
+    projects = [SelectChoice(str(p.id), p.name) for p in s.list_projects()]
+    return [SelectChoice("", "— choose a project —"), *projects]
 
 
 @bp.app_template_filter("snippet")
 def _snippet(html: str) -> Markup:
     """An engine snippet with ``<b>`` marks, escaped except for the marks (shown as ``<mark>``)."""
-    raw = html_lib.unescape(str(html).replace("<b>", "\x01").replace("</b>", "\x02"))  # engine escapes once
+    marked = str(html).replace("<b>", "\x01").replace("</b>", "\x02")
+    raw = html_lib.unescape(marked)  # the engine escapes once
     text = str(escape(raw))
     return Markup(text.replace("\x01", "<mark>").replace("\x02", "</mark>"))
 
@@ -117,8 +140,9 @@ def _qs(args: Any) -> str:
     return "?" + urlencode(list(args.items(multi=True)))
 
 
-# --- sign-in ---------------------------------------------------------------------------------------
+# --- sign-in --------------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("login", methods=("POST",))  # per client address: slows password guessing
 def login() -> Any:
     form = SignInForm()
     error = None
@@ -137,8 +161,6 @@ def login() -> Any:
     return render_template("login.html", form=form, error=error), status
 
 
-rate_limited("login", "ui.login", methods=("POST",))  # per client address: slows password guessing
-
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
@@ -146,7 +168,7 @@ def logout() -> Any:
     return redirect(url_for("ui.login"))
 
 
-# --- search ----------------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
 FACET_VALUES_SHOWN = 8
 """Values of a facet panel shown before its "N more" fold."""
 
@@ -157,14 +179,15 @@ def index() -> Any:
 
 
 @bp.route("/search")
+@rate_limited("search")
 def search() -> Any:
     selection = read_selection(request.args)
     page_size = int(current_app.config["PAGE_SIZE"])
     outcome, error = None, None
     if not selection.empty:
         try:
-            outcome = run_search(scope(), selection.query(), page=selection.page, page_size=page_size,
-                                 session_id=session_id())
+            outcome = run_search(scope(), selection.query(), page=selection.page,
+                                 page_size=page_size, session_id=session_id())
             db_session().commit()
             session["last_search"] = {"id": outcome.search_id, "url": request.full_path}
         except QueryError as exc:
@@ -177,18 +200,15 @@ def search() -> Any:
         facets = outcome.response.facets
         panels = facet_panels(selection, request.args, facets)
         applied = chips(selection, request.args, _value_namer(facets))
-    return render_template(
-        "search.html", selection=selection, outcome=outcome, error=error, pages=pages, page_size=page_size,
-        panels=panels, chips=applied, role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
-        shown_values=FACET_VALUES_SHOWN,
-        args=request.args, show_timings=request.args.get("timings") == "1",
-    )
+    return render_template("search.html", selection=selection, outcome=outcome, error=error,
+                           pages=pages, page_size=page_size, panels=panels, chips=applied,
+                           role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
+                           shown_values=FACET_VALUES_SHOWN, args=request.args,
+                           show_timings=request.args.get("timings") == "1")
 
 
-rate_limited("search", "ui.search")
 
-
-def _value_namer(facets: dict[str, list[Any]]) -> Callable[[str, str], str]:
+def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], str]:
     """Names of facet values in the query string: the engine's labels, else the taxonomy's."""
     labels = value_labels(facets)
     taxonomy = getattr(search_service(), "taxonomy", None)
@@ -210,8 +230,9 @@ def _value_namer(facets: dict[str, list[Any]]) -> Callable[[str, str], str]:
     return name_of
 
 
-# --- profiles ----------------------------------------------------------------------------------------
+# --- profiles -------------------------------------------------------------------------------------
 @bp.route("/members/<int:member_id>")
+@rate_limited("profile")
 def profile(member_id: int) -> Any:
     s = scope()
     member = member_profile(db_session(), member_id)
@@ -222,21 +243,22 @@ def profile(member_id: int) -> Any:
     save_form.project_id.choices = _project_choices(s)
     mail_form = InMailForm(formdata=None, search_id=search_id)
     mail_form.project_id.choices = _project_choices(s)
-    db = db_session()  # what the contract already did with this member: one query each, the contract's rows only
-    saved_in = db.scalars(select(Project).join(ProjectCandidate, ProjectCandidate.project_id == Project.id)
-                          .where(ProjectCandidate.contract_id == s.contract_id, Project.contract_id == s.contract_id,
-                                 ProjectCandidate.member_id == member_id).order_by(Project.name)).all()
-    mails = db.scalars(select(InMail).where(InMail.contract_id == s.contract_id, InMail.member_id == member_id)
-                       .order_by(InMail.sent_at.desc()).limit(20)).all()
+    # what the contract already did with this member: one query each, the contract's rows only
+    db = db_session()
+    saved_in = db.scalars(
+        select(Project).join(ProjectCandidate, ProjectCandidate.project_id == Project.id)
+        .where(ProjectCandidate.contract_id == s.contract_id, Project.contract_id == s.contract_id,
+               ProjectCandidate.member_id == member_id).order_by(Project.name)).all()
+    mails = db.scalars(
+        select(InMail).where(InMail.contract_id == s.contract_id, InMail.member_id == member_id)
+        .order_by(InMail.sent_at.desc()).limit(20)).all()
     verdicts = set(db.scalars(select(Feedback.kind).where(
-        Feedback.contract_id == s.contract_id, Feedback.session_id == session_id(), Feedback.member_id == member_id,
-        Feedback.kind.in_(("good_fit", "not_fit")))))
+        Feedback.contract_id == s.contract_id, Feedback.session_id == session_id(),
+        Feedback.member_id == member_id, Feedback.kind.in_(("good_fit", "not_fit")))))
     return render_template("profile.html", member=member, save_form=save_form, mail_form=mail_form,
-                           feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails, verdicts=verdicts,
-                           search_id=search_id, back=_back_to_results(search_id))
+                           feedback_form=FeedbackForm(), saved_in=saved_in, mails=mails,
+                           verdicts=verdicts, search_id=search_id, back=_back_to_results(search_id))
 
-
-rate_limited("profile", "ui.profile")
 
 
 @bp.route("/members/<int:member_id>/save", methods=["POST"])
@@ -287,7 +309,7 @@ def feedback(member_id: int, kind: str) -> Any:
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
-    flash("Thanks: noted for this session's results.", "ok")
+    flash("Thanks: noted.", "ok")
     return redirect(url_for("ui.profile", member_id=member_id))
 
 
@@ -299,6 +321,11 @@ def _back_to_results(search_id: int | None) -> str | None:
     return None
 
 
+def _members(member_ids: list[int]) -> dict[int, Member]:
+    """Members by id (one query)."""
+    return {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_(member_ids)))}
+
+
 def _int(value: str | None) -> int:
     try:
         return int(value or "")
@@ -306,19 +333,21 @@ def _int(value: str | None) -> int:
         raise NotFound(f"project {value!r} not found") from None
 
 
-# --- projects ----------------------------------------------------------------------------------------
+# --- projects -------------------------------------------------------------------------------------
 @bp.route("/projects", methods=["GET", "POST"])
 def projects() -> Any:
     s = scope()
     form = ProjectForm()
     if form.validate_on_submit():
-        project = s.create_project(form.name.data or "", title=form.title.data or "", remote=bool(form.remote.data))
+        project = s.create_project(form.name.data or "", title=form.title.data or "",
+                                   remote=bool(form.remote.data))
         db_session().commit()
         return redirect(url_for("ui.project", project_id=project.id))
     rows = s.list_projects()
-    saved = dict(db_session().execute(
-        select(ProjectCandidate.project_id, func.count()).where(ProjectCandidate.contract_id == s.contract_id)
-        .group_by(ProjectCandidate.project_id)).all())
+    counts = db_session().execute(
+        select(ProjectCandidate.project_id, func.count())
+        .where(ProjectCandidate.contract_id == s.contract_id).group_by(ProjectCandidate.project_id))
+    saved: dict[int, int] = {project_id: count for project_id, count in counts}
     return render_template("projects.html", projects=rows, form=form, is_job=is_job, saved=saved)
 
 
@@ -327,14 +356,15 @@ def project(project_id: int) -> Any:
     s = scope()
     proj = s.get_project(project_id)
     rows = s.list_candidates(project_id)
-    members = {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
+    members = _members([r.member_id for r in rows])
     forms = {}
     for r in rows:
         f = CandidateForm(prefix=f"c{r.id}", formdata=None)
         f.stage.data = r.stage
         f.notes.data = r.notes
         forms[r.id] = f
-    return render_template("project.html", project=proj, rows=rows, members=members, forms=forms, is_job=is_job(proj))
+    return render_template("project.html", project=proj, rows=rows, members=members, forms=forms,
+                           is_job=is_job(proj))
 
 
 @bp.route("/projects/<int:project_id>/candidates/<int:candidate_id>", methods=["POST"])
@@ -353,26 +383,13 @@ def update_candidate(project_id: int, candidate_id: int) -> Any:
 
 
 @bp.route("/projects/<int:project_id>/export.csv")
+@rate_limited("export")
 def export_project(project_id: int) -> Response:
-    s = scope()
-    proj = s.get_project(project_id)
-    rows = s.list_candidates(project_id)
-    names = {m.id: m.full_name for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["member_id", "name", "stage", "notes", "saved_at"])
-    for r in rows:
-        writer.writerow([r.member_id, names.get(r.member_id, ""), r.stage, r.notes, r.created_at.isoformat()])
-    s.audit("project.export", "project", proj.id, {"candidates": len(rows)})
-    db_session().commit()
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="project-{proj.id}.csv"'})
-
-
-rate_limited("export", "ui.export_project")
+    return project_csv(scope(), project_id)
 
 
 @bp.route("/projects/<int:project_id>/matches")
+@rate_limited("search")
 def matches(project_id: int) -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     error = None
@@ -387,14 +404,12 @@ def matches(project_id: int) -> Any:
         if exc.http_status >= 500:
             raise
         error = str(exc)
-    return render_template("matches.html", project=scope().get_project(project_id), result=result, error=error,
-                           page=page)
+    return render_template("matches.html", project=scope().get_project(project_id), result=result,
+                           error=error, page=page)
 
 
-rate_limited("search", "ui.matches")
 
-
-# --- account ---------------------------------------------------------------------------------------
+# --- account --------------------------------------------------------------------------------------
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Any:
     """The recruiter's account: a new API token on request (shown once; only its hash is kept)."""
@@ -407,10 +422,11 @@ def account() -> Any:
         token = set_token(recruiter)
         RecruiterScope(db_session(), recruiter).audit("auth.new_token", "recruiter", recruiter.id)
         db_session().commit()
-    return render_template("account.html", form=form, token=token, has_token=bool(g.recruiter.api_token_hash))
+    return render_template("account.html", form=form, token=token,
+                           has_token=bool(g.recruiter.api_token_hash))
 
 
-# --- InMails -----------------------------------------------------------------------------------------
+# --- InMails --------------------------------------------------------------------------------------
 @bp.route("/inmails")
 def inmails() -> Any:
     s = scope()
@@ -421,10 +437,11 @@ def inmails() -> Any:
     size = INMAILS_PER_PAGE
     found = s.list_inmails(status=status, limit=page * size + 1)
     rows = list(found[(page - 1) * size:page * size])
-    members = {m.id: m for m in db_session().scalars(select(Member).where(Member.id.in_([r.member_id for r in rows])))}
-    projects = {p.id: p for p in db_session().scalars(select(Project).where(Project.contract_id == s.contract_id))}
-    return render_template("inmails.html", rows=rows, members=members, projects=projects, status=status,
-                           statuses=INMAIL_STATUSES, page=page, has_more=len(found) > page * size)
+    members = _members([r.member_id for r in rows])
+    projects = {p.id: p for p in s.list_projects()}
+    return render_template("inmails.html", rows=rows, members=members, projects=projects,
+                           status=status, statuses=INMAIL_STATUSES, page=page,
+                           has_more=len(found) > page * size)
 
 
 INMAILS_PER_PAGE = 50

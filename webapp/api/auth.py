@@ -1,0 +1,34 @@
+"""Bearer-token authentication of every API request, except the routes declared public."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from talent.errors import TalentError
+from webapp.api.routing import route_of
+from webapp.auth import recruiter_for_token
+from webapp.database import db_session
+
+
+class Unauthorized(TalentError):
+    """No valid API token."""
+
+    http_status = 401
+
+
+def authenticate() -> None:
+    """Set ``g.recruiter`` from the ``Authorization: Bearer <token>`` header (a blueprint's
+    ``before_request``); routes declared ``public`` and unknown paths (404) need no token."""
+    if request.endpoint is None:
+        return
+    route = route_of(current_app.view_functions[request.endpoint])
+    if route is not None and route.public:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send your API token as 'Authorization: Bearer <token>'")
+    recruiter = recruiter_for_token(db_session(), token.strip())
+    if recruiter is None:
+        raise Unauthorized("the API token is not valid: ask for a new one")
+    g.recruiter = recruiter
