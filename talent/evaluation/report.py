@@ -87,15 +87,21 @@ def _simulated_tables(sim: dict[str, Any]) -> list[str]:
              "the logging policy is what was shown (floor).")
     lines = [intro, ""]
     ks = sim.get("ks", [])
-    lines += ["| ranking | " + " | ".join(f"expected accepts@{k} | CI" for k in ks) + " | share of oracle@10 |",
-              "| --- " * (2 * len(ks) + 2) + "|"]
+    lines += ["| ranking | " + " | ".join(f"expected accepts@{k} | CI" for k in ks)
+              + " | share of oracle@10 | lift@10 over the rung below [CI] |",
+              "| --- " * (2 * len(ks) + 3) + "|"]
     for name, entry in sim["rankers"].items():
         cells = []
         for k in ks:
             est = entry["metrics"][f"expected_accepts@{k}"]
             cells += [_fmt(est["value"]), _ci(est)]
         share = entry.get("share_of_oracle", {}).get("expected_accepts@10")
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(share['value']) if share else 'n/a'} |")
+        lift = entry.get("lift_over_below", {})
+        est = lift.get("expected_accepts@10")
+        lift_cell = (f"{est['value']:+.1%} [{est['low']:+.1%}, {est['high']:+.1%}] over {lift['below']}"
+                     if est else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(share['value']) if share else 'n/a'} | "
+                     f"{lift_cell} |")
     lines.append("")
     if ks and any(f"examined_accepts@{ks[0]}" in e["metrics"] for e in sim["rankers"].values()):
         lines += [("Weighted by the position-bias curve P(examined | position) (what a recruiter reading the "

@@ -7,8 +7,13 @@ nothing it reads flows back into a model. Rankings compared on the same queries:
 - ``oracle``: the whole world ranked by the hidden expected accepts (the ceiling);
 - ``logging_policy``: what the logging policy actually showed for the search (the floor);
 - ``random_shown``: the logged shown candidates in random order (a broken model);
-- ``engine_text_match``: the engine end to end with the text-match ranker (no L1 model);
-- ``engine_l1``: the engine end to end with the served L1 model (when one is trained).
+- ``engine_text_match``: the engine end to end with the text-match ranker (L1 switched off);
+- ``engine_l1``: the engine end to end with the served L1 model (when one is trained) and every
+  later federator stage off;
+- ``engine_+<stage>``: the same with the federator's optional stages switched on one by one in
+  pipeline order (``engine_+l2`` = L1 and L2, ``engine_+rerank`` = L1, L2 and re-ranking, ...):
+  one service, per-request switches (:mod:`federator.pipeline`), so each rung differs from the
+  one below by exactly one stage; each carries its paired lift over the rung below.
 
 Value of a ranking for a query: sum over its top k members of P(InMail | examined) x
 P(accept | InMail) for the search's own job, recruiter and contract (``expected_accepts@k``:
@@ -36,7 +41,8 @@ def expected_accepts_at_k(values: np.ndarray, k: int) -> float:
 
 
 def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
-                   *, resamples: int = 1000, seed: int = 0, examination: np.ndarray | None = None) -> dict[str, Any]:
+                   *, resamples: int = 1000, seed: int = 0, examination: np.ndarray | None = None,
+                   below: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Per-query expected accepts@k of each ranking, with bootstrap CIs over queries.
 
     Every ranking must hold one member-id array (best first) per query, for the same queries.
@@ -47,6 +53,7 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
     n_queries = {len(v) for v in rankings.values()}
     if len(n_queries) > 1:
         raise ValueError("every ranking must cover the same queries")
+    below = dict(below or {})
     per_query: dict[str, dict[str, np.ndarray]] = {}
     for name, lists in rankings.items():
         cols: dict[str, list[float]] = {f"expected_accepts@{k}": [] for k in ks}
@@ -75,8 +82,33 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
         if FLOOR in per_query and name != FLOOR:
             entry["lift_over_floor"] = {m: paired_lift(arrays[m], per_query[FLOOR][m], resamples=resamples,
                                                        seed=seed).as_dict() for m in arrays}
+        base = below.get(name)
+        if base in per_query:
+            entry["lift_over_below"] = {"below": base, **{
+                m: paired_lift(arrays[m], per_query[base][m], resamples=resamples, seed=seed).as_dict()
+                for m in arrays}}
         out["rankers"][name] = entry
     return out
+
+
+def engine_variants(service: Any) -> tuple[dict[str, dict[str, bool]], dict[str, str]]:
+    """The engine's ladder as stage switches: text match, L1, then each optional federator
+    stage added in pipeline order; and each variant's rung below."""
+    optional = [s.name for s in service.pipeline.stages if not s.required]
+    off = {name: False for name in optional}
+    variants: dict[str, dict[str, bool]] = {"engine_text_match": {"l1": False, **off}}
+    below: dict[str, str] = {}
+    previous = "engine_text_match"
+    if service.broker.scorer is not None:
+        variants["engine_l1"] = dict(off)
+        below["engine_l1"] = previous
+        previous = "engine_l1"
+    for i, name in enumerate(optional):
+        rung = f"engine_+{name}"
+        variants[rung] = {**variants[previous], **{m: True for m in optional[: i + 1]}}
+        below[rung] = previous
+        previous = rung
+    return variants, below
 
 
 def oracle_ranking(values: np.ndarray, member_ids: np.ndarray, k: int) -> np.ndarray:
@@ -109,11 +141,8 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
                             conn)
     shown = shown.loc[shown["search_id"].isin(ids)]
     logged = {sid: g["member_id"].to_numpy(dtype=np.int64) for sid, g in shown.groupby("search_id")}
-    engines: dict[str, Any] = {"engine_text_match": SearchService.from_settings(settings, database=db,
-                                                                                load_model=False)}
-    served = SearchService.from_settings(settings, database=db)
-    if served.broker.scorer is not None:
-        engines["engine_l1"] = served
+    service = SearchService.from_settings(settings, database=db)
+    engines, below = engine_variants(service)
     all_members = np.arange(1, truth.state.n_members + 1, dtype=np.int64)
     rng = np.random.default_rng(opts.seed)
     rankings: dict[str, list[np.ndarray]] = {name: [] for name in ("oracle", FLOOR, "random_shown", *engines)}
@@ -128,9 +157,9 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         floor = logged.get(sid, np.zeros(0, dtype=np.int64))
         rankings[FLOOR].append(floor[:k_max])
         rankings["random_shown"].append(rng.permutation(floor)[:k_max])
-        request = SearchRequest(recruiter_id=int(row["recruiter_id"]), contract_id=int(row["contract_id"]),
-                                query=query_of(row), page_size=k_max, facets=False)
-        for name, service in engines.items():
+        for name, switches in engines.items():
+            request = SearchRequest(recruiter_id=int(row["recruiter_id"]), contract_id=int(row["contract_id"]),
+                                    query=query_of(row), page_size=k_max, facets=False, stages=switches)
             try:
                 cands = service.rank(request).candidates
                 rankings[name].append(np.asarray(cands.member_ids[:k_max], dtype=np.int64))
@@ -143,7 +172,8 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         return truth.expected_accepts(jobs[q], members)
 
     exam = truth.examination(np.arange(k_max))
+    service.close()
     out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples, seed=opts.seed,
-                         examination=exam)
+                         examination=exam, below=below)
     out["engine_failures"] = failures
     return out

@@ -72,3 +72,38 @@ def test_examined_accepts_weight_each_position_by_its_examination_probability():
     assert a["examined_accepts@3"]["value"] == pytest.approx(0.4 + 0.1 + 0.025)
     assert b["examined_accepts@3"]["value"] == pytest.approx(0.1 + 0.1 + 0.1)
     assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])  # order-blind
+
+
+def test_engine_variants_add_one_stage_per_rung():
+    from types import SimpleNamespace
+
+    from talent.evaluation.simulated import engine_variants
+
+    stages = [SimpleNamespace(name="broker", required=True), SimpleNamespace(name="l2", required=False),
+              SimpleNamespace(name="rerank", required=False)]
+    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages), broker=SimpleNamespace(scorer=object()))
+    variants, below = engine_variants(service)
+    assert variants == {
+        "engine_text_match": {"l1": False, "l2": False, "rerank": False},
+        "engine_l1": {"l2": False, "rerank": False},
+        "engine_+l2": {"l2": True, "rerank": False},
+        "engine_+rerank": {"l2": True, "rerank": True},
+    }
+    assert below == {"engine_l1": "engine_text_match", "engine_+l2": "engine_l1", "engine_+rerank": "engine_+l2"}
+    service.broker.scorer = None  # no L1 model: the stages build on text match
+    variants, below = engine_variants(service)
+    assert "engine_l1" not in variants and below["engine_+l2"] == "engine_text_match"
+    assert variants["engine_+l2"] == {"l1": False, "l2": True, "rerank": False}
+
+
+def test_a_rung_carries_its_paired_lift_over_the_rung_below():
+    from talent.evaluation.simulated import score_rankings
+
+    a = [np.array([1, 2]), np.array([3, 4])]
+    b = [np.array([2, 1]), np.array([4, 3])]
+    values = {1: 1.0, 2: 0.0, 3: 1.0, 4: 0.0}
+    out = score_rankings({"a": a, "b": b}, lambda q, m: np.array([values[int(i)] for i in m]), ks=(1,),
+                         resamples=50, below={"b": "a"})
+    lift = out["rankers"]["b"]["lift_over_below"]
+    assert lift["below"] == "a" and lift["expected_accepts@1"]["value"] == -1.0
+    assert "lift_over_below" not in out["rankers"]["a"]
