@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from talent.errors import InvalidInput, QueryError
+from talent.errors import InvalidInput, QueryError, TalentError
 from talent.logging import get_logger
 
 if TYPE_CHECKING:
@@ -148,8 +148,10 @@ class Pipeline:
                 if stage.required:
                     raise
                 ms = (time.perf_counter() - t0) * 1e3
-                detail = f"{type(exc).__name__}: {exc}"
-                log.warning("federator.stage_failed", stage=stage.name, error=detail, exc_info=True)
+                log.warning("federator.stage_failed", stage=stage.name, error=f"{type(exc).__name__}: {exc}",
+                            exc_info=True)
+                # what a user may read: our own errors say what to do; anything else is a bug
+                detail = str(exc) if isinstance(exc, TalentError) else f"{type(exc).__name__} (see the server log)"
                 reports.append(StageReport(stage.name, "failed", ms, detail))
                 timings[stage.name] = ms
                 continue

@@ -4,6 +4,7 @@ searches."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +57,14 @@ def result_cap() -> int:
 
 def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int = 1,
                page_size: int = 25, facets: bool = True, session_id: str | None = None,
-               project_id: int | None = None) -> SearchOutcome:
+               project_id: int | None = None, stages: Mapping[str, bool] | None = None
+               ) -> SearchOutcome:
     """Run ``query`` as the scope's recruiter and log it with the page's impressions.
 
     Pages past the result cap are refused. The search row and one row per shown candidate
     (member, 0-based position in the whole ranking, score) go into ``searches`` and
-    ``impressions``, the logs the training pipeline learns from.
+    ``impressions``, the logs the training pipeline learns from. ``stages`` switches ranking
+    stages for this search (see :mod:`federator.pipeline`).
     """
     cap = result_cap()
     if (page - 1) * page_size >= cap:
@@ -71,7 +74,7 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
         scope.get_project(project_id)
     request = SearchRequest(recruiter_id=scope.recruiter.id, contract_id=scope.contract_id,
                             query=query, page=page, page_size=page_size, facets=facets,
-                            session_id=session_id)
+                            session_id=session_id, stages=dict(stages or {}))
     response = search_service().search(request)
     row = scope.log_search(
         session_id=session_id or "",

@@ -43,6 +43,21 @@ def test_search_with_boolean_text_returns_a_page_of_ranked_cards(api):
     assert body["search_id"] > 0 and "total" in body["timings"]
 
 
+def test_a_search_reports_its_stages_and_can_switch_one_off(api):
+    on = api.post("/search", {"query": "title:nurse", "page_size": 10, "facets": False}).json
+    assert [(st["name"], st["status"]) for st in on["stages"]] == [("broker", "ran")]
+    off = api.post("/search", {"query": "title:nurse", "page_size": 10, "facets": False,
+                               "stages": {"l1": False}}).json
+    assert off["ranker"] == "text-match" and off["total"] == on["total"]
+
+
+@pytest.mark.parametrize("stages", [{"warp_drive": False}, {"broker": False}, {"l1": "maybe"},
+                                    {"Bad Name": True}])
+def test_unknown_or_malformed_stage_switches_are_refused_with_422(api, stages):
+    r = api.post("/search", {"query": "title:nurse", "stages": stages})
+    assert r.status_code == 422, r.text
+
+
 def test_search_returns_facet_counts_and_the_standardized_interpretation(api):
     body = api.post("/search", {"query": "title:nurse"}).json
     assert any(s.startswith("title: Registered Nurses") for s in body["standardizations"])

@@ -18,6 +18,7 @@ Stage = Literal[PROJECT_STAGES]  # type: ignore[valid-type]
 InMailStatus = Literal[INMAIL_STATUSES]  # type: ignore[valid-type]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
+StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
 class Request(BaseModel):
@@ -65,6 +66,11 @@ class SearchBody(Request):
         None, description="Client session id, logged with the search and with feedback. Results do "
                           "not change with feedback yet (the in-session bandit will use it)."
     )
+    stages: dict[StageName, bool] | None = Field(
+        None, max_length=16,
+        description="Switch ranking stages on or off for this search, e.g. {\"l1\": false} ranks by "
+                    "text match (for comparisons and debugging; the response's stages say what ran). "
+                    "Unknown names are refused.")
 
 
 class ResultCardOut(Reply):
@@ -81,6 +87,14 @@ class ResultCardOut(Reply):
     matched_skills: list[str]
     matched_terms: list[str]
     highlights: dict[str, str]
+
+
+class StageReportOut(Reply):
+    name: str = Field(description="The stage: broker, then the federator's stages in order.")
+    status: Literal["ran", "off", "failed"] = Field(
+        description="failed: the stage raised and was skipped; the ranking is the stage before's.")
+    ms: float
+    detail: str = Field(description="Why a stage failed.")
 
 
 class FacetValueOut(Reply):
@@ -105,6 +119,7 @@ class SearchOut(Reply):
     partitions_total: int
     ranker: str
     timings: dict[str, float]
+    stages: list[StageReportOut] = Field(description="How each ranking stage went, in order.")
 
 
 # --- members --------------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ def search(body: SearchBody) -> SearchOut:
     query: str | dict[str, Any] = (body.query if isinstance(body.query, str)
                                    else body.query.model_dump(mode="json", exclude_defaults=True))
     outcome = run_search(scope(), query, page=body.page, page_size=body.page_size,
-                         facets=body.facets, session_id=body.session_id, project_id=body.project_id)
+                         facets=body.facets, session_id=body.session_id, project_id=body.project_id,
+                         stages=body.stages or {})
     response = outcome.response  # read through attributes: cheaper than SearchResponse.to_dict()
     data = {name: getattr(response, name) for name in SEARCH_FIELDS}
     return SearchOut.model_validate({**data, "search_id": outcome.search_id,
