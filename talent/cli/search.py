@@ -9,6 +9,16 @@ import click
 from talent.cli import AppContext, pass_app
 
 
+def _stage_switches(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, bool]:
+    switches: dict[str, bool] = {}
+    for item in values:
+        name, _, state = item.partition("=")
+        if not name.strip() or state.strip().lower() not in ("on", "off"):
+            raise click.BadParameter(f"{item!r}: use NAME=on or NAME=off, e.g. l1=off", ctx, param)
+        switches[name.strip()] = state.strip().lower() == "on"
+    return switches
+
+
 @click.command(name="search")
 @click.argument("query")
 @click.option("--recruiter", "recruiter_id", type=int,
@@ -17,10 +27,13 @@ from talent.cli import AppContext, pass_app
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Candidates to show.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Result page.")
 @click.option("--facets/--no-facets", default=False, help="Count facets (title, skill, company, location ...).")
+@click.option("--stage", "stages", multiple=True, callback=_stage_switches, metavar="NAME=on|off",
+              help="Switch a ranking stage for this search, e.g. 'l1=off' ranks by text match "
+                   "(repeatable; the response's stages say what ran).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole response as JSON.")
 @pass_app
 def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, page: int, facets: bool,
-            as_json: bool) -> None:
+            stages: dict[str, bool], as_json: bool) -> None:
     """Search candidates with QUERY (boolean text, or the structured JSON form when it starts with `{`).
 
     \b
@@ -42,7 +55,8 @@ def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, p
     service = SearchService.from_settings(app.settings, database=app.database())
     try:
         response = service.search(SearchRequest(recruiter_id=recruiter_id, contract_id=None, query=parsed_query,
-                                                page=page, page_size=limit, facets=facets or as_json))
+                                                page=page, page_size=limit, facets=facets or as_json,
+                                                stages=stages))
     finally:
         service.close()
     if as_json:
@@ -63,6 +77,8 @@ def _render(response) -> None:  # type: ignore[no-untyped-def]
                   f"{response.timings.get('total', 0.0):.1f} ms{note}")
     for s in response.standardizations:
         console.print(f"  [dim]{s}[/dim]")
+    console.print("  [dim]stages: " + ", ".join(
+        f"{r.name} {r.status}" + (f" ({r.detail})" if r.detail else "") for r in response.stages) + "[/dim]")
     table = Table(show_lines=False)
     for col in ("#", "member", "name", "title", "company", "location", "open", "score", "matched skills"):
         table.add_column(col)

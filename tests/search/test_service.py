@@ -103,3 +103,15 @@ def test_cli_search_help_does_not_promise_personalization():
     text = " ".join(result.output.split())
     assert result.exit_code == 0
     assert "personalization" not in text and "Ranking does not use it yet" in text
+
+
+def test_cli_search_switches_a_stage_off(search_world):
+    from talent.cli import cli
+
+    home = str(search_world.settings.home)
+    result = CliRunner().invoke(cli, ["--home", home, "search", "python", "--stage", "l1=off", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output[result.output.index("{"):])
+    assert payload["ranker"] == "text-match" and payload["stages"][0]["name"] == "broker"
+    bad = CliRunner().invoke(cli, ["--home", home, "search", "python", "--stage", "l1"])
+    assert bad.exit_code != 0 and "NAME=on or NAME=off" in bad.output
