@@ -155,7 +155,8 @@ class Pipeline:
                 continue
             ms = (time.perf_counter() - t0) * 1e3
             timings[stage.name] = ms
-            if out is not candidates:  # a new list carries the sub-timings of the stage that made it
+            # a new list carries the sub-timings of the stage that made it
+            if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
             reports.append(StageReport(stage.name, "ran", ms))
             candidates = out
