@@ -15,7 +15,8 @@ def test_expected_accepts_sums_the_top_k_and_tolerates_short_lists():
 
 
 def test_oracle_ranking_takes_the_best_k_best_first():
-    assert oracle_ranking(np.array([0.1, 0.9, 0.5, 0.7]), np.array([11, 12, 13, 14]), 3).tolist() == [12, 14, 13]
+    assert oracle_ranking(np.array([0.1, 0.9, 0.5, 0.7]), np.array([11, 12, 13, 14]),
+                          3).tolist() == [12, 14, 13]
     assert oracle_ranking(np.array([0.1, 0.9]), np.array([11, 12]), 5).tolist() == [12, 11]
 
 
@@ -25,7 +26,8 @@ def world():
     rng = np.random.default_rng(5)
     members = np.arange(1, 2001)
     hidden = rng.beta(0.5, 8.0, (80, members.size))
-    logged = [rng.choice(members, 25, replace=False) for _ in range(80)]  # a policy blind to the truth
+    # a policy blind to the truth
+    logged = [rng.choice(members, 25, replace=False) for _ in range(80)]
     return members, hidden, logged
 
 
@@ -40,10 +42,12 @@ def _score(world, extra: dict) -> dict:
 
 def test_a_random_model_lands_at_the_floor_and_a_model_given_the_truth_at_the_ceiling(world):
     members, hidden, _ = world
-    told = [members[np.argsort(-hidden[q])][:25] for q in range(80)]  # a "model" scoring with the truth
+    # a "model" scoring with the truth
+    told = [members[np.argsort(-hidden[q])][:25] for q in range(80)]
     out = _score(world, {"given_truth": told})["rankers"]
     metric = "expected_accepts@25"
-    random, floor = out["random"]["lift_over_floor"][metric], out["given_truth"]["share_of_oracle"][metric]
+    random, floor = (out["random"]["lift_over_floor"][metric],
+                     out["given_truth"]["share_of_oracle"][metric])
     assert random["low"] < 0.0 < random["high"]  # indistinguishable from the (truth-blind) floor
     assert floor["value"] == pytest.approx(1.0)  # exactly the ceiling
     ceiling = out["oracle"]["metrics"][metric]
@@ -64,11 +68,12 @@ def test_rankings_over_different_queries_are_refused(world):
 
 def test_examined_accepts_weight_each_position_by_its_examination_probability():
     values = {1: 0.4, 2: 0.2, 3: 0.1}
-    out = score_rankings({"a": [np.array([1, 2, 3])], "b": [np.array([3, 2, 1])]},
-                         lambda q, m: np.array([values[int(i)] for i in m]), ks=(2, 3), resamples=50,
+    out = score_rankings({"a": [np.array([1, 2, 3])], "b": [np.array([3, 2, 1])]}, lambda q,
+                         m: np.array([values[int(i)] for i in m]), ks=(2, 3), resamples=50,
                          examination=np.array([1.0, 0.5, 0.25]))
     a, b = out["rankers"]["a"]["metrics"], out["rankers"]["b"]["metrics"]
     assert a["examined_accepts@2"]["value"] == pytest.approx(0.4 + 0.1)
     assert a["examined_accepts@3"]["value"] == pytest.approx(0.4 + 0.1 + 0.025)
     assert b["examined_accepts@3"]["value"] == pytest.approx(0.1 + 0.1 + 0.1)
-    assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])  # order-blind
+    # order-blind
+    assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])
