@@ -3,8 +3,10 @@
 Usage::
 
     TALENT_HOME=var/web .venv/bin/python benchmarks/api_load.py
-    .venv/bin/python benchmarks/api_load.py --home var/web --configs 2x1,2x4,3x1,2x2 --rates 40,60,80,90,100,110
-    .venv/bin/python benchmarks/api_load.py --home var/web --url http://127.0.0.1:8000   # a running server
+    .venv/bin/python benchmarks/api_load.py --home var/web --configs 2x1,2x4,3x1,2x2
+        --rates 40,60,80,90,100,110
+    .venv/bin/python benchmarks/api_load.py --home var/web --url http://127.0.0.1:8000
+        # a running server
 
 For each server configuration (``WORKERSxTHREADS``) it starts ``talent serve`` on the data home
 (a free localhost port, search rate limit raised with ``--rate-limit search=...`` so the limiter
@@ -75,8 +77,8 @@ def logged_queries(home: str | None, n: int, seed: int) -> list[str | dict[str, 
     settings = load_settings(home=home)
     db = Database.from_settings(settings)
     with db.engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT query_text, query_json FROM searches WHERE session_id NOT LIKE '{SESSION_PREFIX}%' "
-                                 "ORDER BY id")).all()
+        rows = conn.execute(text("SELECT query_text, query_json FROM searches WHERE session_id "
+                                 f"NOT LIKE '{SESSION_PREFIX}%' ORDER BY id")).all()
     db.engine.dispose()
     if not rows:
         raise SystemExit("no logged searches in this home: run `talent world simulate` first")
@@ -104,11 +106,13 @@ def demo_tokens(home: str | None, count: int) -> list[str]:
     return [a.token for a in accounts]
 
 
-def refinement(query: str | dict[str, Any], answer: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+def refinement(query: str | dict[str, Any], answer: dict[str, Any],
+               rng: random.Random) -> dict[str, Any] | None:
     """The query narrowed by one facet value of its first answer, as a recruiter clicks it."""
     facets = answer.get("facets") or {}
     choices = []
-    for key, name in (("metro_id", "locations"), ("skill_ids", "skills"), ("years_experience", None)):
+    for key, name in (("metro_id", "locations"), ("skill_ids", "skills"),
+                      ("years_experience", None)):
         values = [v for v in facets.get(key, []) if 0 < v["count"] < answer.get("total", 0)]
         if values:
             choices.append((key, name, values[: 5]))
@@ -131,7 +135,7 @@ def page_of(rng: random.Random) -> int:
     return 1 if r < 0.75 else 2 if r < 0.90 else rng.randint(3, 5)
 
 
-# --- HTTP -------------------------------------------------------------------------------------------
+# --- HTTP -----------------------------------------------------------------------------------------
 class Client:
     """One keep-alive connection (reopened when the server closes it)."""
 
@@ -165,7 +169,7 @@ def search(client: Client, body: bytes) -> tuple[int, bytes]:
     return client.post("/api/v1/search", body)
 
 
-# --- the server ---------------------------------------------------------------------------------------
+# --- the server -----------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -237,11 +241,13 @@ def start_server(home: str | None, workers: int, threads: int, log_dir: Path) ->
         env["TALENT_HOME"] = str(home)
     env.setdefault("TALENT_LOG_LEVEL", "WARNING")
     talent = Path(sys.executable).with_name("talent")
-    command = [str(talent) if talent.exists() else sys.executable, *([] if talent.exists() else ["-m", "talent.cli"]),
-               "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads), "--rate-limit", "search=1000000 per minute"]
+    command = [str(talent) if talent.exists() else sys.executable,
+               *([] if talent.exists() else ["-m", "talent.cli"]), "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+               "--rate-limit", "search=1000000 per minute"]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -258,7 +264,7 @@ def start_server(home: str | None, workers: int, threads: int, log_dir: Path) ->
     raise SystemExit(f"talent serve did not answer within 60 s; see {log}")
 
 
-# --- one level ----------------------------------------------------------------------------------------
+# --- one level ------------------------------------------------------------------------------------
 @dataclass
 class Level:
     offered: float
@@ -277,7 +283,8 @@ class Level:
         return len(self.latencies_ms) / self.elapsed if self.elapsed else 0.0
 
     def pct(self, q: float) -> float:
-        return float(np.percentile(np.asarray(self.latencies_ms), q)) if self.latencies_ms else float("nan")
+        return (float(np.percentile(np.asarray(self.latencies_ms), q)) if self.latencies_ms
+                else float("nan"))
 
     @property
     def ok(self) -> bool:
@@ -287,16 +294,21 @@ class Level:
     def row(self) -> dict[str, Any]:
         return {"offered_per_s": self.offered, "sustained_per_s": round(self.sustained, 2),
                 "completed": len(self.latencies_ms), "errors": sum(self.errors.values()),
-                "error_kinds": dict(self.errors), "p50_ms": round(self.pct(50), 1), "p90_ms": round(self.pct(90), 1),
-                "p99_ms": round(self.pct(99), 1), "max_ms": round(max(self.latencies_ms, default=float("nan")), 1),
-                "peak_in_flight": self.peak_in_flight, "server_cpu_per_s": round(self.server_cpu, 2),
-                "driver_cpu_per_s": round(self.driver_cpu, 2), "other_cpu_per_s": round(self.other_cpu, 2),
-                "load1": round(self.load1, 2), "p99_under_target": self.ok}
+                "error_kinds": dict(self.errors), "p50_ms": round(self.pct(50), 1),
+                "p90_ms": round(self.pct(90), 1), "p99_ms": round(self.pct(99), 1),
+                "max_ms": round(max(self.latencies_ms, default=float("nan")), 1),
+                "peak_in_flight": self.peak_in_flight,
+                "server_cpu_per_s": round(self.server_cpu, 2),
+                "driver_cpu_per_s": round(self.driver_cpu, 2),
+                "other_cpu_per_s": round(self.other_cpu, 2), "load1": round(self.load1, 2),
+                "p99_under_target": self.ok}
 
 
-def run_level(url: str, tokens: list[str], plan: list[Planned], rate: float, duration: float, seed: int,
+def run_level(url: str, tokens: list[str], plan: list[Planned], rate: float, duration: float,
+              seed: int,
               server: Server | None, max_in_flight: int = 64) -> Level:
-    """Send ``rate`` searches/s for ``duration`` s on a Poisson schedule; latency from the scheduled time."""
+    """Send ``rate`` searches/s for ``duration`` s on a Poisson schedule; latency from the scheduled
+    time."""
     rng = random.Random(seed)
     n = max(1, round(rate * duration))
     gaps = [rng.expovariate(rate) for _ in range(n)]
@@ -356,7 +368,7 @@ def run_level(url: str, tokens: list[str], plan: list[Planned], rate: float, dur
     return level
 
 
-# --- the whole run ------------------------------------------------------------------------------------
+# --- the whole run --------------------------------------------------------------------------------
 def build_plan(url: str, tokens: list[str], queries: list[str | dict[str, Any]], seed: int,
                refine_share: float) -> tuple[list[Planned], dict[str, int]]:
     """Ask each query once (warming the server up) and turn the answers into the request mix."""
@@ -376,14 +388,17 @@ def build_plan(url: str, tokens: list[str], queries: list[str | dict[str, Any]],
                 q = todo.get_nowait()
             except queue.Empty:
                 return
-            status, data = search(client, json.dumps({"query": q, "session_id": f"{SESSION_PREFIX}warm"}).encode())
+            status, data = search(client,
+                                  json.dumps({"query": q,
+                                              "session_id": f"{SESSION_PREFIX}warm"}).encode())
             if status != 200:
                 with lock:
                     errors[str(status)] = errors.get(str(status), 0) + 1
                 continue
             answer = json.loads(data)
             session = f"{SESSION_PREFIX}{local.randrange(100)}"
-            items = [Planned(json.dumps({"query": q, "page": page_of(local), "session_id": session}).encode(),
+            items = [Planned(json.dumps({"query": q, "page": page_of(local),
+                                         "session_id": session}).encode(),
                              "structured" if isinstance(q, dict) else "text")]
             if local.random() < refine_share:
                 refined = refinement(q, answer, local)
@@ -405,28 +420,35 @@ def build_plan(url: str, tokens: list[str], queries: list[str | dict[str, Any]],
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", help="data home (default: TALENT_HOME or ./var)")
-    parser.add_argument("--url", help="target a running server instead of starting one (start it with "
+    parser.add_argument("--url",
+                        help="target a running server instead of starting one (start it with "
                                       "--rate-limit 'search=1000000 per minute')")
-    parser.add_argument("--configs", default="2x1", help="server configs WORKERSxTHREADS, comma separated "
+    parser.add_argument("--configs", default="2x1",
+                        help="server configs WORKERSxTHREADS, comma separated "
                         "(2x1, sync workers, measured best on 2 cores)")
-    parser.add_argument("--rates", default="5,10,15,20,25,30,35,40", help="offered searches/s, comma separated")
+    parser.add_argument("--rates", default="5,10,15,20,25,30,35,40",
+                        help="offered searches/s, comma separated")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
     parser.add_argument("--queries", type=int, default=400, help="logged searches in the mix")
-    parser.add_argument("--refine", type=float, default=0.35, help="share of queries also sent with a facet applied")
-    parser.add_argument("--tokens", type=int, default=3, help="recruiters (demo tokens) sending the load")
+    parser.add_argument("--refine", type=float, default=0.35,
+                        help="share of queries also sent with a facet applied")
+    parser.add_argument("--tokens", type=int, default=3,
+                        help="recruiters (demo tokens) sending the load")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep-going", action="store_true", help="run every rate even after saturation")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run every rate even after saturation")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
 
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    configs = [tuple(int(x) for x in c.lower().split("x")) for c in args.configs.split(",") if c.strip()]
+    configs = [tuple(int(x) for x in c.lower().split("x")) for c in args.configs.split(",")
+               if c.strip()]
     queries = logged_queries(args.home, args.queries, args.seed)
     tokens = demo_tokens(args.home, args.tokens)
     log_dir = Path(os.environ.get("TMPDIR", "/tmp"))
-    print(f"mix: {len(queries)} logged searches ({sum(isinstance(q, dict) for q in queries)} structured), "
-          f"{len(tokens)} recruiters; {os.cpu_count()} CPUs; load average before: "
+    print(f"mix: {len(queries)} logged searches ({sum(isinstance(q, dict) for q in queries)} "
+          f"structured), {len(tokens)} recruiters; {os.cpu_count()} CPUs; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     report: dict[str, Any] = {"target_p99_ms": TARGET_P99_MS, "cpus": os.cpu_count(), "configs": []}
     for workers, threads in (configs if not args.url else [(0, 0)]):
@@ -441,19 +463,21 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             plan, warm_errors = build_plan(url, tokens, queries, args.seed, args.refine)
             kinds = {k: sum(p.kind == k for p in plan) for k in ("text", "structured", "refined")}
-            print(f"\n== {label}: warm-up {time.perf_counter() - t0:.1f} s, {len(plan)} requests in the mix {kinds}"
+            print(f"\n== {label}: warm-up {time.perf_counter() - t0:.1f} s, {len(plan)} requests "
+                  f"in the mix {kinds}"
                   + (f", warm-up errors {warm_errors}" if warm_errors else ""))
-            print(f"{'offered/s':>9} {'sustained/s':>11} {'done':>6} {'err':>4} {'p50 ms':>7} {'p90 ms':>7} "
-                  f"{'p99 ms':>7} {'max ms':>7} {'in-flight':>9} {'CPU: server':>11} {'driver':>6} {'others':>6} "
-                  f"{'load1':>5}")
+            print(f"{'offered/s':>9} {'sustained/s':>11} {'done':>6} {'err':>4} {'p50 ms':>7} "
+                  f"{'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'in-flight':>9} {'CPU: server':>11} "
+                  f"{'driver':>6} {'others':>6} {'load1':>5}")
             levels = []
             for i, rate in enumerate(rates):
                 level = run_level(url, tokens, plan, rate, args.duration, args.seed + i, server)
                 levels.append(level)
                 r = level.row()
-                print(f"{rate:>9.0f} {r['sustained_per_s']:>11.2f} {r['completed']:>6} {r['errors']:>4} "
-                      f"{r['p50_ms']:>7.1f} {r['p90_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} "
-                      f"{r['peak_in_flight']:>9} {r['server_cpu_per_s']:>11.2f} {r['driver_cpu_per_s']:>6.2f} "
+                print(f"{rate:>9.0f} {r['sustained_per_s']:>11.2f} {r['completed']:>6} "
+                      f"{r['errors']:>4} {r['p50_ms']:>7.1f} {r['p90_ms']:>7.1f} "
+                      f"{r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} {r['peak_in_flight']:>9} "
+                      f"{r['server_cpu_per_s']:>11.2f} {r['driver_cpu_per_s']:>6.2f} "
                       f"{r['other_cpu_per_s']:>6.2f} {r['load1']:>5.2f}"
                       + ("" if level.ok else "  (p99 over target or not sustained)"), flush=True)
                 saturated = level.pct(99) > 5 * TARGET_P99_MS or level.sustained < 0.8 * rate

@@ -1,10 +1,13 @@
-"""Benchmark: `talent index build` on a generated world vs raw Tantivy indexing of the same documents.
+"""Benchmark: `talent index build` on a generated world vs raw Tantivy indexing of the same
+documents.
 
 Usage::
 
-    .venv/bin/python benchmarks/index_build.py                     # generate the 1M world (1m.toml), then build
-    .venv/bin/python benchmarks/index_build.py --home var/bench    # reuse a home that already holds a world
-    .venv/bin/python benchmarks/index_build.py --members 100000    # the 1m config scaled down
+    .venv/bin/python benchmarks/index_build.py                   # generate the 1M world (1m.toml),
+                                                                   then build
+    .venv/bin/python benchmarks/index_build.py --home var/bench  # reuse a home that already
+                                                                   holds a world
+    .venv/bin/python benchmarks/index_build.py --members 100000  # the 1m config scaled down
 
 Measures, in one run:
 
@@ -90,7 +93,8 @@ class RssSampler:
 
 def cpu_seconds() -> float:
     """User + system CPU of this process and its reaped children so far."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, kids = (resource.getrusage(resource.RUSAGE_SELF),
+                 resource.getrusage(resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
@@ -99,7 +103,8 @@ def load_average() -> float:
 
 
 def ensure_world(home: Path, world: str, members: int | None) -> int:
-    """Generate the world into ``home`` unless it already holds members; returns the member count."""
+    """Generate the world into ``home`` unless it already holds members; returns the member
+    count."""
     from sqlalchemy import func, select
 
     from talent.settings import load_settings
@@ -186,18 +191,23 @@ def raw_floor(docs: Path, target: Path, heap_bytes: int, threads: int) -> dict[s
     from index.versions import dir_size
 
     return {"seconds": seconds, "docs_per_second": len(lines) / seconds, "cpu_seconds": cpu,
-            "docs_per_cpu_second": len(lines) / cpu, "size_bytes": dir_size(target), "peak_rss_bytes": rss.peak,
-            "load_average_before": load0, "load_average_after": load_average()}
+            "docs_per_cpu_second": len(lines) / cpu, "size_bytes": dir_size(target),
+            "peak_rss_bytes": rss.peak, "load_average_before": load0,
+            "load_average_after": load_average()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--world", default="1m", help="world config name or path (default: 1m)")
-    parser.add_argument("--members", type=int, default=None, help="override the config's member count")
-    parser.add_argument("--home", help="data home (default: a temporary directory, removed afterwards)")
+    parser.add_argument("--members", type=int, default=None,
+                        help="override the config's member count")
+    parser.add_argument("--home",
+                        help="data home (default: a temporary directory, removed afterwards)")
     parser.add_argument("--shards", type=int, default=4)
-    parser.add_argument("--processes", type=int, default=None, help="build worker processes (default: auto)")
-    parser.add_argument("--heap-mb", type=int, default=256, help="Tantivy writer heap per shard (build)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="build worker processes (default: auto)")
+    parser.add_argument("--heap-mb", type=int, default=256,
+                        help="Tantivy writer heap per shard (build)")
     parser.add_argument("--raw-heap-mb", type=int, default=512, help="writer heap of the raw floor")
     parser.add_argument("--skip-raw", action="store_true", help="only time the build")
     parser.add_argument("--cold", action="store_true",
@@ -214,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(home=home)
         bench_dir = Path(tmp) / "index"
         if not args.cold:
-            print(f"database file read into the page cache in {warm_database_file(settings.resolved_database_url):.1f} s",
+            print("database file read into the page cache in "
+                  f"{warm_database_file(settings.resolved_database_url):.1f} s",
                   flush=True)
         c0, load0 = cpu_seconds(), load_average()
         with RssSampler() as rss:
@@ -222,33 +233,37 @@ def main(argv: list[str] | None = None) -> int:
                                  processes=args.processes, heap_bytes=args.heap_mb * 1_000_000)
         cpu = cpu_seconds() - c0
         vdir = bench_dir / "versions" / report.version
-        segments = [len(json.loads((vdir / f"shard-{i}" / "tantivy" / "meta.json").read_text())["segments"])
+        segments = [len(json.loads((vdir / f"shard-{i}" / "tantivy" / "meta.json")
+                                   .read_text())["segments"])
                     for i in range(report.shards)]
-        build = {"seconds": report.seconds, "docs_per_second": report.docs_per_second, "cpu_seconds": cpu,
-                 "docs_per_cpu_second": report.members / cpu, "load_average_before": load0,
-                 "load_average_after": load_average(),
-                 "size_bytes": report.size_bytes, "peak_rss_bytes": rss.peak, "processes": report.processes,
-                 "shards": report.shards, "members": report.members, "phases": report.phases,
-                 "segments_per_shard": segments}
-        print(f"build: {report.members:,} members, {report.shards} shards, {report.processes} processes: "
-              f"{report.seconds:.1f} s, {report.docs_per_second:,.0f} docs/s, {report.size_bytes / 1e9:.2f} GB, "
-              f"peak RSS {rss.peak / 1e9:.2f} GB, {cpu:.0f} CPU s, segments per shard {segments}", flush=True)
+        build = {"seconds": report.seconds, "docs_per_second": report.docs_per_second,
+                 "cpu_seconds": cpu, "docs_per_cpu_second": report.members / cpu,
+                 "load_average_before": load0, "load_average_after": load_average(),
+                 "size_bytes": report.size_bytes, "peak_rss_bytes": rss.peak,
+                 "processes": report.processes, "shards": report.shards, "members": report.members,
+                 "phases": report.phases, "segments_per_shard": segments}
+        print(f"build: {report.members:,} members, {report.shards} shards, {report.processes} "
+              f"processes: {report.seconds:.1f} s, {report.docs_per_second:,.0f} docs/s, "
+              f"{report.size_bytes / 1e9:.2f} GB, peak RSS {rss.peak / 1e9:.2f} GB, {cpu:.0f} CPU "
+              f"s, segments per shard {segments}", flush=True)
         summary = {"members": members, "cpu_count": os.cpu_count(), "build": build}
         if not args.skip_raw:
             shutil.rmtree(bench_dir, ignore_errors=True)
             docs = Path(tmp) / "docs.jsonl"
             export_documents(settings.resolved_database_url, docs)
-            raw = raw_floor(docs, Path(tmp) / "raw", args.raw_heap_mb * 1_000_000, min(2, os.cpu_count() or 1))
+            raw = raw_floor(docs, Path(tmp) / "raw", args.raw_heap_mb * 1_000_000,
+                            min(2, os.cpu_count() or 1))
             summary["raw"] = raw
             summary["ratio_to_raw"] = build["docs_per_second"] / raw["docs_per_second"]
             summary["cpu_ratio_to_raw"] = build["docs_per_cpu_second"] / raw["docs_per_cpu_second"]
             print(f"raw tantivy: {raw['seconds']:.1f} s, {raw['docs_per_second']:,.0f} docs/s, "
-                  f"{raw['size_bytes'] / 1e9:.2f} GB, peak RSS {raw['peak_rss_bytes'] / 1e9:.2f} GB, "
-                  f"{raw['cpu_seconds']:.0f} CPU s", flush=True)
-            print(f"build rate / raw rate = {summary['ratio_to_raw']:.2f} (goal >= 0.6); per CPU second: "
-                  f"{summary['cpu_ratio_to_raw']:.2f}; load average {build['load_average_before']:.1f} -> "
-                  f"{build['load_average_after']:.1f} (build), {raw['load_average_before']:.1f} -> "
-                  f"{raw['load_average_after']:.1f} (raw) on {os.cpu_count()} cores")
+                  f"{raw['size_bytes'] / 1e9:.2f} GB, peak RSS {raw['peak_rss_bytes'] / 1e9:.2f} "
+                  f"GB, {raw['cpu_seconds']:.0f} CPU s", flush=True)
+            print(f"build rate / raw rate = {summary['ratio_to_raw']:.2f} (goal >= 0.6); per CPU "
+                  f"second: {summary['cpu_ratio_to_raw']:.2f}; load average "
+                  f"{build['load_average_before']:.1f} -> {build['load_average_after']:.1f} "
+                  f"(build), {raw['load_average_before']:.1f} -> {raw['load_average_after']:.1f} "
+                  f"(raw) on {os.cpu_count()} cores")
         print(json.dumps(summary, indent=2))
         if args.out:
             Path(args.out).write_text(json.dumps(summary, indent=2))

@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/live_update.py                 # demo world, 200 writes
-    .venv/bin/python benchmarks/live_update.py --home /tmp/bench --writes 500   # builds an index there
+    .venv/bin/python benchmarks/live_update.py --home /tmp/bench --writes 500  # builds an index
+                                                                                 there
 
 Setup as in production: the world in SQLite, the index built with 4 shards, and
 ``talent index update --follow`` running as its own process. This process plays a serving
@@ -38,7 +39,8 @@ def percentile(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--world", default="demo", help="world config name or path (default: demo)")
-    parser.add_argument("--home", help="data home holding a world (default: generate into a temporary one)")
+    parser.add_argument("--home",
+                        help="data home holding a world (default: generate into a temporary one)")
     parser.add_argument("--writes", type=int, default=200, help="profile writes to time")
     parser.add_argument("--poll-ms", type=float, default=20, help="updater poll interval")
     parser.add_argument("--refresh-ms", type=float, default=10, help="serving refresh interval")
@@ -75,11 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             ids = conn.execute(select(Member.id)).scalars().all()
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
-        updater = subprocess.Popen(
-            [sys.executable, "-m", "talent.cli", "--home", str(home), "--log-level", "WARNING", "index", "update",
-             "--follow", "--poll-interval", str(args.poll_ms / 1000)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )
+        updater = subprocess.Popen([sys.executable, "-m", "talent.cli", "--home", str(home),
+                                    "--log-level", "WARNING", "index", "update", "--follow",
+                                    "--poll-interval", str(args.poll_ms / 1000)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         serving = ServingIndex(index_dir)
         rng = random.Random(7)
         latencies: list[float] = []
@@ -104,15 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             updater.terminate()
             updater.wait(10)
-        summary = {
-            "members": report.members, "writes": len(latencies), "poll_ms": args.poll_ms,
-            "refresh_ms": args.refresh_ms, "median_ms": statistics.median(latencies),
-            "p90_ms": percentile(latencies, 90), "p99_ms": percentile(latencies, 99), "max_ms": max(latencies),
-            "load_average": os.getloadavg()[0], "cpu_count": os.cpu_count(),
-        }
+        summary = {"members": report.members, "writes": len(latencies), "poll_ms": args.poll_ms,
+                   "refresh_ms": args.refresh_ms, "median_ms": statistics.median(latencies),
+                   "p90_ms": percentile(latencies, 90), "p99_ms": percentile(latencies, 99),
+                   "max_ms": max(latencies), "load_average": os.getloadavg()[0],
+                   "cpu_count": os.cpu_count()}
         print(json.dumps(summary, indent=2))
-        print(f"write -> searchable over {len(latencies)} writes ({report.members:,} members, 4 shards): "
-              f"median {summary['median_ms']:.0f} ms, p99 {summary['p99_ms']:.0f} ms, max {summary['max_ms']:.0f} ms")
+        print(f"write -> searchable over {len(latencies)} writes ({report.members:,} members, 4 "
+              f"shards): median {summary['median_ms']:.0f} ms, p99 {summary['p99_ms']:.0f} ms, max "
+              f"{summary['max_ms']:.0f} ms")
         if args.out:
             Path(args.out).write_text(json.dumps(summary, indent=2))
         db.dispose()

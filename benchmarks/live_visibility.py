@@ -1,11 +1,13 @@
-"""Benchmark: a profile change committed in the database -> found by the HTTP API of a running server;
-and a build swapped in, then rolled back, under search load without a failed request.
+"""Benchmark: a profile change committed in the database -> found by the HTTP API of a running
+server; and a build swapped in, then rolled back, under search load without a failed request.
 
 Usage::
 
     .venv/bin/python benchmarks/live_visibility.py --home /work/data/serve-follow/demo
-    .venv/bin/python benchmarks/live_visibility.py --home HOME --url http://127.0.0.1:8000   # a running server
-    .venv/bin/python benchmarks/live_visibility.py --home HOME --churn-rate 5   # with background churn
+    .venv/bin/python benchmarks/live_visibility.py --home HOME --url http://127.0.0.1:8000
+        # a running server
+    .venv/bin/python benchmarks/live_visibility.py --home HOME --churn-rate 5  # with background
+                                                                                 churn
 
 Needs a data home with a world, a built index and (for the realistic cost) an L1 model: `talent
 demo --no-serve` makes one. Without ``--url`` it starts ``talent serve --with-updater`` (2 sync
@@ -23,8 +25,8 @@ Part 2, swap and rollback: ``--clients`` threads search a seeded mix of logged q
 while this process runs ``talent index build`` (a new version, swapped in) and then ``talent index
 rollback`` (the previous version back). A headline word written with plain SQL before the build
 (invisible to the outbox) shows when each worker serves the new build and when the rollback. Prints
-requests, failures (any non-200 or connection error; goal 0), latency p50/p99/max during the run, and
-how long after ``build``/``rollback`` returned the API answered from the new version.
+requests, failures (any non-200 or connection error; goal 0), latency p50/p99/max during the run,
+and how long after ``build``/``rollback`` returned the API answered from the new version.
 
 Prints figures only; no timed assertions.
 """
@@ -61,9 +63,10 @@ def start_server(home: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     env = dict(os.environ, TALENT_HOME=home)
     env.setdefault("TALENT_LOG_LEVEL", "WARNING")
     with log.open("wb") as out:
-        process = subprocess.Popen(talent("serve", "--port", str(port), "--workers", "2", "--with-updater",
-                                          "--rate-limit", "search=1000000 per minute"),
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen(talent("serve", "--port", str(port), "--workers", "2",
+                                          "--with-updater", "--rate-limit",
+                                          "search=1000000 per minute"), stdout=out,
+                                   stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -71,7 +74,8 @@ def start_server(home: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
             if process.poll() is not None:
                 raise SystemExit(f"talent serve exited ({process.returncode}); see {log}")
             try:
-                Client(url, "none").post("/api/v1/search", b"{}")  # 401 without a token: the server answers
+                # 401 without a token: the server answers
+                Client(url, "none").post("/api/v1/search", b"{}")
                 return process, url
             except OSError:
                 time.sleep(0.3)
@@ -92,7 +96,8 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def found(client: Client, word: str, member_id: int) -> bool:
-    status, data = client.post("/api/v1/search", json.dumps({"query": word, "facets": False}).encode())
+    status, data = client.post("/api/v1/search",
+                               json.dumps({"query": word, "facets": False}).encode())
     if status != 200:
         raise SystemExit(f"search for {word!r} answered {status}: {data[:300]!r}")
     return any(int(r["member_id"]) == member_id for r in json.loads(data)["results"])
@@ -102,11 +107,12 @@ _WORDS = random.SystemRandom()
 
 
 def unique_word() -> str:
-    """A word no profile holds, different on every run (letters only: every analyzer keeps it whole)."""
+    """A word no profile holds, different on every run (letters only: every analyzer keeps it
+    whole)."""
     return "zq" + "".join(_WORDS.choice(string.ascii_lowercase) for _ in range(12))
 
 
-# --- part 1 -------------------------------------------------------------------------------------------
+# --- part 1 ---------------------------------------------------------------------------------------
 def visibility(db: Any, client: Client, member_ids: list[int], changes: int, rng: random.Random,
                timeout: float = 30.0) -> list[float]:
     from talent.storage.models import Member
@@ -121,14 +127,14 @@ def visibility(db: Any, client: Client, member_ids: list[int], changes: int, rng
         committed = time.perf_counter()
         while not found(client, word, member_id):
             if time.perf_counter() - committed > timeout:
-                raise SystemExit(f"change {k} (member {member_id}, {word!r}) not found within {timeout} s: is "
-                                 "`talent index update --follow` running?")
+                raise SystemExit(f"change {k} (member {member_id}, {word!r}) not found within "
+                                 f"{timeout} s: is `talent index update --follow` running?")
         seconds.append(time.perf_counter() - committed)
         time.sleep(rng.uniform(0.05, 0.5))
     return seconds
 
 
-# --- part 2 -------------------------------------------------------------------------------------------
+# --- part 2 ---------------------------------------------------------------------------------------
 @dataclass
 class Load:
     statuses: Counter[Any] = field(default_factory=Counter)
@@ -161,7 +167,8 @@ class Load:
         return sum(n for status, n in self.statuses.items() if status != 200)
 
 
-def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list[int], queries: list[Any],
+def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list[int],
+                      queries: list[Any],
                       clients: int, rng: random.Random, log: Path) -> dict[str, Any]:
     from sqlalchemy import update
 
@@ -173,13 +180,17 @@ def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list
     before = store.current()
     member_id, word = rng.choice(member_ids), unique_word()
     with db.engine.begin() as conn:  # plain SQL: no outbox row, only a build can pick it up
-        conn.execute(update(Member).where(Member.id == member_id).values(headline=f"{word} swap marker"))
+        conn.execute(update(Member).where(Member.id == member_id)
+                     .values(headline=f"{word} swap marker"))
     probe = Client(url, token)
     if found(probe, word, member_id):
-        raise SystemExit(f"{word!r} is already served: the serving version holds changes the outbox did not log")
+        raise SystemExit(f"{word!r} is already served: the serving version holds changes the "
+                         "outbox did not log")
     load = Load()
-    bodies = [json.dumps({"query": q, "facets": True, "session_id": "live-visibility"}).encode() for q in queries]
-    threads = [threading.Thread(target=load.run, args=(url, token, bodies[i::clients] or bodies), daemon=True)
+    bodies = [json.dumps({"query": q, "facets": True, "session_id": "live-visibility"}).encode()
+              for q in queries]
+    threads = [threading.Thread(target=load.run, args=(url, token, bodies[i::clients] or bodies),
+                                daemon=True)
                for i in range(clients)]
     for t in threads:
         t.start()
@@ -190,8 +201,8 @@ def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list
         time.sleep(2.0)
         with log.open("ab") as out:
             t0 = time.perf_counter()
-            subprocess.run(talent("index", "build", "--quiet"), env=env, stdout=out, stderr=subprocess.STDOUT,
-                           check=True)
+            subprocess.run(talent("index", "build", "--quiet"), env=env, stdout=out,
+                           stderr=subprocess.STDOUT, check=True)
             built = time.perf_counter()
             figures["build_seconds"] = round(built - t0, 2)
             figures["version_built"] = store.current()
@@ -213,8 +224,10 @@ def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list
         for t in threads:
             t.join(60)
     lat = np.asarray(load.latencies_ms) if load.latencies_ms else np.asarray([np.nan])
-    figures.update(requests=load.requests, failed=load.failed, statuses={str(k): v for k, v in load.statuses.items()},
-                   p50_ms=round(float(np.percentile(lat, 50)), 1), p99_ms=round(float(np.percentile(lat, 99)), 1),
+    figures.update(requests=load.requests, failed=load.failed,
+                   statuses={str(k): v for k, v in load.statuses.items()},
+                   p50_ms=round(float(np.percentile(lat, 50)), 1),
+                   p99_ms=round(float(np.percentile(lat, 99)), 1),
                    max_ms=round(float(np.max(lat)), 1))
     return figures
 
@@ -222,12 +235,14 @@ def swap_and_rollback(home: str, db: Any, url: str, token: str, member_ids: list
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", default=os.environ.get("TALENT_HOME", "var"), help="data home")
-    parser.add_argument("--url", help="a running server (with `talent index update --follow` beside it)")
+    parser.add_argument("--url",
+                        help="a running server (with `talent index update --follow` beside it)")
     parser.add_argument("--changes", type=int, default=50, help="profile changes timed")
-    parser.add_argument("--clients", type=int, default=2, help="searching threads during the swap and rollback")
+    parser.add_argument("--clients", type=int, default=2,
+                        help="searching threads during the swap and rollback")
     parser.add_argument("--churn-rate", type=float, default=0.0,
-                        help="also make this many realistic profile changes per second in the background "
-                             "(`talent world churn`) while measuring")
+                        help="also make this many realistic profile changes per second in the "
+                             "background (`talent world churn`) while measuring")
     parser.add_argument("--no-swap", action="store_true", help="skip the swap and rollback part")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -245,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     with db.session() as s:
         member_ids = sorted(s.scalars(select(Member.id)))
     if not member_ids:
-        raise SystemExit(f"no members in {home}: run `talent demo --no-serve` (or world generate + index build)")
+        raise SystemExit(f"no members in {home}: run `talent demo --no-serve` (or world generate + "
+                         "index build)")
     token = demo_tokens(home, 1)[0]
     rng = random.Random(args.seed)
     log = Path(home) / "live-visibility.log"
@@ -253,9 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     churn: subprocess.Popen[bytes] | None = None
     try:
         if args.churn_rate > 0:
-            churn = subprocess.Popen(talent("world", "churn", "--rate", str(args.churn_rate), "--seed",
-                                            str(args.seed), "--quiet"),
-                                     env=dict(os.environ, TALENT_HOME=home), stdout=subprocess.DEVNULL)
+            churn = subprocess.Popen(talent("world", "churn", "--rate", str(args.churn_rate),
+                                            "--seed", str(args.seed), "--quiet"),
+                                     env=dict(os.environ, TALENT_HOME=home),
+                                     stdout=subprocess.DEVNULL)
         client = Client(url, token)
         for _ in range(3):  # warm both workers up
             found(client, "nurse", -1)
@@ -270,17 +287,20 @@ def main(argv: list[str] | None = None) -> int:
             "refresh_interval_s": settings.index_refresh_interval,
             "load1": os.getloadavg()[0],
         }
-        print(f"commit -> found by the API over {len(seconds)} changes ({len(member_ids):,} members): "
-              f"p50 {figures['visibility_p50_ms']:.0f} ms, p90 {figures['visibility_p90_ms']:.0f} ms, "
-              f"max {figures['visibility_max_ms']:.0f} ms (goal < 1000 ms)")
+        print(f"commit -> found by the API over {len(seconds)} changes ({len(member_ids):,} "
+              f"members): p50 {figures['visibility_p50_ms']:.0f} ms, p90 "
+              f"{figures['visibility_p90_ms']:.0f} ms, max {figures['visibility_max_ms']:.0f} ms "
+              "(goal < 1000 ms)")
         if not args.no_swap:
             queries = logged_queries(home, 200, args.seed)
-            swap = swap_and_rollback(home, db, url, token, member_ids, queries, args.clients, rng, log)
+            swap = swap_and_rollback(home, db, url, token, member_ids, queries, args.clients, rng,
+                                     log)
             figures["swap_rollback"] = swap
-            print(f"swap and rollback under load: {swap['requests']} searches, {swap['failed']} failed "
-                  f"(goal 0); p50 {swap['p50_ms']} ms, p99 {swap['p99_ms']} ms, max {swap['max_ms']} ms; build "
-                  f"{swap['build_seconds']} s, new version served {swap['swap_served_after_s']} s after the build "
-                  f"returned, the old one {swap['rollback_served_after_s']} s after the rollback")
+            print(f"swap and rollback under load: {swap['requests']} searches, {swap['failed']} "
+                  f"failed (goal 0); p50 {swap['p50_ms']} ms, p99 {swap['p99_ms']} ms, max "
+                  f"{swap['max_ms']} ms; build {swap['build_seconds']} s, new version served "
+                  f"{swap['swap_served_after_s']} s after the build returned, the old one "
+                  f"{swap['rollback_served_after_s']} s after the rollback")
         print(json.dumps(figures, indent=2))
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))

@@ -42,8 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 FORWARD_COLUMNS = ("seniority", "years_experience", "metro", "open_to_work", "willing_to_relocate",
-                   "last_active_day", "current_start_day", "completeness", "num_skills", "num_positions",
-                   "num_companies", "education_level", "occupation")
+                   "last_active_day", "current_start_day", "completeness", "num_skills",
+                   "num_positions", "num_companies", "education_level", "occupation")
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -55,7 +55,8 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _floor_one(partition, compiled, depth: int, scorer, n_features: int) -> None:
-    """Raw retrieval of the same hits + forward-store gather + one model prediction, for one partition."""
+    """Raw retrieval of the same hits + forward-store gather + one model prediction, for one
+    partition."""
     hits = partition.search(compiled, depth)
     batch = partition.features(hits.member_ids)
     X = np.zeros((len(hits.member_ids), n_features), dtype=np.float32)
@@ -72,12 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument("--warmup", type=int, default=30, help="queries run first and not counted")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--order", choices=("alternate", "engine-first", "floor-first"), default="alternate",
-                        help="which of the engine and the floor runs a query first (the second one finds "
-                             "warm CPU caches; alternate: each goes first for half the queries)")
+    parser.add_argument("--order", choices=("alternate", "engine-first", "floor-first"),
+                        default="alternate",
+                        help="which of the engine and the floor runs a query first (the second one "
+                             "finds warm CPU caches; alternate: each goes first for half the "
+                             "queries)")
     parser.add_argument("--stage-off", action="append", default=[], metavar="STAGE",
-                        help="also run every query with this stage (or switch, e.g. l1) off, right after or "
-                             "before the same query with it on, and print both side by side (repeatable)")
+                        help="also run every query with this stage (or switch, e.g. l1) off, right "
+                             "after or before the same query with it on, and print both side by "
+                             "side (repeatable)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
@@ -93,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(home=args.home)
     db = Database.from_settings(settings)
     with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT query_text, query_json, query_type, recruiter_id, contract_id "
-                                 "FROM searches ORDER BY id")).all()
+        rows = conn.execute(text("SELECT query_text, query_json, query_type, recruiter_id, "
+                                 "contract_id FROM searches ORDER BY id")).all()
     if not rows:
         print("no logged searches in this home: run `talent world simulate` first", file=sys.stderr)
         return 1
@@ -103,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = []
     for i in picks.tolist():
         qtext, qjson, qtype, recruiter, contract = rows[i]
-        queries.append((json.loads(qjson) if isinstance(qjson, str) and qjson else (qjson or qtext), qtype or "?",
-                        recruiter, contract))
+        queries.append((json.loads(qjson) if isinstance(qjson, str) and qjson else (qjson or qtext),
+                        qtype or "?", recruiter, contract))
 
     load_before = os.getloadavg()
     service = SearchService.from_settings(settings, database=db)
@@ -114,13 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     scorer = service.broker.scorer
     depth = service.broker.settings.retrieval_depth
     pool = ThreadPoolExecutor(max_workers=max(4, len(service.serving.partitions)))
-    n_features = len(FEATURE_NAMES)  # the model's input width; the forward columns fill the first ones
+    # the model's input width; the forward columns fill the first ones
+    n_features = len(FEATURE_NAMES)
     stages: dict[str, list[float]] = {}
     by_type: dict[str, list[float]] = {}
     end_to_end: list[float] = []
     floor_parallel: list[float] = []
     floor_sequential: list[float] = []
-    cpu_engine: list[float] = []  # CPU time of the process (every thread) per search: less load-sensitive
+    # CPU time of the process (every thread) per search: less load-sensitive
+    cpu_engine: list[float] = []
     cpu_floor: list[float] = []
     def floor(q: object) -> tuple[float, float, float]:
         """(fanned out ms, one partition after another ms, CPU ms of the latter)."""
@@ -153,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         elapsed, cpu_ms = (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
         if not floor_first:
             par_ms, seq_ms, floor_cpu_ms = floor(q)
-        for name in args.stage_off:  # the same query with the stage off, then on again, order alternating
-            off = SearchRequest(recruiter, contract, q, page_size=args.page_size, stages={name: False})
+        # the same query with the stage off, then on again, order alternating
+        for name in args.stage_off:
+            off = SearchRequest(recruiter, contract, q, page_size=args.page_size,
+                                stages={name: False})
             first, second = (off, request) if n % 2 else (request, off)
             a, b = timed(first), timed(second)
             if n >= args.warmup:
@@ -171,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         for stage, ms in response.timings.items():
             stages.setdefault(stage, []).append(ms)
     pool.shutdown()
-    e2e, fpar, fseq = _percentiles(end_to_end), _percentiles(floor_parallel), _percentiles(floor_sequential)
+    e2e, fpar, fseq = (_percentiles(end_to_end), _percentiles(floor_parallel),
+                       _percentiles(floor_sequential))
     floor = {q: min(fpar[q], fseq[q]) for q in ("p50", "p90", "p99")}
     report = {
         "home": str(settings.home),
@@ -186,13 +195,16 @@ def main(argv: list[str] | None = None) -> int:
         "stages_ms": {k: _percentiles(v) for k, v in stages.items()},
         "floor_parallel_ms": fpar,
         "floor_sequential_ms": fseq,
-        "overhead_vs_floor": {q: (e2e[q] / floor[q] if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
-        # the fan-out alone (retrieval, text coverage, features, L1, facets, merge), no parse/plan/page
+        "overhead_vs_floor": {q: (e2e[q] / floor[q] if floor[q] > 0 else None)
+                              for q in ("p50", "p90", "p99")},
+        # the fan-out alone (retrieval, text coverage, features, L1, facets, merge), no
+        # parse/plan/page
         "partitions_vs_floor": {q: (_percentiles(stages.get("broker.partitions", []))[q] / floor[q]
                                     if floor[q] > 0 else None) for q in ("p50", "p90", "p99")},
         "cpu_ms": {"end_to_end": _percentiles(cpu_engine), "floor": _percentiles(cpu_floor),
                    "total_ratio": float(np.sum(cpu_engine) / max(np.sum(cpu_floor), 1e-9))},
-        "stage_off_ms": {name: {"on": _percentiles(stage_on[name]), "off": _percentiles(stage_off[name])}
+        "stage_off_ms": {name: {"on": _percentiles(stage_on[name]),
+                                "off": _percentiles(stage_off[name])}
                          for name in args.stage_off},
         "stage_reports": [r.name for r in response.stages] if queries else [],
         "order": args.order,
@@ -203,29 +215,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{report['queries']} queries, {report['members']:,} members in {report['shards']} shards, "
-          f"ranker {report['ranker']}, depth {depth}, order {args.order}, load {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}")
+    print(f"{report['queries']} queries, {report['members']:,} members in {report['shards']} "
+          f"shards, ranker {report['ranker']}, depth {depth}, order {args.order}, load "
+          f"{load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}")
     print(f"{'stage':<38} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for k, v in report["stages_ms"].items():
         print(f"{k:<38} {v['p50']:>8.2f} {v['p90']:>8.2f} {v['p99']:>8.2f}")
-    print(f"{'END TO END (SearchService.search)':<38} {e2e['p50']:>8.2f} {e2e['p90']:>8.2f} {e2e['p99']:>8.2f}")
-    for label, f in (("floor, partitions in parallel", fpar), ("floor, partitions one by one", fseq)):
+    print(f"{'END TO END (SearchService.search)':<38} {e2e['p50']:>8.2f} {e2e['p90']:>8.2f} "
+          f"{e2e['p99']:>8.2f}")
+    for label, f in (("floor, partitions in parallel", fpar),
+                     ("floor, partitions one by one", fseq)):
         print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
     o = report["overhead_vs_floor"]
-    print(f"{'overhead (end to end / faster floor)':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
+    print(f"{'overhead (end to end / faster floor)':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x "
+          f"{o['p99']:>7.2f}x")
     c = report["cpu_ms"]
-    for label, f in (("CPU ms, end to end", c["end_to_end"]), ("CPU ms, floor one by one", c["floor"])):
+    for label, f in (("CPU ms, end to end", c["end_to_end"]),
+                     ("CPU ms, floor one by one", c["floor"])):
         print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
     print(f"{'CPU, all queries: end to end / floor':<38} {c['total_ratio']:>7.2f}x")
     o = report["partitions_vs_floor"]
-    print(f"{'fan-out stage / faster floor':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x {o['p99']:>7.2f}x")
+    print(f"{'fan-out stage / faster floor':<38} {o['p50']:>7.2f}x {o['p90']:>7.2f}x "
+          f"{o['p99']:>7.2f}x")
     for name, v in report["stage_off_ms"].items():
         on, off = v["on"], v["off"]
         print(f"stage {name!r} on vs off, end to end (same queries, alternating order):")
         for label, f in (("  on", on), ("  off", off)):
             print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
         ratio = {q: on[q] / off[q] if off[q] > 0 else float("nan") for q in ("p50", "p90", "p99")}
-        print(f"{'  on / off':<38} {ratio['p50']:>7.2f}x {ratio['p90']:>7.2f}x {ratio['p99']:>7.2f}x")
+        print(f"{'  on / off':<38} {ratio['p50']:>7.2f}x {ratio['p90']:>7.2f}x "
+              f"{ratio['p99']:>7.2f}x")
     print("by query type (end to end):")
     for k, v in report["by_query_type_ms"].items():
         print(f"  {k:<36} {v['p50']:>8.2f} {v['p90']:>8.2f} {v['p99']:>8.2f}  (n={v['n']})")

@@ -45,7 +45,8 @@ def company_names_from_database(database: Any) -> CompanyNames:
                     from talent.storage.models import Company
 
                     with database.session() as s:
-                        loaded.update({int(i): n for i, n in s.execute(select(Company.id, Company.name))})
+                        loaded.update({int(i): n
+                                       for i, n in s.execute(select(Company.id, Company.name))})
                     done = True
                 except Exception as exc:  # noqa: BLE001 - labels fall back to ids; retried next time
                     log.warning("search.company_names_unavailable", error=str(exc))
@@ -60,7 +61,8 @@ class FacetLabels:
     def __init__(self, taxonomy: Taxonomy, company_names: CompanyNames = no_company_names):
         self.taxonomy = taxonomy
         self.company_names = company_names
-        self._metros = {m.id: f"{m.name}, {m.region}" if m.region else m.name for m in taxonomy.metros}
+        self._metros = {m.id: f"{m.name}, {m.region}" if m.region else m.name
+                        for m in taxonomy.metros}
 
     def facets(self, counts: Mapping[str, Mapping[Any, int]]) -> dict[str, list[FacetValue]]:
         out: dict[str, list[FacetValue]] = {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 
 from federator.types import CandidateList, ResultCard
-from index.serving import queries as Q
 from index.schema import analyze
+from index.serving import queries as Q
 from index.serving.serving_index import ServingIndex
 from talent.query import ParsedQuery
 from talent.taxonomy.model import normalize
@@ -35,11 +35,15 @@ class PageAssembler:
     def __init__(self, serving: ServingIndex):
         self.serving = serving
 
-    def cards(self, parsed: ParsedQuery, candidates: CandidateList, offset: int, size: int) -> list[ResultCard]:
+    def cards(self, parsed: ParsedQuery, candidates: CandidateList, offset: int,
+              size: int) -> list[ResultCard]:
         page = candidates.candidates(offset, offset + size)
-        words = list(dict.fromkeys(w for leaf in parsed.keywords() for w in analyze("headline", leaf.text)))
-        highlight = Q.should(*[Q.term(f, w) for w in words for f in ("headline", "summary")]) if words else None
-        docs = {int(d["member_id"]): d for d in self.serving.documents([c.member_id for c in page], highlight)}
+        words = list(dict.fromkeys(w for leaf in parsed.keywords()
+                                   for w in analyze("headline", leaf.text)))
+        highlight = (Q.should(*[Q.term(f, w) for w in words for f in ("headline", "summary")])
+                     if words else None)
+        docs = {int(d["member_id"]): d
+                for d in self.serving.documents([c.member_id for c in page], highlight)}
         wanted_skills = {normalize(s.label or s.raw) for s in parsed.records("skill")}
         wanted_tokens = set(words)
         cards = []
@@ -50,11 +54,14 @@ class PageAssembler:
                        if key in wanted_skills or not wanted_tokens.isdisjoint(tokens)]
             title = str(d.get("title") or "")
             headline = str(d.get("headline") or "")
-            terms = sorted(wanted_tokens.intersection(_tokens("title", title) + _tokens("headline", headline)))
-            cards.append(ResultCard(
-                member_id=cand.member_id, rank=rank, name=str(d.get("name") or ""), title=title,
-                company=d.get("company"), location=d.get("location"), headline=headline,
-                open_to_work=bool(d.get("open_to_work", False)), score=round(cand.score, 6), skills=skills,
-                matched_skills=matched, matched_terms=terms, highlights=dict(d.get("highlights", {})),
-            ))
+            terms = sorted(wanted_tokens.intersection(_tokens("title", title)
+                                                      + _tokens("headline", headline)))
+            cards.append(ResultCard(member_id=cand.member_id, rank=rank,
+                                    name=str(d.get("name") or ""), title=title,
+                                    company=d.get("company"), location=d.get("location"),
+                                    headline=headline,
+                                    open_to_work=bool(d.get("open_to_work", False)),
+                                    score=round(cand.score, 6), skills=skills,
+                                    matched_skills=matched, matched_terms=terms,
+                                    highlights=dict(d.get("highlights", {}))))
         return cards

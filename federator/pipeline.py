@@ -148,16 +148,18 @@ class Pipeline:
                 if stage.required:
                     raise
                 ms = (time.perf_counter() - t0) * 1e3
-                log.warning("federator.stage_failed", stage=stage.name, error=f"{type(exc).__name__}: {exc}",
-                            exc_info=True)
+                log.warning("federator.stage_failed", stage=stage.name,
+                            error=f"{type(exc).__name__}: {exc}", exc_info=True)
                 # what a user may read: our own errors say what to do; anything else is a bug
-                detail = str(exc) if isinstance(exc, TalentError) else f"{type(exc).__name__} (see the server log)"
+                detail = (str(exc) if isinstance(exc, TalentError)
+                          else f"{type(exc).__name__} (see the server log)")
                 reports.append(StageReport(stage.name, "failed", ms, detail))
                 timings[stage.name] = ms
                 continue
             ms = (time.perf_counter() - t0) * 1e3
             timings[stage.name] = ms
-            if out is not candidates:  # a new list carries the sub-timings of the stage that made it
+            # a new list carries the sub-timings of the stage that made it
+            if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
             reports.append(StageReport(stage.name, "ran", ms))
             candidates = out

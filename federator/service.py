@@ -15,7 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from federator.labels import CompanyNames, FacetLabels, company_names_from_database, no_company_names
+from federator.labels import (
+    CompanyNames,
+    FacetLabels,
+    company_names_from_database,
+    no_company_names,
+)
 from federator.page import PageAssembler
 from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
 from federator.retrieval import Retrieval, RetrievalConfig
@@ -34,7 +39,8 @@ log = get_logger(__name__)
 def empty_candidates() -> CandidateList:
     """What the first stage is handed: nothing yet."""
     return CandidateList(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int16),
-                         np.zeros((0, len(FEATURE_NAMES)), np.float32), FEATURE_NAMES, 0, {}, [], 0, {}, "", {})
+                         np.zeros((0, len(FEATURE_NAMES)), np.float32), FEATURE_NAMES, 0, {}, [], 0,
+                         {}, "", {})
 
 
 class SearchService:
@@ -66,8 +72,10 @@ class SearchService:
 
     @classmethod
     def build(cls, taxonomy: Taxonomy, serving: ServingIndex, scorer: L1Scorer | None = None, *,
-              broker_settings: BrokerSettings | None = None, company_names: CompanyNames = no_company_names,
-              retrieval: RetrievalConfig | None = None, extra_stages: Sequence[Stage] = ()) -> SearchService:
+              broker_settings: BrokerSettings | None = None,
+              company_names: CompanyNames = no_company_names,
+              retrieval: RetrievalConfig | None = None,
+              extra_stages: Sequence[Stage] = ()) -> SearchService:
         """The service over ``serving`` with the broker (L1 ``scorer``, text match without one)
         followed by ``extra_stages``."""
         broker = Broker(serving, taxonomy, scorer, broker_settings)
@@ -92,7 +100,8 @@ class SearchService:
         if scorer is None and load_model:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
-        return cls.build(taxonomy, serving, scorer, broker_settings=BrokerSettings.from_settings(settings),
+        return cls.build(taxonomy, serving, scorer,
+                         broker_settings=BrokerSettings.from_settings(settings),
                          company_names=names)
 
     @property
@@ -124,9 +133,11 @@ class SearchService:
         timings["page"] = (time.perf_counter() - t1) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return SearchResponse(
-            query=parsed.canonical_text or (parsed.text or ""), query_type=parsed.query_type, total=candidates.total,
+            query=parsed.canonical_text or (parsed.text or ""), query_type=parsed.query_type,
+            total=candidates.total,
             page=request.page, page_size=request.page_size, results=cards, facets=facets,
-            standardizations=[s.display() for s in parsed.standardizations if s.positive or s.role != "include"],
+            standardizations=[s.display() for s in parsed.standardizations if s.positive
+                              or s.role != "include"],
             partial=candidates.partial, partitions_answered=candidates.partitions_answered,
             partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
             index_version=self.serving.version, stages=run.reports,

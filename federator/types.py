@@ -18,7 +18,8 @@ from federator.pipeline import StageReport
 from index.serving.candidates import Candidate, CandidateList
 from talent.errors import InvalidInput
 
-__all__ = ["Candidate", "CandidateList", "FacetValue", "ResultCard", "SearchRequest", "SearchResponse"]
+__all__ = ["Candidate", "CandidateList", "FacetValue", "ResultCard", "SearchRequest",
+           "SearchResponse"]
 
 MAX_PAGE_SIZE = 100
 
@@ -43,7 +44,8 @@ class SearchRequest:
         if self.page < 1:
             raise InvalidInput(f"page must be >= 1, got {self.page}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InvalidInput(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {self.page_size}")
+            raise InvalidInput(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got "
+                               f"{self.page_size}")
 
     @property
     def offset(self) -> int:

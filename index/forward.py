@@ -44,7 +44,8 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "num_positions": (np.int16, 0),
     "num_companies": (np.int16, 0),          # distinct companies over the whole history
     "num_skills": (np.int16, 0),
-    "education_level": (np.int8, 0),         # 0 none/unknown, 1 high school .. 5 doctorate/professional
+    # 0 none/unknown, 1 high school .. 5 doctorate/professional
+    "education_level": (np.int8, 0),
     "title_len": (np.int16, 0),              # words in the current title
     "headline_len": (np.int16, 0),           # words in the headline
     "summary_len": (np.int32, 0),            # words in the summary
@@ -134,9 +135,11 @@ class ForwardBatch:
         for name, weighted in CSR_FIELDS.items():
             parts = [b.csr[name] for b in batches]
             offsets = np.cumsum([0] + [p.indptr[-1] for p in parts[:-1]])
-            indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets)]).astype(np.int64)
+            indptr = np.concatenate([[0]] + [p.indptr[1:] + o
+                                             for p, o in zip(parts, offsets)]).astype(np.int64)
             data = np.concatenate([p.data for p in parts]) if weighted else None
-            csr[name] = Csr(indptr, np.concatenate([p.indices for p in parts]).astype(np.int32), data)
+            csr[name] = Csr(indptr, np.concatenate([p.indices for p in parts]).astype(np.int32),
+                            data)
         return ForwardBatch(
             member_ids=np.concatenate([b.member_ids for b in batches]),
             found=np.concatenate([b.found for b in batches]),
@@ -184,7 +187,8 @@ class ForwardTable:
             member_ids=np.zeros(0, dtype=np.int64),
             columns={c: np.zeros(0, dtype=dtype) for c, (dtype, _) in COLUMNS.items()},
             csr={n: Csr(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32),
-                        np.zeros(0, dtype=np.float32) if weighted else None) for n, weighted in CSR_FIELDS.items()},
+                        np.zeros(0, dtype=np.float32) if weighted else None)
+                 for n, weighted in CSR_FIELDS.items()},
             deleted=np.zeros(0, dtype=bool),
         )
 
@@ -243,21 +247,23 @@ class ForwardTable:
                 raise IndexUnavailable(f"forward store file {file} is missing: rebuild with "
                                        "`talent index build`") from exc
             except (ValueError, OSError) as exc:
-                raise IndexUnavailable(f"forward store file {file} is corrupt ({exc}): rebuild with "
-                                       "`talent index build`") from exc
+                raise IndexUnavailable(f"forward store file {file} is corrupt ({exc}): rebuild "
+                                       "with `talent index build`") from exc
 
         ids = load("member_ids.npy")
         columns = {c: load(f"col_{c}.npy") for c in COLUMNS}
         csr = {
-            n: Csr(load(f"{n}_indptr.npy"), load(f"{n}_indices.npy"), load(f"{n}_data.npy") if w else None)
+            n: Csr(load(f"{n}_indptr.npy"), load(f"{n}_indices.npy"),
+                   load(f"{n}_data.npy") if w else None)
             for n, w in CSR_FIELDS.items()
         }
         bad = [c for c, a in columns.items() if len(a) != len(ids)] + [
-            n for n, c in csr.items() if c.rows != len(ids) or (len(ids) and c.indptr[-1] != len(c.indices))
+            n for n, c in csr.items() if c.rows != len(ids)
+            or (len(ids) and c.indptr[-1] != len(c.indices))
         ]
         if bad:
-            raise IndexUnavailable(f"forward store {path} is corrupt (length mismatch in {', '.join(bad)}): "
-                                   "rebuild with `talent index build`")
+            raise IndexUnavailable(f"forward store {path} is corrupt (length mismatch in "
+                                   f"{', '.join(bad)}): rebuild with `talent index build`")
         return cls(ids, columns, csr)
 
     def save_npz(self, path: Path) -> None:
@@ -313,7 +319,8 @@ class ForwardStore:
         over_rows = np.where(in_overlay & ~tomb, over, -1)
         from_base, from_over = base_rows >= 0, over_rows >= 0
         if from_base.all():  # the common case: every id in the base table, none shadowed
-            return ForwardBatch(ids, from_base, {c: self.base.columns[c][base_rows] for c in COLUMNS},
+            return ForwardBatch(ids, from_base,
+                                {c: self.base.columns[c][base_rows] for c in COLUMNS},
                                 {n: self.base.csr[n].take(base_rows) for n in CSR_FIELDS})
         columns = {}
         for c, (dtype, default) in COLUMNS.items():

@@ -20,7 +20,8 @@ class EngineFailure(IndexUnavailable):
 
 def is_panic(exc: BaseException) -> bool:
     """True for ``pyo3_runtime.PanicException`` (not importable by name, so matched by type)."""
-    return any(t.__name__ == "PanicException" and t.__module__ == "pyo3_runtime" for t in type(exc).__mro__)
+    return any(t.__name__ == "PanicException" and t.__module__ == "pyo3_runtime"
+               for t in type(exc).__mro__)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -52,35 +52,51 @@ class FieldSpec:
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("member_id", "int", "unique key: delete-by-term target, fast field for hit ids", stored=True, fast=True),
+    FieldSpec("member_id", "int", "unique key: delete-by-term target, fast field for hit ids",
+              stored=True, fast=True),
     # titles
-    FieldSpec("title", "text", "current title (BM25, phrases)", TEXT_ANALYZER, stored=True, positions=True),
-    FieldSpec("title_id", "text", "current standardized occupation id (exact; occupation facet)", RAW_ANALYZER,
+    FieldSpec("title", "text", "current title (BM25, phrases)", TEXT_ANALYZER, stored=True,
+              positions=True),
+    FieldSpec("title_id", "text", "current standardized occupation id (exact; occupation facet)",
+              RAW_ANALYZER,
               fast=True),
-    FieldSpec("past_titles", "text", "titles of earlier positions", TEXT_ANALYZER, positions=True, multi=True),
-    FieldSpec("past_title_ids", "text", "occupation ids of earlier positions", RAW_ANALYZER, multi=True),
+    FieldSpec("past_titles", "text", "titles of earlier positions", TEXT_ANALYZER, positions=True,
+              multi=True),
+    FieldSpec("past_title_ids", "text", "occupation ids of earlier positions", RAW_ANALYZER,
+              multi=True),
     # skills
-    FieldSpec("skills", "text", "skill names (BM25, phrases)", TEXT_ANALYZER, stored=True, positions=True, multi=True),
-    FieldSpec("skill_ids", "text", "standardized skill ids (exact; skill facet)", RAW_ANALYZER, fast=True, multi=True),
+    FieldSpec("skills", "text", "skill names (BM25, phrases)", TEXT_ANALYZER, stored=True,
+              positions=True, multi=True),
+    FieldSpec("skill_ids", "text", "standardized skill ids (exact; skill facet)", RAW_ANALYZER,
+              fast=True, multi=True),
     # companies
-    FieldSpec("company", "text", "current company name", NAME_ANALYZER, stored=True, positions=True),
+    FieldSpec("company", "text", "current company name", NAME_ANALYZER, stored=True,
+              positions=True),
     FieldSpec("company_id", "int", "current company id (exact; company facet)", fast=True),
-    FieldSpec("past_companies", "text", "names of earlier companies", NAME_ANALYZER, positions=True, multi=True),
+    FieldSpec("past_companies", "text", "names of earlier companies", NAME_ANALYZER, positions=True,
+              multi=True),
     FieldSpec("past_company_ids", "int", "ids of earlier companies", multi=True),
     # free text
-    FieldSpec("headline", "text", "headline (BM25, phrases, highlighting)", TEXT_ANALYZER, stored=True, positions=True),
-    FieldSpec("summary", "text", "summary (BM25, phrases, highlighting)", TEXT_ANALYZER, stored=True, positions=True),
-    FieldSpec("education", "text", "school, degree and field of each education entry", TEXT_ANALYZER,
+    FieldSpec("headline", "text", "headline (BM25, phrases, highlighting)", TEXT_ANALYZER,
+              stored=True, positions=True),
+    FieldSpec("summary", "text", "summary (BM25, phrases, highlighting)", TEXT_ANALYZER,
+              stored=True, positions=True),
+    FieldSpec("education", "text", "school, degree and field of each education entry",
+              TEXT_ANALYZER,
               positions=True, multi=True),
     FieldSpec("name", "text", "member's full name", NAME_ANALYZER, stored=True, positions=True),
     # location and attributes
-    FieldSpec("location", "text", "metro name and region (display; name search)", NAME_ANALYZER, stored=True,
+    FieldSpec("location", "text", "metro name and region (display; name search)", NAME_ANALYZER,
+              stored=True,
               positions=True),
     FieldSpec("metro_id", "int", "metro id (filter; location facet)", fast=True),
     FieldSpec("industry_id", "int", "industry id (filter; industry facet)", fast=True),
-    FieldSpec("seniority", "int", "seniority level 0 intern .. 8 executive (range filter; facet)", fast=True),
-    FieldSpec("years_experience", "float", "years of experience (range filter; histogram)", fast=True),
-    FieldSpec("open_to_work", "bool", "open-to-work flag (filter; facet; shown)", stored=True, fast=True),
+    FieldSpec("seniority", "int", "seniority level 0 intern .. 8 executive (range filter; facet)",
+              fast=True),
+    FieldSpec("years_experience", "float", "years of experience (range filter; histogram)",
+              fast=True),
+    FieldSpec("open_to_work", "bool", "open-to-work flag (filter; facet; shown)", stored=True,
+              fast=True),
     FieldSpec("willing_to_relocate", "bool", "willing to relocate (filter)", fast=True),
     FieldSpec("last_active", "date", "last activity time, UTC (range filter)", fast=True),
 )
@@ -131,17 +147,23 @@ def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     for spec in FIELDS:
         if spec.kind == "text":
-            option = "position" if spec.positions else ("freq" if spec.analyzer != RAW_ANALYZER else "basic")
+            option = "position" if spec.positions else ("freq" if spec.analyzer != RAW_ANALYZER
+                                                        else "basic")
             builder.add_text_field(spec.name, stored=spec.stored, fast=spec.fast,
-                                   tokenizer_name=spec.analyzer or TEXT_ANALYZER, index_option=option)
+                                   tokenizer_name=spec.analyzer or TEXT_ANALYZER,
+                                   index_option=option)
         elif spec.kind == "int":
-            builder.add_integer_field(spec.name, stored=spec.stored, indexed=spec.indexed, fast=spec.fast)
+            builder.add_integer_field(spec.name, stored=spec.stored, indexed=spec.indexed,
+                                      fast=spec.fast)
         elif spec.kind == "float":
-            builder.add_float_field(spec.name, stored=spec.stored, indexed=spec.indexed, fast=spec.fast)
+            builder.add_float_field(spec.name, stored=spec.stored, indexed=spec.indexed,
+                                    fast=spec.fast)
         elif spec.kind == "bool":
-            builder.add_boolean_field(spec.name, stored=spec.stored, indexed=spec.indexed, fast=spec.fast)
+            builder.add_boolean_field(spec.name, stored=spec.stored, indexed=spec.indexed,
+                                      fast=spec.fast)
         elif spec.kind == "date":
-            builder.add_date_field(spec.name, stored=spec.stored, indexed=spec.indexed, fast=spec.fast)
+            builder.add_date_field(spec.name, stored=spec.stored, indexed=spec.indexed,
+                                   fast=spec.fast)
         else:  # pragma: no cover - FIELDS is static
             raise ValueError(f"unknown field kind {spec.kind}")
     return builder.build()

@@ -34,7 +34,8 @@ def shards_of(member_ids: np.ndarray, shards: int) -> np.ndarray:
     """Vectorized :func:`shard_of` for an integer array (returns int64 shard numbers)."""
     if shards < 1:
         raise ValueError("shards must be >= 1")
-    z = np.asarray(member_ids).astype(np.int64).view(np.uint64) + np.uint64(_GOLDEN)  # wraps mod 2**64
+    # wraps mod 2**64
+    z = np.asarray(member_ids).astype(np.int64).view(np.uint64) + np.uint64(_GOLDEN)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(_C1)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(_C2)
     z = z ^ (z >> np.uint64(31))

@@ -10,7 +10,8 @@ Layout under ``settings.index_dir``::
         vocab.json               taxonomy id -> int code, shared by all shards
         vocab-extra.json         codes added by live updates
         applied_position         last outbox id applied to this version
-        outbox_gaps.json         (PostgreSQL) lower outbox ids not committed yet, re-checked for a while
+        outbox_gaps.json         (PostgreSQL) lower outbox ids not committed yet, re-checked for
+                                 a while
         shard-<i>/tantivy/       the Tantivy index of shard i
         shard-<i>/forward/       base forward store (.npy, memory-mapped)
         shard-<i>/forward-delta/ live-update deltas (.npz)
@@ -70,22 +71,23 @@ class Manifest:
             raise IndexUnavailable(f"index manifest {path} is missing: the build did not finish; "
                                    "run `talent index build` or `talent index rollback`") from exc
         except (ValueError, UnicodeDecodeError) as exc:
-            raise IndexUnavailable(f"index manifest {path} is corrupt ({exc}); run `talent index build` "
-                                   "or `talent index rollback`") from exc
+            raise IndexUnavailable(f"index manifest {path} is corrupt ({exc}); run `talent index "
+                                   "build` or `talent index rollback`") from exc
         if not isinstance(data, dict):
             raise IndexUnavailable(f"index manifest {path} is corrupt (not a JSON object)")
         names = set(cls.__dataclass_fields__)
         missing = sorted(n for n in names if n not in data and n != "vocab_sizes")
         if missing:
-            raise IndexUnavailable(f"index manifest {path} is corrupt (missing {', '.join(missing)}); "
-                                   "run `talent index build`")
+            raise IndexUnavailable(f"index manifest {path} is corrupt (missing "
+                                   f"{', '.join(missing)}); run `talent index build`")
         try:
             manifest = cls(**{k: v for k, v in data.items() if k in names})
         except TypeError as exc:  # pragma: no cover - guarded by the checks above
             raise IndexUnavailable(f"index manifest {path} is corrupt ({exc})") from exc
         if manifest.shard_count < 1 or len(manifest.shard_members) != manifest.shard_count:
-            raise IndexUnavailable(f"index manifest {path} is corrupt (shard_count {manifest.shard_count} "
-                                   f"but {len(manifest.shard_members)} shard sizes)")
+            raise IndexUnavailable(f"index manifest {path} is corrupt (shard_count "
+                                   f"{manifest.shard_count} but {len(manifest.shard_members)} "
+                                   "shard sizes)")
         return manifest
 
 
@@ -157,7 +159,8 @@ class VersionStore:
         """The serving version and its manifest, or a clear ``IndexUnavailable``."""
         name = self.current()
         if name is None:
-            raise IndexUnavailable(f"no index has been built under {self.root}: run `talent index build`")
+            raise IndexUnavailable(f"no index has been built under {self.root}: run `talent index "
+                                   "build`")
         path = self.path(name)
         if not path.is_dir():
             raise IndexUnavailable(f"serving index version {name} ({path}) is missing: run "
@@ -233,14 +236,16 @@ class VersionStore:
         if not gaps and not path.exists():
             return
         tmp = path.with_name(f".{GAPS}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"gaps": {str(k): v for k, v in sorted(gaps.items())}}), encoding="utf-8")
+        tmp.write_text(json.dumps({"gaps": {str(k): v for k, v in sorted(gaps.items())}}),
+                       encoding="utf-8")
         os.replace(tmp, path)
 
     # listing -----------------------------------------------------------------------------
     def names(self) -> list[str]:
         if not self.versions_dir.is_dir():
             return []
-        return sorted(p.name for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p.name for p in self.versions_dir.iterdir() if p.is_dir()
+                      and not p.name.startswith("."))
 
     def state(self, version: str) -> State:
         """``ready`` (has a manifest), ``building`` (its builder is alive) or ``failed``.
@@ -259,7 +264,8 @@ class VersionStore:
             alive = False
         if alive:
             return "building"
-        self.mark_failed(version, "the build stopped before writing its manifest (killed or crashed)")
+        self.mark_failed(version,
+                         "the build stopped before writing its manifest (killed or crashed)")
         return "failed"
 
     def info(self, version: str) -> VersionInfo:
@@ -304,14 +310,16 @@ class VersionStore:
         return target
 
     def gc(self, keep: int) -> list[str]:
-        """Delete failed versions and all but the ``keep`` newest ready ones (never the serving one)."""
+        """Delete failed versions and all but the ``keep`` newest ready ones (never the serving
+        one)."""
         if keep < 1:
             raise ValueError("keep must be >= 1")
         current = self.current()
         states = {v: self.state(v) for v in self.names()}
         ready = [v for v, s in states.items() if s == "ready"]
         keep_set = set(ready[-keep:]) | ({current} if current else set())
-        doomed = [v for v, s in states.items() if s == "failed" or (s == "ready" and v not in keep_set)]
+        doomed = [v for v, s in states.items() if s == "failed"
+                  or (s == "ready" and v not in keep_set)]
         for v in doomed:
             shutil.rmtree(self.path(v), ignore_errors=True)
         return doomed

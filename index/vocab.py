@@ -110,7 +110,8 @@ class Vocabulary:
         try:
             base = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise IndexUnavailable(f"index vocabulary {path} is missing: rebuild with `talent index build`") from exc
+            raise IndexUnavailable(f"index vocabulary {path} is missing: rebuild with `talent "
+                                   "index build`") from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise IndexUnavailable(f"index vocabulary {path} is corrupt ({exc}): rebuild with "
                                    "`talent index build`") from exc
@@ -125,7 +126,8 @@ class Vocabulary:
 
 
 class LocalVocabulary:
-    """Codes in first-seen order, as one build worker meets them; merged by :func:`merge_vocabularies`."""
+    """Codes in first-seen order, as one build worker meets them; merged by
+    :func:`merge_vocabularies`."""
 
     def __init__(self) -> None:
         self.codes: dict[str, dict[str, int]] = {k: {} for k in KINDS}
@@ -173,7 +175,8 @@ def _encoder(table: dict[str, int], add: Callable[[str], int]) -> Callable[[list
     return encode
 
 
-def merge_vocabularies(local: list[dict[str, list[str]]]) -> tuple[Vocabulary, list[dict[str, np.ndarray]]]:
+def merge_vocabularies(
+        local: list[dict[str, list[str]]]) -> tuple[Vocabulary, list[dict[str, np.ndarray]]]:
     """A sorted global vocabulary and, per local one, an array mapping its codes to global codes."""
     merged = {k: sorted({t for part in local for t in part.get(k, [])}) for k in KINDS}
     vocab = Vocabulary(merged)

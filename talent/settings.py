@@ -25,37 +25,48 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TALENT_", extra="forbid", validate_default=True)
 
-    home: Path = Field(DEFAULT_HOME, description="Data home: database file, index versions, models, reports.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite file under the home.")
-    cache_url: str = Field("memory://", description="'memory://' (in-process) or 'redis://host:port/db'.")
+    home: Path = Field(DEFAULT_HOME,
+                       description="Data home: database file, index versions, models, reports.")
+    database_url: str | None = Field(None,
+                                     description="SQLAlchemy URL; default SQLite file under the "
+                                                 "home.")
+    cache_url: str = Field("memory://",
+                           description="'memory://' (in-process) or 'redis://host:port/db'.")
     shards: int = Field(4, ge=1, le=256, description="Number of index partitions.")
     backend: Literal["threads", "ray"] = Field(
         "threads", description="Partition executor backend ('ray' is refused until it exists)."
     )
     taxonomy_dir: Path | None = Field(
-        None, description="Taxonomy bundle directory; default ../shared/data/taxonomy if present, else fixtures."
+        None,
+        description="Taxonomy bundle directory; default ../shared/data/taxonomy if present, else "
+                    "fixtures."
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["console", "json"] = Field("console", description="Log renderer.")
-    secret_key: str | None = Field(None, description="Flask secret key; generated and kept under the home if unset.")
+    secret_key: str | None = Field(None,
+                                   description="Flask secret key; generated and kept under the "
+                                               "home if unset.")
     partition_deadline_ms: int = Field(2000, ge=1, description="Per-partition search deadline.")
     retrieval_depth: int = Field(2000, ge=1, description="Matches each partition scores with L1.")
-    partition_top_k: int = Field(250, ge=1, description="Candidates each partition returns to the broker.")
+    partition_top_k: int = Field(250, ge=1,
+                                 description="Candidates each partition returns to the broker.")
     index_refresh_interval: float = Field(
         0.25, gt=0, le=60,
-        description="Seconds between a serving process's checks for new index commits and a new CURRENT.",
+        description="Seconds between a serving process's checks for new index commits and a new "
+                    "CURRENT.",
     )
     build_processes: int | None = Field(
         None, ge=0, le=64,
-        description="Worker processes of `talent index build` (0 = in-process; default: by world size).",
+        description="Worker processes of `talent index build` (0 = in-process; default: by world "
+                    "size).",
     )
 
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:
         if value == "ray":
-            raise ValueError("the 'ray' backend is not available yet (partitions run on threads until "
-                             "the Ray executor lands): use 'threads'")
+            raise ValueError("the 'ray' backend is not available yet (partitions run on threads "
+                             "until the Ray executor lands): use 'threads'")
         return value
 
     @field_validator("log_level")
@@ -126,6 +137,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         return Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc

@@ -22,17 +22,19 @@ def free_port() -> int:
 
 def talent_env(**settings: Any) -> dict[str, str]:
     """This environment without the caller's TALENT_* settings, plus ``settings`` as TALENT_*."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_") or k.startswith("TALENT_TEST_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")
+           or k.startswith("TALENT_TEST_")}
     env.update({f"TALENT_{k.upper()}": str(v) for k, v in settings.items()})
     env.setdefault("TALENT_LOG_LEVEL", "WARNING")
     return env
 
 
 def start_talent(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``python -m talent.cli ARGS`` in a new session (so it and its children can be stopped together)."""
+    """``python -m talent.cli ARGS`` in a new session (so it and its children can be stopped
+    together)."""
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "talent.cli", *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)
+        return subprocess.Popen([sys.executable, "-m", "talent.cli", *args], stdout=out,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
 def stop_group(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -84,12 +86,15 @@ class Api:
             self.conn = None
 
 
-def wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float) -> float:
-    """Seconds until GET /api/v1/openapi.json answers 200 (fails if the process exits or time runs out)."""
+def wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path,
+                       timeout: float) -> float:
+    """Seconds until GET /api/v1/openapi.json answers 200 (fails if the process exits or time runs
+    out)."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise AssertionError("server exited with "
+                                 f"{process.returncode}:\n{log.read_text()[-3000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/api/v1/openapi.json")
@@ -100,7 +105,8 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes], log: Path, t
         except OSError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"nothing answered on port {port} within {timeout} s:\n{log.read_text()[-3000:]}")
+    raise AssertionError(f"nothing answered on port {port} within {timeout} "
+                         f"s:\n{log.read_text()[-3000:]}")
 
 
 def wait_for(condition: Any, timeout: float, interval: float = 0.05) -> float:

@@ -36,7 +36,8 @@ def search_service() -> Any:
     updates) and a new ``CURRENT`` version (build, rollback) every ``index_refresh_interval``
     seconds, until the service is closed.
     """
-    service = current_app.config.get("SEARCH_SERVICE") or current_app.extensions.get("talent.search")
+    service = (current_app.config.get("SEARCH_SERVICE")
+               or current_app.extensions.get("talent.search"))
     if service is not None:
         return service
     with _SERVICE_LOCK:  # threaded servers: one service (and one refresher) per app
@@ -45,7 +46,8 @@ def search_service() -> Any:
             from federator.service import SearchService
 
             settings = current_app.extensions["talent.settings"]
-            service = SearchService.from_settings(settings, database=current_app.extensions["talent.db"])
+            service = SearchService.from_settings(settings,
+                                                  database=current_app.extensions["talent.db"])
             service.serving.start_auto_refresh(settings.index_refresh_interval)
             current_app.extensions["talent.search"] = service
     return service

@@ -122,7 +122,8 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
     first = tasks[0]
     database = Database(first.database_url)
     ids = np.concatenate([np.asarray(t.member_ids, dtype=np.int64) for t in tasks])
-    owner = np.concatenate([np.full(len(t.member_ids), i, dtype=np.int32) for i, t in enumerate(tasks)])
+    owner = np.concatenate([np.full(len(t.member_ids), i, dtype=np.int32)
+                            for i, t in enumerate(tasks)])
     order = np.argsort(ids, kind="stable")
     ids, owner = ids[order], owner[order]
     vocabs = [LocalVocabulary() for _ in tasks]
@@ -133,10 +134,13 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with database.engine.connect() as conn, engine_call(f"building shards {[t.shard for t in tasks]}"):
-            if database.is_sqlite:  # keep B-tree interior pages of a large file cached (default: 2 MB)
+        with database.engine.connect() as conn, engine_call("building shards "
+                                                            f"{[t.shard for t in tasks]}"):
+            # keep B-tree interior pages of a large file cached (default: 2 MB)
+            if database.is_sqlite:
                 conn.exec_driver_sql("PRAGMA cache_size=-65536")
-                conn.exec_driver_sql("PRAGMA temp_store=MEMORY")  # the positions ORDER BY sorts in memory
+                # the positions ORDER BY sorts in memory
+                conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             reader = ProfileReader(conn)
             reference = reader.reference
             writers = []
@@ -151,7 +155,8 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                 chunk_ids, chunk_owner = ids[lo:lo + chunk], owner[lo:lo + chunk]
                 profiles = reader.read(chunk_ids)
                 # profiles come back in id order, possibly fewer (members deleted since the id scan)
-                found = np.searchsorted(chunk_ids, np.fromiter((p.member_id for p in profiles), dtype=np.int64,
+                found = np.searchsorted(chunk_ids,
+                                        np.fromiter((p.member_id for p in profiles), dtype=np.int64,
                                                                count=len(profiles)))
                 groups: list[list] = [[] for _ in tasks]
                 for p, k in zip(profiles, chunk_owner[found].tolist()):
@@ -179,7 +184,8 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
             gc.enable()
         database.dispose()
     seconds = time.perf_counter() - start
-    return [ShardResult(t.shard, n, seconds, vocab.terms()) for t, vocab, n in zip(tasks, vocabs, done)]
+    return [ShardResult(t.shard, n, seconds, vocab.terms())
+            for t, vocab, n in zip(tasks, vocabs, done)]
 
 
 def _commit_and_merge(writer: tantivy.IndexWriter) -> None:
@@ -193,16 +199,21 @@ def _worker_main(tasks: list[ShardTask], messages: Any, parent_pid: int) -> None
     Ignores Ctrl-C (the parent decides) and stops if the parent dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    orphaned = lambda: os.getppid() != parent_pid
+
+    def orphaned() -> bool:
+        return os.getppid() != parent_pid
+
     try:
         results = build_shards(tasks, lambda s, n: messages.put(("progress", s, n)), orphaned)
         for result in results:
             messages.put(("done", result.shard, result))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the build
-        messages.put(("error", tasks[0].shard, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        messages.put(("error", tasks[0].shard,
+                      f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
-def _run_processes(tasks: list[ShardTask], processes: int, progress: ProgressFn | None) -> list[ShardResult]:
+def _run_processes(tasks: list[ShardTask], processes: int,
+                   progress: ProgressFn | None) -> list[ShardResult]:
     ctx = mp.get_context("spawn")
     messages = ctx.Queue()
     # deal the shards round-robin, biggest first, over the worker processes
@@ -220,7 +231,8 @@ def _run_processes(tasks: list[ShardTask], processes: int, progress: ProgressFn 
             except queue_mod.Empty:
                 dead = [w for w in workers if w.exitcode not in (None, 0)]
                 if dead:
-                    raise IndexUnavailable(f"index build worker {dead[0].name} died (exit code {dead[0].exitcode})")
+                    raise IndexUnavailable(f"index build worker {dead[0].name} died (exit code "
+                                           f"{dead[0].exitcode})")
                 continue
             if kind == "progress" and progress:
                 progress(shard, payload)
@@ -272,8 +284,8 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         if processes is None:
             processes = 0 if len(ids) < INLINE_BELOW else min(shards, os.cpu_count() or 1)
         threads = 1 if processes > 0 else max(1, min(2, os.cpu_count() or 1))
-        tasks = [ShardTask(i, str(VersionStore.shard_dir(vdir, i)), database_url, parts[i], chunk_size,
-                           heap_bytes, threads) for i in range(shards)]
+        tasks = [ShardTask(i, str(VersionStore.shard_dir(vdir, i)), database_url, parts[i],
+                           chunk_size, heap_bytes, threads) for i in range(shards)]
         if processes > 0:
             results = _run_processes(tasks, processes, on_progress)
         else:
@@ -292,19 +304,20 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         replayed = _replay(store, version, database)
         phases["replay"] = time.perf_counter() - start - sum(phases.values())
         seconds = time.perf_counter() - start
-        manifest = Manifest(
-            version=version, format=FORMAT_VERSION, schema_hash=schema_hash(), shard_count=shards,
-            member_count=int(sum(r.members for r in results)), shard_members=[r.members for r in results],
-            snapshot_time=snapshot.isoformat(), outbox_position=high_water, replayed_changes=replayed,
-            build_seconds=round(seconds, 3), created_at=dt.datetime.now(dt.UTC).isoformat(),
-            tantivy_version=getattr(tantivy, "__version__", "unknown"),
-            vocab_sizes={k: vocab.size(k) for k in KINDS},
-        )
+        manifest = Manifest(version=version, format=FORMAT_VERSION, schema_hash=schema_hash(),
+                            shard_count=shards, member_count=int(sum(r.members for r in results)),
+                            shard_members=[r.members for r in results],
+                            snapshot_time=snapshot.isoformat(), outbox_position=high_water,
+                            replayed_changes=replayed, build_seconds=round(seconds, 3),
+                            created_at=dt.datetime.now(dt.UTC).isoformat(),
+                            tantivy_version=getattr(tantivy, "__version__", "unknown"),
+                            vocab_sizes={k: vocab.size(k) for k in KINDS})
         store.write_manifest(manifest)
         store.set_current(version)
         database.dispose()
     except BaseException as exc:
-        reason = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        reason = ("interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt)
+                  else f"{type(exc).__name__}: {exc}")
         store.mark_failed(version, reason)
         log.warning("index.build.failed", version=version, reason=reason.splitlines()[0])
         raise

@@ -1,4 +1,5 @@
-"""Profiles from the database (plain DB-API statements, chunked) and the Tantivy documents made of them.
+"""Profiles from the database (plain DB-API statements, chunked) and the Tantivy documents made of
+them.
 
 A :class:`ProfileReader` reads whole profiles (member row, positions, skills, education) for a
 list of member ids with four indexed queries per chunk; the build and the live updater share
@@ -87,11 +88,12 @@ class ReferenceData:
 
 # A member's skills come back as one JSON array of three (ids, names, endorsements), decoded in C.
 _skill_lists = msgspec.json.Decoder(tuple[list[str], list[str], list[int]]).decode
-_member_of = itemgetter(0)  # rows of one statement are ordered by member id: groupby groups them in C
+# rows of one statement are ordered by member id: groupby groups them in C
+_member_of = itemgetter(0)
 _MAX_IDS = 5000  # ids per statement (SQLite allows 32,766 parameters)
-_MEMBER_COLUMNS = ("id, first_name || ' ' || last_name, headline, summary, current_title, occupation_id, seniority, "
-                   "years_experience, current_company_id, metro_id, industry_id, open_to_work, "
-                   "willing_to_relocate, last_active_at")
+_MEMBER_COLUMNS = ("id, first_name || ' ' || last_name, headline, summary, current_title, "
+                   "occupation_id, seniority, years_experience, current_company_id, metro_id, "
+                   "industry_id, open_to_work, willing_to_relocate, last_active_at")
 
 
 @dataclass(frozen=True)
@@ -119,19 +121,23 @@ class _Statements:
     def for_dialect(cls, dialect: str) -> _Statements:
         if dialect == "postgresql":
             ids = "= ANY(%s)"
-            skills = ("CAST(json_build_array(json_agg(skill_id ORDER BY skill_id), json_agg(name ORDER BY skill_id), "
-                      "json_agg(endorsements ORDER BY skill_id)) AS TEXT)")
-        else:  # SQLite: json_group_array follows the (member_id, skill_id) primary key, i.e. skill id order
+            skills = ("CAST(json_build_array(json_agg(skill_id ORDER BY skill_id), json_agg(name "
+                      "ORDER BY skill_id), json_agg(endorsements ORDER BY skill_id)) AS TEXT)")
+        # SQLite: json_group_array follows the (member_id, skill_id) primary key, i.e. skill id
+        # order
+        else:
             ids = "IN ({ids})"
-            skills = "json_array(json_group_array(skill_id), json_group_array(name), json_group_array(endorsements))"
+            skills = ("json_array(json_group_array(skill_id), json_group_array(name), "
+                      "json_group_array(endorsements))")
         return cls(
             members=f"SELECT {_MEMBER_COLUMNS} FROM {_members.name} WHERE id {ids}",
             # members in descending id order: the whole order is then the reverse of the
             # (member_id, start_date, id, ...) index's, which SQLite reads backwards, without a sort
-            positions=(f"SELECT member_id, title, occupation_id, company_id, start_date, is_current "
-                       f"FROM {_positions.name} WHERE member_id {ids} "
+            positions=("SELECT member_id, title, occupation_id, company_id, start_date, "
+                       f"is_current FROM {_positions.name} WHERE member_id {ids} "
                        "ORDER BY member_id DESC, start_date DESC NULLS LAST, id DESC"),
-            skills=f"SELECT member_id, {skills} FROM {_skills.name} WHERE member_id {ids} GROUP BY member_id",
+            skills=f"SELECT member_id, {skills} FROM {_skills.name} WHERE member_id {ids} GROUP BY "
+                   "member_id",
             education=(f"SELECT member_id, school, degree, field FROM {_education.name} "
                        f"WHERE member_id {ids} ORDER BY member_id, id"),
             array_param=dialect == "postgresql",
@@ -183,11 +189,10 @@ class ProfileReader:
         parse = None if sql.array_param else dt.datetime.fromisoformat
         for (mid, name, headline, summary, title, occ, seniority, years, company, metro, industry,
              open_to_work, relocate, active) in self._run(cursor, sql.members, ids):
-            profiles[mid] = Profile(
-                mid, name.strip(), headline or "", summary or "", title or "", occ,
-                int(seniority or 0), float(years or 0.0), company, metro, industry, bool(open_to_work),
-                bool(relocate), active if active is None or parse is None else parse(active),
-            )
+            profiles[mid] = Profile(mid, name.strip(), headline or "", summary or "", title or "",
+                                    occ, int(seniority or 0), float(years or 0.0), company, metro,
+                                    industry, bool(open_to_work), bool(relocate),
+                                    active if active is None or parse is None else parse(active))
         if not profiles:
             return []
         # Each statement sees the database as of its own start: rows of a member created after the
@@ -207,7 +212,8 @@ class ProfileReader:
                 p.education.append((school or "", degree or "", fld or ""))
         return [profiles[i] for i in sorted(profiles)]
 
-    def iter_chunks(self, member_ids: Sequence[int], chunk_size: int = 2000) -> Iterator[list[Profile]]:
+    def iter_chunks(self, member_ids: Sequence[int],
+                    chunk_size: int = 2000) -> Iterator[list[Profile]]:
         """Profiles of ``member_ids`` read ``chunk_size`` ids at a time."""
         for start in range(0, len(member_ids), chunk_size):
             yield self.read(member_ids[start:start + chunk_size])
@@ -215,14 +221,16 @@ class ProfileReader:
 
 def _summarize_positions(p: Profile, rows: Iterable[Any]) -> None:
     """Fill ``p``'s history fields from its position rows
-    (member_id, title, occupation_id, company_id, start_date, is_current), newest first; at least one."""
+    (member_id, title, occupation_id, company_id, start_date, is_current), newest first; at least
+    one."""
     _, titles, occupations, companies, starts, current = zip(*rows)  # columns, made in C
     p.num_positions = len(titles)
     distinct = set(companies)
     distinct.discard(None)
     p.num_companies = len(distinct)
     if any(current):  # a current position: its start, and the past without it
-        if current[0] and not any(current[1:]):  # the usual history: the newest position is the current one
+        # the usual history: the newest position is the current one
+        if current[0] and not any(current[1:]):
             p.current_start = _date(starts[0])
             titles, occupations, companies = titles[1:], occupations[1:], companies[1:]
         else:
@@ -263,8 +271,9 @@ def outbox_gaps_below(conn: Connection, position: int, lookback: int) -> list[in
     rolled back; the updater re-checks them for a while (see :mod:`index.build.live`).
     """
     low = max(0, position - lookback)
-    present = set(conn.execute(select(ProfileChange.id).where(ProfileChange.id > low,
-                                                              ProfileChange.id <= position)).scalars())
+    present = set(conn.execute(select(ProfileChange.id)
+                               .where(ProfileChange.id > low, ProfileChange.id <= position))
+                  .scalars())
     return [i for i in range(low + 1, position + 1) if i not in present]
 
 
@@ -307,7 +316,8 @@ def _rfc3339(value: dt.datetime) -> str:
 
 
 def tantivy_json(profile: Profile, reference: ReferenceData) -> str:
-    """The Tantivy document of ``profile`` as JSON (the fastest way into ``IndexWriter.add_json``)."""
+    """The Tantivy document of ``profile`` as JSON (the fastest way into
+    ``IndexWriter.add_json``)."""
     companies = reference.companies
     company_id, metro_id, active = profile.company_id, profile.metro_id, profile.last_active_at
     last_active = None if active is None else (  # naive datetimes (SQLite) without a call

@@ -17,9 +17,10 @@ from index.build.documents import Profile
 from index.forward import COLUMNS, CSR_FIELDS, Csr, ForwardTable
 from index.vocab import LocalVocabulary, Vocabulary
 
-_ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company", "open_to_work",
-        "willing_to_relocate", "last_active_day", "current_start_day", "completeness", "num_positions",
-        "num_companies", "num_skills", "education_level", "title_len", "headline_len", "summary_len")
+_ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company",
+        "open_to_work", "willing_to_relocate", "last_active_day", "current_start_day",
+        "completeness", "num_positions", "num_companies", "num_skills", "education_level",
+        "title_len", "headline_len", "summary_len")
 assert tuple(COLUMNS) == _ROW, "ForwardTableBuilder.add_many builds its row tuples in this order"
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _DEGREE_LEVELS = (("doctor", 5), ("phd", 5), ("professional", 5), ("master", 4), ("mba", 4),
@@ -78,7 +79,8 @@ class ForwardTableBuilder:
         if n == 0:
             return
         occupation = self._occupation
-        # one tuple per profile in COLUMNS order (_ROW), transposed in C: a single pass over the chunk
+        # one tuple per profile in COLUMNS order (_ROW), transposed in C: a single pass over the
+        # chunk
         rows = [(
             -1 if p.occupation_id is None else occupation(p.occupation_id),
             p.seniority,
@@ -105,18 +107,25 @@ class ForwardTableBuilder:
         self._deleted.append(np.zeros(n, dtype=bool))
         lengths, indices, weights = self._csr["skills"]
         lengths.append(np.fromiter((len(p.skill_ids) for p in profiles), dtype=np.int64, count=n))
-        indices.append(np.asarray(self._skills([sid for p in profiles for sid in p.skill_ids]), dtype=np.int32))
+        indices.append(np.asarray(self._skills([sid for p in profiles for sid in p.skill_ids]),
+                                  dtype=np.int32))
         endorsements = np.asarray([e for p in profiles for e in p.endorsements], dtype=np.float64)
-        weights.append(np.where(endorsements > 0, 1.0 + np.log1p(np.maximum(endorsements, 0.0)), 1.0)
+        weights.append(np.where(endorsements > 0, 1.0 + np.log1p(np.maximum(endorsements, 0.0)),
+                                1.0)
                        .astype(np.float32))
         lengths, indices, _ = self._csr["past_occupations"]
-        lengths.append(np.fromiter((len(p.past_occupation_ids) for p in profiles), dtype=np.int64, count=n))
-        # past_occupation_ids are sorted strings: in the (sorted) global vocabulary their codes ascend
-        indices.append(np.asarray(self._occupations([o for p in profiles for o in p.past_occupation_ids]),
+        lengths.append(np.fromiter((len(p.past_occupation_ids) for p in profiles), dtype=np.int64,
+                                   count=n))
+        # past_occupation_ids are sorted strings: in the (sorted) global vocabulary their codes
+        # ascend
+        indices.append(np.asarray(self._occupations([o for p in profiles
+                                                     for o in p.past_occupation_ids]),
                                   dtype=np.int32))
         lengths, indices, _ = self._csr["past_companies"]
-        lengths.append(np.fromiter((len(p.past_company_ids) for p in profiles), dtype=np.int64, count=n))
-        indices.append(np.asarray([c for p in profiles for c in p.past_company_ids], dtype=np.int32))
+        lengths.append(np.fromiter((len(p.past_company_ids) for p in profiles), dtype=np.int64,
+                                   count=n))
+        indices.append(np.asarray([c for p in profiles for c in p.past_company_ids],
+                                  dtype=np.int32))
         self._count += n
 
     def add_deleted(self, member_id: int) -> None:
@@ -137,13 +146,15 @@ class ForwardTableBuilder:
     def build(self) -> ForwardTable:
         """The rows added so far, sorted by member id."""
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+            return (np.concatenate(parts).astype(dtype, copy=False) if parts
+                    else np.zeros(0, dtype=dtype))
 
         csr = {}
         for name, (lengths, indices, weights) in self._csr.items():
             indptr = np.zeros(self._count + 1, dtype=np.int64)
             np.cumsum(cat(lengths, np.int64), out=indptr[1:])
-            csr[name] = Csr(indptr, cat(indices, np.int32), cat(weights, np.float32) if CSR_FIELDS[name] else None)
+            csr[name] = Csr(indptr, cat(indices, np.int32),
+                            cat(weights, np.float32) if CSR_FIELDS[name] else None)
         table = ForwardTable(
             member_ids=cat(self._ids, np.int64),
             columns={c: cat(parts, COLUMNS[c][0]) for c, parts in self._columns.items()},
@@ -156,7 +167,8 @@ class ForwardTableBuilder:
 def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
     """Rewrite local vocabulary codes in ``table`` to global ones (in place)."""
     occ = np.asarray(table.columns["occupation"])
-    table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)], -1).astype(np.int32)
+    table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)],
+                                           -1).astype(np.int32)
     for name, mapping in (("past_occupations", occupation_map), ("skills", skill_map)):
         csr = table.csr[name]
         csr.indices = mapping[csr.indices].astype(np.int32) if len(csr.indices) else csr.indices

@@ -115,7 +115,8 @@ class VersionUpdater:
         self.writers: list[ShardWriter] = []
         try:
             for i in range(manifest_shards):
-                self.writers.append(ShardWriter(i, VersionStore.shard_dir(self.path, i), heap_bytes))
+                self.writers.append(ShardWriter(i, VersionStore.shard_dir(self.path, i),
+                                                heap_bytes))
         except BaseException:
             self.close()
             raise
@@ -131,8 +132,9 @@ class VersionUpdater:
         if (self.path / "manifest.json").exists():
             manifest = self.store.read_manifest(self.version)
             if manifest.schema_hash != schema_hash():
-                raise IndexUnavailable(f"index version {self.version} was built with schema {manifest.schema_hash}, "
-                                       f"this code writes {schema_hash()}: run `talent index build`")
+                raise IndexUnavailable(f"index version {self.version} was built with schema "
+                                       f"{manifest.schema_hash}, this code writes {schema_hash()}: "
+                                       "run `talent index build`")
             return manifest.shard_count
         return len([p for p in self.path.glob("shard-*") if p.is_dir()])
 
@@ -162,7 +164,8 @@ class VersionUpdater:
                 on_batch(report)
         return consumed
 
-    def _read_changes(self, conn: Any, position: int, batch_size: int) -> tuple[list[Any], list[Any]]:
+    def _read_changes(self, conn: Any, position: int,
+                      batch_size: int) -> tuple[list[Any], list[Any]]:
         """(new rows after ``position``, late rows filling open gaps), each as (id, member_id)."""
         rows = conn.execute(
             select(ProfileChange.id, ProfileChange.member_id)
@@ -178,7 +181,8 @@ class VersionUpdater:
             ).all()
         return list(rows), list(late)
 
-    def _update_gaps(self, position: int, rows: list[Any], late: list[Any]) -> tuple[dict[int, float], bool]:
+    def _update_gaps(self, position: int, rows: list[Any],
+                     late: list[Any]) -> tuple[dict[int, float], bool]:
         """The open gaps after this batch, and whether they changed."""
         if not self.track_gaps:
             return {}, False
@@ -195,12 +199,14 @@ class VersionUpdater:
                 if missing not in seen:
                     gaps[missing] = now
                     changed = True
-        expired = [i for i, first_seen in gaps.items() if time.time() - first_seen > self.gap_timeout]
+        expired = [i for i, first_seen in gaps.items()
+                   if time.time() - first_seen > self.gap_timeout]
         for i in expired:
             del gaps[i]
         if expired:
             changed = True
-            log.warning("index.live.gaps_expired", version=self.version, ids=expired[:20], count=len(expired))
+            log.warning("index.live.gaps_expired", version=self.version, ids=expired[:20],
+                        count=len(expired))
         if len(gaps) > MAX_GAPS:
             gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
         return gaps, changed
@@ -225,11 +231,13 @@ class VersionUpdater:
                 profiles = {p.member_id: p for p in reader.read(member_ids)}
                 ref = self._reference
                 if any((p.company_id is not None and p.company_id not in ref.companies)
-                       or (p.metro_id is not None and p.metro_id not in ref.metros) for p in profiles.values()):
+                       or (p.metro_id is not None and p.metro_id not in ref.metros)
+                       for p in profiles.values()):
                     self._reference = ReferenceData.load(conn)  # a company or metro created since
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnavailable(f"database {self.database.display_url} failed: {reason}") from exc
+            raise DatabaseUnavailable(f"database {self.database.display_url} failed: "
+                                      f"{reason}") from exc
         last = int(rows[-1][0]) if rows else position
         first = int(rows[0][0]) if rows else int(late[0][0])
         n = len(self.writers)
@@ -260,10 +268,11 @@ class VersionUpdater:
             self.store.set_applied_position(self.version, last)
         deleted = sum(1 for m in member_ids if m not in profiles)
         report = BatchReport(self.version, first, last, len(member_ids) - deleted, deleted,
-                             time.perf_counter() - start, changes=len(rows) + len(late), late=len(late))
+                             time.perf_counter() - start, changes=len(rows) + len(late),
+                             late=len(late))
         if late:
-            log.info("index.live.late_changes", version=self.version, ids=[int(i) for i, _ in late][:20],
-                     count=len(late))
+            log.info("index.live.late_changes", version=self.version,
+                     ids=[int(i) for i, _ in late][:20], count=len(late))
         log.debug("index.live.batch", version=self.version, first=report.first_position, last=last,
                   upserted=report.upserted, deleted=deleted, late=len(late))
         return report
@@ -292,7 +301,8 @@ class LiveUpdater:
                 log.info("index.live.switch", old=self._updater.version, new=version)
                 self._updater.close()
                 self._updater = None
-            self._updater = VersionUpdater(self.store, version, self.database, gap_timeout=self.gap_timeout)
+            self._updater = VersionUpdater(self.store, version, self.database,
+                                           gap_timeout=self.gap_timeout)
         return self._updater
 
     def run_once(self, on_batch: Callable[[BatchReport], None] | None = None) -> int:

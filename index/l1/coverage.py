@@ -40,16 +40,19 @@ def coverage_pairs(plan: QueryPlan) -> list[CoveragePair]:
 
 
 def _bit_query(base: tantivy.Query, chunk: list[CoveragePair]) -> tantivy.Query:
-    """``base`` scoring 0, plus one constant-score clause worth ``2**b`` per pair ``b`` of ``chunk``."""
+    """``base`` scoring 0, plus one constant-score clause worth ``2**b`` per pair ``b`` of
+    ``chunk``."""
     schema = build_schema()
     Q, Occur = tantivy.Query, tantivy.Occur
     clauses = [(Occur.Must, Q.const_score_query(base, 0.0))] + [
-        (Occur.Should, Q.const_score_query(Q.term_query(schema, COVERAGE_FIELDS[j], t), float(1 << b)))
+        (Occur.Should,
+         Q.const_score_query(Q.term_query(schema, COVERAGE_FIELDS[j], t), float(1 << b)))
         for b, (j, t, _) in enumerate(chunk)]
     return Q.boolean_query(clauses)
 
 
-def _add_coverage(out: np.ndarray, rows: np.ndarray, scores: np.ndarray, chunk: list[CoveragePair]) -> None:
+def _add_coverage(out: np.ndarray, rows: np.ndarray, scores: np.ndarray,
+                  chunk: list[CoveragePair]) -> None:
     """Add to ``out[rows]`` the weights of the pairs each hit's bit-coded score says it holds."""
     bits = np.rint(scores.astype(np.float64)).astype(np.int64)
     held = (bits[:, None] >> np.arange(len(chunk))) & 1
@@ -63,7 +66,8 @@ def _chunks(pairs: list[CoveragePair]) -> list[list[CoveragePair]]:
     return [pairs[i:i + PAIRS_PER_SEARCH] for i in range(0, len(pairs), PAIRS_PER_SEARCH)]
 
 
-def _coverage_passes(searcher: tantivy.Searcher, base: tantivy.Query, chunks: list[list[CoveragePair]],
+def _coverage_passes(searcher: tantivy.Searcher, base: tantivy.Query,
+                     chunks: list[list[CoveragePair]],
                      member_ids: np.ndarray, out: np.ndarray, matches: int | None = None) -> None:
     """Run one bit-coded search per chunk over the documents ``base`` matches and add what each
     says to ``out`` (rows in ``member_ids`` order). ``matches``: how many documents ``base``
@@ -75,7 +79,8 @@ def _coverage_passes(searcher: tantivy.Searcher, base: tantivy.Query, chunks: li
         if not hits:
             continue
         found = searcher.fast_field_values("member_id", [a for _, a in hits])
-        rows = np.fromiter((pos.get(int(m), -1) for m in found), dtype=np.int64, count=len(found))  # type: ignore[arg-type]
+        rows = np.fromiter((pos.get(int(m), -1) for m in found), dtype=np.int64,
+                           count=len(found))  # type: ignore[arg-type]
         scores = np.fromiter((sc for sc, _ in hits), dtype=np.float64, count=len(hits))
         if limit > len(member_ids):
             keep = rows >= 0
@@ -149,7 +154,8 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
         ids = first.member_ids
         out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
         _add_coverage(out, np.arange(len(ids)), first.scores, chunks[0])
-        hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), first.count, partition.shard, first.searcher)
+        hits = Hits(ids, np.zeros(len(ids), dtype=np.float32), first.count, partition.shard,
+                    first.searcher)
         rest = chunks[1:]
     else:
         t0 = time.perf_counter()
@@ -157,11 +163,13 @@ def retrieve_with_coverage(partition: Partition, plan: QueryPlan, query: tantivy
         ids = hits.member_ids
         out = np.zeros((len(ids), len(COVERAGE_FIELDS)), dtype=np.float32)
         rest = chunks
-    searcher = hits.searcher if hits.searcher is not None else partition.searcher  # one snapshot for every pass
+    # one snapshot for every pass
+    searcher = hits.searcher if hits.searcher is not None else partition.searcher
     with engine_call(f"reading text features on shard {partition.shard}", query=True):
         if rest and len(ids):
             # re-running the match query reads every match back, retrieved or not
-            rerun_ms = (time.perf_counter() - t0) * 1e3 + HIT_READ_MS * max(hits.count - len(ids), 0)
+            rerun_ms = ((time.perf_counter() - t0) * 1e3
+                        + HIT_READ_MS * max(hits.count - len(ids), 0))
             if rerun_ms < restricted_search_ms(len(ids)):
                 _coverage_passes(searcher, query, rest, ids, out, hits.count)
             else:

@@ -52,10 +52,10 @@ FEATURE_INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 PROTECTED_ATTRIBUTES = ("gender", "sex", "first_name", "name", "age", "birth", "ethnicity", "race")
 
 #: Weights of the text-match score (the fallback ranker and the "text match" baseline).
-TEXT_MATCH_WEIGHTS: dict[str, float] = {
-    "text_title": 3.0, "text_skills": 2.0, "text_headline": 1.0, "text_summary": 0.5,
-    "text_past_titles": 0.5, "text_company": 1.0, "title_same_occupation": 2.0, "skill_coverage": 1.0,
-}
+TEXT_MATCH_WEIGHTS: dict[str, float] = {"text_title": 3.0, "text_skills": 2.0, "text_headline": 1.0,
+                                        "text_summary": 0.5, "text_past_titles": 0.5,
+                                        "text_company": 1.0, "title_same_occupation": 2.0,
+                                        "skill_coverage": 1.0}
 TEXT_MATCH_RANKER = "text-match"
 FALLBACK_RANKER = "text-match (no L1 model)"
 
@@ -83,7 +83,8 @@ def _code_table(values: np.ndarray, keys: np.ndarray, weights: np.ndarray | None
         table[keys[valid]] = True
     else:  # dict: the last weight of a repeated key wins, whatever numpy's assignment order
         pairs = dict(zip(keys[valid].tolist(), weights[valid].tolist()))
-        table[np.fromiter(pairs.keys(), np.int64, len(pairs))] = np.fromiter(pairs.values(), dtype, len(pairs))
+        table[np.fromiter(pairs.keys(), np.int64, len(pairs))] = np.fromiter(pairs.values(), dtype,
+                                                                             len(pairs))
     return table
 
 
@@ -118,7 +119,8 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if batch is None:
         batch = partition.features(ids)
     col = batch.columns
-    X[:, : len(COVERAGE_FIELDS)] = text_coverage(partition, plan, ids) if coverage is None else coverage
+    X[:, : len(COVERAGE_FIELDS)] = (text_coverage(partition, plan, ids) if coverage is None
+                                    else coverage)
 
     def put(name: str, values: Any) -> None:
         X[:, FEATURE_INDEX[name]] = values
@@ -133,8 +135,10 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     put("title_past_occupation", past_hit)
     put("title_related_occupation", _isin(occ, q.related_codes))
     families = snapshot.occupation_families
-    member_family = np.where((occ >= 0) & (occ < len(families)), families[np.clip(occ, 0, len(families) - 1)], -2)
-    put("title_same_family", np.isin(member_family, q.title_families) if len(q.title_families) else 0.0)  # -2: none
+    member_family = np.where((occ >= 0) & (occ < len(families)),
+                             families[np.clip(occ, 0, len(families) - 1)], -2)
+    put("title_same_family",
+        np.isin(member_family, q.title_families) if len(q.title_families) else 0.0)  # -2: none
     put("query_has_title", float(len(q.title_codes) > 0))
 
     skills = batch.csr["skills"]
@@ -147,12 +151,15 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
         put("skill_coverage", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
         count = np.bincount(owner[match], minlength=n)
         put("skill_matched_count", count)
-        put("skill_endorsement", np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
+        put("skill_endorsement",
+            np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
     if len(q.occupation_skill_codes):
         match = _isin(skills.indices, q.occupation_skill_codes)
-        imp_of = _lookup(q.occupation_skill_codes, q.occupation_skill_weights, skills.indices[match])
+        imp_of = _lookup(q.occupation_skill_codes, q.occupation_skill_weights,
+                         skills.indices[match])
         total = float(q.occupation_skill_weights.sum()) or 1.0
-        put("occupation_skill_overlap", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
+        put("occupation_skill_overlap",
+            np.bincount(owner[match], weights=imp_of, minlength=n) / total)
     put("query_has_skills", float(len(q.skill_codes) > 0))
 
     seniority = col["seniority"].astype(np.float32)
@@ -185,7 +192,8 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     return X
 
 
-def features_for_members(snapshot: IndexSnapshot, plan: QueryPlan, member_ids: np.ndarray) -> np.ndarray:
+def features_for_members(snapshot: IndexSnapshot, plan: QueryPlan,
+                         member_ids: np.ndarray) -> np.ndarray:
     """Features of members from any shards, in the order given (the training path)."""
     ids = np.asarray(member_ids, dtype=np.int64)
     X = np.zeros((len(ids), len(FEATURE_NAMES)), dtype=np.float32)

@@ -52,16 +52,18 @@ def l1_models_dir(models_dir: Path) -> Path:
 
 
 def load_model(path: Path) -> L1Model:
-    """Load the model artifact in directory ``path``; refuses a feature schema this code does not have."""
+    """Load the model artifact in directory ``path``; refuses a feature schema this code does not
+    have."""
     meta_file = path / "meta.json"
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError) as exc:
-        raise ModelUnavailable(f"L1 model metadata {meta_file} is missing or corrupt: run `talent train l1`") from exc
+        raise ModelUnavailable(f"L1 model metadata {meta_file} is missing or corrupt: run `talent "
+                               "train l1`") from exc
     names = tuple(meta.get("feature_names", ()))
     if names != FEATURE_NAMES:
-        raise ModelUnavailable(f"L1 model {path.name} was trained on other features than this code computes: "
-                               "retrain with `talent train l1`")
+        raise ModelUnavailable(f"L1 model {path.name} was trained on other features than this code "
+                               "computes: retrain with `talent train l1`")
     kind = meta.get("kind")
     model_file = path / MODEL_FILES.get(str(kind), "model")
     if not model_file.exists():

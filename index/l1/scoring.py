@@ -32,10 +32,13 @@ class PartitionResult:
     timings: dict[str, float]
 
 
-def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan, scorer: L1Scorer | None, *,
-                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (), facet_size: int = 100,
+def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
+                    scorer: L1Scorer | None, *,
+                    depth: int, top_k: int, facet_fields: tuple[str, ...] = (),
+                    facet_size: int = 100,
                     facet_pool: Executor | None = None) -> PartitionResult:
-    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep ``top_k``.
+    """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep
+    ``top_k``.
 
     Facets of a partition that matched more than it retrieved take a Tantivy aggregation over
     every match; with ``facet_pool`` it runs there while this thread computes the features and
@@ -57,10 +60,12 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     facets: dict[str, dict[Any, int]] = {}
     if pending is not None:
         facets = pending.result()
-    elif facet_fields:  # every match's forward row is at hand: count them, no second pass over the shard
+    # every match's forward row is at hand: count them, no second pass over the shard
+    elif facet_fields:
         facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
                   else partition.facets(query, facet_fields, facet_size))
     t4 = time.perf_counter()
-    return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order], hits.count, facets,
-                           {"retrieve": (t1 - t0) * 1e3, "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,
-                            "facets": (t4 - t3) * 1e3})
+    return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order],
+                           hits.count, facets, {"retrieve": (t1 - t0) * 1e3,
+                                                "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,
+                                                "facets": (t4 - t3) * 1e3})

@@ -32,8 +32,8 @@ from talent.taxonomy.model import Taxonomy
 log = get_logger(__name__)
 
 #: Facets counted for the results page.
-DEFAULT_FACETS: tuple[str, ...] = ("title_id", "skill_ids", "company_id", "metro_id", "industry_id", "seniority",
-                                   "open_to_work")
+DEFAULT_FACETS: tuple[str, ...] = ("title_id", "skill_ids", "company_id", "metro_id", "industry_id",
+                                   "seniority", "open_to_work")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class BrokerSettings:
 
     @classmethod
     def from_settings(cls, settings: Any) -> BrokerSettings:
-        return cls(settings.partition_deadline_ms, settings.retrieval_depth, settings.partition_top_k)
+        return cls(settings.partition_deadline_ms, settings.retrieval_depth,
+                   settings.partition_top_k)
 
 
 class Broker:
@@ -61,7 +62,8 @@ class Broker:
                                         thread_name_prefix="talent-partition")
         # facet aggregations of partitions that matched more than they retrieved run beside
         # their partition's feature work (a pool of their own: never queued behind partitions)
-        self._facet_pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
+        self._facet_pool = ThreadPoolExecutor(max_workers=max_workers
+                                              or max(4, len(serving.partitions)),
                                               thread_name_prefix="talent-facets")
 
     @property
@@ -72,7 +74,8 @@ class Broker:
         return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy)
 
     def search(self, parsed: ParsedQuery, *, limit: int | None = None, facets: bool = False,
-               facet_fields: tuple[str, ...] = DEFAULT_FACETS, use_l1: bool = True) -> CandidateList:
+               facet_fields: tuple[str, ...] = DEFAULT_FACETS,
+               use_l1: bool = True) -> CandidateList:
         """Candidates of ``parsed`` best first (at most ``limit``, default every partition's top k).
 
         ``use_l1=False`` ranks by the text-match score even when an L1 model is loaded (the
@@ -87,7 +90,8 @@ class Broker:
         fields = facet_fields if facets else ()
         futures: dict[Future[PartitionResult], int] = {
             self._pool.submit(score_partition, snapshot, p, plan, scorer, depth=cfg.retrieval_depth,
-                              top_k=cfg.partition_top_k, facet_fields=fields, facet_size=cfg.facet_size,
+                              top_k=cfg.partition_top_k, facet_fields=fields,
+                              facet_size=cfg.facet_size,
                               facet_pool=self._facet_pool): p.shard
             for p in snapshot.partitions
         }
@@ -109,20 +113,21 @@ class Broker:
             fut.cancel()
             failures[futures[fut]] = f"missed the {cfg.deadline_ms} ms deadline"
         if failures:
-            log.warning("broker.partial", failures=failures, answered=sorted(r.shard for r in results))
+            log.warning("broker.partial", failures=failures,
+                        answered=sorted(r.shard for r in results))
         merged = _merge(results, limit)
         t3 = time.perf_counter()
         timings = {"plan": (t1 - t0) * 1e3, "partitions": (t2 - t1) * 1e3, "merge": (t3 - t2) * 1e3}
         for stage in ("retrieve", "features", "l1", "facets"):
             values = [r.timings.get(stage, 0.0) for r in results]
             timings[f"partition_{stage}_max"] = max(values, default=0.0)
-        return CandidateList(
-            member_ids=merged[0], scores=merged[1], shards=merged[2], features=merged[3],
-            feature_names=FEATURE_NAMES, total=sum(r.count for r in results),
-            facets=merge_facets(r.facets for r in results) if fields else {},
-            partitions_answered=sorted(r.shard for r in results), partitions_total=len(snapshot.partitions),
-            failures=failures, ranker=ranker, timings=timings,
-        )
+        return CandidateList(member_ids=merged[0], scores=merged[1], shards=merged[2],
+                             features=merged[3], feature_names=FEATURE_NAMES,
+                             total=sum(r.count for r in results),
+                             facets=merge_facets(r.facets for r in results) if fields else {},
+                             partitions_answered=sorted(r.shard for r in results),
+                             partitions_total=len(snapshot.partitions), failures=failures,
+                             ranker=ranker, timings=timings)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

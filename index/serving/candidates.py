@@ -52,14 +52,18 @@ class CandidateList:
         with new ``scores`` (aligned with ``order``) if given; counts and facets are kept.
         ``timings`` are the sub-timings of the stage that reordered them."""
         order = np.asarray(order, dtype=np.int64)
-        if len(np.unique(order)) != len(order) or (len(order) and (order.min() < 0 or order.max() >= len(self))):
+        if len(np.unique(order)) != len(order) or (len(order)
+                                                   and (order.min() < 0
+                                                        or order.max() >= len(self))):
             raise ValueError("a stage may only reorder or cut the candidates it was given")
         return replace(self, member_ids=self.member_ids[order], shards=self.shards[order],
                        features=self.features[order],
-                       scores=self.scores[order] if scores is None else np.asarray(scores, dtype=np.float32),
+                       scores=self.scores[order] if scores is None
+                       else np.asarray(scores, dtype=np.float32),
                        timings=dict(timings or {}))
 
     def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
         stop = len(self) if stop is None else min(stop, len(self))
-        return [Candidate(int(self.member_ids[i]), float(self.scores[i]), int(self.shards[i]), self.features[i])
+        return [Candidate(int(self.member_ids[i]), float(self.scores[i]), int(self.shards[i]),
+                          self.features[i])
                 for i in range(start, stop)]

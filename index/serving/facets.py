@@ -20,7 +20,8 @@ from index.serving.partition import RANGE_FACETS
 from index.vocab import Vocabulary
 
 #: facet field -> forward-store column (ids; -1 means none) for the single-valued integer facets.
-_INT_COLUMNS = {"company_id": "company", "metro_id": "metro", "industry_id": "industry", "seniority": "seniority"}
+_INT_COLUMNS = {"company_id": "company", "metro_id": "metro", "industry_id": "industry",
+                "seniority": "seniority"}
 
 
 def _top(values: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,8 +55,10 @@ def _coded_counts(codes: np.ndarray, vocab: Vocabulary, kind: str, size: int) ->
 
 
 def _range_counts(values: np.ndarray, edges: tuple[float, ...]) -> dict[Any, int]:
-    """Counts per ``(lower, upper)`` bucket, lower bound inclusive, as Tantivy's range aggregation."""
-    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), values.astype(np.float64), side="right")
+    """Counts per ``(lower, upper)`` bucket, lower bound inclusive, as Tantivy's range
+    aggregation."""
+    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), values.astype(np.float64),
+                           side="right")
     counts = np.bincount(bins, minlength=len(edges) + 1)
     lows: list[float | None] = [None, *edges]
     highs: list[float | None] = [*edges, None]
@@ -64,7 +67,8 @@ def _range_counts(values: np.ndarray, edges: tuple[float, ...]) -> dict[Any, int
 
 def forward_facets(batch: ForwardBatch, fields: Iterable[str], vocab: Vocabulary, size: int = 100
                    ) -> dict[str, dict[Any, int]]:
-    """Per field, value -> number of the batch's members holding it (the members must be every match).
+    """Per field, value -> number of the batch's members holding it (the members must be every
+    match).
 
     Keys and value types are those of :meth:`index.serving.partition.Partition.facets`.
     """
@@ -77,7 +81,8 @@ def forward_facets(batch: ForwardBatch, fields: Iterable[str], vocab: Vocabulary
         elif f in _INT_COLUMNS:
             out[f] = _int_counts(cols[_INT_COLUMNS[f]][found].astype(np.int64), size)
         elif f == "title_id":
-            out[f] = _coded_counts(cols["occupation"][found].astype(np.int64), vocab, "occupation", size)
+            out[f] = _coded_counts(cols["occupation"][found].astype(np.int64), vocab, "occupation",
+                                   size)
         elif f == "skill_ids":  # a member holds a skill once: one code per (member, skill)
             skills = batch.csr["skills"]
             codes = skills.indices

@@ -71,8 +71,8 @@ class Partition:
         self.schema = build_schema()
         tantivy_dir = self.path / "tantivy"
         if not (tantivy_dir / "meta.json").exists():
-            raise IndexUnavailable(f"shard {shard} at {tantivy_dir} is missing or incomplete (no meta.json): "
-                                   "run `talent index build`")
+            raise IndexUnavailable(f"shard {shard} at {tantivy_dir} is missing or incomplete (no "
+                                   "meta.json): run `talent index build`")
         try:
             with engine_call(f"opening shard {shard} at {tantivy_dir}"):
                 self.index = open_tantivy_index(tantivy_dir)
@@ -82,8 +82,9 @@ class Partition:
                                    "run `talent index build`") from exc
         base = ForwardTable.load_dir(self.path / "forward")
         if expected_members is not None and len(base) != expected_members:
-            raise IndexUnavailable(f"shard {shard} forward store {self.path / 'forward'} holds {len(base)} members, "
-                                   f"the manifest says {expected_members}: run `talent index build`")
+            raise IndexUnavailable(f"shard {shard} forward store {self.path / 'forward'} holds "
+                                   f"{len(base)} members, the manifest says {expected_members}: "
+                                   "run `talent index build`")
         self._base = base
         self._deltas = DeltaLog(self.path / "forward-delta")
         self._lock = threading.Lock()
@@ -134,7 +135,8 @@ class Partition:
         with engine_call(f"searching shard {self.shard}", query=True):
             result = searcher.search(query, max(limit, 1), count=True)
             hits = result.hits if limit > 0 else []
-            ids = searcher.fast_field_values("member_id", [addr for _, addr in hits]) if hits else []
+            ids = searcher.fast_field_values("member_id",
+                                             [addr for _, addr in hits]) if hits else []
         return Hits(
             member_ids=np.asarray(ids, dtype=np.int64),
             scores=np.asarray([score for score, _ in hits], dtype=np.float32),
@@ -147,7 +149,8 @@ class Partition:
         """How many documents of this shard match ``query``."""
         return self.search(query, 0).count
 
-    def facets(self, query: tantivy.Query, fields: Iterable[str], size: int = 1000) -> dict[str, dict[Any, int]]:
+    def facets(self, query: tantivy.Query, fields: Iterable[str],
+               size: int = 1000) -> dict[str, dict[Any, int]]:
         """Per field, value -> number of matching documents (Tantivy terms aggregations).
 
         Counts are exact for fields with at most ``size`` distinct values in the matches;
@@ -157,10 +160,12 @@ class Partition:
         fields = list(fields)
         unknown = [f for f in fields if f not in FACET_FIELDS]
         if unknown:
-            raise QueryError(f"cannot count facets of {', '.join(unknown)}; facet fields: {', '.join(FACET_FIELDS)}")
+            raise QueryError(f"cannot count facets of {', '.join(unknown)}; facet fields: "
+                             f"{', '.join(FACET_FIELDS)}")
         if not fields:
             return {}
-        request = {f: _range_aggregation(f) if f in RANGE_FACETS else {"terms": {"field": f, "size": int(size)}}
+        request = {f: _range_aggregation(f) if f in RANGE_FACETS
+                   else {"terms": {"field": f, "size": int(size)}}
                    for f in fields}
         with engine_call(f"counting facets on shard {self.shard}", query=True):
             result = self._snapshot.searcher.aggregate(query, request)
@@ -183,7 +188,8 @@ class Partition:
         """Ranking features of ``member_ids`` from the forward store (never stored documents)."""
         return self._snapshot.forward.gather(member_ids)
 
-    def documents(self, member_ids: Sequence[int], highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
+    def documents(self, member_ids: Sequence[int],
+                  highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
         """Stored fields of the given members for a results page, in the order asked for.
 
         Members this shard does not hold are left out. With ``highlight``, each document gets
@@ -193,7 +199,8 @@ class Partition:
         if not ids:
             return []
         searcher = self._snapshot.searcher
-        with engine_call(f"fetching documents from shard {self.shard}", query=highlight is not None):
+        with engine_call(f"fetching documents from shard {self.shard}",
+                         query=highlight is not None):
             query = member_ids_query(ids)
             found = {}
             for _, addr in searcher.search(query, len(ids), count=False).hits:
@@ -201,7 +208,8 @@ class Partition:
                 found[int(doc.get_first("member_id"))] = doc
             generators = {}
             if highlight is not None:
-                generators = {f: tantivy.SnippetGenerator.create(searcher, highlight, self.schema, f)
+                generators = {f: tantivy.SnippetGenerator.create(searcher, highlight, self.schema,
+                                                                 f)
                               for f in HIGHLIGHT_FIELDS}
             pages = []
             for mid in ids:
@@ -225,7 +233,8 @@ class Partition:
         with engine_call(f"reading statistics of shard {self.shard}", query=True):
             return int(self._snapshot.searcher.doc_freq(field, term))
 
-    def term_statistics(self, terms: Mapping[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
+    def term_statistics(
+            self, terms: Mapping[str, Sequence[Any]]) -> tuple[int, dict[tuple[str, Any], int]]:
         """Document count and the frequency of every ``(field, term)`` of ``terms`` (field ->
         terms), read from one snapshot."""
         searcher = self._snapshot.searcher
@@ -259,4 +268,5 @@ def merge_facets(parts: Iterable[dict[str, dict[Any, int]]]) -> dict[str, dict[A
             bucket = total.setdefault(f, {})
             for value, n in counts.items():
                 bucket[value] = bucket.get(value, 0) + n
-    return {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))) for f, c in total.items()}
+    return {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+            for f, c in total.items()}

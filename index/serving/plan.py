@@ -46,7 +46,8 @@ from talent.taxonomy.model import Taxonomy
 KEYWORD_FIELDS: dict[str, float] = {"title": 2.0, "skills": 1.5, "headline": 1.0, "summary": 0.5,
                                     "past_titles": 0.5}
 #: Fields the L1 text-match features cover (query tokens per field, weighted by corpus idf).
-COVERAGE_FIELDS: tuple[str, ...] = ("title", "skills", "headline", "summary", "past_titles", "company")
+COVERAGE_FIELDS: tuple[str, ...] = ("title", "skills", "headline", "summary", "past_titles",
+                                    "company")
 ID_BOOST = 2.0  # a standardized id match weighs like this many phrase matches
 
 
@@ -130,7 +131,8 @@ class QueryFeatures:
     def empty(cls) -> QueryFeatures:
         """A query that asks for nothing the features look at."""
         e = np.zeros(0, dtype=np.int32)
-        return cls(e, e, e, e, np.zeros(0, np.float32), e, np.zeros(0, np.float32), e, e, None, None, {}, 0)
+        return cls(e, e, e, e, np.zeros(0, np.float32), e, np.zeros(0, np.float32), e, e, None,
+                   None, {}, 0)
 
 
 @dataclass
@@ -144,8 +146,8 @@ class QueryPlan:
     highlight_terms: tuple[str, ...] = ()
     #: per shard: the partition, its document count and the frequencies of the plan's text terms
     #: as read when the plan was built (compiling and bounding reuse them for that partition)
-    shard_stats: dict[int, tuple[Partition, int, dict[tuple[str, str], int]]] = field(default_factory=dict,
-                                                                                      repr=False)
+    shard_stats: dict[int, tuple[Partition, int, dict[tuple[str, str], int]]] = field(
+        default_factory=dict, repr=False)
     _compilers: dict[int, _Compiler] = field(default_factory=dict, repr=False, compare=False)
     _idfs: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
 
@@ -185,7 +187,8 @@ class _Compiler:
         self.partition = partition
         self.schema = build_schema()
         stats = plan.shard_stats.get(partition.shard)
-        if stats is not None and stats[0] is not partition:  # another index's shard: its own statistics
+        # another index's shard: its own statistics
+        if stats is not None and stats[0] is not partition:
             stats = None
         self.local_n = max(stats[1] if stats is not None else partition.num_docs, 1)
         self._freqs: dict[tuple[str, str], int] = dict(stats[2]) if stats is not None else {}
@@ -278,9 +281,11 @@ class _Compiler:
             if c.phrase:
                 q = Q.phrase_query(self.schema, c.field, list(c.tokens))
                 return Q.boost_query(q, c.weight * self._ratio(c.field, c.tokens))
-            parts = [Q.boost_query(Q.term_query(self.schema, c.field, t), c.weight * self._ratio(c.field, [t]))
+            parts = [Q.boost_query(Q.term_query(self.schema, c.field, t),
+                                   c.weight * self._ratio(c.field, [t]))
                      for t in c.tokens]
-            return parts[0] if len(parts) == 1 else Q.boolean_query([(Occur.Should, p) for p in parts])
+            return (parts[0] if len(parts) == 1
+                    else Q.boolean_query([(Occur.Should, p) for p in parts]))
         if isinstance(c, RangeLeaf):
             from index.serving.queries import value_range
 
@@ -316,14 +321,16 @@ class _Builder:
         phrase = isinstance(leaf, Phrase)
         if leaf.field is None:
             self.highlight.extend(analyze("headline", leaf.text))
-            return _any(_text(f, leaf.text, phrase=phrase, weight=w) for f, w in KEYWORD_FIELDS.items())
+            return _any(_text(f, leaf.text, phrase=phrase, weight=w)
+                        for f, w in KEYWORD_FIELDS.items())
         rec = self.record(leaf)
         return self.value(leaf.field, leaf.text, rec.id if rec is not None else None, phrase=True)
 
     def value(self, field: str, text: str, std_id: Any, *, phrase: bool = True) -> Clause | None:
         """One fielded value: its standardized id and/or its text."""
         if field == "title":
-            return _any([TermLeaf("title_id", str(std_id), ID_BOOST) if std_id is not None else None,
+            return _any([TermLeaf("title_id", str(std_id), ID_BOOST) if std_id is not None
+                         else None,
                          _text("title", text, phrase=phrase)])
         if field == "skill":
             words = _text("skills", text, phrase=phrase)
@@ -340,9 +347,11 @@ class _Builder:
         if field == "school":
             return _text("education", str(std_id) if std_id is not None else text, phrase=phrase)
         if field == "industry":
-            return BoolNode(filters=(TermLeaf("industry_id", int(std_id)),)) if std_id is not None else None
+            return (BoolNode(filters=(TermLeaf("industry_id", int(std_id)),)) if std_id is not None
+                    else None)
         if field == "seniority":
-            return BoolNode(filters=(TermLeaf("seniority", int(std_id)),)) if std_id is not None else None
+            return (BoolNode(filters=(TermLeaf("seniority", int(std_id)),)) if std_id is not None
+                    else None)
         return None
 
     def node(self, node: Node) -> Clause | None:
@@ -384,8 +393,10 @@ class _Builder:
             else:
                 must_not.extend(clauses)
         s = self.parsed.structured
-        if s.years_experience is not None and (s.years_experience.min is not None or s.years_experience.max is not None):
-            filters.append(RangeLeaf("years_experience", s.years_experience.min, s.years_experience.max))
+        if s.years_experience is not None and (s.years_experience.min is not None
+                                               or s.years_experience.max is not None):
+            filters.append(RangeLeaf("years_experience", s.years_experience.min,
+                                     s.years_experience.max))
         if s.open_to_work is not None:
             filters.append(TermLeaf("open_to_work", bool(s.open_to_work)))
         return must, should, must_not, filters
@@ -396,8 +407,10 @@ def _and(items: Iterable[Clause | None]) -> Clause | None:
     if not present:
         return None
     must = tuple(c for c in present if not _is_pure(c, "must_not") and not _is_pure(c, "filters"))
-    must_not = tuple(x for c in present if _is_pure(c, "must_not") for x in c.must_not)  # type: ignore[union-attr]
-    filters = tuple(x for c in present if _is_pure(c, "filters") for x in c.filters)  # type: ignore[union-attr]
+    must_not = tuple(x for c in present if _is_pure(c, "must_not")
+                     for x in c.must_not)  # type: ignore[union-attr]
+    filters = tuple(x for c in present if _is_pure(c, "filters")
+                    for x in c.filters)  # type: ignore[union-attr]
     if len(must) == 1 and not must_not and not filters:
         return must[0]
     return BoolNode(must=must, must_not=must_not, filters=filters)
@@ -420,7 +433,8 @@ def build_root(parsed: ParsedQuery) -> tuple[Clause, tuple[str, ...]]:
     if not parts and not should and not filters:
         root: Clause = BoolNode()  # matches nothing
     else:
-        root = BoolNode(must=tuple(parts), should=tuple(should), must_not=tuple(must_not), filters=tuple(filters))
+        root = BoolNode(must=tuple(parts), should=tuple(should), must_not=tuple(must_not),
+                        filters=tuple(filters))
         if not parts and not filters:
             root = BoolNode(should=tuple(should), must_not=tuple(must_not))
     words = tuple(dict.fromkeys(b.highlight))
@@ -439,7 +453,7 @@ def _scored_terms(c: Clause, out: set[tuple[str, str]]) -> None:
                 _scored_terms(x, out)
 
 
-# --- query features -----------------------------------------------------------------------------------
+# --- query features -------------------------------------------------------------------------------
 def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
     tokens: dict[str, list[str]] = {f: [] for f in COVERAGE_FIELDS}
     for leaf in parsed.keywords():
@@ -454,12 +468,14 @@ def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
         elif rec.field == "skill":
             tokens["skills"].extend(analyze("skills", rec.raw))
         elif rec.field == "company":
-            tokens["company"].extend(analyze("company", str(rec.id) if rec.id is not None else rec.raw))
+            tokens["company"].extend(analyze("company",
+                                             str(rec.id) if rec.id is not None else rec.raw))
     return {f: list(dict.fromkeys(ts)) for f, ts in tokens.items()}
 
 
 def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy) -> QueryPlan:
-    """The plan of ``parsed`` against ``snapshot``: match tree, corpus statistics and feature inputs."""
+    """The plan of ``parsed`` against ``snapshot``: match tree, corpus statistics and feature
+    inputs."""
     root, words = build_root(parsed)
     coverage_tokens = _coverage_tokens(parsed)
     terms: set[tuple[str, str]] = set()
@@ -478,7 +494,8 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy)
         for key, n in local.items():
             freqs[key] = freqs.get(key, 0) + n
     plan = QueryPlan(root, QueryFeatures.empty(), num_docs, freqs, words, shard_stats)
-    coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items() if ts}
+    coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items()
+                if ts}
     plan.features = query_features(parsed, snapshot, taxonomy, coverage)
     return plan
 

@@ -78,7 +78,8 @@ def member_ids(ids: Sequence[int]) -> tantivy.Query:
         return tantivy.Query.term_set_query(schema, "member_id", values)
     if not values:
         return tantivy.Query.empty_query()
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, "member_id", v))
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should,
+                                         tantivy.Query.term_query(schema, "member_id", v))
                                         for v in values])
 
 
@@ -122,7 +123,8 @@ def value_range(field: str, lower: Any = None, upper: Any = None, *, include_low
 
 def must(*queries: tantivy.Query) -> tantivy.Query:
     """All of ``queries`` (scores add up)."""
-    return tantivy.Query.boolean_query([(Occur.Must, q) for q in queries]) if queries else all_docs()
+    return (tantivy.Query.boolean_query([(Occur.Must, q) for q in queries]) if queries
+            else all_docs())
 
 
 def should(*queries: tantivy.Query, minimum: int | None = None) -> tantivy.Query:

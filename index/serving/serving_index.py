@@ -141,7 +141,8 @@ class ServingIndex:
         back[np.concatenate(order)] = np.arange(len(ids))
         return _take_batch(merged, back)
 
-    def documents(self, member_ids: Sequence[int], highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
+    def documents(self, member_ids: Sequence[int],
+                  highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
         """Page documents of members from any shards, in the order asked for."""
         snap = self._snapshot
         ids = [int(i) for i in member_ids]
@@ -158,5 +159,6 @@ class ServingIndex:
 
 
 def _take_batch(batch: ForwardBatch, rows: np.ndarray) -> ForwardBatch:
-    return ForwardBatch(batch.member_ids[rows], batch.found[rows], {c: a[rows] for c, a in batch.columns.items()},
+    return ForwardBatch(batch.member_ids[rows], batch.found[rows],
+                        {c: a[rows] for c, a in batch.columns.items()},
                         {n: c.take(rows) for n, c in batch.csr.items()})

@@ -55,14 +55,15 @@ def open_version(store: VersionStore, version: str) -> IndexSnapshot:
     manifest = store.read_manifest(version)
     expected = schema_hash()
     if manifest.schema_hash != expected:
-        raise IndexUnavailable(f"index version {version} was built with schema {manifest.schema_hash}, this code "
-                               f"expects {expected}: run `talent index build`")
+        raise IndexUnavailable(f"index version {version} was built with schema "
+                               f"{manifest.schema_hash}, this code expects {expected}: run `talent "
+                               "index build`")
     path = store.path(version)
     partitions = []
     for i in range(manifest.shard_count):
         shard_dir = VersionStore.shard_dir(path, i)
         if not shard_dir.is_dir():
-            raise IndexUnavailable(f"shard {i} of index version {version} ({shard_dir}) is missing: "
-                                   "run `talent index build` or `talent index rollback`")
+            raise IndexUnavailable(f"shard {i} of index version {version} ({shard_dir}) is "
+                                   "missing: run `talent index build` or `talent index rollback`")
         partitions.append(Partition(i, shard_dir, expected_members=manifest.shard_members[i]))
     return IndexSnapshot(version, manifest, Vocabulary.load(path), tuple(partitions))

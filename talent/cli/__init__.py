@@ -27,10 +27,12 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML settings file ([talent] table).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="TOML settings file ([talent] table).")
 @click.option("--home", type=click.Path(file_okay=False), help="Data home (overrides TALENT_HOME).")
 @click.option("--database-url", help="SQLAlchemy database URL (overrides TALENT_DATABASE_URL).")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--log-level",
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.version_option(package_name="talent")
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None, home: str | None, database_url: str | None,

@@ -45,6 +45,8 @@ def status(app: AppContext) -> None:
     click.echo(f"url:      {db.display_url}")
     click.echo(f"revision: {db.current_revision()}")
     with db.session() as s:
-        for model in (m.Member, m.Company, m.Contract, m.Recruiter, m.Project, m.Search, m.Impression, m.InMail,
+        for model in (m.Member, m.Company, m.Contract, m.Recruiter, m.Project, m.Search,
+                      m.Impression, m.InMail,
                       m.ProfileChange):
-            click.echo(f"{model.__tablename__:>18}: {s.scalar(select(func.count()).select_from(model))}")
+            click.echo(f"{model.__tablename__:>18}: "
+                       f"{s.scalar(select(func.count()).select_from(model))}")

@@ -32,8 +32,10 @@ def _step(title: str, done: bool, action: Callable[[], None]) -> None:
 
 
 @click.command(name="demo")
-@click.option("--world", default="demo", show_default=True, help="World name or config file to generate.")
-@click.option("--fresh", is_flag=True, help="Regenerate the world, logs, index and model even if present.")
+@click.option("--world", default="demo", show_default=True,
+              help="World name or config file to generate.")
+@click.option("--fresh", is_flag=True,
+              help="Regenerate the world, logs, index and model even if present.")
 @click.option("--serve/--no-serve", default=True, show_default=True,
               help="Serve the web UI at the end, with `talent index update --follow` beside it.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -59,7 +61,8 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
     # the steps below open the database themselves, and the world writer switches SQLite's journal
     # mode, which needs every other connection closed (WAL keeps an idle pooled one attached)
     db.dispose()
-    _step(f"generate world '{world}'", has_world and not fresh, lambda: _run(app, "world", "generate", world))
+    _step(f"generate world '{world}'", has_world and not fresh,
+          lambda: _run(app, "world", "generate", world))
     _step("simulate recruiter sessions", has_logs and not fresh and has_world,
           lambda: _run(app, "world", "simulate"))
     has_index = VersionStore(app.settings.index_dir).current() is not None
@@ -73,7 +76,8 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
         return
     ensure_demo_accounts(db, echo=lambda line: click.echo(f"[demo] {line}"))
     if serve:
-        click.echo(f"[demo] serving at http://{host}:{port} with the live index updater  (Ctrl-C to stop)")
+        click.echo(f"[demo] serving at http://{host}:{port} with the live index updater  (Ctrl-C "
+                   "to stop)")
         exec_serve(app, "--host", host, "--port", str(port), "--with-updater")
 
 

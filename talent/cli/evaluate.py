@@ -1,4 +1,5 @@
-"""`talent evaluate`: offline evaluation report (InMail-accept precision@k), and comparing two reports."""
+"""`talent evaluate`: offline evaluation report (InMail-accept precision@k), and comparing two
+reports."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from talent.cli import AppContext, pass_app
 
 
 @click.command(name="evaluate")
-@click.option("--world", "world", help="World the database must hold (default: whichever it holds).")
+@click.option("--world", "world",
+              help="World the database must hold (default: whichever it holds).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Report folder (default: <home>/reports/eval-<world>-<timestamp>).")
 @click.option("--compare", nargs=2, type=click.Path(exists=True, path_type=Path), metavar="A B",
@@ -23,11 +25,13 @@ from talent.cli import AppContext, pass_app
 @click.option("--resamples", type=click.IntRange(50, 10000), default=1000, show_default=True,
               help="Bootstrap resamples.")
 @click.option("--simulated-queries", type=click.IntRange(0, 100000), default=300, show_default=True,
-              help="Held-out queries run through the engine for the simulated outcome (0: skip it).")
+              help="Held-out queries run through the engine for the simulated outcome (0: skip "
+                   "it).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @pass_app
 def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
-            ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int, seed: int) -> None:
+            ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int,
+            seed: int) -> None:
     """Offline evaluation: logged replay of the model ladder and the simulated outcome.
 
     \b
@@ -51,10 +55,12 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
     db = app.database()
     db.require_schema()
     rungs = tuple(r.strip() for r in ladder.split(",") if r.strip()) if ladder else DEFAULT_LADDER
-    opts = EvaluationOptions(ladder=rungs, test_fraction=test_fraction, resamples=resamples, seed=seed,
-                             simulated=simulated_queries > 0, simulated_queries=simulated_queries)
+    opts = EvaluationOptions(ladder=rungs, test_fraction=test_fraction, resamples=resamples,
+                             seed=seed, simulated=simulated_queries > 0,
+                             simulated_queries=simulated_queries)
     steps = 3 + 3 + len(rungs) + 1 + (1 if opts.simulated else 0) + 1
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True,
                   console=None) as progress:
         task = progress.add_task("evaluating", total=steps)
 
@@ -62,7 +68,8 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
             progress.update(task, advance=1, description=what)
 
         report = evaluate_world(settings, db, world=world, options=opts, step=step)
-        folder = out or settings.reports_dir / f"eval-{report['world']}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        folder = out or settings.reports_dir / (f"eval-{report['world']}-"
+                                                f"{dt.datetime.now():%Y%m%d-%H%M%S}")
         write_report(report, folder)
     click.echo(f"report written to {folder} (summary.md, metrics.json, *.png)")
     replay = report["replay"]["rungs"]
@@ -70,7 +77,8 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
     for name, entry in replay.items():
         m = entry["metrics"]
         click.echo(f"{name:<22} " + " ".join(f"{m[k]['value']:8.4f}" for k in
-                                            ("precision@5", "precision@10", "precision@25", "ndcg@10")))
+                                            ("precision@5", "precision@10", "precision@25",
+                                             "ndcg@10")))
 
 
 def _print_comparison(a: dict, b: dict, rows: list[dict]) -> None:
@@ -82,4 +90,5 @@ def _print_comparison(a: dict, b: dict, rows: list[dict]) -> None:
     for r in rows:
         def f(x: float | None) -> str:
             return f"{x:9.4f}" if x is not None else f"{'-':>9}"
-        click.echo(f"{r['protocol']:<10} {r['rung']:<20} {r['metric']:<24} {f(r['a'])} {f(r['b'])} {f(r['diff'])}")
+        click.echo(f"{r['protocol']:<10} {r['rung']:<20} {r['metric']:<24} {f(r['a'])} {f(r['b'])} "
+                   f"{f(r['diff'])}")

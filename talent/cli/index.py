@@ -30,15 +30,17 @@ def command() -> None:
 @click.option("--shards", type=click.IntRange(1, 256), default=None,
               help="Number of shards (default: TALENT_SHARDS, 4).")
 @click.option("--processes", type=click.IntRange(0, 64), default=None,
-              help="Worker processes (0 = in this process; default: TALENT_BUILD_PROCESSES, else in this "
-                   "process below 20,000 members and one per core, up to the shard count, above).")
+              help="Worker processes (0 = in this process; default: TALENT_BUILD_PROCESSES, else "
+                   "in this process below 20,000 members and one per core, up to the shard count, "
+                   "above).")
 @click.option("--chunk-size", type=click.IntRange(100, 100_000), default=2000, show_default=True,
               help="Members read from the database per query.")
 @click.option("--heap-mb", type=click.IntRange(32, 4096), default=256, show_default=True,
               help="Tantivy writer memory per shard, in MB.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
-def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_mb: int, quiet: bool) -> None:
+def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_mb: int,
+          quiet: bool) -> None:
     """Rebuild the index from the database and switch serving to it.
 
     The current version keeps serving until the new one is complete (manifest written and
@@ -68,12 +70,14 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
 
     with progress:
         report = build_index(settings.index_dir, settings.resolved_database_url, shards=shards,
-                             processes=processes, chunk_size=chunk_size, heap_bytes=heap_mb * 1_000_000,
-                             on_start=on_start, on_progress=on_progress)
+                             processes=processes, chunk_size=chunk_size,
+                             heap_bytes=heap_mb * 1_000_000, on_start=on_start,
+                             on_progress=on_progress)
     workers = f"{report.processes} worker processes" if report.processes else "in-process"
-    click.echo(f"built index version {report.version}: {report.members:,} members in {report.shards} shards, "
-               f"{report.seconds:.1f} s {workers} ({report.docs_per_second:,.0f} docs/s), "
-               f"{report.size_bytes / 1e6:,.1f} MB; replayed {report.replayed_changes} changes; now serving")
+    click.echo(f"built index version {report.version}: {report.members:,} members in "
+               f"{report.shards} shards, {report.seconds:.1f} s {workers} "
+               f"({report.docs_per_second:,.0f} docs/s), {report.size_bytes / 1e6:,.1f} MB; "
+               f"replayed {report.replayed_changes} changes; now serving")
 
 
 @command.command("status")
@@ -102,7 +106,8 @@ def status(app, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
             "current": current, "pending_changes": pending,
-            "versions": [{"name": i.name, "state": i.state, "current": i.is_current, "size_bytes": i.size_bytes,
+            "versions": [{"name": i.name, "state": i.state, "current": i.is_current,
+                          "size_bytes": i.size_bytes,
                           "applied_position": i.applied_position, "reason": i.reason,
                           "manifest": i.manifest.to_json() if i.manifest else None} for i in infos],
         }, indent=2))
@@ -116,8 +121,8 @@ def status(app, as_json: bool) -> None:
         line = f"{mark} {i.name}  {i.state:<8}  {i.size_bytes / 1e6:9,.1f} MB"
         if i.manifest:
             m = i.manifest
-            line += (f"  {m.member_count:>10,} members  {m.shard_count} shards  built in {m.build_seconds:.1f} s"
-                     f"  applied #{i.applied_position}")
+            line += (f"  {m.member_count:>10,} members  {m.shard_count} shards  built in "
+                     f"{m.build_seconds:.1f} s  applied #{i.applied_position}")
         elif i.reason:
             line += f"  ({i.reason})"
         click.echo(line)
@@ -129,7 +134,8 @@ def status(app, as_json: bool) -> None:
 
 
 @command.command("update")
-@click.option("--follow", is_flag=True, help="Keep running and apply changes as they arrive (Ctrl-C stops).")
+@click.option("--follow", is_flag=True,
+              help="Keep running and apply changes as they arrive (Ctrl-C stops).")
 @click.option("--poll-interval", type=click.FloatRange(0.005, 60), default=0.05, show_default=True,
               help="Seconds between checks for new changes with --follow.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
@@ -152,12 +158,14 @@ def update(app, follow: bool, poll_interval: float, batch_size: int) -> None:
         totals["upserted"] += r.upserted
         totals["deleted"] += r.deleted
         if follow:
-            click.echo(f"{time.strftime('%H:%M:%S')} {r.version}: changes #{r.first_position}-#{r.last_position}: "
-                       f"{r.upserted} upserted, {r.deleted} deleted in {r.seconds * 1000:.0f} ms")
+            click.echo(f"{time.strftime('%H:%M:%S')} {r.version}: changes "
+                       f"#{r.first_position}-#{r.last_position}: {r.upserted} upserted, "
+                       f"{r.deleted} deleted in {r.seconds * 1000:.0f} ms")
 
     try:
         if follow:
-            click.echo(f"following profile changes (poll every {poll_interval}s); Ctrl-C stops", err=True)
+            click.echo(f"following profile changes (poll every {poll_interval}s); Ctrl-C stops",
+                       err=True)
             stop = threading.Event()
             # SIGTERM (a supervisor, systemd) stops after the batch in hand, as Ctrl-C does
             previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
@@ -181,7 +189,8 @@ def update(app, follow: bool, poll_interval: float, batch_size: int) -> None:
 
 @command.command("rollback")
 @click.option("--to", "to", metavar="VERSION", default=None,
-              help="Version to serve (default: the newest complete version before the current one).")
+              help="Version to serve (default: the newest complete version before the current "
+                   "one).")
 @pass_app
 def rollback(app, to: str | None) -> None:
     """Serve an earlier complete version (a running `update --follow` moves with it and

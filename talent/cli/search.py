@@ -9,7 +9,8 @@ import click
 from talent.cli import AppContext, pass_app
 
 
-def _stage_switches(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, bool]:
+def _stage_switches(ctx: click.Context, param: click.Parameter,
+                    values: tuple[str, ...]) -> dict[str, bool]:
     switches: dict[str, bool] = {}
     for item in values:
         name, _, state = item.partition("=")
@@ -24,17 +25,22 @@ def _stage_switches(ctx: click.Context, param: click.Parameter, values: tuple[st
 @click.option("--recruiter", "recruiter_id", type=int,
               help="Acting recruiter id, carried in the request. Ranking does not use it yet "
                    "(per-recruiter ranking arrives with L2).")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Candidates to show.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Result page.")
-@click.option("--facets/--no-facets", default=False, help="Count facets (title, skill, company, location ...).")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Candidates to show.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Result page.")
+@click.option("--facets/--no-facets", default=False,
+              help="Count facets (title, skill, company, location ...).")
 @click.option("--stage", "stages", multiple=True, callback=_stage_switches, metavar="NAME=on|off",
               help="Switch a ranking stage for this search, e.g. 'l1=off' ranks by text match "
                    "(repeatable; the response's stages say what ran).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole response as JSON.")
 @pass_app
-def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, page: int, facets: bool,
+def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, page: int,
+            facets: bool,
             stages: dict[str, bool], as_json: bool) -> None:
-    """Search candidates with QUERY (boolean text, or the structured JSON form when it starts with `{`).
+    """Search candidates with QUERY (boolean text, or the structured JSON form when it starts with
+    `{`).
 
     \b
     Examples:
@@ -54,9 +60,9 @@ def command(app: AppContext, query: str, recruiter_id: int | None, limit: int, p
             raise InvalidInput(f"the query looks like JSON but is not valid JSON: {exc}") from exc
     service = SearchService.from_settings(app.settings, database=app.database())
     try:
-        response = service.search(SearchRequest(recruiter_id=recruiter_id, contract_id=None, query=parsed_query,
-                                                page=page, page_size=limit, facets=facets or as_json,
-                                                stages=stages))
+        response = service.search(SearchRequest(recruiter_id=recruiter_id, contract_id=None,
+                                                query=parsed_query, page=page, page_size=limit,
+                                                facets=facets or as_json, stages=stages))
     finally:
         service.close()
     if as_json:
@@ -78,13 +84,17 @@ def _render(response) -> None:  # type: ignore[no-untyped-def]
     for s in response.standardizations:
         console.print(f"  [dim]{s}[/dim]")
     console.print("  [dim]stages: " + ", ".join(
-        f"{r.name} {r.status}" + (f" ({r.detail})" if r.detail else "") for r in response.stages) + "[/dim]")
+        f"{r.name} {r.status}" + (f" ({r.detail})" if r.detail else "") for r in response.stages)
+                  + "[/dim]")
     table = Table(show_lines=False)
-    for col in ("#", "member", "name", "title", "company", "location", "open", "score", "matched skills"):
+    for col in ("#", "member", "name", "title", "company", "location", "open", "score",
+                "matched skills"):
         table.add_column(col)
     for r in response.results:
-        table.add_row(str(r.rank), str(r.member_id), r.name, r.title, r.company or "", r.location or "",
-                      "yes" if r.open_to_work else "", f"{r.score:.3f}", ", ".join(r.matched_skills[:4]))
+        table.add_row(str(r.rank), str(r.member_id), r.name, r.title, r.company or "",
+                      r.location or "", "yes" if r.open_to_work else "", f"{r.score:.3f}",
+                      ", ".join(r.matched_skills[:4]))
     console.print(table)
     for field, values in response.facets.items():
-        console.print(f"[bold]{field}[/bold]: " + ", ".join(f"{v.label} ({v.count})" for v in values[:6]))
+        console.print(f"[bold]{field}[/bold]: "
+                      + ", ".join(f"{v.label} ({v.count})" for v in values[:6]))

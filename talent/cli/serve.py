@@ -1,4 +1,5 @@
-"""`talent serve`: run the recruiter web UI and JSON API (gunicorn; Flask's server only with --debug)."""
+"""`talent serve`: run the recruiter web UI and JSON API (gunicorn; Flask's server only with
+--debug)."""
 
 from __future__ import annotations
 
@@ -11,40 +12,49 @@ import click
 from talent.cli import AppContext, pass_app
 
 LIMIT_KINDS = ("search", "profile", "export", "login")
-_LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$", re.IGNORECASE)
+_LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$",
+                    re.IGNORECASE)
 
 
-def _rate_limit(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+def _rate_limit(ctx: click.Context, param: click.Parameter,
+                values: tuple[str, ...]) -> dict[str, str]:
     limits: dict[str, str] = {}
     for item in values:
         kind, sep, limit = item.partition("=")
         kind = kind.strip()
         if not sep or kind not in LIMIT_KINDS or not _LIMIT.match(limit):
-            raise click.BadParameter(f"{item!r}: use KIND=LIMIT with KIND one of {', '.join(LIMIT_KINDS)} and a "
-                                     "limit like '600 per minute' or '20/second'", ctx, param)
+            raise click.BadParameter(f"{item!r}: use KIND=LIMIT with KIND one of "
+                                     f"{', '.join(LIMIT_KINDS)} and a limit like '600 per minute' "
+                                     "or '20/second'", ctx, param)
         limits[kind] = limit.strip()
     return limits
 
 
 @click.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Gunicorn worker processes.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Gunicorn worker processes.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker: 1 gives sync workers (fastest measured on 2 cores; put a buffering "
-                   "proxy in front), more gives gthread workers (keep-alive, waits on a remote database).")
-@click.option("--rate-limit", "rate_limits", multiple=True, callback=_rate_limit, metavar="KIND=LIMIT",
-              help="Override a rate limit, e.g. 'search=600 per minute' (per recruiter: search, profile, "
-                   "export, defaults 60, 300 and 10 per minute; per address: login sign-in attempts, "
-                   "default 10 per minute). Repeatable.")
-@click.option("--debug", is_flag=True, help="Flask's development server with reloader and debugger (never in production).")
+              help="Threads per worker: 1 gives sync workers (fastest measured on 2 cores; put a "
+                   "buffering proxy in front), more gives gthread workers (keep-alive, waits on a "
+                   "remote database).")
+@click.option("--rate-limit", "rate_limits", multiple=True, callback=_rate_limit,
+              metavar="KIND=LIMIT",
+              help="Override a rate limit, e.g. 'search=600 per minute' (per recruiter: search, "
+                   "profile, export, defaults 60, 300 and 10 per minute; per address: login "
+                   "sign-in attempts, default 10 per minute). Repeatable.")
+@click.option("--debug", is_flag=True,
+              help="Flask's development server with reloader and debugger (never in production).")
 @click.option("--with-updater", is_flag=True,
-              help="Also run `talent index update --follow` (live profile updates) as a supervised child "
-                   "process: restarted if it dies, stopped with the server.")
+              help="Also run `talent index update --follow` (live profile updates) as a supervised "
+                   "child process: restarted if it dies, stopped with the server.")
 @click.option("--write-openapi", "write_openapi", is_flag=True,
               help="Write the API's OpenAPI spec to webapp/openapi.json and exit.")
 @pass_app
-def command(app: AppContext, host: str, port: int, workers: int, threads: int, rate_limits: dict[str, str],
+def command(app: AppContext, host: str, port: int, workers: int, threads: int,
+            rate_limits: dict[str, str],
             debug: bool, with_updater: bool, write_openapi: bool) -> None:
     """Run the recruiter web UI and JSON API (API under /api/v1, spec at /api/v1/openapi.json).
 
@@ -65,7 +75,8 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int, r
         return
     if with_updater:
         server_args = ["serve", "--host", host, "--port", str(port), "--workers", str(workers),
-                       "--threads", str(threads), *(f"--rate-limit={k}={v}" for k, v in rate_limits.items())]
+                       "--threads", str(threads),
+                       *(f"--rate-limit={k}={v}" for k, v in rate_limits.items())]
         sys.exit(supervise_server_and_updater(app, server_args + (["--debug"] if debug else [])))
     from webapp import create_app
     from webapp.app import DEFAULT_RATE_LIMITS
@@ -85,8 +96,9 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int, r
                    "set TALENT_CACHE_URL=redis://... to share them", err=True)
     # no control socket: it is one path per user ($HOME/.gunicorn/gunicorn.ctl) that concurrent
     # servers would fight over, and a background thread in the master that forks the workers
-    options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "accesslog": "-",
-                               "timeout": 60, "graceful_timeout": 10, "control_socket_disable": True}
+    options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "accesslog": "-", "timeout": 60, "graceful_timeout": 10,
+                               "control_socket_disable": True}
     options["worker_class"] = "gthread" if threads > 1 else "sync"
     _run_gunicorn(flask_app, options)
 
@@ -98,7 +110,8 @@ def supervise_server_and_updater(app: AppContext, server_args: list[str]) -> int
 
     children = [Child("server", talent_command(*server_args), main=True),
                 Child("index updater", talent_command("index", "update", "--follow"))]
-    return Supervisor(children, settings_env(app.settings), lambda line: click.echo(f"[serve] {line}")).run()
+    return Supervisor(children, settings_env(app.settings),
+                      lambda line: click.echo(f"[serve] {line}")).run()
 
 
 def _post_fork(flask_app: Any) -> Any:

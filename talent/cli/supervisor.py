@@ -59,7 +59,8 @@ class Child:
 class Supervisor:
     """Starts the children, restarts the side ones, stops them all when the main one exits."""
 
-    def __init__(self, children: Sequence[Child], env: Mapping[str, str], echo: Callable[[str], None],
+    def __init__(self, children: Sequence[Child], env: Mapping[str, str],
+                 echo: Callable[[str], None],
                  poll_interval: float = 0.2):
         if sum(c.main for c in children) != 1:
             raise ValueError("exactly one child must be the main one")
@@ -89,7 +90,8 @@ class Supervisor:
         self._stopping = True
 
     def run(self) -> int:
-        """Supervise until the main child exits or SIGTERM/Ctrl-C; returns the main child's exit code."""
+        """Supervise until the main child exits or SIGTERM/Ctrl-C; returns the main child's exit
+        code."""
         previous = signal.signal(signal.SIGTERM, self._terminate)
         main = next(c for c in self.children if c.main)
         code = 0

@@ -22,16 +22,19 @@ def command() -> None:
 @click.option("--test-fraction", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True,
               help="Share of the latest sessions held out for validation.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Training seed.")
-@click.option("--labels", type=click.Choice(["accept", "graded"]), default="accept", show_default=True,
-              help="accept: accepted InMails above every other shown candidate; graded: accept > InMail > "
-                   "save > view > shown.")
+@click.option("--labels", type=click.Choice(["accept", "graded"]), default="accept",
+              show_default=True,
+              help="accept: accepted InMails above every other shown candidate; graded: accept > "
+                   "InMail > save > view > shown.")
 @click.option("--rounds", type=click.IntRange(1, 5000), default=None,
               help="Boosting rounds of both GBDTs (default: each library's tuned count).")
-@click.option("--no-cache", is_flag=True, help="Recompute the features even if a cached copy matches.")
+@click.option("--no-cache", is_flag=True,
+              help="Recompute the features even if a cached copy matches.")
 @click.option("--no-activate", is_flag=True, help="Save the model without pointing CURRENT at it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
-def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: int | None, no_cache: bool,
+def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: int | None,
+       no_cache: bool,
        no_activate: bool, as_json: bool) -> None:
     """Train L1 (LightGBM lambdarank vs XGBoost rank:pairwise) and keep the better one.
 
@@ -57,11 +60,14 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
 
     taxonomy = world_taxonomy(settings, db)
     with db.session() as s:
-        world = s.scalars(select(WorldInfo.name).order_by(WorldInfo.generated_at.desc())).first() or ""
+        world = (s.scalars(select(WorldInfo.name).order_by(WorldInfo.generated_at.desc())).first()
+                 or "")
     snapshot = serving.snapshot()
     with feature_progress(disable=as_json) as progress:
-        report = train_l1(db.engine, snapshot, taxonomy, settings.models_dir, test_fraction=test_fraction,
-                          world=world, seed=seed, labels=labels, rounds=rounds,  # type: ignore[arg-type]
+        report = train_l1(db.engine, snapshot, taxonomy, settings.models_dir,
+                          test_fraction=test_fraction,
+                          world=world, seed=seed, labels=labels,
+                          rounds=rounds,  # type: ignore[arg-type]
                           make_current=not no_activate, progress=progress,
                           cache_dir=None if no_cache else feature_cache_dir(settings),
                           index_stamp=str(serving.store.applied_position(snapshot.version)))
@@ -71,10 +77,14 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
     click.echo(f"L1 model {report.version} ({report.winner}) saved to {report.path}"
                f"{'' if no_activate else ' and made current'}")
     click.echo(f"{report.rows:,} shown candidates of {report.train_searches:,} training and "
-               f"{report.validation_searches:,} validation searches; dataset {report.dataset_seconds:.1f} s"
-               f"{' (cached features)' if report.meta['dataset']['cached'] else ''}, training {report.train_seconds:.1f} s")
+               f"{report.validation_searches:,} validation searches; dataset "
+               f"{report.dataset_seconds:.1f} "
+               f"s{' (cached features)' if report.meta['dataset']['cached'] else ''}, training "
+               f"{report.train_seconds:.1f} s")
     click.echo("validation (logged replay)   p@5     p@25    p@5|acc p@25|acc")
     for kind, m in report.metrics.items():
         click.echo(f"  {kind:<26} {m['precision@5']:.4f}  {m['precision@25']:.4f}  "
-                   f"{m['precision@5_searches_with_accept']:.4f}  {m['precision@25_searches_with_accept']:.4f}")
-    click.echo("predict ms per 1,000 rows: " + ", ".join(f"{k} {v:.2f}" for k, v in report.predict_ms_per_1000.items()))
+                   f"{m['precision@5_searches_with_accept']:.4f}  "
+                   f"{m['precision@25_searches_with_accept']:.4f}")
+    click.echo("predict ms per 1,000 rows: "
+               + ", ".join(f"{k} {v:.2f}" for k, v in report.predict_ms_per_1000.items()))

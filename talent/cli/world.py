@@ -37,7 +37,8 @@ def _seconds(value: float) -> str:
 @click.option("--seed", type=click.IntRange(min=0), help="Override the config's seed.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
-def generate(app: AppContext, world: str, config_path: str | None, seed: int | None, quiet: bool) -> None:
+def generate(app: AppContext, world: str, config_path: str | None, seed: int | None,
+             quiet: bool) -> None:
     """Generate WORLD (a name like `demo`/`test` or a .toml path), replacing the database's world.
 
     Wipes previous world data (profiles, hiring side and logs), writes the new world through
@@ -56,8 +57,8 @@ def generate(app: AppContext, world: str, config_path: str | None, seed: int | N
         result = generate_world(config, db, app.settings.worlds_dir, taxonomy, progress=progress)
     counts = ", ".join(f"{n:,} {table}" for table, n in result.counts.items())
     click.echo(
-        f"world {result.name!r} (seed {result.seed}, taxonomy {result.taxonomy_source}) generated in "
-        f"{_seconds(result.seconds)}: {counts}"
+        f"world {result.name!r} (seed {result.seed}, taxonomy {result.taxonomy_source}) generated "
+        f"in {_seconds(result.seconds)}: {counts}"
     )
     click.echo(f"content hash {result.content_hash}")
 
@@ -69,7 +70,8 @@ def generate(app: AppContext, world: str, config_path: str | None, seed: int | N
     help="Take the [simulation] settings from this world config "
     "(a .toml path or a world name) instead of the generated world's.",
 )
-@click.option("--seed", type=click.IntRange(min=0), help="Simulation seed (default: the world's seed).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Simulation seed (default: the world's seed).")
 @click.option("--days", type=click.IntRange(min=1), help="Override the simulated period in days.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @pass_app
@@ -142,8 +144,8 @@ def _mix(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
         except ValueError:
             weight = -1.0
         if not sep or kind not in CHANGE_KINDS or not weight >= 0:
-            raise click.BadParameter(f"{item!r}: use KIND=WEIGHT with KIND one of {', '.join(CHANGE_KINDS)} "
-                                     "and a weight >= 0", ctx, param)
+            raise click.BadParameter(f"{item!r}: use KIND=WEIGHT with KIND one of "
+                                     f"{', '.join(CHANGE_KINDS)} and a weight >= 0", ctx, param)
         mix[kind] = weight
     return mix
 
@@ -152,12 +154,14 @@ def _mix(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
               help="Profile changes per second.")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many changes.")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds.")
+@click.option("--duration", type=click.FloatRange(min=0, min_open=True),
+              help="Stop after this many seconds.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Same seed and database, same changes.")
 @click.option("--mix", "mix", multiple=True, callback=_mix, metavar="KIND=WEIGHT",
-              help="Change the share of one kind of change (last_active 0.35, new_skill 0.2, headline 0.15, "
-                   "job_change 0.2, open_to_work 0.1 by default; 0 turns a kind off). Repeatable.")
+              help="Change the share of one kind of change (last_active 0.35, new_skill 0.2, "
+                   "headline 0.15, job_change 0.2, open_to_work 0.1 by default; 0 turns a kind "
+                   "off). Repeatable.")
 @click.option("--quiet", is_flag=True, help="Print only the summary, not every change.")
 @pass_app
 def churn(app: AppContext, rate: float, count: int | None, duration: float | None, seed: int,
@@ -187,11 +191,13 @@ def churn(app: AppContext, rate: float, count: int | None, duration: float | Non
 
     stop = threading.Event()
     try:
-        report = run_churn(db, generator, rate=rate, count=count, duration=duration, stop=stop, on_edit=show)
+        report = run_churn(db, generator, rate=rate, count=count, duration=duration, stop=stop,
+                           on_edit=show)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         return
     finally:
         db.dispose()
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items()))
-    click.echo(f"{report.edits} profile changes in {report.seconds:.1f} s ({report.rate:.1f}/s): {kinds or 'none'}")
+    click.echo(f"{report.edits} profile changes in {report.seconds:.1f} s ({report.rate:.1f}/s): "
+               f"{kinds or 'none'}")

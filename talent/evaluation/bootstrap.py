@@ -75,7 +75,8 @@ def paired_lift(treatment: ArrayLike, control: ArrayLike, *, relative: bool = Tr
     return Estimate(float(point), float(lo), float(hi), int(t.size))
 
 
-def bootstrap_pooled(probs: ArrayLike, labels: ArrayLike, groups: ArrayLike, *, resamples: int = 200,
+def bootstrap_pooled(probs: ArrayLike, labels: ArrayLike, groups: ArrayLike, *,
+                     resamples: int = 200,
                      alpha: float = 0.05, seed: int = 0) -> dict[str, Estimate]:
     """AUC, log loss and ECE over all items, with CIs from resampling whole queries (``groups``)."""
     from talent.ranking.metrics import auc, expected_calibration_error, log_loss
@@ -102,7 +103,8 @@ def bootstrap_pooled(probs: ArrayLike, labels: ArrayLike, groups: ArrayLike, *, 
     for k, fn in fns.items():
         d = np.asarray(draws[k])
         d = d[np.isfinite(d)]
-        lo, hi = np.quantile(d, [alpha / 2, 1 - alpha / 2]) if d.size else (float("nan"), float("nan"))
+        lo, hi = (np.quantile(d, [alpha / 2, 1 - alpha / 2]) if d.size
+                  else (float("nan"), float("nan")))
         out[k] = Estimate(float(fn(p, y)), float(lo), float(hi), int(n_groups))
     return out
 

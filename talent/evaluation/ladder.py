@@ -34,8 +34,10 @@ REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
 CURVE_K = 25
 SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
 #: (rung, baseline) pairs whose paired lift the report states up front, when both ran.
-HEADLINE_COMPARISONS: tuple[tuple[str, str], ...] = (("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"),
-                                                     ("linear", "text_match"), ("pairwise_gbdt", "pointwise_gbdt"))
+HEADLINE_COMPARISONS: tuple[tuple[str, str], ...] = (("pairwise_gbdt", "linear"),
+                                                     ("pairwise_gbdt", "text_match"),
+                                                     ("linear", "text_match"),
+                                                     ("pairwise_gbdt", "pointwise_gbdt"))
 COMPARISON_METRICS: tuple[str, ...] = ("precision@5", "precision@10", "precision@25", "ndcg@10")
 TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
 
@@ -64,12 +66,14 @@ def make_rung(name: str, overrides: dict[str, Callable[[], Rung]] | None = None)
     try:
         return {**_REGISTRY, **(overrides or {})}[name]()
     except KeyError:
-        raise ModelUnavailable(f"unknown ladder rung {name!r}; known: {', '.join(_REGISTRY)}") from None
+        raise ModelUnavailable(f"unknown ladder rung {name!r}; known: "
+                               f"{', '.join(_REGISTRY)}") from None
 
 
 def _features(c: Candidates) -> np.ndarray:
     if c.features is None:
-        raise ModelUnavailable("this rung needs L1 features: build them with talent.training.l1 first")
+        raise ModelUnavailable("this rung needs L1 features: build them with talent.training.l1 "
+                               "first")
     return np.asarray(c.features, dtype=np.float64)
 
 
@@ -133,7 +137,8 @@ class TextMatchScorer:
             from index.l1.features import FEATURE_NAMES, text_match_score
 
             if tuple(test.feature_names) == tuple(FEATURE_NAMES):
-                return np.asarray(text_match_score(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)
+                return np.asarray(text_match_score(np.asarray(test.features, dtype=np.float32)),
+                                  dtype=np.float64)
         except ImportError:
             pass
         cols = [i for i, n in enumerate(test.feature_names) if TEXT_MATCH_PATTERN.search(n)]
@@ -271,14 +276,16 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
                            "candidates": len(labels), "ladder": list(result.ladder), "rungs": {}}
     below: RungResult | None = None
     for r in result.rungs:
-        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(r.per_query[m].to_numpy(), resamples=resamples,
+        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(r.per_query[m].to_numpy(),
+                                                               resamples=resamples,
                                                                seed=seed).as_dict()
                                              for m in r.per_query.columns},
                                  "seconds": round(r.seconds, 3)}
         if r.name in result.ladder:
             if below is not None:
                 entry["lift_over"] = below.name
-                entry["lift"] = {m: paired_lift(r.per_query[m].to_numpy(), below.per_query[m].to_numpy(),
+                entry["lift"] = {m: paired_lift(r.per_query[m].to_numpy(),
+                                                below.per_query[m].to_numpy(),
                                                 resamples=resamples, seed=seed).as_dict()
                                  for m in r.per_query.columns}
             below = r
@@ -292,8 +299,10 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
     by_name = {r.name: r for r in result.rungs}
     out["comparisons"] = [
         {"rung": a, "baseline": b,
-         "lift": {m: paired_lift(by_name[a].per_query[m].to_numpy(), by_name[b].per_query[m].to_numpy(),
-                                 resamples=resamples, seed=seed).as_dict() for m in COMPARISON_METRICS}}
+         "lift": {m: paired_lift(by_name[a].per_query[m].to_numpy(),
+                                 by_name[b].per_query[m].to_numpy(),
+                                 resamples=resamples, seed=seed).as_dict()
+                  for m in COMPARISON_METRICS}}
         for a, b in HEADLINE_COMPARISONS if a in by_name and b in by_name]
     out["curves"] = {r.name: r.curve for r in result.rungs if r.curve}
     out["segments"] = {}
@@ -302,8 +311,10 @@ def summarize_ladder(result: LadderResult, *, resamples: int = DEFAULT_RESAMPLES
         for value in sorted(values.dropna().unique().tolist(), key=str):
             ids = values.index[values == value]
             seg_out[str(value)] = {
-                r.name: {m: bootstrap_mean(r.per_query.loc[r.per_query.index.isin(ids), m].to_numpy(),
-                                           resamples=resamples, seed=seed).as_dict() for m in SEGMENT_METRICS}
+                r.name: {m: bootstrap_mean(r.per_query.loc[r.per_query.index.isin(ids),
+                                                           m].to_numpy(),
+                                           resamples=resamples, seed=seed).as_dict()
+                         for m in SEGMENT_METRICS}
                 for r in result.rungs}
         out["segments"][seg_name] = seg_out
     return out

@@ -1,4 +1,5 @@
-"""PNG figures of a report (matplotlib, Agg backend): precision@k curves, lifts with CIs, calibration."""
+"""PNG figures of a report (matplotlib, Agg backend): precision@k curves, lifts with CIs,
+calibration."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Report folder: ``summary.md`` (tables), PNG plots and ``metrics.json``; and comparing two reports."""
+"""Report folder: ``summary.md`` (tables), PNG plots and ``metrics.json``; and comparing two
+reports."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ COMPARISON_COLUMNS = ("precision@5", "precision@10", "precision@25", "ndcg@10")
 
 def provenance(report: dict[str, Any]) -> str:
     """One line naming the world, the index version and the model versions."""
-    models = ", ".join(f"{k}={v}" for k, v in sorted(report.get("model_versions", {}).items())) or "none"
+    models = ", ".join(f"{k}={v}"
+                       for k, v in sorted(report.get("model_versions", {}).items())) or "none"
     return (f"world {report.get('world', '?')} | index {report.get('index_version') or 'none'} | "
             f"models {models} | {report.get('created_at', '')}")
 
@@ -34,9 +36,10 @@ def _ci(est: dict[str, Any], pct: bool = False) -> str:
 
 
 def _replay_tables(replay: dict[str, Any]) -> list[str]:
-    intro = (f"Held-out searches: {replay['queries']:,} ({replay['candidates']:,} shown candidates). "
-             "Precision counts accepted InMails; NDCG uses graded labels (accept > InMail > save > view); "
-             "95% bootstrap CIs over searches; lifts are paired bootstrap over the same searches.")
+    intro = (f"Held-out searches: {replay['queries']:,} ({replay['candidates']:,} shown "
+             "candidates). Precision counts accepted InMails; NDCG uses graded labels (accept > "
+             "InMail > save > view); 95% bootstrap CIs over searches; lifts are paired bootstrap "
+             "over the same searches.")
     lines = [intro, ""]
     comparisons = replay.get("comparisons", [])
     if comparisons:
@@ -44,10 +47,13 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
                   "| rung vs baseline | " + " | ".join(COMPARISON_COLUMNS) + " |",
                   "| --- " * (len(COMPARISON_COLUMNS) + 1) + "|"]
         for c in comparisons:
-            cells = [f"{_fmt(c['lift'][m]['value'], True)} {_ci(c['lift'][m], True)}" if m in c["lift"] else "n/a"
+            cells = [f"{_fmt(c['lift'][m]['value'], True)} {_ci(c['lift'][m], True)}"
+                     if m in c["lift"] else "n/a"
                      for m in COMPARISON_COLUMNS]
             lines.append(f"| {c['rung']} vs {c['baseline']} | " + " | ".join(cells) + " |")
-        lines += ["", "LinkedIn measured linear -> GBDT online at +7.5% precision@5 and +7.4% precision@25.", ""]
+        lines += ["",
+                  "LinkedIn measured linear -> GBDT online at +7.5% precision@5 and +7.4% "
+                  "precision@25.", ""]
     for metric in HEADLINE:
         lines += [f"### {metric}", "", "| rung | value | 95% CI | lift vs rung below | lift CI |",
                   "| --- | --- | --- | --- | --- |"]
@@ -56,7 +62,8 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
             if est is None:
                 continue
             lift = entry.get("lift", {}).get(metric)
-            lift_cols = (f"{_fmt(lift['value'], True)} (vs {entry['lift_over']}) | {_ci(lift, True)}" if lift
+            lift_cols = (f"{_fmt(lift['value'], True)} (vs {entry['lift_over']}) | "
+                         f"{_ci(lift, True)}" if lift
                          else "- | -")
             tag = " (reference)" if name not in replay.get("ladder", []) else ""
             lines.append(f"| {name}{tag} | {_fmt(est['value'])} | {_ci(est)} | {lift_cols} |")
@@ -64,27 +71,31 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
     prob = {n: e["probability"] for n, e in replay["rungs"].items() if "probability" in e}
     if prob:
         lines += ["### Probability models: P(InMail accepted)", "",
-                  "| rung | AUC | AUC CI | log loss | log loss CI | ECE | ECE CI |", "| --- | --- | --- | --- | --- | --- | --- |"]
+                  "| rung | AUC | AUC CI | log loss | log loss CI | ECE | ECE CI |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for name, p in prob.items():
-            lines.append(f"| {name} | {_fmt(p['auc']['value'])} | {_ci(p['auc'])} | {_fmt(p['log_loss']['value'])} | "
-                         f"{_ci(p['log_loss'])} | {_fmt(p['ece']['value'])} | {_ci(p['ece'])} |")
+            lines.append(f"| {name} | {_fmt(p['auc']['value'])} | {_ci(p['auc'])} | "
+                         f"{_fmt(p['log_loss']['value'])} | {_ci(p['log_loss'])} | "
+                         f"{_fmt(p['ece']['value'])} | {_ci(p['ece'])} |")
         lines.append("")
     for seg_name, seg in replay.get("segments", {}).items():
         lines += [f"### By {seg_name} (precision@10, 95% CI)", ""]
         rungs = list(replay["rungs"])
-        lines += ["| " + seg_name + " | n | " + " | ".join(rungs) + " |", "| --- " * (len(rungs) + 2) + "|"]
+        lines += ["| " + seg_name + " | n | " + " | ".join(rungs) + " |",
+                  "| --- " * (len(rungs) + 2) + "|"]
         for value, per_rung in seg.items():
             n = next(iter(per_rung.values()))["precision@10"]["n"]
-            cells = [f"{_fmt(per_rung[r]['precision@10']['value'])} {_ci(per_rung[r]['precision@10'])}" for r in rungs]
+            cells = [f"{_fmt(per_rung[r]['precision@10']['value'])} "
+                     f"{_ci(per_rung[r]['precision@10'])}" for r in rungs]
             lines.append(f"| {value} | {n} | " + " | ".join(cells) + " |")
         lines.append("")
     return lines
 
 
 def _simulated_tables(sim: dict[str, Any]) -> list[str]:
-    intro = (f"Held-out queries: {sim['queries']:,}. Expected InMail accepts in the top k under the hidden "
-             "behaviour model (P(InMail | examined) x P(accept)); the oracle ranks the whole world by it (ceiling), "
-             "the logging policy is what was shown (floor).")
+    intro = (f"Held-out queries: {sim['queries']:,}. Expected InMail accepts in the top k under "
+             "the hidden behaviour model (P(InMail | examined) x P(accept)); the oracle ranks the "
+             "whole world by it (ceiling), the logging policy is what was shown (floor).")
     lines = [intro, ""]
     ks = sim.get("ks", [])
     lines += ["| ranking | " + " | ".join(f"expected accepts@{k} | CI" for k in ks)
@@ -98,14 +109,16 @@ def _simulated_tables(sim: dict[str, Any]) -> list[str]:
         share = entry.get("share_of_oracle", {}).get("expected_accepts@10")
         lift = entry.get("lift_over_below", {})
         est = lift.get("expected_accepts@10")
-        lift_cell = (f"{est['value']:+.1%} [{est['low']:+.1%}, {est['high']:+.1%}] over {lift['below']}"
+        lift_cell = (f"{est['value']:+.1%} [{est['low']:+.1%}, {est['high']:+.1%}] over "
+                     f"{lift['below']}"
                      if est else "")
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(share['value']) if share else 'n/a'} | "
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | {_fmt(share['value']) if share else 'n/a'} | "
                      f"{lift_cell} |")
     lines.append("")
     if ks and any(f"examined_accepts@{ks[0]}" in e["metrics"] for e in sim["rankers"].values()):
-        lines += [("Weighted by the position-bias curve P(examined | position) (what a recruiter reading the "
-                   "page top down gets):"), "",
+        lines += [("Weighted by the position-bias curve P(examined | position) (what a recruiter "
+                   "reading the page top down gets):"), "",
                   "| ranking | " + " | ".join(f"examined accepts@{k} | CI" for k in ks) + " |",
                   "| --- " * (2 * len(ks) + 1) + "|"]
         for name, entry in sim["rankers"].items():
@@ -125,20 +138,26 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     figures: list[tuple[str, str]] = []
     replay = report.get("replay")
     if replay:
-        figures.append(("Precision@k per rung", plots.precision_curves(replay, out_dir / "precision_at_k.png", prov).name))
-        figures.append(("Lift over the rung below", plots.lift_chart(replay, "precision@10", out_dir / "lift.png",
-                                                                     prov).name))
-        figures.append(("Calibration", plots.calibration_plot(replay, out_dir / "calibration.png", prov).name))
-    (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2, default=float), encoding="utf-8")
+        figures.append(("Precision@k per rung",
+                        plots.precision_curves(replay, out_dir / "precision_at_k.png", prov).name))
+        figures.append(("Lift over the rung below",
+                        plots.lift_chart(replay, "precision@10", out_dir / "lift.png", prov).name))
+        figures.append(("Calibration",
+                        plots.calibration_plot(replay, out_dir / "calibration.png", prov).name))
+    (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2, default=float),
+                                        encoding="utf-8")
     lines = [f"# Offline evaluation: world {report.get('world', '?')}", "",
-             f"- world: `{report.get('world')}`", f"- index version: `{report.get('index_version') or 'none'}`",
+             f"- world: `{report.get('world')}`",
+             f"- index version: `{report.get('index_version') or 'none'}`",
              "- model versions: " + (", ".join(f"`{k}`: `{v}`" for k, v in
-                                              sorted(report.get("model_versions", {}).items())) or "none"),
+                                              sorted(report.get("model_versions", {}).items()))
+                                     or "none"),
              f"- created: {report.get('created_at', '')}"]
     split = report.get("split")
     if split:
-        lines.append(f"- split: {split['train_sessions']:,} training sessions before {split['cutoff']}, "
-                     f"{split['test_sessions']:,} held-out sessions after (no session is split)")
+        lines.append(f"- split: {split['train_sessions']:,} training sessions before "
+                     f"{split['cutoff']}, {split['test_sessions']:,} held-out sessions after (no "
+                     "session is split)")
     lines.append("")
     if replay:
         lines += ["## Logged replay", ""] + _replay_tables(replay)
@@ -158,7 +177,8 @@ def read_report(path: Path) -> dict[str, Any]:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"no evaluation report at {path}: run `talent evaluate --out {path}` first") from None
+        raise NotFound(f"no evaluation report at {path}: run `talent evaluate --out {path}` "
+                       "first") from None
 
 
 def _flatten(report: dict[str, Any]) -> dict[tuple[str, str, str], float]:
@@ -181,5 +201,6 @@ def compare_reports(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]
     for key in sorted(set(fa) | set(fb)):
         va, vb = fa.get(key), fb.get(key)
         diff = vb - va if va is not None and vb is not None else None
-        rows.append({"protocol": key[0], "rung": key[1], "metric": key[2], "a": va, "b": vb, "diff": diff})
+        rows.append({"protocol": key[0], "rung": key[1], "metric": key[2], "a": va, "b": vb,
+                     "diff": diff})
     return rows

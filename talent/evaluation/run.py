@@ -74,30 +74,34 @@ class ServedL1Scorer:
         return None
 
     def score(self, test: Candidates) -> np.ndarray:
-        return np.asarray(self.model.predict(np.asarray(test.features, dtype=np.float32)), dtype=np.float64)
+        return np.asarray(self.model.predict(np.asarray(test.features, dtype=np.float32)),
+                          dtype=np.float64)
 
 
 def pairwise_rung(model: Any, split: Any, index_version: str, train_rows: int,
                   seed: int = 0) -> tuple[Callable[[], Rung], str]:
-    """The ``pairwise_gbdt`` rung's factory: the served L1 model itself when it was trained on exactly
-    this split (same cutoff, index version and training rows), else a fresh fit of the same
+    """The ``pairwise_gbdt`` rung's factory: the served L1 model itself when it was trained on
+    exactly this split (same cutoff, index version and training rows), else a fresh fit of the same
     library with the L1 trainer; and a note for the report saying which."""
     meta = model.meta if model is not None else {}
     same_split = (model is not None and split.cutoff is not None
-                  and str(meta.get("training_window", {}).get("validation_from")) == str(split.cutoff)
+                  and (str(meta.get("training_window", {}).get("validation_from"))
+                       == str(split.cutoff))
                   and meta.get("index_version") == index_version
                   and int(meta.get("dataset", {}).get("train_rows", -1)) == train_rows)
     kind = str(meta.get("kind") or "xgboost")
     if same_split:
-        note = (f"pairwise_gbdt is the served L1 model {model.name}, trained by `talent train l1` on exactly "
-                "this training split; its library was chosen on these held-out sessions (optimistic by the "
-                "choice of the better of two).")
+        note = (f"pairwise_gbdt is the served L1 model {model.name}, trained by `talent train l1` "
+                "on exactly this training split; its library was chosen on these held-out sessions "
+                "(optimistic by the choice of the better of two).")
         return (lambda: PairwiseGBDTScorer(seed, kind, prefit=model)), note
-    note = f"pairwise_gbdt was trained here with the L1 trainer ({kind}: the served model's library, or the default)."
+    note = (f"pairwise_gbdt was trained here with the L1 trainer ({kind}: the served model's "
+            "library, or the default).")
     return (lambda: PairwiseGBDTScorer(seed, kind)), note
 
 
-def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options: EvaluationOptions | None = None,
+def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
+                   options: EvaluationOptions | None = None,
                    step: Step = lambda _: None) -> dict[str, Any]:
     """Run both protocols on the database's world and return the report dict (see :mod:`report`)."""
     from index.l1.model import load_current_model
@@ -126,10 +130,12 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
     step(f"features of {len(cands.rows):,} shown candidates{' (cached)' if data.cached else ''}")
 
     searches = cands.searches.loc[cands.searches.index.isin(cands.rows["search_id"].unique())]
-    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], opts.test_fraction)
+    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]],
+                       opts.test_fraction)
     train, test = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
     reference = list(opts.reference)
-    pairwise, pairwise_note = pairwise_rung(model, split, snapshot.version, len(train.rows), opts.seed)
+    pairwise, pairwise_note = pairwise_rung(model, split, snapshot.version, len(train.rows),
+                                            opts.seed)
     overrides: dict[str, Callable[[], Rung]] = {"pairwise_gbdt": pairwise}
     if model is not None:
         overrides["served_l1"] = lambda: ServedL1Scorer(model)
@@ -147,19 +153,23 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None, options:
         "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
-                  "test_sessions": split.test_sessions, "train_searches": len(split.train_search_ids),
+                  "test_sessions": split.test_sessions,
+                  "train_searches": len(split.train_search_ids),
                   "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
         "replay": replay,
         "notes": [pairwise_note],
     }
     if model is not None:
         trained_until = str(model.meta.get("training_window", {}).get("validation_from", ""))
-        if trained_until and split.cutoff is not None and pd.Timestamp(trained_until) > split.cutoff:
+        if (trained_until and split.cutoff is not None
+                and pd.Timestamp(trained_until) > split.cutoff):
             report["notes"].append(
-                f"served_l1 was trained on searches up to {trained_until}, after this split's cutoff "
-                f"{split.cutoff}: it has seen some held-out sessions, so its replay numbers are optimistic.")
+                f"served_l1 was trained on searches up to {trained_until}, after this split's "
+                f"cutoff {split.cutoff}: it has seen some held-out sessions, so its replay numbers "
+                "are optimistic.")
     if opts.simulated:
         from talent.evaluation.simulated import simulate_held_out
 
-        report["simulated"] = simulate_held_out(settings, db, info.name, test.searches, opts, step=step)
+        report["simulated"] = simulate_held_out(settings, db, info.name, test.searches, opts,
+                                                step=step)
     return report

@@ -31,7 +31,8 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from talent.evaluation.bootstrap import bootstrap_mean, paired_lift
 
-ValueFn = Callable[[int, np.ndarray], np.ndarray]  # (query index, member ids) -> expected accepts per member
+# (query index, member ids) -> expected accepts per member
+ValueFn = Callable[[int, np.ndarray], np.ndarray]
 FLOOR, CEILING = "logging_policy", "oracle"
 
 
@@ -40,7 +41,8 @@ def expected_accepts_at_k(values: np.ndarray, k: int) -> float:
     return float(np.asarray(values, dtype=np.float64)[:k].sum())
 
 
-def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: ValueFn, ks: Sequence[int] = (5, 10, 25),
+def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: ValueFn,
+                   ks: Sequence[int] = (5, 10, 25),
                    *, resamples: int = 1000, seed: int = 0, examination: np.ndarray | None = None,
                    below: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Per-query expected accepts@k of each ranking, with bootstrap CIs over queries.
@@ -71,7 +73,8 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
         per_query[name] = {m: np.asarray(vals_) for m, vals_ in cols.items()}
     out: dict[str, Any] = {"queries": next(iter(n_queries), 0), "ks": list(ks), "rankers": {}}
     for name, arrays in per_query.items():
-        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(v, resamples=resamples, seed=seed).as_dict()
+        entry: dict[str, Any] = {"metrics": {m: bootstrap_mean(v, resamples=resamples,
+                                                               seed=seed).as_dict()
                                              for m, v in arrays.items()}}
         if CEILING in per_query and name != CEILING:
             entry["share_of_oracle"] = {}
@@ -80,12 +83,14 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
                 entry["share_of_oracle"][m] = {"value": 1 + lift.value, "low": 1 + lift.low,
                                                "high": 1 + lift.high, "n": lift.n}
         if FLOOR in per_query and name != FLOOR:
-            entry["lift_over_floor"] = {m: paired_lift(arrays[m], per_query[FLOOR][m], resamples=resamples,
+            entry["lift_over_floor"] = {m: paired_lift(arrays[m], per_query[FLOOR][m],
+                                                       resamples=resamples,
                                                        seed=seed).as_dict() for m in arrays}
         base = below.get(name)
         if base in per_query:
             entry["lift_over_below"] = {"below": base, **{
-                m: paired_lift(arrays[m], per_query[base][m], resamples=resamples, seed=seed).as_dict()
+                m: paired_lift(arrays[m], per_query[base][m], resamples=resamples,
+                               seed=seed).as_dict()
                 for m in arrays}}
         out["rankers"][name] = entry
     return out
@@ -137,7 +142,8 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         held = held.sample(opts.simulated_queries, random_state=opts.seed).sort_index()
     ids = [int(i) for i in held.index]
     with db.engine.connect() as conn:
-        shown = pd.read_sql(text("SELECT search_id, member_id, position FROM impressions ORDER BY search_id, position"),
+        shown = pd.read_sql(text("SELECT search_id, member_id, position FROM impressions ORDER BY "
+                                 "search_id, position"),
                             conn)
     shown = shown.loc[shown["search_id"].isin(ids)]
     logged = {sid: g["member_id"].to_numpy(dtype=np.int64) for sid, g in shown.groupby("search_id")}
@@ -145,7 +151,9 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
     engines, below = engine_variants(service)
     all_members = np.arange(1, truth.state.n_members + 1, dtype=np.int64)
     rng = np.random.default_rng(opts.seed)
-    rankings: dict[str, list[np.ndarray]] = {name: [] for name in ("oracle", FLOOR, "random_shown", *engines)}
+    rankings: dict[str, list[np.ndarray]] = {name: []
+                                             for name in ("oracle", FLOOR, "random_shown",
+                                                          *engines)}
     jobs = []
     failures = 0
     for sid in ids:
@@ -158,8 +166,9 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         rankings[FLOOR].append(floor[:k_max])
         rankings["random_shown"].append(rng.permutation(floor)[:k_max])
         for name, switches in engines.items():
-            request = SearchRequest(recruiter_id=int(row["recruiter_id"]), contract_id=int(row["contract_id"]),
-                                    query=query_of(row), page_size=k_max, facets=False, stages=switches)
+            request = SearchRequest(recruiter_id=int(row["recruiter_id"]),
+                                    contract_id=int(row["contract_id"]), query=query_of(row),
+                                    page_size=k_max, facets=False, stages=switches)
             try:
                 cands = service.rank(request).candidates
                 rankings[name].append(np.asarray(cands.member_ids[:k_max], dtype=np.int64))
@@ -173,7 +182,7 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
 
     exam = truth.examination(np.arange(k_max))
     service.close()
-    out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples, seed=opts.seed,
-                         examination=exam, below=below)
+    out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples,
+                         seed=opts.seed, examination=exam, below=below)
     out["engine_failures"] = failures
     return out

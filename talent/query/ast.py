@@ -87,7 +87,8 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def leaves(node: Node) -> Iterator[tuple[Leaf, bool]]:
-    """Every leaf with its polarity: ``(leaf, negated)``, ``negated`` when under an odd number of NOTs."""
+    """Every leaf with its polarity: ``(leaf, negated)``, ``negated`` when under an odd number of
+    NOTs."""
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         current, negated = stack.pop()

@@ -166,7 +166,8 @@ class ParsedQuery:
     def seniority_levels(
         self, roles: Collection[Role] = POSITIVE_ROLES, *, inferred: bool = True
     ) -> list[int]:
-        """Seniority levels 0..8 from the seniority facet and, with ``inferred``, from titles (``sr swe``)."""
+        """Seniority levels 0..8 from the seniority facet and, with ``inferred``, from titles
+        (``sr swe``)."""
         levels = self.ids("seniority", roles)
         if inferred:
             levels += [s.seniority for s in self.records("title", roles) if s.seniority is not None]

@@ -53,7 +53,8 @@ def parse(text: str, *, allow_negative_only: bool = False) -> Node:
         raise QueryError("the query must be text")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
-            f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}: shorten it",
+            f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
+            "shorten it",
             MAX_QUERY_CHARS,
         )
     if not text.strip():
@@ -204,7 +205,8 @@ class _Parser:
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
             raise QueryError(
-                f"the query has more than {MAX_CLAUSES} terms and phrases: split it or use fewer alternatives",
+                f"the query has more than {MAX_CLAUSES} terms and phrases: split it or use fewer "
+                "alternatives",
                 token.position,
             )
 

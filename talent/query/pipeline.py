@@ -53,7 +53,8 @@ def standardizer_for(taxonomy: Taxonomy | Standardizer) -> Standardizer:
 def build_parsed_query(
     query: str | Mapping[str, Any] | StructuredQuery, taxonomy: Taxonomy | Standardizer
 ) -> ParsedQuery:
-    """Parse and standardize ``query`` (text, JSON form, or a validated :class:`StructuredQuery`)."""
+    """Parse and standardize ``query`` (text, JSON form, or a validated
+    :class:`StructuredQuery`)."""
     standardizer = standardizer_for(taxonomy)
     if isinstance(query, str):
         ast: Node | None = parse(query)

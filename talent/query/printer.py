@@ -16,7 +16,8 @@ _PRECEDENCE = {Or: 1, And: 2, Not: 3, Term: 4, Phrase: 4}
 
 
 def to_text(node: Node) -> str:
-    """Canonical text for ``node``; raises ``ValueError`` for a leaf that no query text can spell."""
+    """Canonical text for ``node``; raises ``ValueError`` for a leaf that no query text can
+    spell."""
     if isinstance(node, Term):
         if not is_bare_word(node.text):
             raise ValueError(f"term text {node.text!r} is not a single plain word")

@@ -1,4 +1,5 @@
-"""Map what recruiters type (titles, skills, companies, locations, industries, schools) to taxonomy ids.
+"""Map what recruiters type (titles, skills, companies, locations, industries, schools) to taxonomy
+ids.
 
 Titles and skills go through, in order, stopping at the first hit:
 
@@ -79,7 +80,8 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Tagged:
-    """Keywords ``words[start:end]`` recognized as one title or skill by :meth:`Standardizer.tag`."""
+    """Keywords ``words[start:end]`` recognized as one title or skill by
+    :meth:`Standardizer.tag`."""
 
     start: int
     end: int
@@ -89,7 +91,8 @@ class Tagged:
 
 # --- word helpers -------------------------------------------------------------------------------
 def expand(tokens: Sequence[str]) -> list[str]:
-    """Tokens with abbreviations expanded (``["sr", "swe"]`` -> ``["senior", "software", "engineer"]``)."""
+    """Tokens with abbreviations expanded (``["sr", "swe"]`` ->
+    ``["senior", "software", "engineer"]``)."""
     out: list[str] = []
     for tok in tokens:
         out.extend(ABBREVIATIONS[tok].split() if tok in ABBREVIATIONS else (tok,))
@@ -128,12 +131,14 @@ def singular(tokens: Sequence[str]) -> list[str]:
 
 
 def compact(text: str) -> str:
-    """``text`` without spaces, dots and hyphens: ``"node.js"`` and ``"node js"`` -> ``"nodejs"``."""
+    """``text`` without spaces, dots and hyphens: ``"node.js"`` and ``"node js"`` ->
+    ``"nodejs"``."""
     return text.replace(" ", "").replace(".", "").replace("-", "")
 
 
 def company_key(name: str) -> str:
-    """A company name without legal forms and fillers: ``"The Walt Disney Company"`` -> ``"walt disney"``."""
+    """A company name without legal forms and fillers: ``"The Walt Disney Company"`` ->
+    ``"walt disney"``."""
     tokens = [tok.removesuffix(".com") or tok for tok in normalize(name).split()]
     kept = [tok for tok in tokens if tok not in COMPANY_NOISE]
     return " ".join(kept or tokens)
@@ -266,7 +271,8 @@ class Standardizer:
         return None if hit is None else Match(hit[0], hit[0], hit[1], hit[2])
 
     def location(self, raw: str) -> Match | None:
-        """Metro for a place (``"Seattle"``, ``"Seattle, WA"``, ``"NYC"``); ``id`` is the metro id."""
+        """Metro for a place (``"Seattle"``, ``"Seattle, WA"``, ``"NYC"``); ``id`` is the metro
+        id."""
         return self._metros.find(raw)
 
     def industry(self, raw: str | int) -> Match | None:

@@ -91,13 +91,15 @@ WEAK_SENIORITY_WORDS: frozenset[str] = frozenset(
     {"associate", "graduate", "apprentice", "head", "vice"}
 )
 
-#: Words that only qualify a seniority word and go with it ("entry level", "head of", "vice president").
+#: Words that only qualify a seniority word and go with it ("entry level", "head of",
+#: "vice president").
 SENIORITY_FILLERS: frozenset[str] = frozenset({"level", "of", "president"})
 
 #: Trailing level markers dropped from titles ("software engineer ii").
 LEVEL_SUFFIXES: frozenset[str] = frozenset({"i", "ii", "iii", "iv", "v", "1", "2", "3", "4", "5"})
 
-#: Legal-form and filler words dropped from company names ("The Walt Disney Company" -> "walt disney").
+#: Legal-form and filler words dropped from company names ("The Walt Disney Company" ->
+#: "walt disney").
 COMPANY_NOISE: frozenset[str] = frozenset(
     {
         "the",

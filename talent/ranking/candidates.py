@@ -54,9 +54,11 @@ class Candidates:
         return np.diff(np.r_[starts, sid.size])
 
 
-def grade_labels(impressions: pd.DataFrame, feedback: pd.DataFrame, inmails: pd.DataFrame) -> pd.DataFrame:
+def grade_labels(impressions: pd.DataFrame, feedback: pd.DataFrame,
+                 inmails: pd.DataFrame) -> pd.DataFrame:
     """Attach ``grade`` (0..4) and ``accepted`` (0/1) to impressions (search_id, member_id, ...)."""
-    grade = pd.Series(0, index=pd.MultiIndex.from_frame(impressions[["search_id", "member_id"]]), dtype=np.int8)
+    grade = pd.Series(0, index=pd.MultiIndex.from_frame(impressions[["search_id", "member_id"]]),
+                      dtype=np.int8)
     levels = [(feedback.loc[feedback["kind"] == "view"], mt.GAIN_VIEW),
               (feedback.loc[feedback["kind"] == "save"], mt.GAIN_SAVE),
               (inmails, mt.GAIN_INMAIL),
@@ -74,16 +76,20 @@ def grade_labels(impressions: pd.DataFrame, feedback: pd.DataFrame, inmails: pd.
 
 
 def load_candidates(engine: Any, search_ids: Sequence[int] | None = None) -> Candidates:
-    """Read the logged searches, what they showed and what happened next (labels) from the database."""
+    """Read the logged searches, what they showed and what happened next (labels) from the
+    database."""
     with engine.connect() as conn:
         searches = pd.read_sql(text(
-            "SELECT id, session_id, recruiter_id, contract_id, project_id, created_at, query_type, query_text, "
-            "query_json, ranker, result_count FROM searches ORDER BY id"), conn)
+            "SELECT id, session_id, recruiter_id, contract_id, project_id, created_at, query_type, "
+            "query_text, query_json, ranker, result_count FROM searches ORDER BY id"), conn)
         impressions = pd.read_sql(text(
-            "SELECT search_id, member_id, position, logged_score FROM impressions ORDER BY search_id, position"), conn)
-        feedback = pd.read_sql(text("SELECT search_id, member_id, kind FROM feedback WHERE search_id IS NOT NULL"),
+            "SELECT search_id, member_id, position, logged_score FROM impressions ORDER BY "
+            "search_id, position"), conn)
+        feedback = pd.read_sql(text("SELECT search_id, member_id, kind FROM feedback WHERE "
+                                    "search_id IS NOT NULL"),
                                conn)
-        inmails = pd.read_sql(text("SELECT search_id, member_id, status FROM inmails WHERE search_id IS NOT NULL"),
+        inmails = pd.read_sql(text("SELECT search_id, member_id, status FROM inmails WHERE "
+                                   "search_id IS NOT NULL"),
                               conn)
     searches["created_at"] = pd.to_datetime(searches["created_at"])
     if search_ids is not None:
@@ -91,11 +97,13 @@ def load_candidates(engine: Any, search_ids: Sequence[int] | None = None) -> Can
         searches = searches.loc[searches["id"].isin(wanted)]
         impressions = impressions.loc[impressions["search_id"].isin(wanted)]
     rows = grade_labels(impressions.reset_index(drop=True), feedback, inmails)
-    return Candidates(rows.sort_values(["search_id", "position"], kind="stable").reset_index(drop=True),
+    return Candidates(rows.sort_values(["search_id", "position"],
+                                       kind="stable").reset_index(drop=True),
                       searches.set_index("id"))
 
 
-def per_query_metrics(cands: Candidates, scores: np.ndarray, ks: Sequence[int] = CUTOFFS) -> pd.DataFrame:
+def per_query_metrics(cands: Candidates, scores: np.ndarray,
+                      ks: Sequence[int] = CUTOFFS) -> pd.DataFrame:
     """Ranking metrics of ``scores`` for each search (indexed by search id).
 
     Columns ``precision@k`` (accepted InMails in the top k), ``ndcg@k`` (graded labels) and

@@ -27,7 +27,8 @@ def _tie_groups(scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     s = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-s, kind="stable")
     sorted_s = s[order]
-    group = np.concatenate([[0], np.cumsum(sorted_s[1:] != sorted_s[:-1])]) if s.size else np.zeros(0, dtype=int)
+    group = (np.concatenate([[0], np.cumsum(sorted_s[1:] != sorted_s[:-1])]) if s.size
+             else np.zeros(0, dtype=int))
     return order, group
 
 
@@ -44,7 +45,8 @@ def expected_gains(scores: ArrayLike, gains: ArrayLike) -> np.ndarray:
 
 
 def precision_at_k(scores: ArrayLike, labels: ArrayLike, k: int) -> float:
-    """Expected fraction of the top ``k`` that are positive (binary labels); 0.0 for an empty list."""
+    """Expected fraction of the top ``k`` that are positive (binary labels); 0.0 for an empty
+    list."""
     if k <= 0:
         raise ValueError("k must be positive")
     eg = expected_gains(scores, (np.asarray(labels) > 0).astype(np.float64))
@@ -52,7 +54,8 @@ def precision_at_k(scores: ArrayLike, labels: ArrayLike, k: int) -> float:
 
 
 def dcg_at_k(ranked_gains: ArrayLike, k: int) -> float:
-    """DCG of gains already in rank order: sum of (2^g - 1) / log2(position + 1), positions from 1."""
+    """DCG of gains already in rank order: sum of (2^g - 1) / log2(position + 1), positions from
+    1."""
     g = np.asarray(ranked_gains, dtype=np.float64)[:k]
     return float(((np.power(2.0, g) - 1.0) / np.log2(np.arange(2, g.size + 2))).sum())
 
@@ -93,7 +96,8 @@ def reciprocal_rank(scores: ArrayLike, labels: ArrayLike) -> float:
 
 
 def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, bins: int = 10) -> float:
-    """ECE with equal-width bins: sum over bins of (share of items) x |mean prob - positive rate|."""
+    """ECE with equal-width bins: sum over bins of (share of items) x |mean prob - positive
+    rate|."""
     p = np.asarray(probs, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     if p.size == 0:
@@ -106,7 +110,8 @@ def expected_calibration_error(probs: ArrayLike, labels: ArrayLike, bins: int = 
     return float((np.abs(psum[nz] - ysum[nz]) / p.size).sum())
 
 
-def calibration_curve(probs: ArrayLike, labels: ArrayLike, bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def calibration_curve(probs: ArrayLike, labels: ArrayLike,
+                      bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean predicted, observed rate, count) per non-empty equal-width bin."""
     p = np.asarray(probs, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)

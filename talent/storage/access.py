@@ -35,14 +35,13 @@ from talent.storage.models import (
 
 T = TypeVar("T", Project, ProjectCandidate, InMail, Search, Feedback)
 
-_PROJECT_FIELDS = {
-    "name", "title", "occupation_id", "description", "required_skills", "nice_skills", "metro_id", "remote",
-    "seniority_min", "seniority_max", "status",
-}
+_PROJECT_FIELDS = {"name", "title", "occupation_id", "description", "required_skills",
+                   "nice_skills", "metro_id", "remote", "seniority_min", "seniority_max", "status"}
 
 
 def load_member(session: Session, member_id: int) -> Member:
-    """A member profile with positions, skills and education loaded (profiles are visible to all)."""
+    """A member profile with positions, skills and education loaded (profiles are visible to
+    all)."""
     member = session.scalar(
         select(Member)
         .where(Member.id == member_id)
@@ -79,7 +78,8 @@ class RecruiterScope:
             raise NotFound(f"{label} {entity_id} not found")
         return row
 
-    def audit(self, action: str, entity: str = "", entity_id: Any = "", detail: dict[str, Any] | None = None) -> None:
+    def audit(self, action: str, entity: str = "", entity_id: Any = "",
+              detail: dict[str, Any] | None = None) -> None:
         """Append an audit entry for this recruiter (never updated or deleted)."""
         self.session.add(
             AuditLog(
@@ -98,8 +98,8 @@ class RecruiterScope:
 
     # -- projects ----------------------------------------------------------------------------
     def list_projects(self, status: str | None = None) -> Sequence[Project]:
-        stmt = select(Project).where(Project.contract_id == self.contract_id).order_by(Project.created_at.desc(),
-                                                                                       Project.id.desc())
+        stmt = (select(Project).where(Project.contract_id == self.contract_id)
+                .order_by(Project.created_at.desc(), Project.id.desc()))
         if status:
             stmt = stmt.where(Project.status == status)
         return self.session.scalars(stmt).all()
@@ -114,7 +114,8 @@ class RecruiterScope:
         unknown = set(fields) - _PROJECT_FIELDS
         if unknown:
             raise InvalidInput(f"unknown project fields: {', '.join(sorted(unknown))}")
-        project = Project(contract_id=self.contract_id, recruiter_id=self.recruiter.id, name=name[:200], **fields)
+        project = Project(contract_id=self.contract_id, recruiter_id=self.recruiter.id,
+                          name=name[:200], **fields)
         self.session.add(project)
         self.session.flush()
         self.audit("project.create", "project", project.id, {"name": project.name})
@@ -135,7 +136,8 @@ class RecruiterScope:
         self.get_project(project_id)
         return self.session.scalars(
             select(ProjectCandidate)
-            .where(ProjectCandidate.project_id == project_id, ProjectCandidate.contract_id == self.contract_id)
+            .where(ProjectCandidate.project_id == project_id,
+                   ProjectCandidate.contract_id == self.contract_id)
             .order_by(ProjectCandidate.created_at.desc(), ProjectCandidate.id.desc())
         ).all()
 
@@ -154,11 +156,13 @@ class RecruiterScope:
         )
         if existing is not None:
             return existing
-        row = ProjectCandidate(contract_id=self.contract_id, project_id=project_id, member_id=member_id,
-                               saved_by=self.recruiter.id, stage=stage, notes=notes)
+        row = ProjectCandidate(contract_id=self.contract_id, project_id=project_id,
+                               member_id=member_id, saved_by=self.recruiter.id, stage=stage,
+                               notes=notes)
         self.session.add(row)
         self.session.flush()
-        self.audit("candidate.save", "project_candidate", row.id, {"project_id": project_id, "member_id": member_id})
+        self.audit("candidate.save", "project_candidate", row.id,
+                   {"project_id": project_id, "member_id": member_id})
         return row
 
     def update_candidate(self, candidate_id: int, *, stage: str | None = None,
@@ -179,7 +183,8 @@ class RecruiterScope:
         self.audit("candidate.remove", "project_candidate", candidate_id)
 
     # -- InMails ---------------------------------------------------------------------------------
-    def send_inmail(self, member_id: int, subject: str, body: str = "", *, project_id: int | None = None,
+    def send_inmail(self, member_id: int, subject: str, body: str = "", *,
+                    project_id: int | None = None,
                     search_id: int | None = None) -> InMail:
         subject = (subject or "").strip()
         if not subject:
@@ -191,8 +196,9 @@ class RecruiterScope:
             self.get_project(project_id)
         if search_id is not None:
             self._own(Search, search_id, "search")
-        mail = InMail(contract_id=self.contract_id, recruiter_id=self.recruiter.id, member_id=member_id,
-                      project_id=project_id, search_id=search_id, subject=subject, body=body or "")
+        mail = InMail(contract_id=self.contract_id, recruiter_id=self.recruiter.id,
+                      member_id=member_id, project_id=project_id, search_id=search_id,
+                      subject=subject, body=body or "")
         self.session.add(mail)
         self.session.flush()
         self.audit("inmail.send", "inmail", mail.id, {"member_id": member_id})
@@ -203,17 +209,20 @@ class RecruiterScope:
         stmt = select(InMail).where(InMail.contract_id == self.contract_id)
         if status:
             if status not in INMAIL_STATUSES:
-                raise InvalidInput(f"unknown InMail status {status!r}; use one of {', '.join(INMAIL_STATUSES)}")
+                raise InvalidInput(f"unknown InMail status {status!r}; use one of "
+                                   f"{', '.join(INMAIL_STATUSES)}")
             stmt = stmt.where(InMail.status == status)
         if project_id is not None:
             self.get_project(project_id)
             stmt = stmt.where(InMail.project_id == project_id)
-        return self.session.scalars(stmt.order_by(InMail.sent_at.desc(), InMail.id.desc()).limit(limit)).all()
+        return self.session.scalars(stmt.order_by(InMail.sent_at.desc(),
+                                                  InMail.id.desc()).limit(limit)).all()
 
     def get_inmail(self, inmail_id: int) -> InMail:
         return self._own(InMail, inmail_id, "InMail")
 
-    def record_inmail_response(self, inmail_id: int, status: str, at: dt.datetime | None = None) -> InMail:
+    def record_inmail_response(self, inmail_id: int, status: str,
+                               at: dt.datetime | None = None) -> InMail:
         """Mark an InMail accepted or declined (the member's answer arriving)."""
         if status not in ("accepted", "declined"):
             raise InvalidInput("an InMail response is 'accepted' or 'declined'")
@@ -224,14 +233,16 @@ class RecruiterScope:
         return mail
 
     # -- searches and feedback ---------------------------------------------------------------------
-    def log_search(self, *, session_id: str, query_text: str = "", query_json: dict[str, Any] | None = None,
+    def log_search(self, *, session_id: str, query_text: str = "",
+                   query_json: dict[str, Any] | None = None,
                    query_type: str = "", ranker: str = "", result_count: int = 0,
                    project_id: int | None = None) -> Search:
         if project_id is not None:
             self.get_project(project_id)
-        row = Search(contract_id=self.contract_id, recruiter_id=self.recruiter.id, project_id=project_id,
-                     session_id=session_id, query_text=query_text, query_json=query_json, query_type=query_type,
-                     ranker=ranker, result_count=result_count)
+        row = Search(contract_id=self.contract_id, recruiter_id=self.recruiter.id,
+                     project_id=project_id, session_id=session_id, query_text=query_text,
+                     query_json=query_json, query_type=query_type, ranker=ranker,
+                     result_count=result_count)
         self.session.add(row)
         self.session.flush()
         return row
@@ -246,13 +257,14 @@ class RecruiterScope:
         self._require_member(member_id)
         if search_id is not None:
             self.get_search(search_id)
-        row = Feedback(contract_id=self.contract_id, recruiter_id=self.recruiter.id, member_id=member_id,
-                       kind=kind, search_id=search_id, session_id=session_id)
+        row = Feedback(contract_id=self.contract_id, recruiter_id=self.recruiter.id,
+                       member_id=member_id, kind=kind, search_id=search_id, session_id=session_id)
         self.session.add(row)
         self.session.flush()
         return row
 
-    def list_feedback(self, *, session_id: str | None = None, limit: int = 500) -> Sequence[Feedback]:
+    def list_feedback(self, *, session_id: str | None = None,
+                      limit: int = 500) -> Sequence[Feedback]:
         stmt = select(Feedback).where(Feedback.contract_id == self.contract_id)
         if session_id is not None:
             stmt = stmt.where(Feedback.session_id == session_id)

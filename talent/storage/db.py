@@ -94,13 +94,15 @@ class Database:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise DatabaseUnavailable(f"database {self.display_url} is unreachable: {reason}") from exc
+            raise DatabaseUnavailable(f"database {self.display_url} is unreachable: "
+                                      f"{reason}") from exc
 
     def require_schema(self) -> None:
         """Raise a clear error if the schema has not been created yet."""
         self.ping()
         if "members" not in inspect(self.engine).get_table_names():
-            raise DatabaseUnavailable(f"database {self.display_url} has no schema: run `talent db upgrade`")
+            raise DatabaseUnavailable(f"database {self.display_url} has no schema: run `talent db "
+                                      "upgrade`")
 
     def alembic_config(self) -> Any:
         from alembic.config import Config

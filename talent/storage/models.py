@@ -44,7 +44,8 @@ SENIORITY_LEVELS: tuple[str, ...] = (
     "director",
     "executive",
 )
-PROJECT_STAGES: tuple[str, ...] = ("sourced", "contacted", "screening", "interview", "offer", "hired", "archived")
+PROJECT_STAGES: tuple[str, ...] = ("sourced", "contacted", "screening", "interview", "offer",
+                                   "hired", "archived")
 INMAIL_STATUSES: tuple[str, ...] = ("pending", "accepted", "declined")
 FEEDBACK_KINDS: tuple[str, ...] = ("view", "save", "good_fit", "not_fit", "inmail")
 GENDERS: tuple[str, ...] = ("female", "male", "unknown")
@@ -119,8 +120,10 @@ class Member(Base):
     positions: Mapped[list[Position]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="Position.start_date.desc()"
     )
-    skills: Mapped[list[MemberSkill]] = relationship(back_populates="member", cascade="all, delete-orphan")
-    education: Mapped[list[Education]] = relationship(back_populates="member", cascade="all, delete-orphan")
+    skills: Mapped[list[MemberSkill]] = relationship(back_populates="member",
+                                                     cascade="all, delete-orphan")
+    education: Mapped[list[Education]] = relationship(back_populates="member",
+                                                      cascade="all, delete-orphan")
     current_company: Mapped[Company | None] = relationship()
     metro: Mapped[Metro | None] = relationship()
 
@@ -155,7 +158,8 @@ class MemberSkill(Base):
     # SQLite: rows clustered by (member_id, skill_id), so a member's skills are read from one place
     # of the primary key B-tree (a rowid table needs a lookup per row from its key index)
     __table_args__ = {"sqlite_with_rowid": False}
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           primary_key=True)
     skill_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     endorsements: Mapped[int] = mapped_column(Integer, default=0)
@@ -180,7 +184,8 @@ class MemberProtected(Base):
     """Protected attributes, kept apart: never joined into ranking features."""
 
     __tablename__ = "member_protected"
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           primary_key=True)
     gender: Mapped[str] = mapped_column(String(10), default="unknown")
 
 
@@ -238,7 +243,8 @@ class ProjectCandidate(Base):
     __table_args__ = (UniqueConstraint("project_id", "member_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     saved_by: Mapped[int] = mapped_column(ForeignKey("recruiters.id"))
     stage: Mapped[str] = mapped_column(String(20), default="sourced")
@@ -301,7 +307,8 @@ class Feedback(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     recruiter_id: Mapped[int] = mapped_column(ForeignKey("recruiters.id"))
-    search_id: Mapped[int | None] = mapped_column(ForeignKey("searches.id", ondelete="CASCADE"), index=True)
+    search_id: Mapped[int | None] = mapped_column(ForeignKey("searches.id", ondelete="CASCADE"),
+                                                  index=True)
     session_id: Mapped[str | None] = mapped_column(String(64))
     member_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     kind: Mapped[str] = mapped_column(String(16))

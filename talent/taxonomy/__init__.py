@@ -4,7 +4,8 @@ Entry points:
 
 - :func:`load_taxonomy` — the built-in fixture taxonomy (``directory=None``) or the real bundle.
 - :func:`resolve_taxonomy_dir` — which bundle directory the settings point at (``None``: fixture).
-- :func:`taxonomy_from_settings` — both of the above, with the pickle cache under ``settings.home / "cache"``.
+- :func:`taxonomy_from_settings` — both of the above, with the pickle cache under
+  ``settings.home / "cache"``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def load_taxonomy(directory: Path | None = None, *, cache_dir: Path | None = Non
     """Load the fixture taxonomy (``directory=None``) or import the bundle in ``directory``.
 
     With ``cache_dir``, the imported bundle is pickled there and reused while the bundle files are
-    unchanged. Raises :class:`ConfigError` naming the file when a bundle file is missing or unreadable.
+    unchanged. Raises :class:`ConfigError` naming the file when a bundle file is missing or
+    unreadable.
     """
     if directory is None:
         from talent.taxonomy.fixture import load_fixture_taxonomy
@@ -67,12 +69,14 @@ def resolve_taxonomy_dir(settings: Settings) -> Path | None:
         if not directory.is_dir():
             raise ConfigError(
                 f"taxonomy_dir {directory} does not exist or is not a directory; "
-                "point TALENT_TAXONOMY_DIR at the taxonomy bundle or unset it to use the built-in fixture"
+                "point TALENT_TAXONOMY_DIR at the taxonomy bundle or unset it to use the built-in "
+                "fixture"
             )
         return directory
     return DEFAULT_BUNDLE_DIR if DEFAULT_BUNDLE_DIR.is_dir() else None
 
 
 def taxonomy_from_settings(settings: Settings) -> Taxonomy:
-    """Load the taxonomy the settings select, caching an imported bundle under ``settings.home / "cache"``."""
+    """Load the taxonomy the settings select, caching an imported bundle under
+    ``settings.home / "cache"``."""
     return load_taxonomy(resolve_taxonomy_dir(settings), cache_dir=Path(settings.home) / "cache")

@@ -20,7 +20,8 @@ OFFICIAL, VARIANT, SECONDARY = 0, 1, 2
 
 _KIND_RANK = {"technology": 0, "skill": 1, "knowledge": 2}
 
-#: Vendor words dropped to form a weaker technology alias ("Oracle Java" -> "java", "The MathWorks MATLAB" -> "matlab").
+#: Vendor words dropped to form a weaker technology alias ("Oracle Java" -> "java",
+#: "The MathWorks MATLAB" -> "matlab").
 VENDOR_PREFIXES = (
     "the mathworks",
     "microsoft",
@@ -48,7 +49,8 @@ VENDOR_PREFIXES = (
 def alias_forms(text: str) -> list[str]:
     """Normalized forms of a label: itself, without a parenthesized part, and that part alone.
 
-    ``"Amazon Web Services (AWS)"`` -> ``["amazon web services aws", "amazon web services", "aws"]``.
+    ``"Amazon Web Services (AWS)"`` ->
+    ``["amazon web services aws", "amazon web services", "aws"]``.
     """
     forms = [normalize(text)]
     inner = _PARENTHESIZED.findall(text)
@@ -66,7 +68,8 @@ def build_title_aliases(
 ) -> dict[str, str]:
     """Map every normalized title, variant and secondary label to its occupation id.
 
-    ``variant_scores[(occupation_id, variant)]`` ranks competing variant claims (higher wins; default 0).
+    ``variant_scores[(occupation_id, variant)]`` ranks competing variant claims (higher wins;
+    default 0).
     """
     scores = variant_scores or {}
     best: dict[str, tuple[tuple[int, float, float, str], str]] = {}

@@ -1,5 +1,5 @@
-"""Import the real taxonomy bundle (``../shared/data/taxonomy``: O*NET, BLS OEWS, ESCO, GeoNames, SSA,
-Census, LinkedIn industries, Fortune 1000) into a :class:`Taxonomy`, with a pickle cache.
+"""Import the real taxonomy bundle (``../shared/data/taxonomy``: O*NET, BLS OEWS, ESCO, GeoNames,
+SSA, Census, LinkedIn industries, Fortune 1000) into a :class:`Taxonomy`, with a pickle cache.
 
 See the bundle's README.md for the files; each ``bundle_*`` module documents its choices.
 """
@@ -51,7 +51,8 @@ MAX_INHERITED_RELATED = 10
 
 
 def check_bundle(directory: Path) -> list[Path]:
-    """The bundle files the importer reads; :class:`ConfigError` naming the first missing or unreadable one."""
+    """The bundle files the importer reads; :class:`ConfigError` naming the first missing or
+    unreadable one."""
     if not directory.is_dir():
         raise ConfigError(f"taxonomy bundle directory not found: {directory}")
     paths = []
@@ -67,7 +68,8 @@ def check_bundle(directory: Path) -> list[Path]:
 
 
 def load_bundle(directory: Path, *, cache_dir: Path | None = None) -> Taxonomy:
-    """Import the bundle in ``directory``; with ``cache_dir``, reuse a pickle while the files are unchanged."""
+    """Import the bundle in ``directory``; with ``cache_dir``, reuse a pickle while the files are
+    unchanged."""
     files = check_bundle(directory)
     if cache_dir is None:
         return build_taxonomy(directory)
@@ -84,9 +86,9 @@ def inherit_from_siblings(
     occupation_skills: dict[str, list[tuple[str, float]]],
     related: dict[str, list[str]],
 ) -> list[str]:
-    """Give occupations O*NET does not describe (mostly "..., All Other") the skills and relations of
-    their SOC siblings: the mean importance over siblings in the same broad group (else minor group),
-    and the largest siblings as related occupations. Returns the codes that inherited."""
+    """Give occupations O*NET does not describe (mostly "..., All Other") the skills and relations
+    of their SOC siblings: the mean importance over siblings in the same broad group (else minor
+    group), and the largest siblings as related occupations. Returns the codes that inherited."""
     described = {c for c, skills in occupation_skills.items() if len(skills) >= MIN_OWN_SKILLS}
     inherited: list[str] = []
     for code in occupations:

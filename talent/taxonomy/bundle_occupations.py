@@ -1,4 +1,5 @@
-"""Occupations, employment weights, title variants and related occupations from the O*NET/BLS/ESCO bundle files."""
+"""Occupations, employment weights, title variants and related occupations from the O*NET/BLS/ESCO
+bundle files."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def assign_employment(
        codes that share it (e.g. 15-1299.01 .. 15-1299.09).
     2. O*NET codes whose SOC code OEWS does not publish share, evenly, the OEWS detailed codes
        no O*NET code matches within the same broad group (first 6 characters: OEWS publishes
-       combined codes such as 13-1020 for 13-1021/13-1022/13-1023), else within the same minor group.
+       combined codes such as 13-1020 for 13-1021/13-1022/13-1023), else within the same minor
+       group.
     3. Anything still unmatched gets the unclaimed remainder of its broad (then minor) group.
     """
     result: dict[str, float] = {}
@@ -95,7 +97,8 @@ def assign_employment(
 
 
 def load_occupations(directory: Path) -> dict[str, Occupation]:
-    """Civilian O*NET occupations with a BLS employment estimate (military and zero-employment ones skipped)."""
+    """Civilian O*NET occupations with a BLS employment estimate (military and zero-employment ones
+    skipped)."""
     rows = [
         row
         for row in read_tsv(
@@ -133,7 +136,8 @@ def load_occupations(directory: Path) -> dict[str, Occupation]:
 
 
 def title_forms(title: str, short_title: str = "") -> list[str]:
-    """Display forms of an O*NET title: ``"CEO (Chief Executive Officer)"`` -> ``["CEO", "Chief Executive Officer"]``."""
+    """Display forms of an O*NET title: ``"CEO (Chief Executive Officer)"`` ->
+    ``["CEO", "Chief Executive Officer"]``."""
     forms: list[str] = []
     inner = _PARENTHESIZED.findall(title)
     outer = " ".join(_PARENTHESIZED.sub(" ", title).split())
@@ -160,8 +164,9 @@ def title_commonness(n_sources: int, reported: bool, shown: bool) -> float:
 
 
 def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTables:
-    """Reported and alternate titles of each occupation, most common first (see :func:`title_commonness`;
-    ties go to shorter titles). Parenthesized abbreviations become titles of their own."""
+    """Reported and alternate titles of each occupation, most common first (see
+    :func:`title_commonness`; ties go to shorter titles). Parenthesized abbreviations become titles
+    of their own."""
     sources: dict[tuple[str, str], int] = {}
     short: dict[tuple[str, str], str] = {}
     titles: dict[str, list[str]] = defaultdict(list)
@@ -218,7 +223,8 @@ def load_titles(directory: Path, occupations: dict[str, Occupation]) -> TitleTab
 
 
 def load_related(directory: Path, occupations: dict[str, Occupation]) -> dict[str, list[str]]:
-    """Related occupations ordered by relatedness tier, then rank (only ones kept in ``occupations``)."""
+    """Related occupations ordered by relatedness tier, then rank (only ones kept in
+    ``occupations``)."""
     ranked: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for row in read_tsv(
         directory / "onet_related_occupations.tsv",
@@ -237,7 +243,8 @@ def load_related(directory: Path, occupations: dict[str, Occupation]) -> dict[st
 def load_esco_crosswalk(
     directory: Path, occupations: dict[str, Occupation]
 ) -> dict[str, list[str]]:
-    """O*NET code -> ESCO occupation codes mapped to it (codes still present in O*NET 29.3), best match first."""
+    """O*NET code -> ESCO occupation codes mapped to it (codes still present in O*NET 29.3), best
+    match first."""
     pairs: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for row in read_tsv(
         directory / "esco_onet_crosswalk.tsv",

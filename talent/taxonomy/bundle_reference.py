@@ -1,4 +1,5 @@
-"""Reference tables from the bundle: industries, companies, metros, first names, surnames, schools."""
+"""Reference tables from the bundle: industries, companies, metros, first names, surnames,
+schools."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from talent.taxonomy.model import CompanyRef, MetroRef
 from talent.taxonomy.tsv import read_tsv, to_float
 
 MAX_METROS = 150
-METRO_MERGE_KM = 30.0  # a place this close to a larger kept city is part of its metro (e.g. Brooklyn -> New York City)
+# a place this close to a larger kept city is part of its metro (e.g. Brooklyn -> New York City)
+METRO_MERGE_KM = 30.0
 HQ_MATCH_KM = 80.0
 MIN_FIRST_NAME_BIRTHS = 2000
 #: GeoNames lists New York City's boroughs as places of their own, already counted in the city.
@@ -25,7 +27,8 @@ CITY_PARTS = frozenset(
     }
 )
 
-#: Fortune 1000 industry -> LinkedIn Industry Codes V2 label (hand mapping; labels resolved to ids at import).
+#: Fortune 1000 industry -> LinkedIn Industry Codes V2 label (hand mapping; labels resolved to ids
+#: at import).
 FORTUNE_TO_LINKEDIN: dict[str, str] = {
     "Aerospace & Defense": "Defense and Space Manufacturing",
     "Apparel": "Apparel Manufacturing",
@@ -89,7 +92,8 @@ FORTUNE_TO_LINKEDIN: dict[str, str] = {
     "Computers, Office Equipment": "Computer Hardware Manufacturing",
     "Information Technology Services": "IT Services and IT Consulting",
     "Network and Other Communications Equipment": "Communications Equipment Manufacturing",
-    "Scientific,Photographic and Control Equipment": "Measuring and Control Instrument Manufacturing",
+    "Scientific,Photographic and Control Equipment": "Measuring and Control Instrument "
+                                                     "Manufacturing",
     "Semiconductors and Other Electronic Components": "Semiconductor Manufacturing",
     "Telecommunications": "Telecommunications",
     "Airlines": "Airlines and Aviation",
@@ -209,12 +213,14 @@ def nearest_metro(
 def load_companies(
     directory: Path, industries: dict[int, str], metros: list[MetroRef]
 ) -> list[CompanyRef]:
-    """Fortune 1000 companies with a LinkedIn industry, size band and headquarters metro (if near one)."""
+    """Fortune 1000 companies with a LinkedIn industry, size band and headquarters metro (if near
+    one)."""
     by_label = {label: industry_id for industry_id, label in industries.items()}
     unknown = sorted({label for label in FORTUNE_TO_LINKEDIN.values() if label not in by_label})
     if unknown:
         raise ConfigError(
-            f"linkedin_industries_v2.tsv lacks industries the Fortune mapping uses: {', '.join(unknown)}"
+            "linkedin_industries_v2.tsv lacks industries the Fortune mapping uses: "
+            f"{', '.join(unknown)}"
         )
     places = {
         (r["city"], r["state"]): (to_float(r["latitude"]), to_float(r["longitude"]))
@@ -243,7 +249,8 @@ def load_companies(
 def load_first_names(
     directory: Path, min_births: int = MIN_FIRST_NAME_BIRTHS
 ) -> list[tuple[str, float, float]]:
-    """(name, P(female), births 1955-2004) for names with at least ``min_births`` births, most common first."""
+    """(name, P(female), births 1955-2004) for names with at least ``min_births`` births, most
+    common first."""
     names: list[tuple[str, float, float]] = []
     for row in read_tsv(
         directory / "first_names_us_ssa.tsv",
@@ -265,7 +272,8 @@ def load_surnames(directory: Path) -> list[tuple[str, float]]:
 
 
 def generate_schools(metros: list[MetroRef]) -> list[str]:
-    """Plausible school names from the metros' states and cities, plus a few fixed well-known ones."""
+    """Plausible school names from the metros' states and cities, plus a few fixed well-known
+    ones."""
     schools: list[str] = list(FIXED_SCHOOLS)
     for state in dict.fromkeys(m.region for m in metros if m.region):
         schools += [f"University of {state}", f"{state} State University"]

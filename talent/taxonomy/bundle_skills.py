@@ -1,4 +1,5 @@
-"""Skills per occupation from the bundle: O*NET technologies, O*NET skill/knowledge ratings, ESCO skills.
+"""Skills per occupation from the bundle: O*NET technologies, O*NET skill/knowledge ratings, ESCO
+skills.
 
 Importance scales (all in (0, 1], combined per occupation and sorted descending):
 
@@ -43,8 +44,9 @@ class SkillTables:
 def display_tech_name(name: str) -> str:
     """Tidy an O*NET technology name for display.
 
-    ``"Salesforce software"`` -> ``"Salesforce"`` (only after a capitalized word: ``"Web browser software"`` stays);
-    ``"Amazon Web Services AWS"`` -> ``"Amazon Web Services (AWS)"`` when the last word is the initials of the words before.
+    ``"Salesforce software"`` -> ``"Salesforce"`` (only after a capitalized word:
+    ``"Web browser software"`` stays); ``"Amazon Web Services AWS"`` ->
+    ``"Amazon Web Services (AWS)"`` when the last word is the initials of the words before.
     """
     words = name.split()
     if len(words) >= 2 and words[-1] == "software" and words[-2][:1].isupper():
@@ -175,7 +177,8 @@ def _esco(
 def load_skills(
     directory: Path, occupations: dict[str, Occupation], crosswalk: dict[str, list[str]]
 ) -> SkillTables:
-    """Build the skill vocabulary (only skills some occupation uses) and each occupation's weighted list."""
+    """Build the skill vocabulary (only skills some occupation uses) and each occupation's weighted
+    list."""
     skills: dict[str, Skill] = {}
     per_occ: dict[str, dict[str, float]] = defaultdict(dict)
     _technology(directory, occupations, skills, per_occ)

@@ -1,4 +1,5 @@
-"""Pickle cache for an imported taxonomy, keyed by the importer version and its input files' sizes and mtimes."""
+"""Pickle cache for an imported taxonomy, keyed by the importer version and its input files' sizes
+and mtimes."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ log = structlog.get_logger(__name__)
 
 
 def cache_key(files: Iterable[Path], version: str) -> str:
-    """A hex digest that changes when any file's size or mtime (or the importer ``version``) changes."""
+    """A hex digest that changes when any file's size or mtime (or the importer ``version``)
+    changes."""
     digest = hashlib.sha256(version.encode())
     for path in sorted(files, key=lambda p: p.name):
         stat = path.stat()
@@ -30,8 +32,9 @@ def load_cached(
 ) -> Taxonomy:
     """Return the taxonomy pickled in ``cache_file``, or build it and write the pickle atomically.
 
-    A missing, stale-format or corrupt cache file is rebuilt; an unwritable cache folder only costs speed.
-    After a rebuild, other files in the folder matching ``stale_glob`` (older versions) are removed.
+    A missing, stale-format or corrupt cache file is rebuilt; an unwritable cache folder only costs
+    speed. After a rebuild, other files in the folder matching ``stale_glob`` (older versions) are
+    removed.
     """
     try:
         with cache_file.open("rb") as fh:

@@ -124,7 +124,8 @@ def load_fixture_taxonomy(directory: Path = FIXTURE_DIR) -> Taxonomy:
 
 
 def fixture_title_variants(directory: Path = FIXTURE_DIR) -> dict[str, list[str]]:
-    """The fixture's hand-written title variants (abbreviations such as "SWE", "BDR") by occupation id."""
+    """The fixture's hand-written title variants (abbreviations such as "SWE", "BDR") by occupation
+    id."""
     return {
         row["id"]: list(row["variants"])
         for row in _read_json(directory, "occupations.json")["occupations"]

@@ -17,7 +17,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9+#.]+")
 
 
 def normalize(text: str) -> str:
-    """Lower-case, strip accents and punctuation (keeping + # . for C++, C#, .NET), squeeze spaces."""
+    """Lower-case, strip accents and punctuation (keeping + # . for C++, C#, .NET), squeeze
+    spaces."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = _NON_ALNUM.sub(" ", text.lower())
     return " ".join(tok.strip(".") or tok for tok in text.split())

@@ -12,7 +12,8 @@ from talent.errors import ConfigError
 def read_tsv(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, str]]:
     """Yield each row of ``path`` as a dict of strings.
 
-    :class:`ConfigError` names the file when it is missing, unreadable, ragged or lacks a ``required`` column.
+    :class:`ConfigError` names the file when it is missing, unreadable, ragged or lacks a
+    ``required`` column.
     """
     try:
         fh = path.open(encoding="utf-8", newline="")

@@ -47,7 +47,8 @@ DatasetProgress = Callable[[int, int], None]  # (searches done, total)
 
 @dataclass
 class L1Dataset:
-    """Features, graded labels and query groups of logged searches (rows sorted by search, position)."""
+    """Features, graded labels and query groups of logged searches (rows sorted by search,
+    position)."""
 
     candidates: Candidates
     skipped_searches: int
@@ -80,7 +81,8 @@ def _group_bounds(search_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.r_[starts[1:], len(search_ids)].astype(np.int64)
 
 
-def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxonomy, *, threads: int = 2,
+def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxonomy, *,
+                     threads: int = 2,
                      progress: DatasetProgress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """``(features, keep, skipped)`` for ``cands.rows``: one row of features per shown candidate,
     ``keep`` False for candidates of searches whose query no longer parses."""
@@ -123,14 +125,15 @@ def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxon
 def _logs_fingerprint(engine: Any) -> dict[str, Any]:
     """Counts and id ranges of the logged searches and impressions (what the features depend on)."""
     with engine.connect() as conn:
-        searches = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(LENGTH(query_text)), 0) "
-                                     "FROM searches")).one()
+        searches = conn.execute(text("SELECT COUNT(*), COALESCE(MAX(id), 0), "
+                                     "COALESCE(SUM(LENGTH(query_text)), 0) FROM searches")).one()
         impressions = conn.execute(text("SELECT COUNT(*), COALESCE(SUM(member_id), 0), "
                                         "COALESCE(MAX(search_id), 0) FROM impressions")).one()
     return {"searches": [int(v) for v in searches], "impressions": [int(v) for v in impressions]}
 
 
-def cache_key(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, index_stamp: str = "") -> str:
+def cache_key(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
+              index_stamp: str = "") -> str:
     """A key naming everything the features depend on."""
     payload = {
         "feature_code": FEATURE_CODE_VERSION,
@@ -146,8 +149,10 @@ def _load_cached(path: Path, cands: Candidates) -> tuple[np.ndarray, np.ndarray,
     try:
         with np.load(path) as z:
             ok = (len(z["search_id"]) == len(cands.rows)
-                  and np.array_equal(z["search_id"], cands.rows["search_id"].to_numpy(dtype=np.int64))
-                  and np.array_equal(z["member_id"], cands.rows["member_id"].to_numpy(dtype=np.int64))
+                  and np.array_equal(z["search_id"],
+                                     cands.rows["search_id"].to_numpy(dtype=np.int64))
+                  and np.array_equal(z["member_id"],
+                                     cands.rows["member_id"].to_numpy(dtype=np.int64))
                   and tuple(str(n) for n in z["feature_names"]) == FEATURE_NAMES)
             if not ok:
                 return None
@@ -157,7 +162,8 @@ def _load_cached(path: Path, cands: Candidates) -> tuple[np.ndarray, np.ndarray,
         return None
 
 
-def _save_cached(path: Path, cands: Candidates, X: np.ndarray, keep: np.ndarray, skipped: int) -> None:
+def _save_cached(path: Path, cands: Candidates, X: np.ndarray, keep: np.ndarray,
+                 skipped: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     np.savez(tmp, features=X, keep=keep, skipped=np.int64(skipped),
@@ -169,7 +175,8 @@ def _save_cached(path: Path, cands: Candidates, X: np.ndarray, keep: np.ndarray,
         old.unlink(missing_ok=True)
 
 
-def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, search_ids: np.ndarray | None = None,
+def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
+                  search_ids: np.ndarray | None = None,
                   *, cache_dir: Path | None = None, index_stamp: str = "", threads: int = 2,
                   progress: DatasetProgress | None = None) -> L1Dataset:
     """Features and labels of the logged searches (all, or ``search_ids``).
@@ -188,11 +195,13 @@ def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, sear
     if cached is not None:
         X, keep, skipped = cached
     else:
-        X, keep, skipped = compute_features(cands, snapshot, taxonomy, threads=threads, progress=progress)
+        X, keep, skipped = compute_features(cands, snapshot, taxonomy, threads=threads,
+                                            progress=progress)
         if path is not None:
             _save_cached(path, cands, X, keep, skipped)
     if not keep.all():
-        cands = Candidates(cands.rows.loc[keep].reset_index(drop=True), cands.searches, None, (), dict(cands.info))
+        cands = Candidates(cands.rows.loc[keep].reset_index(drop=True), cands.searches, None, (),
+                           dict(cands.info))
         X = X[keep]
     cands.features = X
     cands.feature_names = FEATURE_NAMES

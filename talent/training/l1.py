@@ -43,7 +43,8 @@ from talent.ranking.split import time_split
 from talent.taxonomy.model import Taxonomy
 from talent.training.dataset import DatasetProgress, L1Dataset, build_dataset
 
-__all__ = ["L1Dataset", "build_dataset", "fit_rankers", "train_l1", "train_lightgbm", "train_xgboost"]
+__all__ = ["L1Dataset", "build_dataset", "fit_rankers", "train_l1", "train_lightgbm",
+           "train_xgboost"]
 
 log = get_logger(__name__)
 
@@ -61,12 +62,13 @@ RANKERS = ("lightgbm", "xgboost")
 LIGHTGBM_PARAMS: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 7,
                                    "min_child_samples": 100, "subsample": 0.8, "subsample_freq": 1,
                                    "colsample_bytree": 0.8}
-XGBOOST_PARAMS: dict[str, Any] = {"objective": "rank:pairwise", "eta": 0.1, "max_depth": 4, "min_child_weight": 5.0,
-                                  "subsample": 0.8, "colsample_bytree": 0.8, "tree_method": "hist"}
+XGBOOST_PARAMS: dict[str, Any] = {"objective": "rank:pairwise", "eta": 0.1, "max_depth": 4,
+                                  "min_child_weight": 5.0, "subsample": 0.8,
+                                  "colsample_bytree": 0.8, "tree_method": "hist"}
 XGBOOST_ROUNDS = 200  # as good as 400 at eta 0.05 on the demo world, half the serving cost
 
 
-# --- models ----------------------------------------------------------------------------------------------
+# --- models ---------------------------------------------------------------------------------------
 def _matrix(c: Candidates) -> np.ndarray:
     assert c.features is not None, "candidates without features: build them with build_dataset"
     return c.features
@@ -85,19 +87,21 @@ def ranking_labels(c: Candidates, labels: Labels) -> np.ndarray:
     raise InvalidInput(f"unknown label scheme {labels!r}; known: {', '.join(LABEL_SCHEMES)}")
 
 
-def train_lightgbm(train: Candidates, seed: int = 0, labels: Labels = "accept", rounds: int | None = None,
+def train_lightgbm(train: Candidates, seed: int = 0, labels: Labels = "accept",
+                   rounds: int | None = None,
                    threads: int = 2) -> Any:
     """LightGBM ``lambdarank`` over query groups (one per search); returns the booster."""
     import lightgbm as lgb
 
     params = {**LIGHTGBM_PARAMS, **({"n_estimators": rounds} if rounds else {})}
-    model = lgb.LGBMRanker(objective="lambdarank", label_gain=list(LABEL_GAIN[labels]), random_state=seed,
-                           n_jobs=threads, verbose=-1, **params)
+    model = lgb.LGBMRanker(objective="lambdarank", label_gain=list(LABEL_GAIN[labels]),
+                           random_state=seed, n_jobs=threads, verbose=-1, **params)
     model.fit(_matrix(train), ranking_labels(train, labels), group=_groups(train))
     return model.booster_
 
 
-def train_xgboost(train: Candidates, seed: int = 0, labels: Labels = "accept", rounds: int | None = None,
+def train_xgboost(train: Candidates, seed: int = 0, labels: Labels = "accept",
+                  rounds: int | None = None,
                   threads: int = 2) -> Any:
     """XGBoost ``rank:pairwise`` with the search id as query id; returns the booster."""
     import xgboost as xgb
@@ -138,7 +142,8 @@ def predict(kind: str, model: Any, X: np.ndarray) -> np.ndarray:
 def evaluate(cands: Candidates, scores: np.ndarray) -> dict[str, float]:
     """Mean InMail-accept precision@k over all validation searches and over those with an accept."""
     per = per_query_metrics(cands, scores, CUTOFFS)
-    has = cands.rows.groupby("search_id", sort=False)["accepted"].max().reindex(per.index).to_numpy() > 0
+    has = (cands.rows.groupby("search_id", sort=False)["accepted"].max().reindex(per.index)
+           .to_numpy() > 0)
     out: dict[str, float] = {}
     for k in CUTOFFS:
         col = per[f"precision@{k}"].to_numpy()
@@ -149,7 +154,8 @@ def evaluate(cands: Candidates, scores: np.ndarray) -> dict[str, float]:
 
 
 def _predict_ms(kind: str, model: Any, X: np.ndarray, repeats: int = 5, batches: int = 5) -> float:
-    """Milliseconds to score 1,000 rows: the best of ``batches`` means (robust to a busy machine)."""
+    """Milliseconds to score 1,000 rows: the best of ``batches`` means (robust to a busy
+    machine)."""
     rows = X[:1000] if len(X) >= 1000 else np.resize(X, (1000, X.shape[1]))
     predict(kind, model, rows)
     best = float("inf")
@@ -193,7 +199,8 @@ class TrainingReport:
 
 @dataclass
 class FittedRankers:
-    """Both GBDTs (and the baselines) fitted on one training set and scored on one validation set."""
+    """Both GBDTs (and the baselines) fitted on one training set and scored on one validation
+    set."""
 
     models: dict[str, Any]
     metrics: dict[str, dict[str, float]]
@@ -207,14 +214,17 @@ def fit_rankers(train: Candidates, valid: Candidates, *, seed: int = 0, labels: 
     """Fit LightGBM and XGBoost (and, with ``baselines``, the linear model) on ``train``; the winner
     is the GBDT with the better ``valid`` precision@25 (see :func:`choose_winner`)."""
     if ranking_labels(train, labels).max(initial=0) <= 0:
-        raise InvalidInput("the training logs hold no accepted InMails to learn from: simulate more searches")
+        raise InvalidInput("the training logs hold no accepted InMails to learn from: simulate "
+                           "more searches")
     t0 = time.perf_counter()
-    models: dict[str, Any] = {kind: RANKER_TRAINERS[kind](train, seed, labels, rounds) for kind in RANKERS}
+    models: dict[str, Any] = {kind: RANKER_TRAINERS[kind](train, seed, labels, rounds)
+                              for kind in RANKERS}
     if baselines:
         models["linear"] = train_linear(train)
         models["text-match"] = None
     seconds = time.perf_counter() - t0
-    metrics = {kind: evaluate(valid, predict(kind, m, _matrix(valid))) for kind, m in models.items()}
+    metrics = {kind: evaluate(valid, predict(kind, m, _matrix(valid)))
+               for kind, m in models.items()}
     speed = {kind: _predict_ms(kind, models[kind], _matrix(train)) for kind in RANKERS}
     winner = choose_winner(metrics, speed)
     return FittedRankers(models, metrics, speed, winner, seconds)
@@ -222,19 +232,23 @@ def fit_rankers(train: Candidates, valid: Candidates, *, seed: int = 0, labels: 
 
 def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_dir: Path, *,
              test_fraction: float = 0.2, world: str = "", seed: int = 0, labels: Labels = "accept",
-             rounds: int | None = None, make_current: bool = True, cache_dir: Path | None = None, index_stamp: str = "",
+             rounds: int | None = None, make_current: bool = True, cache_dir: Path | None = None,
+             index_stamp: str = "",
              progress: DatasetProgress | None = None) -> TrainingReport:
-    """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new version."""
+    """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new
+    version."""
     data = build_dataset(engine, snapshot, taxonomy, cache_dir=cache_dir, index_stamp=index_stamp,
                          progress=progress)
     cands = data.candidates
     if cands.rows.empty:
-        raise InvalidInput("no logged searches with impressions to train on: run `talent world simulate` first")
+        raise InvalidInput("no logged searches with impressions to train on: run `talent world "
+                           "simulate` first")
     searches = cands.searches.loc[cands.searches.index.isin(cands.rows["search_id"].unique())]
     split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], test_fraction)
     train, valid = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
     if train.rows["grade"].nunique() < 2:
-        raise InvalidInput("the training logs hold no outcomes (views, saves, InMails): simulate more searches")
+        raise InvalidInput("the training logs hold no outcomes (views, saves, InMails): simulate "
+                           "more searches")
     fitted = fit_rankers(train, valid, seed=seed, labels=labels, rounds=rounds)
     models, metrics, speed, winner = fitted.models, fitted.metrics, fitted.predict_ms, fitted.winner
     train_seconds = fitted.seconds
@@ -264,8 +278,10 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         "label_scheme": ("accepted InMail 1 > every other shown candidate 0" if labels == "accept"
                          else "accepted InMail 4 > InMail 3 > save 2 > view 1 > shown 0"),
         "params": ({**LIGHTGBM_PARAMS, "n_estimators": rounds or LIGHTGBM_PARAMS["n_estimators"]}
-                   if winner == "lightgbm" else {**XGBOOST_PARAMS, "rounds": rounds or XGBOOST_ROUNDS}),
-        "dataset": {"seconds": round(data.seconds, 2), "cached": data.cached, "split_cutoff": str(split.cutoff),
+                   if winner == "lightgbm"
+                   else {**XGBOOST_PARAMS, "rounds": rounds or XGBOOST_ROUNDS}),
+        "dataset": {"seconds": round(data.seconds, 2), "cached": data.cached,
+                    "split_cutoff": str(split.cutoff),
                     "test_fraction": test_fraction, "train_rows": len(train.rows),
                     "validation_rows": len(valid.rows)},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -275,8 +291,11 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         tmp = root / f".CURRENT.{os.getpid()}.tmp"
         tmp.write_text(version + "\n", encoding="utf-8")
         os.replace(tmp, root / "CURRENT")
-    log.info("train.l1.done", version=version, winner=winner, **{f"{k}.{m}": v for k, ms in metrics.items()
-                                                                  for m, v in ms.items() if m in ("precision@25",)})
-    return TrainingReport(version, path, winner, metrics, speed, int(train.rows["search_id"].nunique()),
-                          int(valid.rows["search_id"].nunique()), len(cands.rows), data.seconds, train_seconds,
-                          meta)
+    log.info("train.l1.done", version=version, winner=winner,
+             **{f"{k}.{m}": v for k, ms in metrics.items()
+                                                                  for m, v in ms.items()
+                if m in ("precision@25",)})
+    return TrainingReport(version, path, winner, metrics, speed,
+                          int(train.rows["search_id"].nunique()),
+                          int(valid.rows["search_id"].nunique()), len(cands.rows), data.seconds,
+                          train_seconds, meta)

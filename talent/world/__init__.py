@@ -7,7 +7,8 @@ Public entry points (imported lazily so that importing this package never loads 
 - :func:`talent.world.simulator.simulate`,
 - :func:`talent.world.stats.world_stats`.
 
-:mod:`talent.world.truth` holds the hidden truth; ranking, index and training code must not import it.
+:mod:`talent.world.truth` holds the hidden truth; ranking, index and training code must not import
+it.
 """
 
 from __future__ import annotations

@@ -29,17 +29,20 @@ from talent.storage.models import Company, Member, MemberSkill, Position, utcnow
 from talent.taxonomy.model import Taxonomy
 from talent.world.text import apply_form, form_weights, years_text
 
-CHANGE_KINDS: tuple[str, ...] = ("last_active", "new_skill", "headline", "job_change", "open_to_work")
-DEFAULT_MIX: dict[str, float] = {"last_active": 0.35, "new_skill": 0.2, "headline": 0.15, "job_change": 0.2,
-                                 "open_to_work": 0.1}
+CHANGE_KINDS: tuple[str, ...] = ("last_active", "new_skill", "headline", "job_change",
+                                 "open_to_work")
+DEFAULT_MIX: dict[str, float] = {"last_active": 0.35, "new_skill": 0.2, "headline": 0.15,
+                                 "job_change": 0.2, "open_to_work": 0.1}
 """Share of each kind of change (signing in is the most common edit, a job change the richest)."""
 
 ACTIVITY_EXPONENT = 0.8
-"""Members are picked with weight 1 / (rank + 10) ** this over a seeded ranking: a few change often."""
+"""Members are picked with weight 1 / (rank + 10) ** this over a seeded ranking: a few change
+often."""
 
 _HEADLINES = ("{title} at {company}", "{title} | {s1} | {s2}", "{title} with {years} of experience",
               "{title} at {company} | {s1}", "{occupation} \u2022 {s1} & {s2}")
-_OPEN_HEADLINES = ("Open to work: {title}", "{title} | Seeking new opportunities", "{title} \u2013 open to new roles")
+_OPEN_HEADLINES = ("Open to work: {title}", "{title} | Seeking new opportunities",
+                   "{title} \u2013 open to new roles")
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def parse_mix(items: Mapping[str, float] | None) -> dict[str, float]:
 class ProfileChurn:
     """Draws and applies profile edits (deterministic for a seed and a database state)."""
 
-    def __init__(self, taxonomy: Taxonomy, member_ids: list[int], companies: dict[int, tuple[str, int | None]], *,
+    def __init__(self, taxonomy: Taxonomy, member_ids: list[int],
+                 companies: dict[int, tuple[str, int | None]], *,
                  seed: int = 0, mix: Mapping[str, float] | None = None,
                  clock: Callable[[], dt.datetime] = utcnow):
         if not member_ids:
@@ -100,14 +104,16 @@ class ProfileChurn:
         self.clock = clock
 
     @classmethod
-    def from_database(cls, database: Database, taxonomy: Taxonomy, **options: object) -> ProfileChurn:
+    def from_database(cls, database: Database, taxonomy: Taxonomy,
+                      **options: object) -> ProfileChurn:
         with database.session() as s:
             member_ids = list(s.scalars(select(Member.id)))
             companies = {int(i): (str(n), ind) for i, n, ind in s.execute(
                 select(Company.id, Company.name, Company.industry_id))}
         return cls(taxonomy, member_ids, companies, **options)  # type: ignore[arg-type]
 
-    # drawing ---------------------------------------------------------------------------------------
+    # drawing
+    # ---------------------------------------------------------------------------------------
     def _pick(self, options: list[str], weights: list[float] | None = None) -> str:
         if weights is None:
             return options[int(self.rng.integers(len(options)))]
@@ -135,7 +141,8 @@ class ProfileChurn:
 
     def _new_skills(self, member: Member, occupation_id: str | None, n: int) -> list[MemberSkill]:
         have = {s.skill_id for s in member.skills}
-        options = [(sid, w) for sid, w in self.taxonomy.occupation_skills.get(occupation_id or "", [])
+        options = [(sid, w)
+                   for sid, w in self.taxonomy.occupation_skills.get(occupation_id or "", [])
                    if sid not in have and sid in self.taxonomy.skills]
         if not options:
             pool = [sid for sid in self.taxonomy.skills if sid not in have]
@@ -144,15 +151,19 @@ class ProfileChurn:
         for _ in range(min(n, len(options))):
             sid = self._pick([s for s, _ in options], [w for _, w in options])
             options = [(s, w) for s, w in options if s != sid]
-            chosen.append(MemberSkill(skill_id=sid, name=self.taxonomy.skills[sid].name, endorsements=0))
+            chosen.append(MemberSkill(skill_id=sid, name=self.taxonomy.skills[sid].name,
+                                      endorsements=0))
         return chosen
 
     def _headline(self, member: Member, open_to_work: bool) -> str:
         occupation = self.taxonomy.occupations.get(member.occupation_id or "")
-        skills = [s.name for s in sorted(member.skills, key=lambda s: (-s.endorsements, s.skill_id))][:2]
+        skills = [s.name for s in sorted(member.skills,
+                                         key=lambda s: (-s.endorsements, s.skill_id))][:2]
         skills += ["teamwork", "communication"][len(skills):]
-        company = self.companies.get(member.current_company_id or -1, ("a growing company", None))[0]
-        fields = {"title": member.current_title or (occupation.title if occupation else "Professional"),
+        company = self.companies.get(member.current_company_id or -1,
+                                     ("a growing company", None))[0]
+        fields = {"title": member.current_title
+                  or (occupation.title if occupation else "Professional"),
                   "company": company, "s1": skills[0], "s2": skills[1],
                   "years": years_text(member.years_experience),
                   "occupation": occupation.title if occupation else member.current_title}
@@ -161,13 +172,16 @@ class ProfileChurn:
         fresh = [h for h in options if h != member.headline] or options
         return self._pick(fresh)
 
-    # applying ----------------------------------------------------------------------------------------
+    # applying
+    # ----------------------------------------------------------------------------------------
     def apply_next(self, session: Session) -> ProfileEdit:
         """Draw the next edit and apply it in ``session`` (the caller commits)."""
-        member_id = int(self.member_ids[int(self.rng.choice(len(self.member_ids), p=self._member_p))])
+        member_id = int(self.member_ids[int(self.rng.choice(len(self.member_ids),
+                                                            p=self._member_p))])
         kind = self._kinds[int(self.rng.choice(len(self._kinds), p=self._kind_p))]
         member = session.scalars(select(Member).where(Member.id == member_id)
-                                 .options(selectinload(Member.skills), selectinload(Member.positions))).one()
+                                 .options(selectinload(Member.skills),
+                                          selectinload(Member.positions))).one()
         now = self.clock()
         detail = getattr(self, f"_edit_{kind}")(member, now)
         member.last_active_at = now
@@ -188,7 +202,9 @@ class ProfileChurn:
         return "now open to work" if member.open_to_work else "no longer looking"
 
     def _edit_headline(self, member: Member, now: dt.datetime) -> str:
-        member.headline = self._headline(member, open_to_work=member.open_to_work and self.rng.random() < 0.5)
+        member.headline = self._headline(member,
+                                         open_to_work=member.open_to_work
+                                         and self.rng.random() < 0.5)
         return f"headline {member.headline!r}"
 
     def _edit_job_change(self, member: Member, now: dt.datetime) -> str:
@@ -211,8 +227,9 @@ class ProfileChurn:
             if position.is_current:
                 position.is_current = False
                 position.end_date = today
-        member.positions.append(Position(title=title, occupation_id=occupation_id, company_id=company,
-                                         seniority=level, start_date=today, is_current=True))
+        member.positions.append(Position(title=title, occupation_id=occupation_id,
+                                         company_id=company, seniority=level, start_date=today,
+                                         is_current=True))
         member.current_title = title
         member.occupation_id = occupation_id
         member.seniority = level

@@ -36,7 +36,8 @@ import talent
 from talent.errors import ConfigError
 
 REPO_ROOT = Path(talent.__file__).resolve().parents[1]
-WORLD_DIRS: tuple[Path, ...] = (REPO_ROOT / "fixtures" / "worlds", REPO_ROOT / "benchmarks" / "worlds")
+WORLD_DIRS: tuple[Path, ...] = (REPO_ROOT / "fixtures" / "worlds",
+                                REPO_ROOT / "benchmarks" / "worlds")
 
 
 class _Section(BaseModel):
@@ -47,8 +48,10 @@ class MemberConfig(_Section):
     """How many members and the shares of their public flags."""
 
     count: int = Field(2000, ge=1, le=20_000_000, description="Number of members (ids 1..count).")
-    open_to_work: float = Field(0.2, ge=0.0, le=1.0, description="Target share of open-to-work members.")
-    willing_to_relocate: float = Field(0.25, ge=0.0, le=1.0, description="Share willing to relocate.")
+    open_to_work: float = Field(0.2, ge=0.0, le=1.0,
+                                description="Target share of open-to-work members.")
+    willing_to_relocate: float = Field(0.25, ge=0.0, le=1.0,
+                                       description="Share willing to relocate.")
     noisy_titles: float = Field(
         0.08, ge=0.0, le=1.0, description="Share of current titles with a typo/abbreviation."
     )
@@ -67,8 +70,10 @@ class HiringConfig(_Section):
     contracts: int = Field(
         10, ge=1, le=1_000_000, description="Hiring organizations (in-house teams and agencies)."
     )
-    recruiters: int = Field(30, ge=1, le=1_000_000, description="Recruiters (each belongs to one contract).")
-    jobs: int = Field(80, ge=1, le=10_000_000, description="Hiring projects (each owned by a recruiter).")
+    recruiters: int = Field(30, ge=1, le=1_000_000,
+                            description="Recruiters (each belongs to one contract).")
+    jobs: int = Field(80, ge=1, le=10_000_000,
+                      description="Hiring projects (each owned by a recruiter).")
     agency_share: float = Field(
         0.3, ge=0.0, le=1.0, description="Share of contracts that are staffing agencies."
     )
@@ -88,16 +93,20 @@ class SimulationConfig(_Section):
     """Recruiter search sessions, the logging policy and the simulated period."""
 
     days: int = Field(120, ge=1, le=3650, description="Length of the simulated period in days.")
-    sessions_per_job: float = Field(3.0, gt=0.0, le=100.0, description="Mean search sessions per job.")
-    max_queries_per_session: int = Field(3, ge=1, le=10, description="Queries per session: 1..this.")
+    sessions_per_job: float = Field(3.0, gt=0.0, le=100.0,
+                                    description="Mean search sessions per job.")
+    max_queries_per_session: int = Field(3, ge=1, le=10,
+                                         description="Queries per session: 1..this.")
     page_size: int = Field(
         100,
         ge=5,
         le=1000,
-        description="Candidates logged per search: the result pages (25 each) the recruiter scrolls through.",
+        description="Candidates logged per search: the result pages (25 each) the recruiter "
+                    "scrolls through.",
     )
     location_filter: float = Field(
-        0.25, ge=0.0, le=1.0, description="Share of queries (non-remote jobs) with a location filter."
+        0.25, ge=0.0, le=1.0,
+        description="Share of queries (non-remote jobs) with a location filter."
     )
     seniority_filter: float = Field(
         0.15, ge=0.0, le=1.0, description="Share of queries with a seniority filter."
@@ -114,7 +123,8 @@ class SimulationConfig(_Section):
     randomize_window: int = Field(
         5, ge=1, le=100, description="Positions are shuffled within windows of this size ..."
     )
-    randomize_prob: float = Field(0.5, ge=0.0, le=1.0, description="... each window with this probability.")
+    randomize_prob: float = Field(0.5, ge=0.0, le=1.0,
+                                  description="... each window with this probability.")
 
 
 class WorldConfig(_Section):
@@ -124,7 +134,8 @@ class WorldConfig(_Section):
     seed: int = Field(0, ge=0, le=2**31 - 1)
     taxonomy: str = Field(
         "auto",
-        description="'auto' (the settings' bundle if present, else the fixture), 'fixture', or a bundle directory.",
+        description="'auto' (the settings' bundle if present, else the fixture), 'fixture', or a "
+                    "bundle directory.",
     )
     start_date: dt.date = Field(
         dt.date(2025, 1, 6), description="The world's 'now': simulated logs start here."
@@ -164,7 +175,8 @@ def world_config_path(world: str | Path) -> Path:
         candidate = folder / f"{world}.toml"
         if candidate.is_file():
             return candidate
-    known = sorted({p.stem for folder in WORLD_DIRS if folder.is_dir() for p in folder.glob("*.toml")})
+    known = sorted({p.stem for folder in WORLD_DIRS if folder.is_dir()
+                    for p in folder.glob("*.toml")})
     raise ConfigError(
         f"unknown world {str(world)!r}: pass a .toml path or one of {', '.join(known) or '(none)'}"
     )
@@ -218,8 +230,8 @@ def resolve_taxonomy(config: WorldConfig, settings: Any) -> Any:
         directory = Path(config.source).parent / directory
     if not directory.is_dir():
         raise ConfigError(
-            f"world config {config.source or config.name}: taxonomy directory {config.taxonomy!r} does not exist; "
-            "use 'auto', 'fixture' or the path of a taxonomy bundle"
+            f"world config {config.source or config.name}: taxonomy directory {config.taxonomy!r} "
+            "does not exist; use 'auto', 'fixture' or the path of a taxonomy bundle"
         )
     return load_taxonomy(directory, cache_dir=Path(settings.home) / "cache")
 
@@ -249,6 +261,7 @@ def world_taxonomy(settings: Any, database: Any | None) -> Any:
     config, source, name = row
     taxonomy = resolve_taxonomy(WorldConfig.model_validate(config), settings)
     if source and taxonomy.source != source:
-        raise ConfigError(f"world {name!r} was generated with taxonomy {source!r} but the settings load "
-                          f"{taxonomy.source!r}: point TALENT_TAXONOMY_DIR at the world's taxonomy")
+        raise ConfigError(f"world {name!r} was generated with taxonomy {source!r} but the settings "
+                          f"load {taxonomy.source!r}: point TALENT_TAXONOMY_DIR at the world's "
+                          "taxonomy")
     return taxonomy

@@ -74,7 +74,8 @@ FAMILY_INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
     "25": ("education", "school", "universit"),
     "41": ("retail", "wholesale", "stores", "sales"),
     "13": ("financ", "bank", "insurance", "accounting", "investment"),
-    "17": ("engineering", "manufactur", "aerospace", "automotive", "industrial", "energy", "utilities"),
+    "17": ("engineering", "manufactur", "aerospace", "automotive", "industrial", "energy",
+           "utilities"),
     "47": ("construction", "engineering", "building"),
     "49": ("manufactur", "automotive", "utilities", "industrial"),
     "51": ("manufactur", "food", "chemical", "industrial"),
@@ -87,7 +88,8 @@ FAMILY_INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
 FAMILY_FIELDS: dict[str, tuple[str, ...]] = {
     "11": ("Business Administration", "Management", "Economics"),
     "13": ("Finance", "Accounting", "Economics", "Business Administration"),
-    "15": ("Computer Science", "Software Engineering", "Information Systems", "Mathematics", "Statistics"),
+    "15": ("Computer Science", "Software Engineering", "Information Systems", "Mathematics",
+           "Statistics"),
     "17": ("Mechanical Engineering", "Electrical Engineering", "Civil Engineering", "Architecture"),
     "19": ("Biology", "Chemistry", "Physics", "Psychology", "Environmental Science"),
     "21": ("Social Work", "Psychology", "Counseling"),
@@ -109,7 +111,8 @@ DEGREES = (
     "Professional Degree",
 )
 DEGREE_YEARS = np.array([4, 2, 4, 2, 5, 3])
-# P(highest degree) by job zone 1..5; columns: none, HS, assoc, bachelor, master, doctorate, professional
+# P(highest degree) by job zone 1..5; columns: none, HS, assoc, bachelor, master, doctorate,
+# professional
 DEGREE_BY_ZONE = np.array(
     [
         [0.55, 0.40, 0.05, 0.00, 0.00, 0.00, 0.00],
@@ -192,7 +195,8 @@ class Vocab:
         skill_pos: dict[str, int] = {}
         ptr, idx, imp = [0], [], []
         for o in occ_ids:
-            # rounded and re-sorted so that float noise in an imported bundle cannot change the world
+            # rounded and re-sorted so that float noise in an imported bundle cannot change the
+            # world
             ranked = sorted(
                 ((sid, round(float(w), 3)) for sid, w in tax.occupation_skills[o]),
                 key=lambda item: (-item[1], item[0]),
@@ -229,7 +233,8 @@ class Vocab:
             related_ptr=np.array(rptr, dtype=np.int64),
             related_idx=np.array(ridx, dtype=np.int32),
             skill_ids=skill_ids,
-            skill_names=[tax.skills[s].name if s in tax.skills else s.split(":", 1)[-1] for s in skill_ids],
+            skill_names=[tax.skills[s].name if s in tax.skills else s.split(":", 1)[-1]
+                         for s in skill_ids],
             metro_ids=np.array([m.id for m in metros], dtype=np.int64),
             metro_names=[m.name for m in metros],
             metro_pop=np.array([max(m.population, 1) for m in metros], dtype=np.float64),
@@ -371,7 +376,7 @@ class Plan:
         )
 
 
-# --- helpers ----------------------------------------------------------------------------------------
+# --- helpers --------------------------------------------------------------------------------------
 def _zipf(n: int, s: float = 1.0) -> np.ndarray:
     w = 1.0 / np.arange(1, n + 1) ** s
     return w / w.sum()
@@ -402,13 +407,15 @@ class TitleMaker:
         """Variant indexes (Zipf over each occupation's list) and seniority forms for each row."""
         n_var = np.array([len(v) for v in self.vocab.variants])[occ]
         u = rng.random(occ.shape[0])
-        variant = np.floor((n_var**u - 1) / np.maximum(n_var - 1, 1) * n_var).astype(np.int64)  # log-uniform
+        # log-uniform
+        variant = np.floor((n_var**u - 1) / np.maximum(n_var - 1, 1) * n_var).astype(np.int64)
         variant = np.minimum(variant, n_var - 1)
         form = np.empty(occ.shape[0], dtype=np.int8)
         for lvl in range(len(SENIORITY_LEVELS)):
             mask = level == lvl
             if mask.any():
-                form[mask] = rng.choice(text.N_FORMS, size=int(mask.sum()), p=text.form_weights(lvl))
+                form[mask] = rng.choice(text.N_FORMS, size=int(mask.sum()),
+                                        p=text.form_weights(lvl))
         return variant, form
 
     def _plain(self, o: int) -> str:
@@ -417,8 +424,10 @@ class TitleMaker:
             self._plain_cache[o] = plain[0] if plain else text.singular(self.vocab.occ_titles[o])
         return self._plain_cache[o]
 
-    def titles(self, occ: np.ndarray, variant: np.ndarray, level: np.ndarray, form: np.ndarray) -> list[str]:
-        keys = (occ.astype(np.int64) * MAX_VARIANTS + variant) * 100 + level.astype(np.int64) * 10 + form
+    def titles(self, occ: np.ndarray, variant: np.ndarray, level: np.ndarray,
+               form: np.ndarray) -> list[str]:
+        keys = ((occ.astype(np.int64) * MAX_VARIANTS + variant) * 100 + level.astype(np.int64) * 10
+                + form)
         uniq, inverse = np.unique(keys, return_inverse=True)
         strings = []
         for key in uniq.tolist():
@@ -426,20 +435,23 @@ class TitleMaker:
             v, lf = divmod(rest, 100)
             lvl, f = divmod(lf, 10)
             variant = self.vocab.variants[o][v]
-            if lvl <= 3 and text.has_seniority_word(variant):  # no "Director of Nursing" at entry level
+            # no "Director of Nursing" at entry level
+            if lvl <= 3 and text.has_seniority_word(variant):
                 variant = self._plain(o)
             strings.append(text.apply_form(variant, lvl, f, int(self.vocab.occ_zone[o])))
         return [strings[i] for i in inverse.ravel().tolist()]
 
 
-# --- the build ----------------------------------------------------------------------------------------
-def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = null_progress) -> Plan:
+# --- the build ------------------------------------------------------------------------------------
+def build_world(config: WorldConfig, taxonomy: Taxonomy,
+                progress: Progress = null_progress) -> Plan:
     """Draw the whole world as arrays (no database access)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     seeds = np.random.SeedSequence(config.seed).spawn(12)
     rngs = [np.random.default_rng(s) for s in seeds]
-    (r_comp, r_mem, r_title, r_skill, r_pos, r_edu, r_name, r_hire, r_job, r_hidden, r_text, _r_misc) = rngs
+    (r_comp, r_mem, r_title, r_skill, r_pos, r_edu, r_name, r_hire, r_job, r_hidden, r_text,
+     _r_misc) = rngs
     vocab = Vocab.from_taxonomy(taxonomy)
     n = config.members.count
     start = config.start_date
@@ -462,7 +474,8 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     ladder_y = [0.0, 1.0, 1.5, 2.3, 3.3, 4.2, 5.0, 5.6, 6.4]
     cap = np.array([4, 5, 6, 8, 8])[zone - 1]
     mgmt = np.array([f == "11" for f in vocab.families])[family]
-    level = np.interp(years, ladder_x, ladder_y) + 0.25 * (zone - 3) + 0.9 * mgmt + r_mem.normal(0, 0.6, n)
+    level = (np.interp(years, ladder_x, ladder_y) + 0.25 * (zone - 3) + 0.9 * mgmt
+             + r_mem.normal(0, 0.6, n))
     sen = np.clip(np.round(level), 0, cap).astype(np.int8)
     sen = np.where((sen == 0) & (years > 1.0), 1, sen).astype(np.int8)
     ow_score = seeking + r_mem.normal(0, 0.12, n)
@@ -477,7 +490,8 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     active = r_mem.random(n) < p_active
     inactive_days = np.where(active, r_mem.exponential(6.0, n), 20.0 + r_mem.exponential(150.0, n))
     inactive_days = np.minimum(inactive_days, 1000.0).astype(np.float32)
-    created_days = np.maximum(inactive_days + 1.0, r_mem.uniform(30.0, 3000.0, n)).astype(np.float32)
+    created_days = np.maximum(inactive_days + 1.0,
+                              r_mem.uniform(30.0, 3000.0, n)).astype(np.float32)
     metro_cdf = np.cumsum(vocab.metro_pop)
     metro = _choice_by_cdf(r_mem, metro_cdf, n).astype(np.int32)
     company = _draw_companies(r_mem, family, vocab, company_industry, company_size)
@@ -487,14 +501,18 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     timings["members"] = time.perf_counter() - t0
     task.advance()
 
-    # gender and names -------------------------------------------------------------------------------
-    share = np.array([FAMILY_FEMALE_SHARE.get(f, DEFAULT_FEMALE_SHARE) for f in vocab.families])[family]
+    # gender and names
+    # -------------------------------------------------------------------------------
+    share = np.array([FAMILY_FEMALE_SHARE.get(f, DEFAULT_FEMALE_SHARE)
+                      for f in vocab.families])[family]
     u = r_name.random(n)
-    gender = np.where(u < UNKNOWN_GENDER_SHARE, 2, np.where(r_name.random(n) < share, 0, 1)).astype(np.int8)
+    gender = np.where(u < UNKNOWN_GENDER_SHARE, 2,
+                      np.where(r_name.random(n) < share, 0, 1)).astype(np.int8)
     first_name, last_name = _draw_names(r_name, taxonomy, gender)
     task.advance()
 
-    # titles -------------------------------------------------------------------------------------------
+    # titles
+    # -------------------------------------------------------------------------------------------
     maker = TitleMaker(vocab)
     variant, form = maker.draw(r_title, occ, sen)
     raw_titles = maker.titles(occ, variant, sen, form)
@@ -507,34 +525,38 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy, progress: Progress = nu
     timings["titles"] = time.perf_counter() - t0
     task.advance()
 
-    # skills ---------------------------------------------------------------------------------------------
+    # skills
+    # ---------------------------------------------------------------------------------------------
     skill_ptr, skill_idx, skill_endorse = _draw_skills(
         r_skill, vocab, occ, years, config.members.skills_median
     )
     timings["skills"] = time.perf_counter() - t0
     task.advance()
 
-    # positions -------------------------------------------------------------------------------------------
+    # positions
+    # -------------------------------------------------------------------------------------------
     positions = _draw_positions(
         r_pos, vocab, maker, occ, sen, years, company, family, company_industry, company_size
     )
     timings["positions"] = time.perf_counter() - t0
     task.advance()
 
-    # education ---------------------------------------------------------------------------------------------
+    # education
+    # ---------------------------------------------------------------------------------------------
     education = _draw_education(r_edu, taxonomy, vocab, family, zone, years, metro, start.year)
     text_u = r_text.random((n, 5)).astype(np.float32)
     task.advance()
 
-    # hiring side: contracts, recruiters, jobs ---------------------------------------------------------------
+    # hiring side: contracts, recruiters, jobs
+    # ---------------------------------------------------------------
     brand = truth.draw_company_brand(r_hidden, company_size.astype(np.float64))
-    hiring = _draw_hiring(
-        config, taxonomy, vocab, r_hire, r_job, maker, company_names, company_size, company_metro, occ, sen
-    )
+    hiring = _draw_hiring(config, taxonomy, vocab, r_hire, r_job, maker, company_names,
+                          company_size, company_metro, occ, sen)
     attractiveness = truth.draw_contract_attractiveness(
         r_hidden, brand[np.maximum(hiring["contract_company"], 0)], hiring["contract_agency"]
     )
-    weights, bias, archetype = truth.draw_recruiter_preferences(r_hidden, len(hiring["recruiter_contract"]))
+    weights, bias, archetype = truth.draw_recruiter_preferences(r_hidden,
+                                                                len(hiring["recruiter_contract"]))
     hidden = truth.HiddenTruth(
         responsiveness=responsiveness,
         seeking=seeking,
@@ -620,10 +642,12 @@ def _build_companies(config: WorldConfig, tax: Taxonomy, vocab: Vocab, rng: np.r
             industry.append(iname)
             size.append(int(bands[i]))
             metro.append(int(hq[i]))
-    return names, industry_id, industry, np.array(size, dtype=np.int8), np.array(metro, dtype=np.int32)
+    return (names, industry_id, industry, np.array(size, dtype=np.int8),
+            np.array(metro, dtype=np.int32))
 
 
-def _company_cdfs(vocab: Vocab, company_industry: list[str], company_size: np.ndarray) -> np.ndarray:
+def _company_cdfs(vocab: Vocab, company_industry: list[str],
+                  company_size: np.ndarray) -> np.ndarray:
     """Per family, a CDF over companies: headcount by size band, x5 in industries that employ it."""
     base = SIZE_WEIGHT[company_size]
     industries, which = np.unique(
@@ -632,7 +656,8 @@ def _company_cdfs(vocab: Vocab, company_industry: list[str], company_size: np.nd
     cdfs = np.empty((len(vocab.families), len(base)))
     for f, fam in enumerate(vocab.families):
         words = FAMILY_INDUSTRY_WORDS.get(fam, ())
-        boost = np.array([5.0 if any(w in ind for w in words) else 1.0 for ind in industries.tolist()])
+        boost = np.array([5.0 if any(w in ind for w in words) else 1.0
+                          for ind in industries.tolist()])
         cdfs[f] = np.cumsum(base * boost[which.ravel()])
     return cdfs
 
@@ -652,7 +677,8 @@ def _draw_companies(
     return out
 
 
-def _draw_names(rng: np.random.Generator, tax: Taxonomy, gender: np.ndarray) -> tuple[list[str], list[str]]:
+def _draw_names(rng: np.random.Generator, tax: Taxonomy,
+                gender: np.ndarray) -> tuple[list[str], list[str]]:
     names = [n for n, _, _ in tax.first_names]
     p_f = np.array([p for _, p, _ in tax.first_names])
     w = np.array([w for _, _, w in tax.first_names])
@@ -671,7 +697,8 @@ def _draw_names(rng: np.random.Generator, tax: Taxonomy, gender: np.ndarray) -> 
 def _draw_skills(
     rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years: np.ndarray, median: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """5-40 skills per member: Gumbel top-k by importance^2 from the occupation, plus 0-3 adjacent ones."""
+    """5-40 skills per member: Gumbel top-k by importance^2 from the occupation, plus 0-3 adjacent
+    ones."""
     n = occ.shape[0]
     want = np.round(rng.lognormal(np.log(median), 0.45, n) * (1 + 0.01 * years)).astype(np.int64)
     want = np.clip(want, 5, 40)
@@ -688,7 +715,8 @@ def _draw_skills(
         mask = np.arange(k)[None, :] < take[:, None]
         chosen = order[mask]
         member_of = np.repeat(rows, take)
-        # adjacent skills: from related occupations' top skills, not already in this occupation's list
+        # adjacent skills: from related occupations' top skills, not already in this occupation's
+        # list
         pool = _adjacent_pool(vocab, o, set(sk.tolist()))
         members_parts.append(member_of)
         skills_parts.append(sk[chosen])
@@ -710,17 +738,17 @@ def _draw_skills(
     # members of occupations with very few skills get common generic ones up to the minimum of 5
     short = np.flatnonzero(counts < 5)
     if short.size:
-        generic = np.argsort(
-            -np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp, minlength=len(vocab.skill_ids)),
-            kind="stable",
-        )[:40].tolist()
+        generic = np.argsort(-np.bincount(vocab.occ_skill_idx, weights=vocab.occ_skill_imp,
+                                          minlength=len(vocab.skill_ids)),
+                             kind="stable")[:40].tolist()
         fill_m, fill_s = [], []
         for i in short.tolist():
             own = set(skill_idx[ptr[i] : ptr[i + 1]].tolist())
             extra = [s for s in generic if s not in own][: 5 - int(counts[i])]
             fill_m.extend([i] * len(extra))
             fill_s.extend(extra)
-        member_of = np.concatenate([np.repeat(np.arange(n), counts), np.array(fill_m, dtype=np.int64)])
+        member_of = np.concatenate([np.repeat(np.arange(n), counts),
+                                    np.array(fill_m, dtype=np.int64)])
         order = np.argsort(member_of, kind="stable")
         skill_idx = np.concatenate([skill_idx, np.array(fill_s, dtype=np.int32)])[order]
         endorse = np.concatenate([endorse, np.zeros(len(fill_m), dtype=np.int32)])[order]
@@ -749,7 +777,8 @@ def _draw_positions(
     company_industry: list[str],
     company_size: np.ndarray,
 ) -> dict[str, Any]:
-    """2-6 positions per member, newest first: promotions going forward, moves along related occupations."""
+    """2-6 positions per member, newest first: promotions going forward, moves along related
+    occupations."""
     n = occ.shape[0]
     n_pos = np.clip(2 + np.floor(years / 6.0).astype(np.int64) + (rng.random(n) < 0.4), 2, 6)
     ptr = np.concatenate([[0], np.cumsum(n_pos)]).astype(np.int64)
@@ -794,7 +823,8 @@ def _draw_positions(
     for f in np.unique(fam_of[older]).tolist():
         mask = older & (fam_of == f)
         p_company[mask] = _choice_by_cdf(rng, cdfs[f], int(mask.sum()))
-    # titles of current positions equal the member's title later (set by the writer); older ones are clean
+    # titles of current positions equal the member's title later (set by the writer); older ones are
+    # clean
     variant, form = maker.draw(rng, p_occ, p_sen)
     pos_title = maker.titles(p_occ, variant, p_sen, form)
     return {
@@ -833,7 +863,8 @@ def _draw_education(
     second = np.ones(len(degree), dtype=bool)
     second[first_of] = False
     degree = np.where(second, 2, degree).astype(np.int8)  # the bachelor's under a graduate degree
-    finish = this_year - np.floor(years[member_of]).astype(np.int64) - rng.integers(0, 2, len(degree))
+    finish = (this_year - np.floor(years[member_of]).astype(np.int64)
+              - rng.integers(0, 2, len(degree)))
     finish = np.where(
         second, finish - DEGREE_YEARS[highest[member_of]] - rng.integers(0, 3, len(degree)), finish
     )
@@ -852,7 +883,8 @@ def _draw_education(
     fu = rng.random(len(degree))
     fields_ = [FAMILY_FIELDS.get(c, DEFAULT_FIELDS) for c in fam_codes]
     field_names = [
-        "" if d == 0 else fs[int(x * len(fs))] for d, fs, x in zip(degree.tolist(), fields_, fu.tolist())
+        "" if d == 0 else fs[int(x * len(fs))]
+        for d, fs, x in zip(degree.tolist(), fields_, fu.tolist())
     ]
     return {
         "edu_ptr": ptr,
@@ -888,7 +920,8 @@ def _draw_hiring(
         if agency[i]:
             a, b = rng.integers(0, len(surnames), 2)
             names.append(
-                f"{surnames[a]} & {surnames[b]} {AGENCY_SUFFIXES[int(rng.integers(len(AGENCY_SUFFIXES)))]}"
+                f"{surnames[a]} & {surnames[b]} "
+                f"{AGENCY_SUFFIXES[int(rng.integers(len(AGENCY_SUFFIXES)))]}"
             )
         else:
             names.append(f"{company_names[company[i]]} Talent Acquisition")
@@ -909,7 +942,8 @@ def _draw_hiring(
         for i, (a, b) in enumerate(zip(first, last))
     ]
     # each recruiter works on 1-3 occupation families, weighted by employment
-    fam_weight = np.bincount(vocab.occ_family, weights=vocab.occ_weight, minlength=len(vocab.families))
+    fam_weight = np.bincount(vocab.occ_family, weights=vocab.occ_weight,
+                             minlength=len(vocab.families))
     n_fam = rng.integers(1, 4, n_r)
     r_fams: list[list[int]] = []
     for i in range(n_r):
@@ -921,7 +955,8 @@ def _draw_hiring(
                 ).tolist()
             )
         )
-    # jobs ----------------------------------------------------------------------------------------------
+    # jobs
+    # ----------------------------------------------------------------------------------------------
     activity = rng_job.lognormal(0.0, 0.6, n_r)
     j_rec = _choice_by_cdf(rng_job, np.cumsum(activity), n_j).astype(np.int32)
     fam_pick = np.array(
@@ -940,14 +975,17 @@ def _draw_hiring(
     for j, o in enumerate(j_occ.tolist()):
         c = int(occ_count[o])
         centre[j] = (
-            member_sen[by_occ[occ_start[o] + int(rng_job.integers(c))]] if c else int(rng_job.integers(1, 6))
+            member_sen[by_occ[occ_start[o] + int(rng_job.integers(c))]] if c
+            else int(rng_job.integers(1, 6))
         )
     shape = rng_job.random(n_j)
     sen_min = np.clip(np.where(shape < 0.75, centre - 1, centre), 0, 8).astype(np.int8)
-    sen_max = np.clip(np.where(shape < 0.5, centre + 1, np.where(shape < 0.75, centre, centre + 1)), 0, 8)
+    sen_max = np.clip(np.where(shape < 0.5, centre + 1, np.where(shape < 0.75, centre, centre + 1)),
+                      0, 8)
     sen_max = sen_max.astype(np.int8)
     variant, form = maker.draw(rng_job, j_occ, centre.astype(np.int8))
-    variant = np.where(rng_job.random(n_j) < 0.5, 0, variant)  # half the jobs use the most common variant
+    # half the jobs use the most common variant
+    variant = np.where(rng_job.random(n_j) < 0.5, 0, variant)
     j_title = maker.titles(j_occ, variant, centre.astype(np.int8), form)
     # skills: 3-5 required (importance^3 weighted), 2-4 nice to have
     ptr, idx, req = [0], [], []
@@ -995,7 +1033,7 @@ def _slug(value: str) -> str:
     return "-".join(normalize(value).replace(".", " ").replace("&", " ").split()) or "x"
 
 
-# --- entry point ----------------------------------------------------------------------------------------
+# --- entry point ----------------------------------------------------------------------------------
 @dataclass
 class GenerationResult:
     name: str
@@ -1016,7 +1054,8 @@ def generate_world(
     progress: Progress = null_progress,
     chunk_size: int = 25_000,
 ) -> GenerationResult:
-    """Build the world, wipe the database's product data, write the world, save state and truth files.
+    """Build the world, wipe the database's product data, write the world, save state and truth
+    files.
 
     ``db`` is a :class:`talent.storage.db.Database` with the schema applied. Returns the content
     hash recorded in ``world_info`` (the same seed and config give the same hash).
@@ -1026,7 +1065,8 @@ def generate_world(
     t0 = time.perf_counter()
     plan = build_world(config, taxonomy, progress)
     directory = world_dir(worlds_dir, config.name)
-    content_hash, counts, write_timings = write_world(plan, db, progress=progress, chunk_size=chunk_size)
+    content_hash, counts, write_timings = write_world(plan, db, progress=progress,
+                                                      chunk_size=chunk_size)
     plan.state().save(directory)
     truth.save_truth(
         truth.truth_dir(worlds_dir, config.name),

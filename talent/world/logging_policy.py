@@ -64,9 +64,8 @@ class TextMatchIndex:
                 cols.append(vocab.setdefault(tok, len(vocab)))
         self.vocab = vocab
         n_titles = len(state.titles)
-        self.title_tokens = sp.csc_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_titles, max(len(vocab), 1))
-        )
+        self.title_tokens = sp.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                          shape=(n_titles, max(len(vocab), 1)))
         title_count = np.bincount(state.m_title, minlength=n_titles)
         df = np.asarray(self.title_tokens.T @ title_count).ravel()
         self.idf = np.log1p(n / np.maximum(df, 1.0))
@@ -79,7 +78,8 @@ class TextMatchIndex:
         self.by_title = order.astype(np.int64)
         self.title_ptr = np.concatenate([[0], np.cumsum(title_count)]).astype(np.int64)
         self.skill_postings = sp.csr_matrix(
-            (np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx, state.m_skill_ptr),
+            (np.ones(len(state.m_skill_idx), dtype=np.float32), state.m_skill_idx,
+             state.m_skill_ptr),
             shape=(n, len(state.skills)),
         ).tocsc()
         self.skill_df = np.diff(self.skill_postings.indptr)
@@ -98,7 +98,8 @@ class TextMatchIndex:
             ip, ix = self.title_tokens.indptr, self.title_tokens.indices
             postings = [ix[ip[t] : ip[t + 1]] for t in toks]
             weights = np.repeat(w / total, [len(p) for p in postings])
-            scores = np.bincount(np.concatenate(postings), weights, minlength=self.title_tokens.shape[0])
+            scores = np.bincount(np.concatenate(postings), weights,
+                                 minlength=self.title_tokens.shape[0])
             best = scores if best is None else np.maximum(best, scores)
         return best if best is not None else np.zeros(self.title_tokens.shape[0])
 
@@ -107,16 +108,16 @@ class TextMatchIndex:
         if not toks:
             return None
         ip, ix = self.title_tokens.indptr, self.title_tokens.indices
-        return np.bincount(
-            np.concatenate([ix[ip[t] : ip[t + 1]] for t in toks]), minlength=self.title_tokens.shape[0]
-        ).astype(np.float64)
+        return np.bincount(np.concatenate([ix[ip[t] : ip[t + 1]] for t in toks]),
+                           minlength=self.title_tokens.shape[0]).astype(np.float64)
 
     def _expand(self, titles: np.ndarray) -> np.ndarray:
         lengths = self.title_ptr[titles + 1] - self.title_ptr[titles]
         total = int(lengths.sum())
         if total == 0:
             return np.zeros(0, dtype=np.int64)
-        shift = np.repeat(self.title_ptr[titles] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        shift = np.repeat(self.title_ptr[titles] - np.concatenate([[0], np.cumsum(lengths)[:-1]]),
+                          lengths)
         return self.by_title[shift + np.arange(total)]
 
     def _passes(self, query: SimQuery, cand: np.ndarray) -> np.ndarray:
@@ -134,7 +135,8 @@ class TextMatchIndex:
         kw_hits_t = self._keyword_hits(query.keywords)
         skill_ids = list(
             dict.fromkeys(
-                query.skills + [self.skill_by_name[k] for k in query.keywords if k in self.skill_by_name]
+                query.skills
+                + [self.skill_by_name[k] for k in query.keywords if k in self.skill_by_name]
             )
         )
         # retrieval: title matches, best titles first, expanded block by block up to the cap ...
@@ -193,7 +195,8 @@ class TextMatchIndex:
 
 
 def randomize(rng: np.random.Generator, n: int, window: int, prob: float) -> np.ndarray:
-    """A display order: identity, with each window of ``window`` positions shuffled w.p. ``prob``."""
+    """A display order: identity, with each window of ``window`` positions shuffled w.p.
+    ``prob``."""
     order = np.arange(n)
     if window <= 1 or prob <= 0 or n < 2:
         return order

@@ -32,7 +32,8 @@ null_progress: Progress = _NullProgress()
 
 
 class RichProgress:
-    """Progress bars on the terminal (``with RichProgress() as p: generate_world(..., progress=p)``)."""
+    """Progress bars on the terminal
+    (``with RichProgress() as p: generate_world(..., progress=p)``)."""
 
     def __init__(self, disable: bool = False):
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn

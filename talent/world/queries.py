@@ -35,7 +35,8 @@ _BARE = re.compile(r"^[a-z0-9][a-z0-9+#.]*$")
 
 @dataclass
 class SimQuery:
-    """One generated query: its text and JSON as logged, and the intent the logging policy matches."""
+    """One generated query: its text and JSON as logged, and the intent the logging policy
+    matches."""
 
     text: str
     json: dict[str, Any]
@@ -59,7 +60,8 @@ class QueryMaker:
     def __init__(self, state: WorldState):
         self.state = state
         self.skill_terms = [normalize(n) for n in state.skill_names]
-        self._form_cdf = [np.cumsum(tx.form_weights(level)) for level in range(len(tx.SENIORITY_FORMS))]
+        self._form_cdf = [np.cumsum(tx.form_weights(level))
+                          for level in range(len(tx.SENIORITY_FORMS))]
         self._norm_cache: dict[str, str] = {}
         rel_ptr, rel_idx = state.o_related_ptr, state.o_related_idx
         self.related = [rel_idx[rel_ptr[o] : rel_ptr[o + 1]] for o in range(len(state.occupations))]
@@ -71,7 +73,8 @@ class QueryMaker:
         title = variants[i]
         if level is not None and rng.random() < 0.4:
             form = int(np.searchsorted(self._form_cdf[level], rng.random(), side="right"))
-            title = tx.apply_form(title, level, min(form, tx.N_FORMS - 1), int(self.state.o_zone[occ]))
+            title = tx.apply_form(title, level, min(form, tx.N_FORMS - 1),
+                                  int(self.state.o_zone[occ]))
         return self._normalize(title)
 
     def _normalize(self, value: str) -> str:
@@ -124,7 +127,8 @@ class QueryMaker:
             for _ in range(n_alt):
                 rel = self.related[occ]
                 src = (
-                    int(rel[int(rng.integers(min(len(rel), 4)))]) if len(rel) and rng.random() < 0.3 else occ
+                    int(rel[int(rng.integers(min(len(rel), 4)))]) if len(rel)
+                    and rng.random() < 0.3 else occ
                 )
                 alt = self._variant(rng, src, None)
                 if alt not in titles:

@@ -1,4 +1,5 @@
-"""Behaviour simulator: recruiter search sessions, the logging policy, views, saves, InMails, replies.
+"""Behaviour simulator: recruiter search sessions, the logging policy, views, saves, InMails,
+replies.
 
 For every job (hiring project), its recruiter runs search sessions spread over the simulated
 period; each session issues 1..``max_queries_per_session`` queries drawn by
@@ -65,13 +66,15 @@ def current_world(db: Any) -> m.WorldInfo:
     with db.session() as s:
         info = s.scalars(select(m.WorldInfo).order_by(m.WorldInfo.generated_at.desc())).first()
         if info is None:
-            raise ConfigError(f"database {db.display_url} holds no world: run `talent world generate` first")
+            raise ConfigError(f"database {db.display_url} holds no world: run `talent world "
+                              "generate` first")
         s.expunge(info)
         return info
 
 
 class _Buffers:
-    """What the sessions logged, held until the end (search ids are provisional: list positions + 1)."""
+    """What the sessions logged, held until the end (search ids are provisional: list positions +
+    1)."""
 
     SEARCH_FIELDS = (
         "contract_id",
@@ -90,7 +93,8 @@ class _Buffers:
         self.searches: dict[str, list[Any]] = {k: [] for k in self.SEARCH_FIELDS}
         self.impressions: list[tuple[np.ndarray, ...]] = []  # (search id, member, position, score)
         self.feedback: list[tuple[np.ndarray, ...]] = []  # (search id, member, kind code, time)
-        self.inmails: list[tuple[np.ndarray, ...]] = []  # (search id, member, status code, sent, responded)
+        # (search id, member, status code, sent, responded)
+        self.inmails: list[tuple[np.ndarray, ...]] = []
 
     def extend(self, other: _Buffers) -> None:
         """Append another buffer's records, shifting its provisional search ids past ours."""
@@ -135,13 +139,15 @@ def simulate(
     chunks = _job_chunks(sessions, state.n_jobs)
     workers = _workers(sim, len(sessions))
     # in-process simulation needs the logging policy's index here; worker processes build their own
-    local = (truth, TextMatchIndex(state, sim.retrieval_cap), QueryMaker(state)) if workers <= 1 else ()
+    local = ((truth, TextMatchIndex(state, sim.retrieval_cap), QueryMaker(state)) if workers <= 1
+             else ())
     timings["index"] = time.perf_counter() - t0
     buf = _Buffers()
     counters = dict.fromkeys(COUNTERS, 0)
     candidates: dict[tuple[int, int], list[Any]] = {}
     task = progress.task(
-        f"simulating {len(sessions):,} sessions ({workers} worker{'s' * (workers > 1)})", len(chunks)
+        f"simulating {len(sessions):,} sessions ({workers} worker{'s' * (workers > 1)})",
+        len(chunks)
     )
     for part in _run_chunks(chunks, workers, (worlds_dir, info.name, sim, sim_seed), local):
         part_buf, part_counters, part_candidates = part
@@ -178,7 +184,8 @@ def simulate(
     )
 
 
-COUNTERS = ("searches", "impressions", "views", "saves", "inmails", "accepted", "declined", "pending")
+COUNTERS = ("searches", "impressions", "views", "saves", "inmails", "accepted", "declined",
+            "pending")
 PARALLEL_MIN_SESSIONS = 2000  # below this, starting worker processes costs more than it saves
 _WORKER: dict[str, Any] = {}
 
@@ -191,8 +198,10 @@ def _workers(sim: SimulationConfig, n_sessions: int) -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _job_chunks(sessions: np.ndarray, n_jobs: int, n_chunks: int = 16) -> list[list[tuple[int, list[float]]]]:
-    """Jobs (with their session start times, in order) dealt round-robin into chunks of similar work."""
+def _job_chunks(sessions: np.ndarray, n_jobs: int,
+                n_chunks: int = 16) -> list[list[tuple[int, list[float]]]]:
+    """Jobs (with their session start times, in order) dealt round-robin into chunks of similar
+    work."""
     by_job: dict[int, list[float]] = {}
     for t, j in sessions.tolist():
         by_job.setdefault(int(j), []).append(float(t))
@@ -204,7 +213,8 @@ def _job_chunks(sessions: np.ndarray, n_jobs: int, n_chunks: int = 16) -> list[l
 def _run_chunks(
     chunks: list[Any], workers: int, spec: tuple[Any, ...], local: tuple[Any, ...]
 ) -> Iterator[Any]:
-    """Simulate chunks in this process or in ``workers`` spawned processes (same results either way)."""
+    """Simulate chunks in this process or in ``workers`` spawned processes (same results either
+    way)."""
     if workers <= 1:
         for chunk in chunks:
             yield _simulate_jobs(*local, spec[2], spec[3], chunk)
@@ -274,7 +284,8 @@ def _plan_sessions(rng: np.random.Generator, state: Any, sim: SimulationConfig) 
     n_j = state.n_jobs
     extra = max(sim.sessions_per_job - 1.0, 0.0)
     counts = (
-        1 + rng.poisson(extra, n_j) if sim.sessions_per_job >= 1 else (rng.random(n_j) < sim.sessions_per_job)
+        1 + rng.poisson(extra, n_j) if sim.sessions_per_job >= 1
+        else (rng.random(n_j) < sim.sessions_per_job)
     )
     counts = counts.astype(np.int64)
     job = np.repeat(np.arange(n_j), counts)
@@ -455,7 +466,8 @@ def _act(
         entry[6] = max(entry[6], float(last))
         if i in state_of:
             code, answered_at = state_of[i]
-            entry[4] = "screening" if code == 0 else ("contacted" if entry[4] == "sourced" else entry[4])
+            entry[4] = "screening" if code == 0 else ("contacted" if entry[4] == "sourced"
+                                                      else entry[4])
             if code != 2:
                 entry[6] = max(entry[6], float(answered_at))
 
@@ -476,15 +488,12 @@ def _write_logs(
     # time order; ties (never in practice) by project and the search's place in its job's sequence
     order = np.lexsort((np.array(s["job_seq"]), np.array(s["project_id"]), times))
     final = np.zeros(len(order) + 1, dtype=np.int64)
-    final[order + 1] = np.arange(1, len(order) + 1)  # provisional id (list position + 1) -> final id
+    # provisional id (list position + 1) -> final id
+    final[order + 1] = np.arange(1, len(order) + 1)
     cols = {k: lookup(v, order) for k, v in s.items() if k not in ("created_at", "job_seq")}
     stamps = datetime_strings(now, times[order])
-    _write_chunked(
-        w,
-        "searches",
-        {"id": np.arange(1, len(order) + 1), **cols, "ranker": [RANKER] * len(order), "created_at": stamps},
-        chunk,
-    )
+    _write_chunked(w, "searches", {"id": np.arange(1, len(order) + 1), **cols,
+                                   "ranker": [RANKER] * len(order), "created_at": stamps}, chunk)
     stamp_of = np.array([""] + stamps, dtype=object)  # by final search id
     by_final = {
         k: np.array([None] + cols[k], dtype=object)
@@ -528,7 +537,8 @@ def _write_logs(
             chunk,
         )
     if buf.inmails:
-        sid, member, status, sent, responded = (np.concatenate(parts) for parts in zip(*buf.inmails))
+        sid, member, status, sent, responded = (np.concatenate(parts)
+                                                for parts in zip(*buf.inmails))
         search_id = final[sid]
         o = np.lexsort((search_id, sent))
         search_id, responded = search_id[o], responded[o]

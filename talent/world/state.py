@@ -22,7 +22,8 @@ STATE_VERSION = 2
 
 @dataclass
 class WorldState:
-    """Public arrays of one world. Skill lists are CSR: ``skill_idx[skill_ptr[i]:skill_ptr[i+1]]``."""
+    """Public arrays of one world. Skill lists are CSR:
+    ``skill_idx[skill_ptr[i]:skill_ptr[i+1]]``."""
 
     name: str
     seed: int
@@ -33,7 +34,8 @@ class WorldState:
     metro_ids: np.ndarray  # metro index -> metros.id
     metro_names: list[str]
     titles: list[str]  # distinct current titles (members' m_title indexes these)
-    variants: list[list[str]]  # occupation index -> the taxonomy's title variants (most common first)
+    # occupation index -> the taxonomy's title variants (most common first)
+    variants: list[list[str]]
     o_related_ptr: np.ndarray  # CSR of taxonomy.related over occupation indexes
     o_related_idx: np.ndarray
     o_family: np.ndarray  # occupation index -> family index (into ``families``)
@@ -121,17 +123,20 @@ class WorldState:
     def load(cls, directory: Path) -> WorldState:
         npz, meta_path = directory / "world.npz", directory / "world.json"
         if not npz.is_file() or not meta_path.is_file():
-            raise ConfigError(f"no generated world under {directory}: run `talent world generate` first")
+            raise ConfigError(f"no generated world under {directory}: run `talent world generate` "
+                              "first")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("version") != STATE_VERSION:
-            raise ConfigError(f"world files under {directory} are from another version: regenerate the world")
+            raise ConfigError(f"world files under {directory} are from another version: regenerate "
+                              "the world")
         with np.load(npz) as data:
             arrays = {k: data[k] for k in data.files}
         return cls(seed=int(meta["seed"]), **{k: meta[k] for k in cls._STRINGS}, **arrays)
 
 
 def row_dot(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``sum(weights[idx[ptr[r]:ptr[r+1]]])`` for each r in ``rows`` (a CSR row-subset dot product)."""
+    """``sum(weights[idx[ptr[r]:ptr[r+1]]])`` for each r in ``rows`` (a CSR row-subset dot
+    product)."""
     rows = np.asarray(rows, dtype=np.int64)
     starts, ends = ptr[rows], ptr[rows + 1]
     lengths = ends - starts

@@ -81,7 +81,8 @@ def _ts(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, format="mixed")
 
 
-def world_stats(db: Any, worlds_dir: Path, *, learnability: bool = True, seed: int = 0) -> dict[str, Any]:
+def world_stats(db: Any, worlds_dir: Path, *, learnability: bool = True,
+                seed: int = 0) -> dict[str, Any]:
     """All figures as a JSON-ready dict: ``world``, ``realism``, ``learnability``, ``checks``."""
     info = current_world(db)
     from talent.world.truth import load_truth
@@ -108,7 +109,7 @@ def world_stats(db: Any, worlds_dir: Path, *, learnability: bool = True, seed: i
     return out
 
 
-# --- realism ------------------------------------------------------------------------------------------
+# --- realism --------------------------------------------------------------------------------------
 def realism(db: Any, truth: Any) -> dict[str, Any]:
     from scipy.stats import spearmanr
 
@@ -119,7 +120,8 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
         "FROM members GROUP BY occupation_id",
     )
     counts = occ.set_index("occupation_id")["n"].reindex(state.occupations).fillna(0).to_numpy()
-    rho = float(spearmanr(counts, state.o_employment).statistic) if len(counts) > 2 else float("nan")
+    rho = (float(spearmanr(counts, state.o_employment).statistic) if len(counts) > 2
+           else float("nan"))
     big = occ[occ["n"] >= 20]
     gender = _read(
         db,
@@ -143,7 +145,8 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
         )
     women.sort(key=lambda r: -r["members"])
     target_err = [
-        abs(r["women_share"] - r["target"]) for r in women if r["members"] >= 200 and r["women_share"]
+        abs(r["women_share"] - r["target"]) for r in women if r["members"] >= 200
+        and r["women_share"]
     ]
     skills = _read(
         db,
@@ -188,7 +191,9 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
         },
         "open_to_work_share": round(
             float(
-                _read(db, "SELECT AVG(CASE WHEN open_to_work THEN 1.0 ELSE 0.0 END) AS a FROM members")["a"][
+                _read(db,
+                      "SELECT AVG(CASE WHEN open_to_work THEN 1.0 ELSE 0.0 END) AS a FROM "
+                      "members")["a"][
                     0
                 ]
             ),
@@ -198,7 +203,8 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
     if len(accept):
         accept["otw"] = accept["otw"].astype(bool)
         tot = accept.groupby("otw")["n"].sum()
-        acc = accept[accept["status"] == "accepted"].groupby("otw")["n"].sum().reindex(tot.index).fillna(0)
+        acc = (accept[accept["status"] == "accepted"].groupby("otw")["n"].sum()
+               .reindex(tot.index).fillna(0))
         rate_otw = float(acc.get(True, 0) / tot.get(True, 1)) if tot.get(True, 0) else 0.0
         rate_other = float(acc.get(False, 0) / tot.get(False, 1)) if tot.get(False, 0) else 0.0
         status = accept.groupby("status")["n"].sum()
@@ -217,7 +223,8 @@ def realism(db: Any, truth: Any) -> dict[str, Any]:
         out["searches"] = {
             "total": int(types["n"].sum()),
             "by_type": {t: int(n) for t, n in types.itertuples(index=False)},
-            "sessions": int(_read(db, "SELECT COUNT(DISTINCT session_id) AS n FROM searches")["n"][0]),
+            "sessions": int(_read(db,
+                                  "SELECT COUNT(DISTINCT session_id) AS n FROM searches")["n"][0]),
             "impressions": int(_read(db, "SELECT COUNT(*) AS n FROM impressions")["n"][0]),
         }
     return out
@@ -254,7 +261,7 @@ def position_bias(
     return rows
 
 
-# --- learnability ---------------------------------------------------------------------------------------
+# --- learnability ---------------------------------------------------------------------------------
 def _title_tokens(value: str) -> frozenset[str]:
     return frozenset(t for t in normalize(value).split() if t not in SENIORITY_TOKENS)
 
@@ -268,9 +275,9 @@ def _pairs_features(db: Any, pairs: pd.DataFrame) -> pd.DataFrame:
     )
     members = _read(
         db,
-        "SELECT m.id AS member_id, m.current_title, m.occupation_id, m.seniority, m.years_experience, "
-        "m.metro_id, m.open_to_work, m.willing_to_relocate, m.last_active_at, c.size_band "
-        "FROM members m LEFT JOIN companies c ON c.id = m.current_company_id "
+        "SELECT m.id AS member_id, m.current_title, m.occupation_id, m.seniority, "
+        "m.years_experience, m.metro_id, m.open_to_work, m.willing_to_relocate, m.last_active_at, "
+        "c.size_band FROM members m LEFT JOIN companies c ON c.id = m.current_company_id "
         "WHERE m.id IN (SELECT DISTINCT member_id FROM feedback)",
     )
     skills = _read(
@@ -282,9 +289,11 @@ def _pairs_features(db: Any, pairs: pd.DataFrame) -> pd.DataFrame:
     df = pairs.merge(projects, on="project_id").merge(members, on="member_id")
     proj_skills = {
         pid: frozenset(_json_list(r) + _json_list(n))
-        for pid, r, n in projects[["project_id", "required_skills", "nice_skills"]].itertuples(index=False)
+        for pid, r, n in projects[["project_id", "required_skills",
+                                   "nice_skills"]].itertuples(index=False)
     }
-    ptoks = {pid: _title_tokens(t) for pid, t in projects[["project_id", "p_title"]].itertuples(index=False)}
+    ptoks = {pid: _title_tokens(t)
+             for pid, t in projects[["project_id", "p_title"]].itertuples(index=False)}
     empty: frozenset[str] = frozenset()
     df["skill_overlap"] = [
         len(proj_skills[p] & member_skills.get(mid, empty)) / max(len(proj_skills[p]), 1)
@@ -302,12 +311,15 @@ def _pairs_features(db: Any, pairs: pd.DataFrame) -> pd.DataFrame:
     df["relocates"] = df["willing_to_relocate"].astype(float)
     days = (_ts(df["at"]) - _ts(df["last_active_at"])).dt.total_seconds() / 86400.0
     df["log_days_inactive"] = np.log1p(np.maximum(days.fillna(365.0), 0.0))
-    mid = (df["seniority_min"].fillna(df["seniority"]) + df["seniority_max"].fillna(df["seniority"])) / 2.0
+    mid = (df["seniority_min"].fillna(df["seniority"])
+           + df["seniority_max"].fillna(df["seniority"])) / 2.0
     step = mid - df["seniority"]
     df["step_up"] = ((step >= 0.5) & (step <= 2.5)).astype(float)
     df["step_down"] = (step <= -0.75).astype(float)
     df["seniority_gap"] = np.abs(step)
-    bands = {b: i for i, b in enumerate(("1-50", "51-200", "201-1000", "1001-5000", "5001-10000", "10001+"))}
+    bands = {b: i
+             for i, b in enumerate(("1-50", "51-200", "201-1000", "1001-5000", "5001-10000",
+                                    "10001+"))}
     df["company_size"] = df["size_band"].map(bands).fillna(2).astype(float)
     df["years_experience"] = df["years_experience"].astype(float)
     return df
@@ -351,7 +363,9 @@ def accept_model(db: Any) -> dict[str, Any]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    inm = _read(db, "SELECT project_id, member_id, status, sent_at AS at FROM inmails ORDER BY sent_at, id")
+    inm = _read(db,
+                "SELECT project_id, member_id, status, sent_at AS at FROM inmails ORDER BY "
+                "sent_at, id")
     if len(inm) < 50:
         return {"error": "fewer than 50 InMails logged"}
     df = _pairs_features(db, inm)
@@ -376,7 +390,8 @@ def accept_model(db: Any) -> dict[str, Any]:
 def recruiter_preferences(
     db: Any, truth: Any, *, seed: int = 0, min_views: int = 60, permutations: int = 3
 ) -> dict[str, Any]:
-    """Per-recruiter vs global models of 'InMail after a view', against shuffled-recruiter baselines."""
+    """Per-recruiter vs global models of 'InMail after a view', against shuffled-recruiter
+    baselines."""
     views = _read(
         db,
         "SELECT f.recruiter_id, s.project_id, f.member_id, f.search_id, f.created_at AS at "
@@ -386,13 +401,15 @@ def recruiter_preferences(
     sent = _read(db, "SELECT project_id, member_id, search_id, sent_at FROM inmails")
     if len(views) < 200 or len(sent) < 50:
         return {"error": "too few views or InMails logged"}
-    first = sent.groupby(["project_id", "member_id"])["sent_at"].min().rename("first_sent").reset_index()
+    first = (sent.groupby(["project_id", "member_id"])["sent_at"].min().rename("first_sent")
+             .reset_index())
     views = views.merge(first, on=["project_id", "member_id"], how="left")
     views = views[
         views["first_sent"].isna() | (_ts(views["first_sent"]) >= _ts(views["at"]))
     ]  # not yet contacted
     hit = set(zip(sent["search_id"], sent["member_id"]))
-    views = views.assign(label=[(s, m_) in hit for s, m_ in zip(views["search_id"], views["member_id"])])
+    views = views.assign(label=[(s, m_) in hit
+                                for s, m_ in zip(views["search_id"], views["member_id"])])
     df = _pairs_features(db, views)
     df = df.sort_values("at", kind="stable").reset_index(drop=True)
     x = df[list(PREFERENCE_FEATURES)].to_numpy(dtype=float)
@@ -409,7 +426,8 @@ def recruiter_preferences(
         shuffled = rng.permutation(rec)
         order_rank = pd.Series(shuffled).groupby(shuffled).cumcount().to_numpy()
         sizes = pd.Series(shuffled).groupby(shuffled).transform("size").to_numpy()
-        perm_gains.append(_per_entity_gain(x, y, shuffled, order_rank < 0.7 * sizes, min_views)["gain"])
+        perm_gains.append(_per_entity_gain(x, y, shuffled, order_rank < 0.7 * sizes,
+                                           min_views)["gain"])
     perm = np.array(perm_gains)
     # do the learned per-recruiter coefficients follow the planted archetypes?
     archetypes = {}
@@ -447,7 +465,8 @@ def recruiter_preferences(
 def _per_entity_gain(
     x: np.ndarray, y: np.ndarray, entity: np.ndarray, train: np.ndarray, min_views: int
 ) -> dict[str, Any]:
-    """Held-out log-loss of the global model minus that of per-entity models (per view, averaged)."""
+    """Held-out log-loss of the global model minus that of per-entity models (per view,
+    averaged)."""
     from sklearn.linear_model import LogisticRegression
 
     glob = LogisticRegression(max_iter=1000).fit(x[train], y[train])
@@ -478,7 +497,8 @@ def _per_entity_gain(
 
 
 def oracle_vs_logging(db: Any, truth: Any) -> dict[str, Any]:
-    """Expected InMail-accept precision@25 of the logged order vs the hidden-truth order of the same candidates."""
+    """Expected InMail-accept precision@25 of the logged order vs the hidden-truth order of the same
+    candidates."""
     imp = _read(
         db,
         "SELECT i.search_id, i.member_id, i.position, s.project_id FROM impressions i "
@@ -523,7 +543,7 @@ def oracle_vs_logging(db: Any, truth: Any) -> dict[str, Any]:
     return res
 
 
-# --- checks and formatting ---------------------------------------------------------------------------------
+# --- checks and formatting ------------------------------------------------------------------------
 def checks(stats: dict[str, Any]) -> list[Check]:
     out: list[Check] = []
     r = stats["realism"]
@@ -542,7 +562,8 @@ def checks(stats: dict[str, Any]) -> list[Check]:
         rate = r["inmails"]["accept_rate"]
         out.append(Check("InMail accept rate", rate, "0.10 .. 0.40", 0.10 <= rate <= 0.40))
         ratio = r["inmails"]["open_to_work_ratio"] or 0.0
-        out.append(Check("open-to-work / others accept ratio", ratio, "1.5 .. 3.0", 1.5 <= ratio <= 3.0))
+        out.append(Check("open-to-work / others accept ratio", ratio, "1.5 .. 3.0",
+                         1.5 <= ratio <= 3.0))
     learn = stats.get("learnability")
     if learn:
         auc = learn["accept_model"].get("auc", 0.0)
@@ -569,7 +590,8 @@ def render(stats: dict[str, Any]) -> None:
     console = Console()
     w = stats["world"]
     console.print(
-        f"[bold]world[/] {w['name']} (seed {w['seed']}, {w['members']:,} members, taxonomy {w['taxonomy']})"
+        f"[bold]world[/] {w['name']} (seed {w['seed']}, {w['members']:,} members, taxonomy "
+        f"{w['taxonomy']})"
     )
     r = stats["realism"]
     t = Table(title="Realism")
@@ -579,7 +601,8 @@ def render(stats: dict[str, Any]) -> None:
         "occupations with members / in taxonomy",
         f"{r['occupations']['with_members']} / {r['occupations']['in_taxonomy']}",
     )
-    t.add_row("occupation mix vs BLS employment (Spearman)", f"{r['occupations']['spearman_vs_bls']:.3f}")
+    t.add_row("occupation mix vs BLS employment (Spearman)",
+              f"{r['occupations']['spearman_vs_bls']:.3f}")
     s = r["skills_per_member"]
     t.add_row(
         "skills per member (min / median / mean / max)",
@@ -600,14 +623,15 @@ def render(stats: dict[str, Any]) -> None:
         )
         t.add_row(
             "InMail accept rate (all / open-to-work / others)",
-            f"{i['accept_rate']:.3f} / {i['accept_rate_open_to_work']:.3f} / {i['accept_rate_others']:.3f}",
+            f"{i['accept_rate']:.3f} / {i['accept_rate_open_to_work']:.3f} / "
+            f"{i['accept_rate_others']:.3f}",
         )
         t.add_row("open-to-work accept ratio", f"{i['open_to_work_ratio']}")
         q = r["searches"]
-        t.add_row(
-            "searches / sessions / impressions", f"{q['total']:,} / {q['sessions']:,} / {q['impressions']:,}"
-        )
-        t.add_row("searches by type", ", ".join(f"{k} {v:,}" for k, v in sorted(q["by_type"].items())))
+        t.add_row("searches / sessions / impressions",
+                  f"{q['total']:,} / {q['sessions']:,} / {q['impressions']:,}")
+        t.add_row("searches by type",
+                  ", ".join(f"{k} {v:,}" for k, v in sorted(q["by_type"].items())))
     console.print(t)
     g = Table(title="Share of women by occupation family (top 10 by members)")
     for col in ("family", "members", "women", "target"):
@@ -648,9 +672,11 @@ def render(stats: dict[str, Any]) -> None:
         if "gain" in pr:
             lt.add_row(
                 "per-recruiter log-loss gain over global (nats per view)",
-                f"{pr['gain']:.4f} vs shuffled {pr['shuffled_gain_mean']:.4f} \u00b1 {pr['shuffled_gain_std']:.4f}",
+                f"{pr['gain']:.4f} vs shuffled {pr['shuffled_gain_mean']:.4f} \u00b1 "
+                f"{pr['shuffled_gain_std']:.4f}",
             )
-            lt.add_row("recruiters fitted / test views", f"{pr['recruiters_fitted']} / {pr['test_views']:,}")
+            lt.add_row("recruiters fitted / test views",
+                       f"{pr['recruiters_fitted']} / {pr['test_views']:,}")
             for name, (inside, outside) in pr["mean_coefficient_by_archetype"].items():
                 lt.add_row(f"  mean coefficient {name}", f"{inside:+.3f} vs {outside:+.3f}")
         o = learn["oracle_vs_logging"]
@@ -668,7 +694,8 @@ def render(stats: dict[str, Any]) -> None:
     for col in ("check", "value", "target", "ok"):
         c.add_column(col)
     for ch in stats["checks"]:
-        c.add_row(ch["name"], f"{ch['value']}", ch["target"], "[green]yes[/]" if ch["ok"] else "[red]NO[/]")
+        c.add_row(ch["name"], f"{ch['value']}", ch["target"],
+                  "[green]yes[/]" if ch["ok"] else "[red]NO[/]")
     console.print(c)
 
 

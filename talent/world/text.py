@@ -140,7 +140,8 @@ def _template(level: int, form: int, plain: bool) -> str:
 
 
 def add_noise(title: str, rng: np.random.Generator, extra: str = "") -> str:
-    """A plausible sloppy version of ``title``: an abbreviation, a typo, odd casing or a decoration."""
+    """A plausible sloppy version of ``title``: an abbreviation, a typo, odd casing or a
+    decoration."""
     kind = rng.random()
     if kind < 0.35:
         for long, short in ABBREVIATIONS:
@@ -215,7 +216,8 @@ _FIELD = re.compile(r"\{(\w+)\}")
 _YEARS_TEXT = [years_text(y) for y in range(80)]
 
 
-def _render(templates: tuple[str, ...], choice: np.ndarray, fields: dict[str, np.ndarray]) -> np.ndarray:
+def _render(templates: tuple[str, ...], choice: np.ndarray,
+            fields: dict[str, np.ndarray]) -> np.ndarray:
     """Fill ``templates[choice[i]]`` for every row at once (object-array concatenation)."""
     out = np.full(choice.shape[0], "", dtype=object)
     for t, template in enumerate(templates):
@@ -251,7 +253,10 @@ def profile_texts(
     each member's top five skill names (most important first).
     """
     len(title)
-    obj = lambda values: np.array(values, dtype=object)
+
+    def obj(values: object) -> np.ndarray:
+        return np.array(values, dtype=object)
+
     years_t = obj(_YEARS_TEXT)[np.minimum(years.astype(np.int64), len(_YEARS_TEXT) - 1)]
     prev = obj(prev_company)
     comp = obj(company)
@@ -276,24 +281,22 @@ def profile_texts(
     cdf = np.cumsum(_HEADLINE_W) / _HEADLINE_W.sum()
     choice = np.minimum(np.searchsorted(cdf, u[:, 0], side="right"), len(_HEADLINES) - 1)
     use_otw = otw & (u[:, 1] < 0.45)
-    choice = np.where(
-        use_otw,
-        len(_HEADLINES) + np.minimum((u[:, 0] * len(_OTW_HEADLINES)).astype(int), len(_OTW_HEADLINES) - 1),
-        choice,
-    )
+    choice = np.where(use_otw,
+                      len(_HEADLINES) + np.minimum((u[:, 0] * len(_OTW_HEADLINES)).astype(int),
+                                                   len(_OTW_HEADLINES) - 1), choice)
     headlines = _render(_HEADLINES_ALL, choice, fields)
-    opener = _render(_OPENERS, np.minimum((u[:, 2] * len(_OPENERS)).astype(int), len(_OPENERS) - 1), fields)
+    opener = _render(_OPENERS, np.minimum((u[:, 2] * len(_OPENERS)).astype(int), len(_OPENERS) - 1),
+                     fields)
     single = (prev == "") | (prev == comp)
-    middle_choice = np.where(single, (u[:, 3] * 2).astype(int) * 2, (u[:, 3] * len(_MIDDLES)).astype(int))
+    middle_choice = np.where(single, (u[:, 3] * 2).astype(int) * 2,
+                             (u[:, 3] * len(_MIDDLES)).astype(int))
     middle = _render(_MIDDLES, np.minimum(middle_choice, len(_MIDDLES) - 1), fields)
-    closer = _render(_CLOSERS, np.minimum((u[:, 4] * len(_CLOSERS)).astype(int), len(_CLOSERS) - 1), fields)
-    tail = np.where(
-        otw,
-        np.where(
-            relocate, " Open to new opportunities and willing to relocate.", " Open to new opportunities."
-        ),
-        np.where(relocate & (u[:, 4] < 0.3), " Open to relocation for the right role.", ""),
-    )
+    closer = _render(_CLOSERS, np.minimum((u[:, 4] * len(_CLOSERS)).astype(int), len(_CLOSERS) - 1),
+                     fields)
+    tail = np.where(otw, np.where(relocate, " Open to new opportunities and willing to relocate.",
+                                  " Open to new opportunities."),
+                    np.where(relocate & (u[:, 4] < 0.3), " Open to relocation for the right role.",
+                             ""))
     closer = np.where(closer == "", "", " " + closer)
     summaries = opener + " " + middle + closer + tail.astype(object)
     return [h[:300] for h in headlines.tolist()], summaries.tolist()

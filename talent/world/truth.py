@@ -20,7 +20,8 @@ only, so a model trained on logged features can learn much of it but not all of 
   weighted skill fit (required skills weigh 1, nice-to-have 0.5), seniority fit, a *step up*
   (job level minus member level), location fit (remote, same metro, willing to relocate),
   experience fit, activity recency ``exp(-days inactive / 45)`` and company pedigree (brand);
-- ``relevance``: graded 0..4 from ``2.0 occ + 1.6 skill + 0.6 seniority + 0.5 location + 0.3 experience``;
+- ``relevance``: graded 0..4 from
+  ``2.0 occ + 1.6 skill + 0.6 seniority + 0.5 location + 0.3 experience``;
 - ``p_view``: a recruiter opens an examined profile, ``sigmoid(-4 + 1.5 relevance_raw)``;
 - ``p_inmail``: P(InMail | examined) = p_view x sigmoid(bias_r + w_r . x), per-recruiter weights;
 - ``p_accept``: a logistic of open-to-work, seeking, responsiveness, recency, a step up (which
@@ -129,13 +130,17 @@ def draw_company_brand(rng: np.random.Generator, size_band: np.ndarray) -> np.nd
 def draw_contract_attractiveness(
     rng: np.random.Generator, company_brand: np.ndarray, agency: np.ndarray
 ) -> np.ndarray:
-    """In-house teams inherit part of their company's brand; agencies are a little less attractive."""
+    """In-house teams inherit part of their company's brand; agencies are a little less
+    attractive."""
     noise = rng.standard_normal(agency.shape[0])
-    return np.where(agency, -0.3 + 0.8 * noise, 0.5 * company_brand + 0.85 * noise).astype(np.float32)
+    return np.where(agency, -0.3 + 0.8 * noise,
+                    0.5 * company_brand + 0.85 * noise).astype(np.float32)
 
 
-def draw_recruiter_preferences(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-recruiter weights: an archetype's emphasis times log-normal jitter, plus a propensity bias."""
+def draw_recruiter_preferences(rng: np.random.Generator,
+                               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-recruiter weights: an archetype's emphasis times log-normal jitter, plus a propensity
+    bias."""
     names = list(ARCHETYPES)
     archetype = rng.integers(0, len(names), n).astype(np.int8)
     table = np.empty((len(names), len(PREFERENCE_FEATURES)))
@@ -168,12 +173,12 @@ def save_truth(
 ) -> None:
     """Write the hidden latents (see the module docstring for the layout)."""
     directory.mkdir(parents=True, exist_ok=True)
-    np.savez(directory / "members.npz", responsiveness=hidden.responsiveness, seeking=hidden.seeking)
+    np.savez(directory / "members.npz", responsiveness=hidden.responsiveness,
+             seeking=hidden.seeking)
     np.savez(directory / "companies.npz", brand=hidden.brand)
     np.savez(directory / "contracts.npz", attractiveness=hidden.attractiveness)
-    np.savez(
-        directory / "recruiters.npz", weights=hidden.weights, bias=hidden.bias, archetype=hidden.archetype
-    )
+    np.savez(directory / "recruiters.npz", weights=hidden.weights, bias=hidden.bias,
+             archetype=hidden.archetype)
     np.save(directory / "examination.npy", hidden.examination)
     manifest = {
         "version": TRUTH_VERSION,
@@ -194,14 +199,16 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     try:
         return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"no hidden truth under {directory}: run `talent world generate` first") from exc
+        raise ConfigError(f"no hidden truth under {directory}: run `talent world generate` "
+                          "first") from exc
 
 
 def load_hidden(directory: Path) -> HiddenTruth:
     try:
         manifest = read_manifest(directory)
         if manifest.get("version") != TRUTH_VERSION:
-            raise ConfigError(f"hidden truth under {directory} is from another version: regenerate the world")
+            raise ConfigError(f"hidden truth under {directory} is from another version: regenerate "
+                              "the world")
         with (
             np.load(directory / "members.npz") as m,
             np.load(directory / "companies.npz") as c,
@@ -219,7 +226,8 @@ def load_hidden(directory: Path) -> HiddenTruth:
                 examination=np.load(directory / "examination.npy"),
             )
     except FileNotFoundError as exc:
-        raise ConfigError(f"no hidden truth under {directory}: run `talent world generate` first") from exc
+        raise ConfigError(f"no hidden truth under {directory}: run `talent world generate` "
+                          "first") from exc
 
 
 def load_truth(worlds_dir: Path, name: str) -> Truth:
@@ -303,7 +311,8 @@ class Truth:
         self.content_hash = ""  # of the product tables this truth belongs to (set by load_truth)
         n_occ = len(state.occupations)
         rel = sp.csr_matrix(
-            (np.ones(len(state.o_related_idx), dtype=bool), state.o_related_idx, state.o_related_ptr),
+            (np.ones(len(state.o_related_idx), dtype=bool), state.o_related_idx,
+             state.o_related_ptr),
             shape=(n_occ, n_occ),
         ).toarray()
         self._related = rel | rel.T
@@ -376,13 +385,15 @@ class Truth:
         return np.searchsorted(RELEVANCE_THRESHOLDS, raw, side="right").astype(np.int8)
 
     # recruiter behaviour -----------------------------------------------------------------------
-    def p_view(self, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None) -> np.ndarray:
+    def p_view(self, job: Job | int, members: np.ndarray,
+               f: MatchFeatures | None = None) -> np.ndarray:
         """P(the recruiter opens the profile | examined)."""
         f = f or self.features(job, members)
         return sigmoid(VIEW["intercept"] + VIEW["relevance"] * f.relevance_raw)
 
     def p_inmail_given_view(
-        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+        self, recruiter: int | None, job: Job | int, members: np.ndarray,
+        f: MatchFeatures | None = None
     ) -> np.ndarray:
         job = self._job(job)
         r = job.recruiter if recruiter is None else int(recruiter) - 1
@@ -392,16 +403,19 @@ class Truth:
         )
 
     def p_inmail(
-        self, recruiter: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+        self, recruiter: int | None, job: Job | int, members: np.ndarray,
+        f: MatchFeatures | None = None
     ) -> np.ndarray:
-        """P(InMail sent | examined) = P(view | examined) x P(InMail | view), shaped by the recruiter."""
+        """P(InMail sent | examined) = P(view | examined) x P(InMail | view), shaped by the
+        recruiter."""
         job = self._job(job)
         f = f or self.features(job, members)
         return self.p_view(job, members, f) * self.p_inmail_given_view(recruiter, job, members, f)
 
     # member behaviour --------------------------------------------------------------------------
     def p_accept(
-        self, contract: int | None, job: Job | int, members: np.ndarray, f: MatchFeatures | None = None
+        self, contract: int | None, job: Job | int, members: np.ndarray,
+        f: MatchFeatures | None = None
     ) -> np.ndarray:
         """P(accept | InMail) of each member for this job from this contract."""
         job = self._job(job)
@@ -431,7 +445,8 @@ class Truth:
             logit = logit + c["remote"]
         else:
             away = ~f.same_metro
-            penalty = np.where(f.relocate, c["not_local_relocates"], c["not_local"]) * (1.0 - 0.5 * seeking)
+            penalty = (np.where(f.relocate, c["not_local_relocates"], c["not_local"])
+                       * (1.0 - 0.5 * seeking))
             logit = logit + np.where(away, penalty, 0.0)
         return sigmoid(logit)
 

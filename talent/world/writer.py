@@ -57,7 +57,8 @@ WORLD_TABLES: tuple[str, ...] = (
     "metros",
     "world_info",
 )
-LOG_TABLES: tuple[str, ...] = ("feedback", "impressions", "inmails", "project_candidates", "searches")
+LOG_TABLES: tuple[str, ...] = ("feedback", "impressions", "inmails", "project_candidates",
+                               "searches")
 SERIAL_TABLES: tuple[str, ...] = (
     "metros",
     "companies",
@@ -79,9 +80,8 @@ Column = np.ndarray | list[Any]
 
 def datetime_strings(base: np.datetime64, seconds: np.ndarray) -> list[str]:
     """``base + seconds`` as SQLAlchemy's SQLite datetime text (also valid PostgreSQL input)."""
-    stamps = base.astype("datetime64[us]") + np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(
-        "timedelta64[us]"
-    )
+    stamps = base.astype("datetime64[us]") + np.round(
+        np.asarray(seconds, dtype=np.float64) * 1e6).astype("timedelta64[us]")
     return [s[:10] + " " + s[11:] for s in np.datetime_as_string(stamps, unit="us").tolist()]
 
 
@@ -112,7 +112,8 @@ class Batch:
 
 
 def prepare(table: str, columns: dict[str, Column], *, hashed: bool = True) -> Batch:
-    """Turn columns (numpy arrays or lists) into flat row-major values; CPU-only, safe in a worker thread."""
+    """Turn columns (numpy arrays or lists) into flat row-major values; CPU-only, safe in a worker
+    thread."""
     names = list(columns)
     k = len(names)
     n = len(columns[names[0]]) if names else 0
@@ -172,8 +173,8 @@ class BulkWriter:
             self.conn.exec_driver_sql("PRAGMA synchronous=OFF")
             self.conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB while loading
             self.conn.commit()
-            # No rollback journal while loading: pages are written once (a world is rebuilt from scratch
-            # anyway). If another process has the file open the mode stays WAL.
+            # No rollback journal while loading: pages are written once (a world is rebuilt from
+            # scratch anyway). If another process has the file open the mode stays WAL.
             mode = self.conn.exec_driver_sql("PRAGMA journal_mode=OFF").scalar()
             self._journal_off = str(mode).lower() == "off"
         self.conn.commit()
@@ -191,7 +192,8 @@ class BulkWriter:
         self.conn.close()
 
     def defer_indexes(self, tables: Sequence[str]) -> None:
-        """Drop the secondary indexes of ``tables`` now and rebuild them (sorted, faster) on close."""
+        """Drop the secondary indexes of ``tables`` now and rebuild them (sorted, faster) on
+        close."""
         from sqlalchemy import inspect
 
         existing = {ix["name"] for t in tables for ix in inspect(self.conn).get_indexes(t)}
@@ -228,7 +230,8 @@ class BulkWriter:
         return self.execute(prepare(table, columns, hashed=hashed))
 
     def execute(self, batch: Batch) -> int:
-        """Insert a prepared batch in one transaction (and fold its digest into the content hash)."""
+        """Insert a prepared batch in one transaction (and fold its digest into the content
+        hash)."""
         for part in batch.digest:
             self.hash.update(part)
         if not batch.n_rows:
@@ -239,14 +242,16 @@ class BulkWriter:
                 self._sqlite_insert(batch, columns)
             else:
                 raw = self.conn.connection.driver_connection
-                with raw.cursor() as cur, cur.copy(f"COPY {batch.table} ({columns}) FROM STDIN") as copy:
+                with raw.cursor() as cur, cur.copy(f"COPY {batch.table} ({columns}) FROM "
+                                                   "STDIN") as copy:
                     for row in batch.rows():
                         copy.write_row(row)
         self.counts[batch.table] = self.counts.get(batch.table, 0) + batch.n_rows
         return batch.n_rows
 
     def _sqlite_insert(self, batch: Batch, columns: str) -> None:
-        """Multi-row ``INSERT ... VALUES (...), (...)`` statements: about twice executemany's speed."""
+        """Multi-row ``INSERT ... VALUES (...), (...)`` statements: about twice executemany's
+        speed."""
         cursor = self.conn.connection.driver_connection.cursor()
         k = len(batch.names)
         per = max(1, min(ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // k))
@@ -281,7 +286,8 @@ class BulkWriter:
 def pipelined(
     w: BulkWriter, batches: Iterator[list[Batch]], on_chunk: Callable[[], None] | None = None
 ) -> None:
-    """Prepare batches in a worker thread while this thread writes them (SQLite steps release the GIL)."""
+    """Prepare batches in a worker thread while this thread writes them (SQLite steps release the
+    GIL)."""
     q: queue.Queue[Any] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -325,7 +331,8 @@ def pipelined(
 def write_world(
     plan: Any, db: Any, *, progress: Progress = null_progress, chunk_size: int = 25_000
 ) -> tuple[str, dict[str, int], dict[str, float]]:
-    """Wipe previous world data and write ``plan`` (a generator Plan); returns (hash, counts, timings)."""
+    """Wipe previous world data and write ``plan`` (a generator Plan); returns (hash, counts,
+    timings)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     v = plan.vocab
@@ -338,7 +345,8 @@ def write_world(
         timings["write.wipe"] = time.perf_counter() - t0
         metro_id = v.metro_ids
         w.write("metros", _metro_columns(plan))
-        comp_metro = np.where(plan.company_metro >= 0, metro_id[np.maximum(plan.company_metro, 0)], -1)
+        comp_metro = np.where(plan.company_metro >= 0, metro_id[np.maximum(plan.company_metro, 0)],
+                              -1)
         w.write(
             "companies",
             {
@@ -351,7 +359,8 @@ def write_world(
             },
         )
         task = progress.task(f"writing {n:,} members", (n + chunk_size - 1) // chunk_size)
-        chunks = (_member_chunk(plan, a, min(n, a + chunk_size), now) for a in range(0, n, chunk_size))
+        chunks = (_member_chunk(plan, a, min(n, a + chunk_size), now)
+                  for a in range(0, n, chunk_size))
         pipelined(w, chunks, on_chunk=task.advance)
         task.done()
         timings["write.members"] = time.perf_counter() - t0
@@ -405,17 +414,19 @@ def _member_chunk(plan: Any, a: int, b: int, now: np.datetime64) -> list[Batch]:
     company_names = plan.company_names
     first, last = plan.first_name[a:b], plan.last_name[a:b]
     emails = [
-        f"{tx_ascii(f)}.{tx_ascii(l)}{i}@example.{('com', 'net', 'org')[i % 3]}"
-        for f, l, i in zip(first, last, ids.tolist())
+        f"{tx_ascii(fn)}.{tx_ascii(ln)}{i}@example.{('com', 'net', 'org')[i % 3]}"
+        for fn, ln, i in zip(first, last, ids.tolist())
     ]
     sp = plan.skill_ptr
-    top_idx = plan.skill_idx[sp[a:b][:, None] + np.arange(5)[None, :]]  # every member has >= 5 skills
+    # every member has >= 5 skills
+    top_idx = plan.skill_idx[sp[a:b][:, None] + np.arange(5)[None, :]]
     skill_names = v.skill_names
     top_names = np.array(skill_names, dtype=object)[top_idx]
     pp = plan.pos_ptr
     has_prev = (pp[a + 1 : b + 1] - pp[a:b]) > 1
     prev_idx = plan.pos_company[np.where(has_prev, pp[a:b] + 1, pp[a:b])]
-    prev_company = [c if h else "" for c, h in zip(lookup(company_names, prev_idx), has_prev.tolist())]
+    prev_company = [c if h else ""
+                    for c, h in zip(lookup(company_names, prev_idx), has_prev.tolist())]
     headlines, summaries = tx.profile_texts(
         plan.text_u[a:b],
         titles,
@@ -458,9 +469,8 @@ def _member_chunk(plan: Any, a: int, b: int, now: np.datetime64) -> list[Batch]:
             },
         )
     )
-    out.append(
-        prepare("member_protected", {"member_id": ids, "gender": lookup(GENDER_NAMES, plan.gender[a:b])})
-    )
+    out.append(prepare("member_protected",
+                       {"member_id": ids, "gender": lookup(GENDER_NAMES, plan.gender[a:b])}))
     s0, s1 = int(sp[a]), int(sp[b])
     sk = plan.skill_idx[s0:s1]
     out.append(
@@ -482,7 +492,8 @@ def _member_chunk(plan: Any, a: int, b: int, now: np.datetime64) -> list[Batch]:
     current = rank == 0
     pos_titles = plan.pos_title[p0:p1]
     pos_titles = [
-        titles[mi - a - 1] if c else t for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist())
+        titles[mi - a - 1] if c else t
+        for t, c, mi in zip(pos_titles, current.tolist(), member_of.tolist())
     ]
     p_occ = plan.pos_occ[p0:p1]
     skills3 = (top_names[:, 0] + ", " + top_names[:, 1] + " and " + top_names[:, 2]).tolist()
@@ -575,7 +586,8 @@ def _write_hiring(w: BulkWriter, plan: Any, now: np.datetime64) -> None:
         rn = [v.skill_names[s] for s, f in zip(skills, flags) if f]
         nn = [v.skill_names[s] for s, f in zip(skills, flags) if not f]
         descriptions.append(
-            f"We are hiring {tx.article(plan.job_title[j])} {plan.job_title[j]} ({where}). Must have: {', '.join(rn)}."
+            f"We are hiring {tx.article(plan.job_title[j])} {plan.job_title[j]} ({where}). Must "
+            f"have: {', '.join(rn)}."
             + (f" Nice to have: {', '.join(nn)}." if nn else "")
         )
     w.write(
@@ -606,4 +618,5 @@ GENDER_NAMES = ("female", "male", "unknown")
 @functools.lru_cache(maxsize=200_000)
 def tx_ascii(name: str) -> str:
     """An e-mail-safe lower-case form of a name."""
-    return "".join(normalize(name).split()).replace(".", "").replace("+", "").replace("#", "") or "member"
+    return ("".join(normalize(name).split()).replace(".", "").replace("+", "").replace("#", "")
+            or "member")

@@ -30,9 +30,11 @@ def make_candidates(n_searches: int = 300, per_search: int = 25, seed: int = 0) 
     view = inmail | (rng.random(n) < 0.3)
     grade = np.where(accept, 4, np.where(inmail, 3, np.where(view, 1, 0))).astype(np.int8)
     logged = text + 0.3 * rng.random(n)  # the logging policy: text match with a little noise
-    position = np.concatenate([np.argsort(np.argsort(-logged[sid == s])) for s in range(1, n_searches + 1)])
+    position = np.concatenate([np.argsort(np.argsort(-logged[sid == s]))
+                               for s in range(1, n_searches + 1)])
     rows = pd.DataFrame({"search_id": sid, "member_id": np.arange(1, n + 1), "position": position,
-                         "logged_score": logged, "grade": grade, "accepted": accept.astype(np.int8)})
+                         "logged_score": logged, "grade": grade,
+                         "accepted": accept.astype(np.int8)})
     order = np.lexsort((rows["position"].to_numpy(), sid))
     rows = rows.iloc[order].reset_index(drop=True)
     features = np.column_stack([text, skill, noise])[order]

@@ -30,12 +30,13 @@ def evaluated(tmp_path_factory):
     generate_world(config, db, settings.worlds_dir, taxonomy)
     simulate(db, settings.worlds_dir)
     build_index(settings.index_dir, settings.resolved_database_url, shards=2, processes=0)
-    train_l1(db.engine, ServingIndex(settings.index_dir).snapshot(), taxonomy, settings.models_dir, world="test",
-             rounds=25)
+    train_l1(db.engine, ServingIndex(settings.index_dir).snapshot(), taxonomy, settings.models_dir,
+             world="test", rounds=25)
     db.dispose()
     out = home / "report"
-    code = main(["--home", str(home), "evaluate", "--world", "test", "--out", str(out), "--resamples", "100",
-                 "--simulated-queries", "40", "--ladder", "text_match,linear,pairwise_gbdt"])
+    code = main(["--home", str(home), "evaluate", "--world", "test", "--out", str(out),
+                 "--resamples", "100", "--simulated-queries", "40", "--ladder",
+                 "text_match,linear,pairwise_gbdt"])
     return code, out, home
 
 
@@ -45,14 +46,15 @@ def test_evaluate_writes_a_report_naming_world_index_and_model(evaluated):
     report = json.loads((out / "metrics.json").read_text())
     assert report["world"] == "test"
     assert report["index_version"] and report["model_versions"]["l1"].startswith("l1-")
-    assert {"precision_at_k.png", "lift.png", "calibration.png", "summary.md"} <= {p.name for p in out.iterdir()}
+    assert ({"precision_at_k.png", "lift.png", "calibration.png", "summary.md"}
+            <= {p.name for p in out.iterdir()})
 
 
 def test_replay_covers_every_rung_on_the_same_held_out_searches(evaluated):
     _, out, _ = evaluated
     replay = json.loads((out / "metrics.json").read_text())["replay"]
-    assert set(replay["rungs"]) == {"random", "logging_policy", "hindsight", "served_l1", "text_match", "linear",
-                                    "pairwise_gbdt"}
+    assert set(replay["rungs"]) == {"random", "logging_policy", "hindsight", "served_l1",
+                                    "text_match", "linear", "pairwise_gbdt"}
     ns = {e["metrics"]["precision@10"]["n"] for e in replay["rungs"].values()}
     assert ns == {replay["queries"]}
     assert set(replay["segments"]) == {"query_type", "recruiter_history"}
@@ -62,7 +64,8 @@ def test_simulated_outcome_sits_between_floor_and_ceiling(evaluated):
     _, out, _ = evaluated
     sim = json.loads((out / "metrics.json").read_text())["simulated"]
     rankers = sim["rankers"]
-    assert {"oracle", "logging_policy", "random_shown", "engine_text_match", "engine_l1"} <= set(rankers)
+    assert {"oracle", "logging_policy", "random_shown", "engine_text_match",
+            "engine_l1"} <= set(rankers)
     oracle = rankers["oracle"]["metrics"]["expected_accepts@10"]["value"]
     for name, entry in rankers.items():
         assert entry["metrics"]["expected_accepts@10"]["value"] <= oracle + 1e-9, name
@@ -70,7 +73,8 @@ def test_simulated_outcome_sits_between_floor_and_ceiling(evaluated):
 
 def test_world_mismatch_is_refused_with_what_to_do(evaluated, capsys):
     _, _, home = evaluated
-    assert main(["--home", str(home), "evaluate", "--world", "demo", "--simulated-queries", "0"]) == 1
+    assert main(["--home", str(home), "evaluate", "--world", "demo", "--simulated-queries",
+                 "0"]) == 1
     assert "talent world generate demo" in capsys.readouterr().err
 
 
@@ -87,5 +91,6 @@ def test_headline_lifts_compare_the_l1_ranker_with_linear_and_text_match(evaluat
     _, out, _ = evaluated
     report = json.loads((out / "metrics.json").read_text())
     pairs = {(c["rung"], c["baseline"]) for c in report["replay"]["comparisons"]}
-    assert {("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"), ("linear", "text_match")} <= pairs
+    assert {("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"),
+            ("linear", "text_match")} <= pairs
     assert "Headline lifts" in (out / "summary.md").read_text()

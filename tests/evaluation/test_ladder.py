@@ -70,7 +70,8 @@ def test_new_rungs_plug_in_by_name(synthetic: Candidates):
 
     register_rung("noise_feature", Noise)
     try:
-        result = run_ladder(synthetic, synthetic.subset([1, 2]), ladder=("noise_feature",), reference=())
+        result = run_ladder(synthetic, synthetic.subset([1, 2]), ladder=("noise_feature",),
+                            reference=())
         assert [r.name for r in result.rungs] == ["noise_feature"]
     finally:
         ladder._REGISTRY.pop("noise_feature")

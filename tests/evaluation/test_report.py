@@ -18,7 +18,8 @@ from talent.ranking.candidates import Candidates
 def report(synthetic: Candidates) -> dict:
     train, test = synthetic.subset(np.arange(1, 201)), synthetic.subset(np.arange(201, 301))
     result = run_ladder(train, test, ladder=("text_match", "linear"))
-    replay = summarize_ladder(result, resamples=100, segments={"query_type": test.searches["query_type"]})
+    replay = summarize_ladder(result, resamples=100,
+                              segments={"query_type": test.searches["query_type"]})
     return {"world": "synthetic", "index_version": "v-test", "model_versions": {"l1": "l1-test@1"},
             "created_at": "2026-01-01T00:00:00", "replay": replay,
             "split": {"cutoff": "2026-01-09", "train_sessions": 100, "test_sessions": 50}}
@@ -27,7 +28,8 @@ def report(synthetic: Candidates) -> dict:
 def test_report_folder_holds_summary_plots_and_metrics(report, tmp_path):
     out = write_report(report, tmp_path / "r")
     names = {p.name for p in out.iterdir()}
-    assert {"summary.md", "metrics.json", "precision_at_k.png", "lift.png", "calibration.png"} <= names
+    assert {"summary.md", "metrics.json", "precision_at_k.png", "lift.png",
+            "calibration.png"} <= names
     assert (out / "lift.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((out / "metrics.json").read_text())["replay"]["queries"] == 100
 

@@ -15,7 +15,8 @@ def test_expected_accepts_sums_the_top_k_and_tolerates_short_lists():
 
 
 def test_oracle_ranking_takes_the_best_k_best_first():
-    assert oracle_ranking(np.array([0.1, 0.9, 0.5, 0.7]), np.array([11, 12, 13, 14]), 3).tolist() == [12, 14, 13]
+    assert oracle_ranking(np.array([0.1, 0.9, 0.5, 0.7]), np.array([11, 12, 13, 14]),
+                          3).tolist() == [12, 14, 13]
     assert oracle_ranking(np.array([0.1, 0.9]), np.array([11, 12]), 5).tolist() == [12, 11]
 
 
@@ -25,7 +26,8 @@ def world():
     rng = np.random.default_rng(5)
     members = np.arange(1, 2001)
     hidden = rng.beta(0.5, 8.0, (80, members.size))
-    logged = [rng.choice(members, 25, replace=False) for _ in range(80)]  # a policy blind to the truth
+    # a policy blind to the truth
+    logged = [rng.choice(members, 25, replace=False) for _ in range(80)]
     return members, hidden, logged
 
 
@@ -40,10 +42,12 @@ def _score(world, extra: dict) -> dict:
 
 def test_a_random_model_lands_at_the_floor_and_a_model_given_the_truth_at_the_ceiling(world):
     members, hidden, _ = world
-    told = [members[np.argsort(-hidden[q])][:25] for q in range(80)]  # a "model" scoring with the truth
+    # a "model" scoring with the truth
+    told = [members[np.argsort(-hidden[q])][:25] for q in range(80)]
     out = _score(world, {"given_truth": told})["rankers"]
     metric = "expected_accepts@25"
-    random, floor = out["random"]["lift_over_floor"][metric], out["given_truth"]["share_of_oracle"][metric]
+    random, floor = (out["random"]["lift_over_floor"][metric],
+                     out["given_truth"]["share_of_oracle"][metric])
     assert random["low"] < 0.0 < random["high"]  # indistinguishable from the (truth-blind) floor
     assert floor["value"] == pytest.approx(1.0)  # exactly the ceiling
     ceiling = out["oracle"]["metrics"][metric]
@@ -64,14 +68,15 @@ def test_rankings_over_different_queries_are_refused(world):
 
 def test_examined_accepts_weight_each_position_by_its_examination_probability():
     values = {1: 0.4, 2: 0.2, 3: 0.1}
-    out = score_rankings({"a": [np.array([1, 2, 3])], "b": [np.array([3, 2, 1])]},
-                         lambda q, m: np.array([values[int(i)] for i in m]), ks=(2, 3), resamples=50,
+    out = score_rankings({"a": [np.array([1, 2, 3])], "b": [np.array([3, 2, 1])]}, lambda q,
+                         m: np.array([values[int(i)] for i in m]), ks=(2, 3), resamples=50,
                          examination=np.array([1.0, 0.5, 0.25]))
     a, b = out["rankers"]["a"]["metrics"], out["rankers"]["b"]["metrics"]
     assert a["examined_accepts@2"]["value"] == pytest.approx(0.4 + 0.1)
     assert a["examined_accepts@3"]["value"] == pytest.approx(0.4 + 0.1 + 0.025)
     assert b["examined_accepts@3"]["value"] == pytest.approx(0.1 + 0.1 + 0.1)
-    assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])  # order-blind
+    # order-blind
+    assert a["expected_accepts@3"]["value"] == pytest.approx(b["expected_accepts@3"]["value"])
 
 
 def test_engine_variants_add_one_stage_per_rung():
@@ -79,9 +84,11 @@ def test_engine_variants_add_one_stage_per_rung():
 
     from talent.evaluation.simulated import engine_variants
 
-    stages = [SimpleNamespace(name="broker", required=True), SimpleNamespace(name="l2", required=False),
+    stages = [SimpleNamespace(name="broker", required=True),
+              SimpleNamespace(name="l2", required=False),
               SimpleNamespace(name="rerank", required=False)]
-    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages), broker=SimpleNamespace(scorer=object()))
+    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages),
+                              broker=SimpleNamespace(scorer=object()))
     variants, below = engine_variants(service)
     assert variants == {
         "engine_text_match": {"l1": False, "l2": False, "rerank": False},
@@ -89,7 +96,8 @@ def test_engine_variants_add_one_stage_per_rung():
         "engine_+l2": {"l2": True, "rerank": False},
         "engine_+rerank": {"l2": True, "rerank": True},
     }
-    assert below == {"engine_l1": "engine_text_match", "engine_+l2": "engine_l1", "engine_+rerank": "engine_+l2"}
+    assert below == {"engine_l1": "engine_text_match", "engine_+l2": "engine_l1",
+                     "engine_+rerank": "engine_+l2"}
     service.broker.scorer = None  # no L1 model: the stages build on text match
     variants, below = engine_variants(service)
     assert "engine_l1" not in variants and below["engine_+l2"] == "engine_text_match"
@@ -102,8 +110,8 @@ def test_a_rung_carries_its_paired_lift_over_the_rung_below():
     a = [np.array([1, 2]), np.array([3, 4])]
     b = [np.array([2, 1]), np.array([4, 3])]
     values = {1: 1.0, 2: 0.0, 3: 1.0, 4: 0.0}
-    out = score_rankings({"a": a, "b": b}, lambda q, m: np.array([values[int(i)] for i in m]), ks=(1,),
-                         resamples=50, below={"b": "a"})
+    out = score_rankings({"a": a, "b": b}, lambda q, m: np.array([values[int(i)] for i in m]),
+                         ks=(1,), resamples=50, below={"b": "a"})
     lift = out["rankers"]["b"]["lift_over_below"]
     assert lift["below"] == "a" and lift["expected_accepts@1"]["value"] == -1.0
     assert "lift_over_below" not in out["rankers"]["a"]

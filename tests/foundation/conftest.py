@@ -30,7 +30,8 @@ def two_contracts(db):
         s.flush()
         ra = Recruiter(contract_id=a.id, name="Ann", email="ann@a.example")
         rb = Recruiter(contract_id=b.id, name="Bob", email="bob@b.example")
-        s.add_all([ra, rb, Member(first_name="Cy", last_name="D"), Member(first_name="Eve", last_name="F")])
+        s.add_all([ra, rb, Member(first_name="Cy", last_name="D"),
+                   Member(first_name="Eve", last_name="F")])
         s.flush()
         ids = {"ra": ra.id, "rb": rb.id}
     from talent.storage.access import RecruiterScope

@@ -28,7 +28,8 @@ def test_other_contracts_project_is_not_found(db, two_contracts):
 
 def test_other_contracts_notes_and_stage_cannot_be_read_or_changed(db, two_contracts):
     with db.session() as s:
-        cand = RecruiterScope(s, two_contracts["rb"]).save_candidate(two_contracts["pb"], 1, notes="secret")
+        cand = RecruiterScope(s, two_contracts["rb"]).save_candidate(two_contracts["pb"], 1,
+                                                                     notes="secret")
         cid = cand.id
     with db.session() as s:
         scope = RecruiterScope(s, two_contracts["ra"])

@@ -14,7 +14,8 @@ from talent.errors import ConfigError
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def cache(request):
     ns = f"test-{uuid.uuid4().hex[:8]}"
-    c = open_cache("memory://", ns) if request.param == "memory" else open_cache(request.getfixturevalue("redis_url"), ns)
+    c = (open_cache("memory://", ns) if request.param == "memory"
+         else open_cache(request.getfixturevalue("redis_url"), ns))
     yield c
     c.clear()
     c.close()

@@ -73,8 +73,8 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
     world.write_text((REPO / "fixtures" / "worlds" / "test.toml").read_text() + "workers = 2\n")
     assert load_world_config(world).simulation.workers == 2
     home, port, log = root / "home", free_port(), root / "demo.log"
-    process = start_talent(["--home", str(home), "demo", "--world", str(world), "--port", str(port)],
-                           talent_env(build_processes=2), log)
+    process = start_talent(["--home", str(home), "demo", "--world", str(world), "--port",
+                            str(port)], talent_env(build_processes=2), log)
     try:
         wait_for(lambda: "[demo] serving at" in log.read_text() or process.poll() is not None,
                  timeout=SETUP_TIMEOUT, interval=0.5)
@@ -125,7 +125,8 @@ def test_the_demo_runs_the_live_index_updater_beside_the_server(demo):
         member_id = member.id
     database.dispose()
     api = Api(demo.port, demo.token)
-    wait_for(lambda: member_id in [r["member_id"] for r in api.search("capybara")[1]["results"]], timeout=15)
+    wait_for(lambda: member_id in [r["member_id"] for r in api.search("capybara")[1]["results"]],
+             timeout=15)
 
 
 def test_stopping_the_demo_stops_the_server_and_the_updater(demo):

@@ -13,7 +13,8 @@ from talent.settings import load_settings
 
 def test_defaults_put_everything_under_the_home(settings):
     assert settings.resolved_database_url.endswith("home/talent.db")
-    assert settings.shards == 4 and settings.backend == "threads" and settings.cache_url == "memory://"
+    assert (settings.shards == 4 and settings.backend == "threads"
+            and settings.cache_url == "memory://")
 
 
 def test_environment_overrides_toml_file(tmp_path, monkeypatch):
@@ -59,10 +60,9 @@ def test_bad_option_value_is_one_line_and_nonzero(capsys, settings):
 
 
 def test_unreachable_database_is_one_line_not_a_traceback():
-    proc = subprocess.run(
-        [sys.executable, "-m", "talent.cli", "--database-url", "postgresql://x@127.0.0.1:1/none", "db", "upgrade"],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = subprocess.run([sys.executable, "-m", "talent.cli", "--database-url",
+                           "postgresql://x@127.0.0.1:1/none", "db", "upgrade"], capture_output=True,
+                          text=True, timeout=60)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "unreachable" in proc.stderr
 
@@ -76,7 +76,8 @@ def test_db_upgrade_creates_the_schema(settings, capsys):
 
 def test_the_ray_backend_is_refused_until_it_exists(monkeypatch):
     monkeypatch.setenv("TALENT_BACKEND", "ray")
-    with pytest.raises(ConfigError, match="backend: .*'ray' backend is not available yet.*use 'threads'"):
+    with pytest.raises(ConfigError,
+                       match="backend: .*'ray' backend is not available yet.*use 'threads'"):
         load_settings()
 
 

@@ -5,7 +5,14 @@ from sqlalchemy import func, inspect, select
 
 from talent.errors import DatabaseUnavailable
 from talent.storage import Database
-from talent.storage.models import AuditLog, Base, Member, MemberSkill, MemberProtected, ProfileChange
+from talent.storage.models import (
+    AuditLog,
+    Base,
+    Member,
+    MemberProtected,
+    MemberSkill,
+    ProfileChange,
+)
 
 
 def test_migrations_create_every_table(db):
@@ -35,7 +42,8 @@ def test_profile_create_update_delete_write_the_outbox(db):
     with db.session() as s:
         s.delete(s.get(Member, mid))
     with db.session() as s:
-        ops = [(c.member_id, c.op) for c in s.scalars(select(ProfileChange).order_by(ProfileChange.id))]
+        ops = [(c.member_id, c.op)
+               for c in s.scalars(select(ProfileChange).order_by(ProfileChange.id))]
     assert ops[0] == (mid, "upsert") and ops[-1] == (mid, "delete")
     assert len(ops) >= 3
 
@@ -75,10 +83,11 @@ def test_missing_schema_is_reported_with_the_fix(tmp_path):
 def test_upgrade_gives_back_the_pages_a_migration_freed_on_sqlite(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'talent.db'}")
     db.upgrade()
-    with db.engine.begin() as conn:  # what a table rebuild leaves behind: a large share of free pages
+    # what a table rebuild leaves behind: a large share of free pages
+    with db.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE scratch (blob TEXT)")
-        conn.exec_driver_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
-                             "INSERT INTO scratch SELECT printf('%2000d', i) FROM n")
+        conn.exec_driver_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                             "i < 2000) INSERT INTO scratch SELECT printf('%2000d', i) FROM n")
         conn.exec_driver_sql("DROP TABLE scratch")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() > 500

@@ -1,4 +1,5 @@
-"""The supervisor behind `talent serve --with-updater`: main child decides, side children restart."""
+"""The supervisor behind `talent serve --with-updater`: main child decides, side children
+restart."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def _python(code: str) -> list[str]:
 
 def _alive(pid: int) -> bool:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # zombie: exited
+        # zombie: exited
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
 
@@ -50,7 +52,8 @@ def test_a_side_child_that_dies_is_restarted(tmp_path):
     lines: list[str] = []
     assert Supervisor([main, side], dict(os.environ), lines.append, poll_interval=0.02).run() == 0
     assert len(starts.read_text()) >= 3
-    assert side.exit_codes[:2] == [1, 1] and any("side exited with code 1; restarting" in x for x in lines)
+    assert side.exit_codes[:2] == [1, 1] and any("side exited with code 1; restarting" in x
+                                                 for x in lines)
 
 
 def test_sigterm_stops_every_child(tmp_path):
@@ -79,4 +82,5 @@ def test_children_get_the_parents_settings_through_the_environment(tmp_path):
     assert env["PATH"] == "/bin"
     assert (env["TALENT_HOME"], env["TALENT_SHARDS"], env["TALENT_INDEX_REFRESH_INTERVAL"]) == (
         str(tmp_path / "home"), "3", "0.5")
-    assert "TALENT_DATABASE_URL" not in env  # unset: the child derives it from the home, as the parent does
+    # unset: the child derives it from the home, as the parent does
+    assert "TALENT_DATABASE_URL" not in env

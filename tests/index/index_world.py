@@ -22,16 +22,18 @@ OCCUPATIONS = [
     ("11-3021.00", ["IT Manager", "Engineering Manager"],
      ["skill:leadership", "skill:budgeting", "tech:jira", "tech:sql"]),
 ]
-SKILL_NAMES = {
-    "tech:python": "Python", "tech:java": "Java", "tech:sql": "SQL", "tech:git": "Git", "tech:docker": "Docker",
-    "tech:kubernetes": "Kubernetes", "tech:pandas": "pandas", "tech:scikit-learn": "scikit-learn",
-    "tech:statistics": "Statistics", "skill:patient-care": "Patient Care", "skill:triage": "Triage",
-    "skill:iv-therapy": "IV Therapy", "skill:charting": "Charting", "skill:negotiation": "Negotiation",
-    "skill:crm": "CRM", "tech:salesforce": "Salesforce", "skill:prospecting": "Prospecting",
-    "skill:leadership": "Leadership", "skill:budgeting": "Budgeting", "tech:jira": "Jira",
-}
+SKILL_NAMES = {"tech:python": "Python", "tech:java": "Java", "tech:sql": "SQL", "tech:git": "Git",
+               "tech:docker": "Docker", "tech:kubernetes": "Kubernetes", "tech:pandas": "pandas",
+               "tech:scikit-learn": "scikit-learn", "tech:statistics": "Statistics",
+               "skill:patient-care": "Patient Care", "skill:triage": "Triage",
+               "skill:iv-therapy": "IV Therapy", "skill:charting": "Charting",
+               "skill:negotiation": "Negotiation", "skill:crm": "CRM",
+               "tech:salesforce": "Salesforce", "skill:prospecting": "Prospecting",
+               "skill:leadership": "Leadership", "skill:budgeting": "Budgeting",
+               "tech:jira": "Jira"}
 PREFIXES = ["", "", "Senior ", "Lead ", "Junior ", "Principal "]
-WORDS = ["building", "reliable", "systems", "caring", "for", "patients", "closing", "deals", "analytics", "cloud", "teams", "growth"]
+WORDS = ["building", "reliable", "systems", "caring", "for", "patients", "closing", "deals",
+         "analytics", "cloud", "teams", "growth"]
 DEGREES = ["Bachelor's Degree", "Master's Degree", "Doctorate", "Associate's Degree"]
 
 
@@ -43,8 +45,10 @@ class World:
 
 
 def add_reference(session) -> None:
-    session.add_all([Metro(id=i, name=f"Metro {i}", region="CA" if i % 2 else "NY") for i in range(1, 6)])
-    session.add_all([Company(id=i, name=f"Company {i} Labs", industry_id=i % 4) for i in range(1, 21)])
+    session.add_all([Metro(id=i, name=f"Metro {i}",
+                           region="CA" if i % 2 else "NY") for i in range(1, 6)])
+    session.add_all([Company(id=i, name=f"Company {i} Labs", industry_id=i % 4)
+                     for i in range(1, 21)])
 
 
 def make_member(rng: random.Random, member_id: int | None = None) -> Member:
@@ -64,16 +68,20 @@ def make_member(rng: random.Random, member_id: int | None = None) -> Member:
     )
     if member_id is not None:
         m.id = member_id
-    m.positions = [
-        Position(title=title, occupation_id=occ, company_id=m.current_company_id, seniority=m.seniority,
-                 start_date=dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 900)), is_current=True),
-        Position(title=rng.choice(past_titles), occupation_id=past_occ, company_id=rng.randint(1, 20),
-                 start_date=dt.date(2015, 1, 1), end_date=dt.date(2020, 12, 31), is_current=False),
-    ]
+    m.positions = [Position(title=title, occupation_id=occ, company_id=m.current_company_id,
+                            seniority=m.seniority,
+                            start_date=dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 900)),
+                            is_current=True), Position(title=rng.choice(past_titles),
+                                                       occupation_id=past_occ,
+                                                       company_id=rng.randint(1, 20),
+                                                       start_date=dt.date(2015, 1, 1),
+                                                       end_date=dt.date(2020, 12, 31),
+                                                       is_current=False)]
     m.skills = [MemberSkill(skill_id=s, name=SKILL_NAMES[s], endorsements=rng.randint(0, 30))
                 for s in rng.sample(skills, rng.randint(2, len(skills)))]
     if rng.random() < 0.8:
-        m.education = [Education(school="State University", degree=rng.choice(DEGREES), field="Science")]
+        m.education = [Education(school="State University", degree=rng.choice(DEGREES),
+                                 field="Science")]
     return m
 
 
@@ -104,11 +112,13 @@ def populate_bulk(db: Database, n: int, seed: int = 1) -> list[int]:
         m = make_member(rng, mid)
         members.append({c.key: getattr(m, c.key) for c in Member.__table__.columns
                         if c.key not in ("created_at", "updated_at")})
-        positions += [{"member_id": mid, "title": p.title, "occupation_id": p.occupation_id, "company_id": p.company_id,
-                       "seniority": 1 if p.seniority is None else p.seniority, "start_date": p.start_date, "end_date": p.end_date,
+        positions += [{"member_id": mid, "title": p.title, "occupation_id": p.occupation_id,
+                       "company_id": p.company_id,
+                       "seniority": 1 if p.seniority is None else p.seniority,
+                       "start_date": p.start_date, "end_date": p.end_date,
                        "is_current": p.is_current, "description": ""} for p in m.positions]
-        skills += [{"member_id": mid, "skill_id": s.skill_id, "name": s.name, "endorsements": s.endorsements}
-                   for s in m.skills]
+        skills += [{"member_id": mid, "skill_id": s.skill_id, "name": s.name,
+                    "endorsements": s.endorsements} for s in m.skills]
         education += [{"member_id": mid, "school": e.school, "degree": e.degree, "field": e.field}
                       for e in m.education]
     with db.session() as s:

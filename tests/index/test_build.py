@@ -62,7 +62,8 @@ def test_forward_features_match_the_database(world, built, index_dir):
         m = members[mid]
         assert vocab.term("occupation", int(batch["occupation"][row])) == m.occupation_id
         assert batch["seniority"][row] == m.seniority and batch["metro"][row] == m.metro_id
-        assert batch["company"][row] == m.current_company_id and batch["open_to_work"][row] == m.open_to_work
+        assert (batch["company"][row] == m.current_company_id
+                and batch["open_to_work"][row] == m.open_to_work)
         codes = csr.indices[csr.indptr[row]:csr.indptr[row + 1]]
         assert {vocab.term("skill", int(c)) for c in codes} == skills[mid]
     matrix = batch.skills(vocab.size("skill"))
@@ -78,7 +79,8 @@ def test_stored_documents_hold_only_what_the_results_page_shows(world, built, in
     serving = ServingIndex(index_dir)
     docs = serving.documents(world.member_ids[:5])
     assert [d["member_id"] for d in docs] == world.member_ids[:5]
-    shown = {"member_id", "name", "title", "company", "location", "headline", "summary", "skills", "open_to_work"}
+    shown = {"member_id", "name", "title", "company", "location", "headline", "summary", "skills",
+             "open_to_work"}
     assert set(STORED_FIELDS) == shown
     assert all(set(d) <= shown for d in docs) and all(isinstance(d["skills"], list) for d in docs)
 
@@ -87,7 +89,8 @@ def test_documents_highlight_matched_terms(world, built, index_dir):
     serving = ServingIndex(index_dir)
     hits = serving.search(Q.text("headline", "engineer"), 3)
     docs = serving.documents(hits.member_ids, highlight=Q.text("headline", "engineer"))
-    assert docs and all("<b>Engineer" in d["highlights"]["headline"] for d in docs)  # stemmed: Engineer(ing)
+    # stemmed: Engineer(ing)
+    assert docs and all("<b>Engineer" in d["highlights"]["headline"] for d in docs)
 
 
 def test_facet_counts_summed_over_partitions_equal_the_match_count(world, built, index_dir):
@@ -95,14 +98,16 @@ def test_facet_counts_summed_over_partitions_equal_the_match_count(world, built,
 
     serving = ServingIndex(index_dir)
     query = Q.term("skill_ids", "tech:sql")
-    facets = merge_facets(p.facets(query, ["metro_id", "open_to_work", "title_id"]) for p in serving.partitions)
+    facets = merge_facets(p.facets(query, ["metro_id", "open_to_work", "title_id"])
+                          for p in serving.partitions)
     total = serving.count(query)
     assert total > 0
     for field in ("metro_id", "open_to_work", "title_id"):
         assert sum(facets[field].values()) == total
 
 
-def test_a_failing_worker_process_fails_the_build_with_a_one_line_reason(world, index_dir, monkeypatch):
+def test_a_failing_worker_process_fails_the_build_with_a_one_line_reason(world,
+                                                                         index_dir, monkeypatch):
     import pytest
     from sqlalchemy import text
 
@@ -112,13 +117,15 @@ def test_a_failing_worker_process_fails_the_build_with_a_one_line_reason(world, 
 
     real_split = build_module.split_by_shard
 
-    def split_then_break_the_database(ids, shards):  # after the parent read the ids, before workers start
+    # after the parent read the ids, before workers start
+    def split_then_break_the_database(ids, shards):
         with world.db.engine.begin() as conn:
             conn.execute(text("DROP TABLE member_skills"))
         return real_split(ids, shards)
 
     monkeypatch.setattr(build_module, "split_by_shard", split_then_break_the_database)
-    with pytest.raises(IndexUnavailable, match=r"^building shard \d failed: .*member_skills") as err:
+    with pytest.raises(IndexUnavailable,
+                       match=r"^building shard \d failed: .*member_skills") as err:
         build_index(index_dir, world.url, shards=2, processes=1)
     assert "\n" not in str(err.value)
     store = VersionStore(index_dir)

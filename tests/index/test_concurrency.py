@@ -23,7 +23,8 @@ def test_concurrent_searches_never_see_a_member_twice_or_lose_an_update(world, b
     def reader() -> None:
         seen: dict[int, int] = {}
         while not stop.is_set():
-            ids = [m for p in serving.partitions for m in p.search(Q.all_docs(), 1000).member_ids.tolist()]
+            ids = [m for p in serving.partitions
+                   for m in p.search(Q.all_docs(), 1000).member_ids.tolist()]
             if len(ids) != len(set(ids)) or len(ids) != 200:
                 problems.append(f"saw {len(ids)} hits, {len(set(ids))} distinct")
             docs = serving.documents(tracked)
@@ -31,9 +32,11 @@ def test_concurrent_searches_never_see_a_member_twice_or_lose_an_update(world, b
             for doc, years in zip(docs, feats["years_experience"].tolist()):
                 rev = int(doc["headline"].split()[-1]) if doc["headline"].startswith("rev ") else -1
                 if rev < seen.get(doc["member_id"], -1):
-                    problems.append(f"member {doc['member_id']} went back from rev {seen[doc['member_id']]} to {rev}")
+                    problems.append(f"member {doc['member_id']} went back from rev "
+                                    f"{seen[doc['member_id']]} to {rev}")
                 if rev >= 0 and years < rev:
-                    problems.append(f"member {doc['member_id']}: features older than document ({years} < {rev})")
+                    problems.append(f"member {doc['member_id']}: features older than document "
+                                    f"({years} < {rev})")
                 seen[doc["member_id"]] = rev
             searches[0] += 1
             time.sleep(0.002)  # leave the updater some GIL
@@ -45,8 +48,10 @@ def test_concurrent_searches_never_see_a_member_twice_or_lose_an_update(world, b
 
     updater = LiveUpdater(index_dir, world.db, batch_size=50)
     follow_stop = threading.Event()
-    threads = [threading.Thread(target=reader) for _ in range(3)] + [threading.Thread(target=refresher)]
-    follower = threading.Thread(target=updater.follow, kwargs={"poll_interval": 0.005, "stop": follow_stop})
+    threads = ([threading.Thread(target=reader) for _ in range(3)]
+               + [threading.Thread(target=refresher)])
+    follower = threading.Thread(target=updater.follow,
+                                kwargs={"poll_interval": 0.005, "stop": follow_stop})
     for t in threads + [follower]:
         t.start()
     last: dict[int, int] = {}
@@ -60,7 +65,8 @@ def test_concurrent_searches_never_see_a_member_twice_or_lose_an_update(world, b
             time.sleep(0.01)
         target = VersionStore(index_dir)
         deadline = time.time() + 20
-        while target.applied_position(built.version) < _outbox_max(world) and time.time() < deadline:
+        while (target.applied_position(built.version) < _outbox_max(world)
+               and time.time() < deadline):
             time.sleep(0.02)
         time.sleep(0.1)
     finally:

@@ -1,4 +1,5 @@
-"""ProfileReader: the same profile whatever subset it is read with; rows of unseen members skipped."""
+"""ProfileReader: the same profile whatever subset it is read with; rows of unseen members
+skipped."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def test_a_profile_reads_the_same_alone_and_in_a_chunk(world):
         for mid in world.member_ids[::37]:
             (alone,) = reader.read([mid])
             assert asdict(alone) == asdict(together[mid])
-            assert tantivy_json(alone, reader.reference) == tantivy_json(together[mid], reader.reference)
+            assert (tantivy_json(alone, reader.reference)
+                    == tantivy_json(together[mid], reader.reference))
     assert sorted(together) == sorted(world.member_ids)
 
 
@@ -27,17 +29,21 @@ def test_rows_of_a_member_the_members_statement_did_not_see_are_skipped(world):
             "INSERT INTO positions (member_id, title, seniority, is_current, description) "
             f"VALUES ({ghost}, 'Ghost', 1, 1, '')")
         conn.exec_driver_sql(
-            f"INSERT INTO member_skills (member_id, skill_id, name, endorsements) VALUES ({ghost}, 'x', 'X', 1)")
+            f"INSERT INTO member_skills (member_id, skill_id, name, endorsements) VALUES ({ghost}, "
+            "'x', 'X', 1)")
         conn.exec_driver_sql(
-            f"INSERT INTO education (member_id, school, degree, field) VALUES ({ghost}, 'S', 'D', 'F')")
+            f"INSERT INTO education (member_id, school, degree, field) VALUES ({ghost}, 'S', 'D', "
+            "'F')")
         conn.commit()
         profiles = ProfileReader(conn).read([world.member_ids[0], ghost])
     assert [p.member_id for p in profiles] == [world.member_ids[0]]
 
 
-# skill names that need escaping in JSON, or were separators before (the skills come back as JSON arrays)
-TRICKY_SKILLS = [("s-1", 'C "quoted"', 0), ("s-2", "back\\slash", 3), ("s-3", "tab\tnew\nline\x1fsep", 12),
-                 ("s-4", "naïve – 日本語 🙂", 7), ("s-5", "a,b;c", 2**31 - 1)]
+# skill names that need escaping in JSON, or were separators before (the skills come back as JSON
+# arrays)
+TRICKY_SKILLS = [("s-1", 'C "quoted"', 0), ("s-2", "back\\slash", 3),
+                 ("s-3", "tab\tnew\nline\x1fsep", 12), ("s-4", "naïve – 日本語 🙂", 7),
+                 ("s-5", "a,b;c", 2**31 - 1)]
 
 
 def replace_skills(conn, member_id: int, skills) -> None:

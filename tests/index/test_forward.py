@@ -11,28 +11,28 @@ from index.vocab import Vocabulary, merge_vocabularies
 
 
 def _profile(member_id: int = 42) -> Profile:
-    return Profile(
-        member_id=member_id, name="Ana Ng", headline="Senior data person", summary="one two three four",
-        current_title="Staff Data Scientist", occupation_id="15-2051.00", seniority=5, years_experience=9.5,
-        company_id=7, metro_id=3, industry_id=11, open_to_work=True, willing_to_relocate=False,
-        last_active_at=dt.datetime(1970, 1, 11, 15, 0), num_positions=3, num_companies=2,
-        current_start=dt.date(1970, 1, 3), past_titles=["Analyst"], past_occupation_ids=["13-2011.00"],
-        past_company_ids=[4], skill_ids=["tech:python", "tech:sql"], skill_names=["Python", "SQL"],
-        endorsements=[0, 3], education=[("MIT", "Master's Degree", "Statistics")],
-    )
+    return Profile(member_id=member_id, name="Ana Ng", headline="Senior data person",
+                   summary="one two three four", current_title="Staff Data Scientist",
+                   occupation_id="15-2051.00", seniority=5, years_experience=9.5, company_id=7,
+                   metro_id=3, industry_id=11, open_to_work=True, willing_to_relocate=False,
+                   last_active_at=dt.datetime(1970, 1, 11, 15, 0), num_positions=3, num_companies=2,
+                   current_start=dt.date(1970, 1, 3), past_titles=["Analyst"],
+                   past_occupation_ids=["13-2011.00"], past_company_ids=[4],
+                   skill_ids=["tech:python", "tech:sql"], skill_names=["Python", "SQL"],
+                   endorsements=[0, 3], education=[("MIT", "Master's Degree", "Statistics")])
 
 
 def test_every_forward_column_holds_its_own_value():
-    vocab = Vocabulary({"occupation": ["13-2011.00", "15-2051.00"], "skill": ["tech:python", "tech:sql"]})
+    vocab = Vocabulary({"occupation": ["13-2011.00", "15-2051.00"],
+                        "skill": ["tech:python", "tech:sql"]})
     builder = ForwardTableBuilder(vocab)
     builder.add(_profile())
     batch = ForwardStore(builder.build()).gather([42])
-    expected = {
-        "occupation": 1, "seniority": 5, "years_experience": 9.5, "metro": 3, "industry": 11, "company": 7,
-        "open_to_work": True, "willing_to_relocate": False, "last_active_day": 10, "current_start_day": 2,
-        "completeness": 7 / 8, "num_positions": 3, "num_companies": 2, "num_skills": 2, "education_level": 4,
-        "title_len": 3, "headline_len": 3, "summary_len": 4,
-    }
+    expected = {"occupation": 1, "seniority": 5, "years_experience": 9.5, "metro": 3,
+                "industry": 11, "company": 7, "open_to_work": True, "willing_to_relocate": False,
+                "last_active_day": 10, "current_start_day": 2, "completeness": 7 / 8,
+                "num_positions": 3, "num_companies": 2, "num_skills": 2, "education_level": 4,
+                "title_len": 3, "headline_len": 3, "summary_len": 4}
     assert set(expected) == set(COLUMNS)
     assert {c: batch[c][0].item() for c in COLUMNS} == expected
     skills = batch.csr["skills"]
@@ -69,6 +69,6 @@ def test_local_vocabularies_merge_into_one_sorted_code_space():
 
 
 def test_degree_names_map_to_levels():
-    assert [education_level(d) for d in ("High School Diploma", "Associate's Degree", "Bachelor's Degree",
-                                          "Master's Degree", "Doctorate", "Professional Degree", "")] == \
-        [1, 2, 3, 4, 5, 5, 0]
+    assert [education_level(d) for d in ("High School Diploma", "Associate's Degree",
+                                         "Bachelor's Degree", "Master's Degree", "Doctorate",
+                                         "Professional Degree", "")] == [1, 2, 3, 4, 5, 5, 0]

@@ -60,6 +60,7 @@ def test_occupation_facets_cover_every_member_with_an_occupation(generated):
 
     db, serving = generated
     with db.engine.connect() as conn:
-        with_occupation = conn.execute(select(func.count()).where(Member.occupation_id.is_not(None))).scalar_one()
+        with_occupation = conn.execute(select(func.count())
+                                       .where(Member.occupation_id.is_not(None))).scalar_one()
     facets = merge_facets(p.facets(Q.all_docs(), ["title_id"]) for p in serving.partitions)
     assert sum(facets["title_id"].values()) == with_occupation

@@ -17,7 +17,8 @@ def test_a_rust_panic_becomes_a_query_error():
 
 def test_a_panic_outside_a_query_becomes_an_engine_failure(built, index_dir):
     searcher = ServingIndex(index_dir).partitions[0].index.searcher()
-    with pytest.raises(EngineFailure, match="Limit must be greater than 0"), engine_call("scanning"):
+    with pytest.raises(EngineFailure, match="Limit must be greater than "
+                                            "0"), engine_call("scanning"):
         searcher.search(tantivy.Query.all_query(), 0)
 
 
@@ -71,7 +72,8 @@ def _panic_type() -> type[BaseException]:
     raise AssertionError("expected a panic")
 
 
-def test_a_panic_inside_a_partition_search_is_a_query_error_in_that_thread(built, index_dir, monkeypatch):
+def test_a_panic_inside_a_partition_search_is_a_query_error_in_that_thread(built,
+                                                                           index_dir, monkeypatch):
     import threading
 
     part = ServingIndex(index_dir).partitions[0]
@@ -82,7 +84,8 @@ def test_a_panic_inside_a_partition_search_is_a_query_error_in_that_thread(built
             raise panic("index out of bounds")
 
     snapshot = part._snapshot
-    monkeypatch.setattr(part, "_snapshot", type(snapshot)(PanickingSearcher(), snapshot.forward, snapshot.deltas))
+    monkeypatch.setattr(part, "_snapshot",
+                        type(snapshot)(PanickingSearcher(), snapshot.forward, snapshot.deltas))
     errors: list[BaseException] = []
 
     def worker() -> None:

@@ -41,7 +41,8 @@ def _wait_until_midway(store: VersionStore, before: set[str], proc: subprocess.P
     while time.time() < deadline:
         new = [v for v in store.names() if v not in before]
         if new and any((store.path(new[0]) / f"shard-{i}" / "tantivy").exists() for i in range(4)):
-            assert not (store.path(new[0]) / "manifest.json").exists(), "build finished before the kill"
+            assert not (store.path(new[0]) / "manifest.json").exists(), \
+                "build finished before the kill"
             return new[0]
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.01)
@@ -67,5 +68,6 @@ def test_killing_a_build_midway_keeps_the_old_version_serving(home, sig):
         time.sleep(1.5)
         sizes = [sum(f.stat().st_size for f in store.path(half_built).rglob("*") if f.is_file())]
         time.sleep(1.0)
-        sizes.append(sum(f.stat().st_size for f in store.path(half_built).rglob("*") if f.is_file()))
+        sizes.append(sum(f.stat().st_size for f in store.path(half_built).rglob("*")
+                         if f.is_file()))
         assert sizes[0] == sizes[1]

@@ -100,7 +100,8 @@ def test_update_records_the_applied_position_and_is_idempotent(world, built, ind
     assert serving.count(Q.text("headline", "walrus")) == 1 and serving.count(Q.all_docs()) == 200
 
 
-def test_changes_made_while_a_build_runs_are_replayed_before_the_swap(world, built, index_dir, monkeypatch):
+def test_changes_made_while_a_build_runs_are_replayed_before_the_swap(world, built,
+                                                                      index_dir, monkeypatch):
     import index.build.builder as build_module
 
     real_split = build_module.split_by_shard
@@ -166,7 +167,8 @@ def test_the_auto_refresher_follows_current_to_a_new_build_and_back(world, built
     before = set(threading.enumerate())
     serving = ServingIndex(index_dir)
     serving.start_auto_refresh(0.02)
-    (refresher,) = [t for t in threading.enumerate() if t not in before and t.name == "talent-index-refresh"]
+    (refresher,
+     ) = [t for t in threading.enumerate() if t not in before and t.name == "talent-index-refresh"]
     try:
         old = serving.version
         report = build_index(index_dir, world.url, shards=4, processes=0)
@@ -248,7 +250,8 @@ def test_an_overlay_row_wins_over_the_base_row(world):
         base.add(p)
     over = ForwardTableBuilder(vocab)
     profiles[1].seniority = 8
-    profiles[1].skill_ids, profiles[1].endorsements = profiles[1].skill_ids[:1], profiles[1].endorsements[:1]
+    profiles[1].skill_ids, profiles[1].endorsements = (profiles[1].skill_ids[:1],
+                                                       profiles[1].endorsements[:1])
     over.add(profiles[1])
     store = ForwardStore(base.build(), ForwardTable.newest_rows([over.build()]))
     batch = store.gather([p.member_id for p in profiles])

@@ -45,7 +45,7 @@ def test_a_postgresql_database_builds_and_updates_the_same_index(pg_world, tmp_p
     assert serving.search(Q.text("headline", "pangolin"), 3).member_ids.tolist() == [ids[0]]
 
 
-# --- outbox ids committing out of order (sequence ids are taken at flush, visible at commit) ---------
+# --- outbox ids committing out of order (sequence ids are taken at flush, visible at commit) ------
 def _pending_headline(db, member_id: int, headline: str):
     """An open transaction that changed a member and flushed (so it holds an outbox id) but has not
     committed yet."""
@@ -71,7 +71,8 @@ def _outbox_ids(db) -> list[int]:
         return list(conn.execute(select(ProfileChange.id).order_by(ProfileChange.id)).scalars())
 
 
-def test_a_lower_outbox_id_that_commits_after_a_higher_one_was_applied_is_not_lost(pg_world, tmp_path):
+def test_a_lower_outbox_id_that_commits_after_a_higher_one_was_applied_is_not_lost(pg_world,
+                                                                                   tmp_path):
     db, url, ids = pg_world
     build_index(tmp_path / "index", url, shards=2, processes=0)
     serving = ServingIndex(tmp_path / "index")
@@ -104,7 +105,8 @@ def test_a_change_in_flight_while_the_index_builds_is_replayed_when_it_commits(p
     slow = _pending_headline(db, ids[2], "Capybara groomer")
     try:
         _commit_headline(db, ids[3], "Dingo trainer")
-        build_index(tmp_path / "index", url, shards=2, processes=0)   # high-water mark above the open id
+        # high-water mark above the open id
+        build_index(tmp_path / "index", url, shards=2, processes=0)
     finally:
         slow.commit()
         slow.close()

@@ -29,12 +29,14 @@ leaf = st.one_of(
     st.sampled_from([o for o, _, _ in OCCUPATIONS]).map(lambda v: ("term", "title_id", v)),
     st.sampled_from(sorted(SKILL_NAMES)).map(lambda v: ("term", "skill_ids", v)),
     st.tuples(st.sampled_from(["title", "skills", "headline", "summary", "past_titles"]),
-              st.lists(st.sampled_from(WORDS + titles + list(SKILL_NAMES.values())), min_size=1, max_size=3))
+              st.lists(st.sampled_from(WORDS + titles + list(SKILL_NAMES.values())), min_size=1,
+                       max_size=3))
     .map(lambda t: ("text", t[0], " ".join(t[1]))),
     st.sampled_from(titles).map(lambda v: ("phrase", "title", v)),
     st.integers(1, 5).map(lambda v: ("term", "metro_id", v)),
     st.booleans().map(lambda v: ("term", "open_to_work", v)),
-    st.tuples(st.integers(0, 8), st.integers(0, 8)).map(lambda r: ("range", "seniority", min(r), max(r))),
+    st.tuples(st.integers(0, 8), st.integers(0, 8)).map(lambda r: ("range", "seniority", min(r),
+                                                                   max(r))),
     st.floats(0, 30).map(lambda v: ("range", "years_experience", v, None)),
 )
 spec = st.recursive(leaf, lambda children: st.one_of(
@@ -61,7 +63,8 @@ def build(s):
     return Q.exclude(build(s[1][0]), build(s[1][1]))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec)
 def test_one_shard_and_four_shards_match_the_same_members(pair, s):
     one, four = pair
@@ -73,7 +76,8 @@ def test_one_shard_and_four_shards_match_the_same_members(pair, s):
 
 
 def corpus_plan(serving, field, terms):
-    """A plan scoring any of ``terms`` in ``field``, with document frequencies summed over the shards."""
+    """A plan scoring any of ``terms`` in ``field``, with document frequencies summed over the
+    shards."""
     freqs: dict = {}
     num_docs = 0
     for p in serving.partitions:
@@ -87,14 +91,16 @@ def corpus_plan(serving, field, terms):
 
 def test_corpus_statistics_are_the_same_however_the_index_is_sharded(pair):
     one, four = pair
-    for field, terms in (("title", ["softwar", "nurs", "engin"]), ("skill_ids", ["tech:python", "tech:sql"])):
+    for field, terms in (("title", ["softwar", "nurs", "engin"]),
+                         ("skill_ids", ["tech:python", "tech:sql"])):
         a, b = corpus_plan(one, field, terms), corpus_plan(four, field, terms)
         assert (a.num_docs, a.doc_freqs) == (b.num_docs, b.doc_freqs)
 
 
 def test_global_idf_makes_shard_scores_equal_to_single_index_scores(pair):
     one, four = pair
-    terms = [o for o, _, _ in OCCUPATIONS]  # raw single-term field: length normalization is equal everywhere
+    # raw single-term field: length normalization is equal everywhere
+    terms = [o for o, _, _ in OCCUPATIONS]
     plan = corpus_plan(four, "title_id", terms)
     single = one.partitions[0].search(Q.should(*[Q.term("title_id", t) for t in terms]), 1000)
     expected = dict(zip(single.member_ids.tolist(), single.scores.tolist()))

@@ -11,7 +11,8 @@ ids64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 @given(st.lists(ids64, min_size=1, max_size=50), st.integers(1, 64))
 def test_vectorized_and_scalar_shard_functions_agree(ids, shards):
-    assert shards_of(np.array(ids, dtype=np.int64), shards).tolist() == [shard_of(i, shards) for i in ids]
+    assert (shards_of(np.array(ids, dtype=np.int64), shards).tolist()
+            == [shard_of(i, shards) for i in ids])
 
 
 def test_shard_assignment_is_fixed_forever():

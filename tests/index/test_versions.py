@@ -110,7 +110,8 @@ def test_serving_refresh_switches_to_a_new_current_version(world, built, index_d
 def test_a_build_whose_process_died_counts_as_failed(index_dir):
     store = VersionStore(index_dir)
     name, path = store.create()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
     marker = json.loads((path / "BUILDING").read_text())
     marker["pid"] = int(dead.stdout)
     (path / "BUILDING").write_text(json.dumps(marker))

@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny hand-made taxonomy (every alias visible here) and the built-in fixture."""
+"""Shared fixtures: a tiny hand-made taxonomy (every alias visible here) and the built-in
+fixture."""
 
 from __future__ import annotations
 

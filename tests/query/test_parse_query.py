@@ -1,4 +1,5 @@
-"""parse_query: text or structured form in, ParsedQuery (tree, facets, standardizations, type) out."""
+"""parse_query: text or structured form in, ParsedQuery (tree, facets, standardizations, type)
+out."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def summary(parsed: ParsedQuery) -> list[tuple[str, str, object, str, str]]:
     return [(s.field, s.raw, s.id, s.source, s.role) for s in parsed.standardizations]
 
 
-# --- text queries --------------------------------------------------------------------------------------
+# --- text queries ---------------------------------------------------------------------------------
 def test_fielded_title_is_standardized_and_linked_to_its_leaf(tiny_taxonomy: Taxonomy) -> None:
     parsed = parse_query('title:"sr swe"', tiny_taxonomy)
     record = parsed.by_leaf[Phrase("title", "sr swe")]
@@ -87,7 +88,7 @@ def test_company_location_and_school_fields(tiny_taxonomy: Taxonomy) -> None:
     assert [s.raw for s in parsed.unmapped()] == ["stanford"]
 
 
-# --- structured queries ----------------------------------------------------------------------------------
+# --- structured queries ---------------------------------------------------------------------------
 def test_structured_facets_are_standardized_with_their_roles(tiny_taxonomy: Taxonomy) -> None:
     parsed = parse_query(
         {
@@ -152,7 +153,7 @@ def test_syntax_error_in_structured_text_keeps_its_position(tiny_taxonomy: Taxon
     assert info.value.position == 10
 
 
-# --- query types ---------------------------------------------------------------------------------------------
+# --- query types ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("query", "query_type"),
     [
@@ -172,7 +173,7 @@ def test_query_type(tiny_taxonomy: Taxonomy, query: object, query_type: str) -> 
     assert parse_query(query, tiny_taxonomy).query_type == query_type  # type: ignore[arg-type]
 
 
-# --- output ----------------------------------------------------------------------------------------------------
+# --- output ---------------------------------------------------------------------------------------
 def test_to_json_round_trips_through_json(tiny_taxonomy: Taxonomy) -> None:
     parsed = parse_query(
         {"text": "title:(swe OR ds) python", "seniority": {"must_have": [4]}}, tiny_taxonomy

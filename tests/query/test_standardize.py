@@ -1,4 +1,5 @@
-"""Standardization: raw titles, skills, companies, locations, industries and schools -> taxonomy ids."""
+"""Standardization: raw titles, skills, companies, locations, industries and schools -> taxonomy
+ids."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def test_token_corrector_refuses_words_too_far_away() -> None:
     assert TokenCorrector({"python": 5}).correct("pytohnn") is None
 
 
-# --- titles ----------------------------------------------------------------------------------------
+# --- titles ---------------------------------------------------------------------------------------
 def test_exact_title_alias(standardizer: Standardizer) -> None:
     match = standardizer.title("Software Engineer")
     assert match is not None
@@ -161,7 +162,7 @@ def test_seniority_word_alone_is_not_a_title(standardizer: Standardizer) -> None
     assert standardizer.title("senior") is None
 
 
-# --- skills ----------------------------------------------------------------------------------------
+# --- skills ---------------------------------------------------------------------------------------
 def test_javascrpit_is_corrected_to_javascript(standardizer: Standardizer) -> None:
     match = standardizer.skill("javascrpit")
     assert match is not None
@@ -202,7 +203,7 @@ def test_skill_id_typed_as_is(standardizer: Standardizer) -> None:
     assert match is not None and match.method == "id"
 
 
-# --- companies, locations, industries, schools ---------------------------------------------------------
+# --- companies, locations, industries, schools ----------------------------------------------------
 @pytest.mark.parametrize("raw", ["Acme", "ACME Corporation", "acme corp.", "Acme, Inc."])
 def test_company_matches_without_legal_forms(standardizer: Standardizer, raw: str) -> None:
     match = standardizer.company(raw)
@@ -257,7 +258,7 @@ def test_school_with_a_typo(standardizer: Standardizer) -> None:
     assert match is not None and (match.id, match.method) == ("Stanford University", "fuzzy")
 
 
-# --- tagging keywords ----------------------------------------------------------------------------------
+# --- tagging keywords -----------------------------------------------------------------------------
 def test_tagging_finds_a_title_and_skills_in_keywords(standardizer: Standardizer) -> None:
     tags = standardizer.tag(["sr", "swe", "python", "k8s"])
     assert [(t.start, t.end, t.field, t.match.id) for t in tags] == [
@@ -285,7 +286,7 @@ def test_tagging_does_not_correct_words_another_vocabulary_knows(
     assert [t.field for t in tags] == ["skill"]
 
 
-# --- the built-in fixture taxonomy -----------------------------------------------------------------------
+# --- the built-in fixture taxonomy ----------------------------------------------------------------
 def test_fixture_taxonomy_standardizes_the_issue_examples(fixture_taxonomy) -> None:  # type: ignore[no-untyped-def]
     standardizer = Standardizer(fixture_taxonomy)
     sr_swe, dev, typo = (

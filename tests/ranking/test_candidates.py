@@ -14,9 +14,11 @@ def test_grades_take_the_strongest_logged_outcome():
     imp = pd.DataFrame({"search_id": [1, 1, 1, 1, 1, 2], "member_id": [10, 11, 12, 13, 14, 10]})
     feedback = pd.DataFrame({"search_id": [1, 1, 1, 1, 1], "member_id": [11, 12, 12, 13, 14],
                              "kind": ["view", "view", "save", "view", "view"]})
-    inmails = pd.DataFrame({"search_id": [1, 1], "member_id": [13, 14], "status": ["declined", "accepted"]})
+    inmails = pd.DataFrame({"search_id": [1, 1], "member_id": [13, 14],
+                            "status": ["declined", "accepted"]})
     out = grade_labels(imp, feedback, inmails)
-    assert out["grade"].tolist() == [0, 1, 2, 3, 4, 0]  # the accept in search 1 is not one in search 2
+    # the accept in search 1 is not one in search 2
+    assert out["grade"].tolist() == [0, 1, 2, 3, 4, 0]
     assert out["accepted"].tolist() == [0, 0, 0, 0, 1, 0]
 
 
@@ -25,8 +27,10 @@ def _cands(grades_by_search: dict[int, list[int]]) -> Candidates:
     for sid, grades in grades_by_search.items():
         for pos, g in enumerate(grades):
             rows.append((sid, 100 * sid + pos, pos, 0.0, g, int(g == 4)))
-    frame = pd.DataFrame(rows, columns=["search_id", "member_id", "position", "logged_score", "grade", "accepted"])
-    searches = pd.DataFrame({"session_id": ["a"] * len(grades_by_search)}, index=list(grades_by_search))
+    frame = pd.DataFrame(rows, columns=["search_id", "member_id", "position", "logged_score",
+                                        "grade", "accepted"])
+    searches = pd.DataFrame({"session_id": ["a"] * len(grades_by_search)},
+                            index=list(grades_by_search))
     return Candidates(frame, searches)
 
 

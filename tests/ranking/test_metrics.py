@@ -54,7 +54,8 @@ def test_reciprocal_rank_by_hand_and_with_ties():
     assert math.isnan(mt.reciprocal_rank([3, 2, 1], [0, 0, 0]))
     # 3 tied, one positive: uniform over ranks 1..3
     assert mt.reciprocal_rank([1, 1, 1], [0, 1, 0]) == pytest.approx((1 + 1 / 2 + 1 / 3) / 3)
-    # top item negative, then 3 tied with 2 positives: first positive at rank 2 w.p. 2/3, at 3 w.p. 1/3
+    # top item negative, then 3 tied with 2 positives: first positive at rank 2 w.p. 2/3, at 3 w.p.
+    # 1/3
     assert mt.reciprocal_rank([9, 1, 1, 1], [0, 1, 1, 0]) == pytest.approx(2 / 3 / 2 + 1 / 3 / 3)
 
 

@@ -32,15 +32,16 @@ def test_a_session_that_runs_past_the_cutoff_stays_on_one_side():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 500)), min_size=2, max_size=60),
-       st.floats(0.05, 0.95))
+@given(st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 500)), min_size=2,
+                max_size=60), st.floats(0.05, 0.95))
 def test_no_session_is_ever_split_and_every_search_lands_once(rows, fraction):
     df = _searches(rows)
     split = time_split(df, test_fraction=fraction)
     train = set(df.loc[df["id"].isin(split.train_search_ids), "session_id"])
     test = set(df.loc[df["id"].isin(split.test_search_ids), "session_id"])
     assert not train & test
-    assert sorted(np.concatenate([split.train_search_ids, split.test_search_ids]).tolist()) == df["id"].tolist()
+    assert sorted(np.concatenate([split.train_search_ids,
+                                  split.test_search_ids]).tolist()) == df["id"].tolist()
     if train and test:  # every held-out session starts no earlier than every training session
         start = pd.to_datetime(df["created_at"]).groupby(df["session_id"]).min()
         assert start[list(test)].min() >= start[list(train)].max()

@@ -52,7 +52,8 @@ def make_service(world: SearchWorld, index_dir: Path, scorer=None, **broker):
     from index.serving.broker import BrokerSettings
     from index.serving.serving_index import ServingIndex
 
-    return SearchService.build(world.taxonomy, ServingIndex(index_dir), scorer, broker_settings=BrokerSettings(**broker),
+    return SearchService.build(world.taxonomy, ServingIndex(index_dir), scorer,
+                               broker_settings=BrokerSettings(**broker),
                                company_names=company_names_from_database(world.db))
 
 

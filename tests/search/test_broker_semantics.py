@@ -6,7 +6,8 @@ import pytest
 
 from talent.query import parse_query
 
-PAIRS = [("python", "java"), ("title:nurse", "skill:sql"), ('"machine learning"', "title:\"software developer\""),
+PAIRS = [("python", "java"), ("title:nurse", "skill:sql"),
+         ('"machine learning"', "title:\"software developer\""),
          ("location:seattle", "skill:python")]
 
 
@@ -22,7 +23,8 @@ def total(service, text: str) -> int:
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
 def test_or_count_is_the_sum_minus_the_overlap(four, a, b):
-    assert total(four, f"({a}) OR ({b})") == total(four, a) + total(four, b) - total(four, f"({a}) AND ({b})")
+    assert total(four, f"({a}) OR ({b})") == (total(four, a) + total(four, b)
+                                              - total(four, f"({a}) AND ({b})"))
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
@@ -65,8 +67,10 @@ def test_structured_facets_filter(four):
 
 
 @pytest.mark.parametrize("text", [
-    "python", "python java", "python OR java", "title:nurse", "title:nurse skill:sql", '"machine learning"',
-    "location:seattle skill:python", "python NOT java", "(title:nurse OR skill:sql) location:seattle",
+    "python", "python java", "python OR java", "title:nurse", "title:nurse skill:sql",
+    '"machine learning"',
+    "location:seattle skill:python", "python NOT java",
+    "(title:nurse OR skill:sql) location:seattle",
     {"text": "python", "seniority": {"must_have": ["senior"]}, "open_to_work": True},
     {"skills": {"must_have": ["python", "sql"]}, "years_experience": {"min": 3}},
 ])

@@ -18,7 +18,8 @@ def test_isin_is_set_membership(values, wanted):
     assert got.tolist() == expected
 
 
-@given(values=codes, pairs=st.lists(st.tuples(st.integers(-1, 300), st.floats(0, 5, width=32)), max_size=30))
+@given(values=codes,
+       pairs=st.lists(st.tuples(st.integers(-1, 300), st.floats(0, 5, width=32)), max_size=30))
 def test_lookup_takes_the_last_weight_of_a_key(values, pairs):
     keys = np.asarray([k for k, _ in pairs], dtype=np.int32)
     weights = np.asarray([w for _, w in pairs], dtype=np.float32)

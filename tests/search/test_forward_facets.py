@@ -12,8 +12,9 @@ from index.serving.partition import RANGE_FACETS
 from talent.query import parse_query
 
 FIELDS = (*DEFAULT_FACETS, *RANGE_FACETS, "willing_to_relocate")
-QUERIES = ["python", "title:nurse", "skill:sql", 'title:"software developer" OR skill:java', "manager",
-           "location:seattle", "sales NOT title:manager", "engineer", '{"open_to_work": true, "text": "analyst"}']
+QUERIES = ["python", "title:nurse", "skill:sql", 'title:"software developer" OR skill:java',
+           "manager", "location:seattle", "sales NOT title:manager", "engineer",
+           '{"open_to_work": true, "text": "analyst"}']
 
 
 def _logged_queries(database, n: int = 60) -> list:
@@ -35,7 +36,8 @@ def test_forward_facets_equal_tantivy_aggregations(four, search_world):
             hits = partition.search(query, 100_000)
             assert hits.count == len(hits.member_ids)
             engine = partition.facets(query, FIELDS, 100_000)
-            mine = forward_facets(partition.features(hits.member_ids), FIELDS, snapshot.vocab, 100_000)
+            mine = forward_facets(partition.features(hits.member_ids), FIELDS, snapshot.vocab,
+                                  100_000)
             for field in FIELDS:
                 assert {k: v for k, v in mine[field].items() if v} == \
                     {k: v for k, v in engine[field].items() if v}, (q, partition.shard, field)

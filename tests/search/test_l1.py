@@ -49,22 +49,26 @@ def test_broker_features_equal_the_training_features(four):
 @pytest.mark.parametrize("query", [
     'title:"software developer" skill:python sql',
     # more (field, token) pairs than one bit-coded search answers: several coverage passes
-    ("python OR sql OR java OR developer OR engineer OR manager OR senior OR data OR analyst OR cloud OR security "
-    "OR design OR marketing OR sales OR finance OR operations OR research OR product OR customer OR support "
-    "OR network OR systems OR web OR mobile"),
+    ("python OR sql OR java OR developer OR engineer OR manager OR senior OR data OR analyst OR "
+    "cloud OR security OR design OR marketing OR sales OR finance OR operations OR research OR "
+    "product OR customer OR support OR network OR systems OR web OR mobile"),
 ])
-@pytest.mark.parametrize("restrict_ms", [-1e9, 1e9])  # always restricted to the member ids / always re-run the query
-@pytest.mark.parametrize("estimate", [None, 0.0, float("inf")])  # as planned / always guess "fits" / never
-def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth, restrict_ms,
+# always restricted to the member ids / always re-run the query
+@pytest.mark.parametrize("restrict_ms", [-1e9, 1e9])
+# as planned / always guess "fits" / never
+@pytest.mark.parametrize("estimate", [None, 0.0, float("inf")])
+def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth,
+                                                         restrict_ms,
                                                          estimate):
     """Every way the broker reads text coverage (with the retrieval itself, right or wrongly
     guessed to hold every match, re-running the match query, restricted to the retrieved
     members) gives the training path's values exactly."""
     monkeypatch.setattr("index.l1.coverage.RESTRICTED_FIXED_MS", restrict_ms)
     if estimate is not None:
-        monkeypatch.setattr("index.serving.plan.QueryPlan.match_estimate", lambda self, partition: estimate)
-    service = make_service(search_world, search_world.index_four, deadline_ms=30_000, retrieval_depth=depth,
-                           partition_top_k=depth)
+        monkeypatch.setattr("index.serving.plan.QueryPlan.match_estimate", lambda self,
+                            partition: estimate)
+    service = make_service(search_world, search_world.index_four, deadline_ms=30_000,
+                           retrieval_depth=depth, partition_top_k=depth)
     try:
         parsed = parse_query(query, service.taxonomy)
         snapshot = service.serving.snapshot()

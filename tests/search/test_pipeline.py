@@ -6,20 +6,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from conftest import EVERYTHING, make_service
 
 from federator.pipeline import Pipeline, RankingRequest, StageConfig
 from federator.service import SearchService, empty_candidates
 from federator.types import CandidateList, SearchRequest
 from talent.errors import InvalidInput, QueryError
-from conftest import EVERYTHING, make_service
 
 
 def _candidates(n: int) -> CandidateList:
     base = empty_candidates()
     ids = np.arange(1, n + 1, dtype=np.int64)
     return CandidateList(ids, np.linspace(1, 0, n, dtype=np.float32), np.zeros(n, np.int16),
-                         np.zeros((n, base.features.shape[1]), np.float32), base.feature_names, n, {}, [0], 1, {},
-                         "test", {})
+                         np.zeros((n, base.features.shape[1]), np.float32), base.feature_names, n,
+                         {}, [0], 1, {}, "test", {})
 
 
 @dataclass
@@ -49,7 +49,8 @@ class Reverse:
     def __call__(self, request, candidates):
         self.calls += 1
         order = np.arange(len(candidates))[::-1]
-        return candidates.reordered(order, np.linspace(1, 0, len(candidates)), timings={"inner": 0.5})
+        return candidates.reordered(order, np.linspace(1, 0, len(candidates)),
+                                    timings={"inner": 0.5})
 
 
 @dataclass
@@ -65,7 +66,8 @@ class Broken:
 
 
 def _request(**stages: bool) -> RankingRequest:
-    return RankingRequest(SearchRequest(1, 1, "python", stages=stages), query=None)  # type: ignore[arg-type]
+    return RankingRequest(SearchRequest(1, 1, "python", stages=stages),
+                          query=None)  # type: ignore[arg-type]
 
 
 def test_stages_run_in_order_and_each_is_timed_by_the_runner():
@@ -84,8 +86,10 @@ def test_a_request_switches_a_stage_off():
 
 def test_a_stage_off_by_config_runs_when_a_request_asks():
     reverse = Reverse(config=StageConfig(enabled=False))
-    assert Pipeline([Source(), reverse]).run(_request(), empty_candidates()).reports[1].status == "off"
-    assert Pipeline([Source(), reverse]).run(_request(reverse=True), empty_candidates()).reports[1].status == "ran"
+    assert Pipeline([Source(), reverse]).run(_request(),
+                                             empty_candidates()).reports[1].status == "off"
+    assert Pipeline([Source(), reverse]).run(_request(reverse=True),
+                                             empty_candidates()).reports[1].status == "ran"
 
 
 def test_unknown_switches_and_switching_off_a_required_stage_are_refused():
@@ -129,7 +133,7 @@ def test_a_non_boolean_switch_is_invalid_input():
         SearchRequest(1, 1, "python", stages={"l1": "no"})  # type: ignore[dict-item]
 
 
-# --- the service over a real index --------------------------------------------------------------------------------
+# --- the service over a real index ----------------------------------------------------------------
 def test_a_stage_after_the_broker_reorders_the_page_and_is_reported(search_world):
     plain = make_service(search_world, search_world.index_four, **EVERYTHING)
     staged = SearchService(plain.taxonomy, plain.serving, [plain.pipeline.stages[0], Reverse()])
@@ -140,7 +144,8 @@ def test_a_stage_after_the_broker_reorders_the_page_and_is_reported(search_world
     assert [r.member_id for r in reversed_.results] != [r.member_id for r in base.results]
     assert [(s.name, s.status) for s in reversed_.stages] == [("broker", "ran"), ("reverse", "ran")]
     assert "reverse" in reversed_.timings and "broker.partitions" in reversed_.timings
-    off = staged.search(SearchRequest(1, 1, "python", page_size=5, facets=False, stages={"reverse": False}))
+    off = staged.search(SearchRequest(1, 1, "python", page_size=5, facets=False,
+                                      stages={"reverse": False}))
     assert [r.member_id for r in off.results] == [r.member_id for r in base.results]
     plain.close()
 
@@ -155,7 +160,8 @@ def test_l1_switched_off_ranks_by_text_match(search_world, four):
     l1 = make_service(search_world, search_world.index_four, scorer=Flip(), **EVERYTHING)
     request = SearchRequest(1, 1, "python developer", page_size=10, facets=False)
     with_l1 = l1.search(request)
-    without = l1.search(SearchRequest(1, 1, "python developer", page_size=10, facets=False, stages={"l1": False}))
+    without = l1.search(SearchRequest(1, 1, "python developer", page_size=10, facets=False,
+                                      stages={"l1": False}))
     text = four.search(request)
     assert with_l1.ranker == "flip" and without.ranker == "text-match"
     assert [r.member_id for r in without.results] == [r.member_id for r in text.results]

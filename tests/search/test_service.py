@@ -109,7 +109,8 @@ def test_cli_search_switches_a_stage_off(search_world):
     from talent.cli import cli
 
     home = str(search_world.settings.home)
-    result = CliRunner().invoke(cli, ["--home", home, "search", "python", "--stage", "l1=off", "--json"])
+    result = CliRunner().invoke(cli,
+                                ["--home", home, "search", "python", "--stage", "l1=off", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{"):])
     assert payload["ranker"] == "text-match" and payload["stages"][0]["name"] == "broker"

@@ -11,8 +11,9 @@ from conftest import make_service
 from federator.types import SearchRequest
 from talent.query import parse_query
 
-QUERIES = ["python", 'title:"software developer" skill:python', "title:nurse OR title:\"data scientist\"",
-           '"machine learning" sql', "title:nurse NOT skill:python", "manager"]
+QUERIES = ["python", 'title:"software developer" skill:python',
+           "title:nurse OR title:\"data scientist\"", '"machine learning" sql',
+           "title:nurse NOT skill:python", "manager"]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -56,7 +57,8 @@ def test_a_slow_partition_gives_partial_flagged_results(search_world, monkeypatc
         assert response.partial
         assert response.partitions_answered == [0, 1, 3]
         assert response.total > 0 and response.results
-        assert all(svc.serving.snapshot().partition_of([r.member_id])[0] != 2 for r in response.results)
+        assert all(svc.serving.snapshot().partition_of([r.member_id])[0] != 2
+                   for r in response.results)
     finally:
         svc.close()
 

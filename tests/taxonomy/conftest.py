@@ -1,4 +1,5 @@
-"""Taxonomy fixtures: the built-in fixture taxonomy, and the real bundle when ../shared/data/taxonomy exists."""
+"""Taxonomy fixtures: the built-in fixture taxonomy, and the real bundle when
+../shared/data/taxonomy exists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Invariants every taxonomy (fixture or bundle) must satisfy; shared by the fixture and bundle tests."""
+"""Invariants every taxonomy (fixture or bundle) must satisfy; shared by the fixture and bundle
+tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The real bundle (../shared/data/taxonomy) imports into a large, consistent taxonomy; skipped without it."""
+"""The real bundle (../shared/data/taxonomy) imports into a large, consistent taxonomy; skipped
+without it."""
 
 from __future__ import annotations
 

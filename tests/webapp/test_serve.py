@@ -126,13 +126,14 @@ def test_with_updater_supervises_the_server_and_the_follower(settings, monkeypat
         return 0
 
     monkeypatch.setattr(Supervisor, "run", run)
-    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--port", "8124", "--workers", "3",
-                                      "--rate-limit", "search=100/second", "--with-updater"])
+    result = CliRunner().invoke(cli, ["--home", str(settings.home), "serve", "--port", "8124",
+                                      "--workers", "3", "--rate-limit", "search=100/second",
+                                      "--with-updater"])
     assert result.exit_code == 0, result.output
-    assert seen["children"] == [
-        ("server", ["serve", "--host", "127.0.0.1", "--port", "8124", "--workers", "3", "--threads", "1",
-                    "--rate-limit=search=100/second"], True),
-        ("index updater", ["index", "update", "--follow"], False)]
+    assert seen["children"] == [("server", ["serve", "--host", "127.0.0.1", "--port", "8124",
+                                            "--workers", "3", "--threads", "1",
+                                            "--rate-limit=search=100/second"], True),
+                                ("index updater", ["index", "update", "--follow"], False)]
     assert seen["env"]["TALENT_HOME"] == str(settings.home)
 
 

@@ -45,7 +45,8 @@ class RunningServer:
         return Api(self.port, self.token)
 
     def updaters(self) -> list[int]:
-        return [pid for pid in descendants(self.process.pid) if "index update --follow" in _cmdline(pid)]
+        return [pid for pid in descendants(self.process.pid)
+                if "index update --follow" in _cmdline(pid)]
 
 
 def _cmdline(pid: int) -> str:
@@ -57,7 +58,8 @@ def _cmdline(pid: int) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[RunningServer]:
-    """The test world indexed in 2 shards, served by `talent serve --with-updater` (2 sync workers)."""
+    """The test world indexed in 2 shards, served by `talent serve --with-updater` (2 sync
+    workers)."""
     from index.build.builder import build_index
     from talent.settings import Settings
     from talent.storage.db import Database
@@ -76,8 +78,8 @@ def server(tmp_path_factory) -> Iterator[RunningServer]:
     (account,) = ensure_demo_accounts(database, count=1, echo=None)
     port = free_port()
     log = home / "serve.log"
-    process = start_talent(["--home", str(home), "serve", "--port", str(port), "--workers", "2", "--with-updater",
-                            "--rate-limit", "search=1000000 per minute"],
+    process = start_talent(["--home", str(home), "serve", "--port", str(port), "--workers", "2",
+                            "--with-updater", "--rate-limit", "search=1000000 per minute"],
                            talent_env(secret_key="test-secret", shards=2), log)
     running = RunningServer(home, settings, database, process, port, account.token, log)
     try:
@@ -108,7 +110,8 @@ class Hammer:
         self.statuses: Counter[Any] = Counter()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, args=(server.api(), queries[i::clients] or queries))
+        self._threads = [threading.Thread(target=self._run,
+                                          args=(server.api(), queries[i::clients] or queries))
                          for i in range(clients)]
 
     def _run(self, api: Api, queries: list[str]) -> None:
@@ -155,7 +158,8 @@ def test_a_new_build_and_a_rollback_are_served_without_a_failed_request(server):
     with Hammer(server, ["nurse", "software engineer", "narwhal", "manager"]) as hammer:
         wait_for(lambda: sum(hammer.statuses.values()) >= 10, timeout=30)
         assert member_id not in api.members_found("narwhal")  # the serving build predates the edit
-        build_index(server.settings.index_dir, server.settings.resolved_database_url, shards=2, processes=0)
+        build_index(server.settings.index_dir, server.settings.resolved_database_url, shards=2,
+                    processes=0)
         wait_for(lambda: member_id in api.members_found("narwhal"), timeout=10)
         swapped = sum(hammer.statuses.values())
         assert store.rollback(old) == old
@@ -178,4 +182,5 @@ def test_stopping_the_server_stops_the_updater(server):
     assert server.updaters() and len(tree) >= 4  # web master, 2 workers, updater
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0
-    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and _cmdline(pid) for pid in tree), timeout=20)
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and _cmdline(pid) for pid in tree),
+             timeout=20)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the small `test` world (fixture taxonomy), generated and simulated once per session."""
+"""Shared fixtures: the small `test` world (fixture taxonomy), generated and simulated once per
+session."""
 
 from __future__ import annotations
 

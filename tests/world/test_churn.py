@@ -1,4 +1,5 @@
-"""`talent world churn`: a seeded stream of realistic profile changes, each landing in the outbox."""
+"""`talent world churn`: a seeded stream of realistic profile changes, each landing in the
+outbox."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def db(template, tmp_path):
 
 
 def _churn(db: Database, seed: int = 1, **options) -> ProfileChurn:
-    return ProfileChurn.from_database(db, load_taxonomy(None), seed=seed, clock=lambda: FIXED, **options)
+    return ProfileChurn.from_database(db, load_taxonomy(None), seed=seed, clock=lambda: FIXED,
+                                      **options)
 
 
 def _outbox(db: Database) -> list[int]:
@@ -55,10 +57,13 @@ def _outbox(db: Database) -> list[int]:
 
 def _profiles(db: Database, member_ids) -> list[tuple]:
     with db.session() as s:
-        members = s.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.id)).all()
-        return [(m.id, m.headline, m.current_title, m.occupation_id, m.seniority, m.current_company_id,
+        members = s.scalars(select(Member).where(Member.id.in_(member_ids))
+                            .order_by(Member.id)).all()
+        return [(m.id, m.headline, m.current_title, m.occupation_id, m.seniority,
+                 m.current_company_id,
                  m.open_to_work, m.last_active_at, sorted(k.skill_id for k in m.skills),
-                 sorted((p.title, p.company_id, p.is_current, p.end_date) for p in m.positions)) for m in members]
+                 sorted((p.title, p.company_id, p.is_current, p.end_date) for p in m.positions))
+                for m in members]
 
 
 def test_every_change_is_committed_with_an_outbox_row_for_its_member(db):
@@ -91,8 +96,8 @@ def test_the_stream_mixes_every_kind_of_change(db):
 
 def test_a_job_change_ends_the_current_position_and_starts_a_new_one(db):
     edits = []
-    run_churn(db, _churn(db, mix={k: 0 for k in CHANGE_KINDS} | {"job_change": 1}), rate=1000, count=10,
-              on_edit=edits.append)
+    run_churn(db, _churn(db, mix={k: 0 for k in CHANGE_KINDS} | {"job_change": 1}), rate=1000,
+              count=10, on_edit=edits.append)
     assert {e.kind for e in edits} == {"job_change"}
     with db.session() as s:
         member = s.get(Member, edits[-1].member_id)
@@ -160,8 +165,8 @@ def test_the_cli_commits_count_changes_and_prints_a_summary(template, tmp_path):
 
     home = tmp_path / "home"
     database = _copy(template, home)
-    result = CliRunner().invoke(cli, ["--home", str(home), "world", "churn", "--rate", "500", "--count", "7",
-                                      "--seed", "3", "--quiet"])
+    result = CliRunner().invoke(cli, ["--home", str(home), "world", "churn", "--rate", "500",
+                                      "--count", "7", "--seed", "3", "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("7 profile changes in ")
     assert len(_outbox(database)) == 7
@@ -175,7 +180,8 @@ def test_the_cli_refuses_count_with_duration_and_a_malformed_mix(template, tmp_p
 
     home = tmp_path / "home"
     _copy(template, home).dispose()
-    both = CliRunner().invoke(cli, ["--home", str(home), "world", "churn", "--count", "2", "--duration", "1"])
+    both = CliRunner().invoke(cli, ["--home", str(home), "world", "churn", "--count", "2",
+                                    "--duration", "1"])
     assert both.exit_code == 2 and "not both" in both.output
     bad = CliRunner().invoke(cli, ["--home", str(home), "world", "churn", "--mix", "promotion=2"])
     assert bad.exit_code == 2 and "KIND=WEIGHT" in bad.output

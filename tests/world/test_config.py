@@ -1,4 +1,5 @@
-"""World config files: names resolve to fixtures, bad configs fail with a message naming the problem."""
+"""World config files: names resolve to fixtures, bad configs fail with a message naming the
+problem."""
 
 from __future__ import annotations
 
@@ -72,9 +73,8 @@ def test_invalid_toml_names_the_file(tmp_path):
 
 
 def test_missing_taxonomy_directory_is_named(tmp_path, settings):
-    config = parse_world_config(
-        {"name": "x", "taxonomy": str(tmp_path / "no-such-taxonomy")}, source=str(tmp_path / "x.toml")
-    )
+    config = parse_world_config({"name": "x", "taxonomy": str(tmp_path / "no-such-taxonomy")},
+                                source=str(tmp_path / "x.toml"))
     with pytest.raises(ConfigError, match="no-such-taxonomy.*does not exist"):
         resolve_taxonomy(config, settings)
 

@@ -10,11 +10,13 @@ def _fingerprint(db) -> list[tuple]:
     return (
         rows(
             db,
-            "SELECT id, first_name, last_name, current_title, headline, seniority, metro_id FROM members "
-            "WHERE id % 97 = 1 ORDER BY id",
+            "SELECT id, first_name, last_name, current_title, headline, seniority, metro_id FROM "
+            "members WHERE id % 97 = 1 ORDER BY id",
         )
         + rows(
-            db, "SELECT id, query_text, result_count, created_at FROM searches WHERE id % 13 = 1 ORDER BY id"
+            db,
+            "SELECT id, query_text, result_count, created_at FROM searches WHERE id % 13 = 1 ORDER "
+            "BY id"
         )
         + rows(db, "SELECT member_id, status, sent_at, responded_at FROM inmails ORDER BY id")
     )
@@ -81,7 +83,8 @@ def test_worker_processes_give_the_same_logs(tmp_path, test_world):
 
 
 def test_float_noise_in_taxonomy_importances_does_not_change_the_world(tmp_path, test_world):
-    """An imported bundle may differ in the 5th decimal or in tie order from run to run; the world must not."""
+    """An imported bundle may differ in the 5th decimal or in tie order from run to run; the world
+    must not."""
     import dataclasses
 
     from talent.settings import load_settings

@@ -8,7 +8,8 @@ from world_support import rows
 
 
 def test_members_have_ids_1_to_n(test_world):
-    assert rows(test_world.db, "SELECT MIN(id), MAX(id), COUNT(*) FROM members")[0] == (1, 2000, 2000)
+    assert (rows(test_world.db, "SELECT MIN(id), MAX(id), COUNT(*) FROM members")[0]
+            == (1, 2000, 2000))
 
 
 def test_every_member_lists_5_to_40_skills(test_world):
@@ -22,7 +23,8 @@ def test_every_member_lists_5_to_40_skills(test_world):
 
 def test_every_member_has_2_to_6_positions_and_one_current_with_their_title(test_world):
     counts = rows(
-        test_world.db, "SELECT MIN(n), MAX(n) FROM (SELECT COUNT(*) AS n FROM positions GROUP BY member_id) t"
+        test_world.db,
+        "SELECT MIN(n), MAX(n) FROM (SELECT COUNT(*) AS n FROM positions GROUP BY member_id) t"
     )
     assert counts[0][0] >= 2 and counts[0][1] <= 6
     mismatched = rows(
@@ -36,15 +38,15 @@ def test_every_member_has_2_to_6_positions_and_one_current_with_their_title(test
 
 def test_positions_are_chronological(test_world):
     bad = rows(
-        test_world.db, "SELECT COUNT(*) FROM positions WHERE end_date IS NOT NULL AND end_date < start_date"
+        test_world.db,
+        "SELECT COUNT(*) FROM positions WHERE end_date IS NOT NULL AND end_date < start_date"
     )
     assert bad[0][0] == 0
 
 
 def test_years_of_experience_rise_with_seniority(test_world):
-    by_level = dict(
-        rows(test_world.db, "SELECT seniority, AVG(years_experience) FROM members GROUP BY seniority")
-    )
+    by_level = dict(rows(test_world.db,
+                         "SELECT seniority, AVG(years_experience) FROM members GROUP BY seniority"))
     levels = sorted(level for level in by_level if level <= 6)
     means = [by_level[level] for level in levels]
     assert means == sorted(means)
@@ -76,7 +78,8 @@ def test_profiles_have_headline_summary_email_and_metro(test_world):
 
 
 def test_open_to_work_is_a_minority(test_world):
-    share = rows(test_world.db, "SELECT AVG(CASE WHEN open_to_work THEN 1.0 ELSE 0.0 END) FROM members")[0][0]
+    share = rows(test_world.db,
+                 "SELECT AVG(CASE WHEN open_to_work THEN 1.0 ELSE 0.0 END) FROM members")[0][0]
     assert 0.15 <= share <= 0.25
 
 
@@ -84,8 +87,8 @@ def test_women_share_differs_by_occupation_family(test_world):
     share = dict(
         rows(
             test_world.db,
-            "SELECT substr(m.occupation_id, 1, 2), AVG(CASE WHEN p.gender = 'female' THEN 1.0 ELSE 0.0 END) "
-            "FROM members m JOIN member_protected p ON p.member_id = m.id GROUP BY 1",
+            "SELECT substr(m.occupation_id, 1, 2), AVG(CASE WHEN p.gender = 'female' THEN 1.0 ELSE "
+            "0.0 END) FROM members m JOIN member_protected p ON p.member_id = m.id GROUP BY 1",
         )
     )
     assert share["29"] > 0.6  # healthcare practitioners
@@ -110,7 +113,8 @@ def test_first_names_agree_with_gender(test_world, truth):
 def test_occupations_follow_employment(test_world, truth):
     from scipy.stats import spearmanr
 
-    counts = dict(rows(test_world.db, "SELECT occupation_id, COUNT(*) FROM members GROUP BY occupation_id"))
+    counts = dict(rows(test_world.db,
+                       "SELECT occupation_id, COUNT(*) FROM members GROUP BY occupation_id"))
     state = truth.state
     observed = [counts.get(o, 0) for o in state.occupations]
     assert spearmanr(observed, state.o_employment).statistic > 0.8
@@ -129,7 +133,9 @@ def test_hiring_side_links_up(test_world):
         == 0
     )
     assert (
-        rows(db, "SELECT COUNT(*) FROM projects WHERE required_skills = '[]' OR occupation_id IS NULL")[0][0]
+        rows(db,
+             "SELECT COUNT(*) FROM projects WHERE required_skills = '[]' OR occupation_id IS "
+             "NULL")[0][0]
         == 0
     )
 
@@ -139,7 +145,8 @@ def test_hiring_side_links_up(test_world):
 )
 def test_tables_are_populated(test_world, table):
     assert test_world.generation.counts[table] > 0
-    assert rows(test_world.db, f"SELECT COUNT(*) FROM {table}")[0][0] == test_world.generation.counts[table]
+    assert (rows(test_world.db, f"SELECT COUNT(*) FROM {table}")[0][0]
+            == test_world.generation.counts[table])
 
 
 def test_orm_reads_generated_rows(test_world):

@@ -1,4 +1,5 @@
-"""The behaviour simulator's logs: time-ordered, consistent, with plausible rates and position bias."""
+"""The behaviour simulator's logs: time-ordered, consistent, with plausible rates and position
+bias."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_actions_come_after_their_search(test_world):
     bad = rows(
         test_world.db,
         "SELECT COUNT(*) FROM inmails i JOIN searches s ON s.id = i.search_id "
-        "WHERE i.sent_at <= s.created_at OR (i.responded_at IS NOT NULL AND i.responded_at <= i.sent_at)",
+        "WHERE i.sent_at <= s.created_at OR (i.responded_at IS NOT NULL AND i.responded_at <= "
+        "i.sent_at)",
     )
     assert bad[0][0] == 0
 
@@ -51,7 +53,8 @@ def test_inmail_statuses_and_response_times(test_world):
     assert set(counts) == {"accepted", "declined", "pending"}
     assert (
         rows(
-            test_world.db, "SELECT COUNT(*) FROM inmails WHERE (status = 'pending') != (responded_at IS NULL)"
+            test_world.db,
+            "SELECT COUNT(*) FROM inmails WHERE (status = 'pending') != (responded_at IS NULL)"
         )[0][0]
         == 0
     )
@@ -75,7 +78,8 @@ def test_impressions_fill_positions_from_zero_with_logged_scores(test_world):
         "COUNT(*) AS n FROM impressions GROUP BY search_id) t WHERE lo != 0 OR hi != n - 1",
     )
     assert bad[0][0] == 0
-    assert rows(test_world.db, "SELECT COUNT(*) FROM impressions WHERE logged_score IS NULL")[0][0] == 0
+    assert rows(test_world.db,
+                "SELECT COUNT(*) FROM impressions WHERE logged_score IS NULL")[0][0] == 0
 
 
 def test_positions_are_partially_randomized(test_world):
@@ -92,8 +96,10 @@ def test_searches_are_logged_with_the_logging_policy_and_query_variety(test_worl
     types = dict(rows(test_world.db, "SELECT query_type, COUNT(*) FROM searches GROUP BY 1"))
     assert set(types) == {"title-only", "title+skills", "boolean-or", "free-text"}
     assert rows(test_world.db, "SELECT DISTINCT ranker FROM searches") == [("logging_policy",)]
-    assert rows(test_world.db, "SELECT COUNT(*) FROM searches WHERE query_text LIKE '%location:%'")[0][0] > 0
-    assert rows(test_world.db, "SELECT COUNT(*) FROM searches WHERE query_text LIKE '% OR %'")[0][0] > 0
+    assert rows(test_world.db,
+                "SELECT COUNT(*) FROM searches WHERE query_text LIKE '%location:%'")[0][0] > 0
+    assert rows(test_world.db,
+                "SELECT COUNT(*) FROM searches WHERE query_text LIKE '% OR %'")[0][0] > 0
 
 
 def test_query_json_is_a_valid_structured_query_with_the_text(test_world):
@@ -120,7 +126,8 @@ def test_inmail_accept_rate_is_plausible_and_open_to_work_doubles_it(test_world)
         )
     )
     overall = rows(
-        test_world.db, "SELECT AVG(CASE WHEN status = 'accepted' THEN 1.0 ELSE 0.0 END) FROM inmails"
+        test_world.db,
+        "SELECT AVG(CASE WHEN status = 'accepted' THEN 1.0 ELSE 0.0 END) FROM inmails"
     )[0][0]
     assert 0.10 <= overall <= 0.45
     assert rates[True] / rates[False] > 1.5

@@ -54,7 +54,8 @@ def test_recruiter_preference_figures_are_finite(figures):
 
 def test_checks_name_value_and_target(figures):
     names = {c["name"] for c in figures["checks"]}
-    assert {"InMail accept rate", "accept model AUC (logs only)", "oracle / logging precision@25"} <= names
+    assert {"InMail accept rate", "accept model AUC (logs only)",
+            "oracle / logging precision@25"} <= names
 
 
 def test_cli_generate_simulate_stats_json(tmp_path, capsys):

@@ -21,7 +21,8 @@ def pg_world(tmp_path, pg_url):
 def test_postgres_world_has_the_same_content_hash_as_sqlite(pg_world, test_world):
     assert pg_world.generation.content_hash == test_world.generation.content_hash
     assert pg_world.simulation.log_hash == test_world.simulation.log_hash
-    assert rows(pg_world.db, "SELECT COUNT(*) FROM impressions")[0][0] == test_world.simulation.impressions
+    assert rows(pg_world.db,
+                "SELECT COUNT(*) FROM impressions")[0][0] == test_world.simulation.impressions
 
 
 def test_postgres_reads_back_typed_values(pg_world):

@@ -17,7 +17,8 @@ class BuiltWorld:
 
 
 def build(
-    home: Path, world: str = "test", seed: int | None = None, url: str | None = None, simulate: bool = True
+    home: Path, world: str = "test", seed: int | None = None, url: str | None = None,
+    simulate: bool = True
 ) -> BuiltWorld:
     """Generate (and simulate) a world into ``home`` on SQLite, or on ``url``."""
     from talent.settings import load_settings

@@ -68,9 +68,9 @@ class SearchBody(Request):
     )
     stages: dict[StageName, bool] | None = Field(
         None, max_length=16,
-        description="Switch ranking stages on or off for this search, e.g. {\"l1\": false} ranks by "
-                    "text match (for comparisons and debugging; the response's stages say what ran). "
-                    "Unknown names are refused.")
+        description="Switch ranking stages on or off for this search, e.g. {\"l1\": false} ranks "
+                    "by text match (for comparisons and debugging; the response's stages say what "
+                    "ran). Unknown names are refused.")
 
 
 class ResultCardOut(Reply):

@@ -120,7 +120,8 @@ def project(project_id: int) -> ProjectOut:
 
 
 @api_route(bp, "GET", "/projects/<int:project_id>/candidates",
-           summary="Candidates saved to a project", response=ProjectCandidateList, tags=("projects",))
+           summary="Candidates saved to a project", response=ProjectCandidateList,
+           tags=("projects",))
 def candidates(project_id: int) -> ProjectCandidateList:
     rows = scope().list_candidates(project_id)
     names = member_names([r.member_id for r in rows])

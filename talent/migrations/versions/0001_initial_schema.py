@@ -1,12 +1,11 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:43:58.036372
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -34,7 +33,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_profile_changes'))
     )
     with op.batch_alter_table('profile_changes', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_profile_changes_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_profile_changes_member_id'), ['member_id'],
+                              unique=False)
 
     op.create_table('world_info',
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -54,7 +54,8 @@ def upgrade() -> None:
     sa.Column('industry', sa.String(length=200), nullable=False),
     sa.Column('size_band', sa.String(length=20), nullable=False),
     sa.Column('hq_metro_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['hq_metro_id'], ['metros.id'], name=op.f('fk_companies_hq_metro_id_metros')),
+    sa.ForeignKeyConstraint(['hq_metro_id'], ['metros.id'],
+                            name=op.f('fk_companies_hq_metro_id_metros')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies'))
     )
     with op.batch_alter_table('companies', schema=None) as batch_op:
@@ -66,7 +67,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_contracts_company_id_companies')),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'],
+                            name=op.f('fk_contracts_company_id_companies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts'))
     )
     op.create_table('members',
@@ -88,12 +90,14 @@ def upgrade() -> None:
     sa.Column('last_active_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['current_company_id'], ['companies.id'], name=op.f('fk_members_current_company_id_companies')),
+    sa.ForeignKeyConstraint(['current_company_id'], ['companies.id'],
+                            name=op.f('fk_members_current_company_id_companies')),
     sa.ForeignKeyConstraint(['metro_id'], ['metros.id'], name=op.f('fk_members_metro_id_metros')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members'))
     )
     with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_members_occupation_id'), ['occupation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_members_occupation_id'), ['occupation_id'],
+                              unique=False)
 
     op.create_table('education',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -103,7 +107,8 @@ def upgrade() -> None:
     sa.Column('field', sa.String(length=200), nullable=False),
     sa.Column('start_year', sa.Integer(), nullable=True),
     sa.Column('end_year', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_education_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_education_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_education'))
     )
     with op.batch_alter_table('education', schema=None) as batch_op:
@@ -112,7 +117,8 @@ def upgrade() -> None:
     op.create_table('member_protected',
     sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('gender', sa.String(length=10), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_protected_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_member_protected_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_member_protected'))
     )
     op.create_table('member_skills',
@@ -120,7 +126,8 @@ def upgrade() -> None:
     sa.Column('skill_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('endorsements', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_skills_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_member_skills_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'skill_id', name=op.f('pk_member_skills'))
     )
     op.create_table('positions',
@@ -134,8 +141,10 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('is_current', sa.Boolean(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_positions_company_id_companies')),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_positions_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'],
+                            name=op.f('fk_positions_company_id_companies')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_positions_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_positions'))
     )
     with op.batch_alter_table('positions', schema=None) as batch_op:
@@ -150,13 +159,16 @@ def upgrade() -> None:
     sa.Column('api_token_hash', sa.String(length=128), nullable=True),
     sa.Column('families', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_recruiters_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_recruiters_contract_id_contracts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recruiters')),
     sa.UniqueConstraint('email', name=op.f('uq_recruiters_email'))
     )
     with op.batch_alter_table('recruiters', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_recruiters_api_token_hash'), ['api_token_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_recruiters_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recruiters_api_token_hash'), ['api_token_hash'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_recruiters_contract_id'), ['contract_id'],
+                              unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -167,8 +179,10 @@ def upgrade() -> None:
     sa.Column('entity', sa.String(length=64), nullable=False),
     sa.Column('entity_id', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_audit_log_contract_id_contracts')),
-    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'], name=op.f('fk_audit_log_recruiter_id_recruiters')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_audit_log_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'],
+                            name=op.f('fk_audit_log_recruiter_id_recruiters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -190,14 +204,17 @@ def upgrade() -> None:
     sa.Column('seniority_max', sa.SmallInteger(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_projects_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_projects_contract_id_contracts')),
     sa.ForeignKeyConstraint(['metro_id'], ['metros.id'], name=op.f('fk_projects_metro_id_metros')),
-    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'], name=op.f('fk_projects_recruiter_id_recruiters')),
+    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'],
+                            name=op.f('fk_projects_recruiter_id_recruiters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_projects'))
     )
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_projects_contract_id'), ['contract_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_projects_recruiter_id'), ['recruiter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_projects_recruiter_id'), ['recruiter_id'],
+                              unique=False)
 
     op.create_table('project_candidates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -209,16 +226,24 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_project_candidates_contract_id_contracts')),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_project_candidates_member_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_candidates_project_id_projects'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['saved_by'], ['recruiters.id'], name=op.f('fk_project_candidates_saved_by_recruiters')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_project_candidates_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_project_candidates_member_id_members'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+                            name=op.f('fk_project_candidates_project_id_projects'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['saved_by'], ['recruiters.id'],
+                            name=op.f('fk_project_candidates_saved_by_recruiters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_candidates')),
     sa.UniqueConstraint('project_id', 'member_id', name=op.f('uq_project_candidates_project_id'))
     )
     with op.batch_alter_table('project_candidates', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_project_candidates_contract_id'), ['contract_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_project_candidates_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_candidates_contract_id'), ['contract_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_project_candidates_project_id'), ['project_id'],
+                              unique=False)
 
     op.create_table('searches',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -232,15 +257,19 @@ def upgrade() -> None:
     sa.Column('ranker', sa.String(length=64), nullable=False),
     sa.Column('result_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_searches_contract_id_contracts')),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_searches_project_id_projects')),
-    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'], name=op.f('fk_searches_recruiter_id_recruiters')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_searches_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+                            name=op.f('fk_searches_project_id_projects')),
+    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'],
+                            name=op.f('fk_searches_recruiter_id_recruiters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_searches'))
     )
     with op.batch_alter_table('searches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_searches_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_searches_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_searches_recruiter_id'), ['recruiter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_searches_recruiter_id'), ['recruiter_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_searches_session_id'), ['session_id'], unique=False)
 
     op.create_table('feedback',
@@ -252,9 +281,12 @@ def upgrade() -> None:
     sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_feedback_contract_id_contracts')),
-    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'], name=op.f('fk_feedback_recruiter_id_recruiters')),
-    sa.ForeignKeyConstraint(['search_id'], ['searches.id'], name=op.f('fk_feedback_search_id_searches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_feedback_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'],
+                            name=op.f('fk_feedback_recruiter_id_recruiters')),
+    sa.ForeignKeyConstraint(['search_id'], ['searches.id'],
+                            name=op.f('fk_feedback_search_id_searches'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback'))
     )
     with op.batch_alter_table('feedback', schema=None) as batch_op:
@@ -268,12 +300,14 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('logged_score', sa.Float(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['search_id'], ['searches.id'], name=op.f('fk_impressions_search_id_searches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['search_id'], ['searches.id'],
+                            name=op.f('fk_impressions_search_id_searches'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_impressions'))
     )
     with op.batch_alter_table('impressions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_impressions_member_id'), ['member_id'], unique=False)
-        batch_op.create_index('ix_impressions_search_position', ['search_id', 'position'], unique=False)
+        batch_op.create_index('ix_impressions_search_position', ['search_id', 'position'],
+                              unique=False)
 
     op.create_table('inmails',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -287,11 +321,16 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=False),
     sa.Column('responded_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'], name=op.f('fk_inmails_contract_id_contracts')),
-    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_inmails_member_id_members'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_inmails_project_id_projects')),
-    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'], name=op.f('fk_inmails_recruiter_id_recruiters')),
-    sa.ForeignKeyConstraint(['search_id'], ['searches.id'], name=op.f('fk_inmails_search_id_searches')),
+    sa.ForeignKeyConstraint(['contract_id'], ['contracts.id'],
+                            name=op.f('fk_inmails_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'],
+                            name=op.f('fk_inmails_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+                            name=op.f('fk_inmails_project_id_projects')),
+    sa.ForeignKeyConstraint(['recruiter_id'], ['recruiters.id'],
+                            name=op.f('fk_inmails_recruiter_id_recruiters')),
+    sa.ForeignKeyConstraint(['search_id'], ['searches.id'],
+                            name=op.f('fk_inmails_search_id_searches')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inmails'))
     )
     with op.batch_alter_table('inmails', schema=None) as batch_op:

@@ -13,7 +13,6 @@ Create Date: 2026-12-05 09:10:00
 """
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
