@@ -12,6 +12,10 @@ import click
 from talent.cli import AppContext, pass_app
 
 LIMIT_KINDS = ("search", "profile", "export", "login")
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+"""gunicorn's access-log line without its user field (``%(u)s`` is the user of an
+``Authorization: Basic`` header, where a token sent that way would land) and without the referer;
+query strings are scrubbed of secrets by :mod:`talent.logging`."""
 _LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$",
                     re.IGNORECASE)
 
@@ -97,7 +101,8 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int,
     # no control socket: it is one path per user ($HOME/.gunicorn/gunicorn.ctl) that concurrent
     # servers would fight over, and a background thread in the master that forks the workers
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "accesslog": "-", "timeout": 60, "graceful_timeout": 10,
+                               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+                               "timeout": 60, "graceful_timeout": 10,
                                "control_socket_disable": True}
     options["worker_class"] = "gthread" if threads > 1 else "sync"
     _run_gunicorn(flask_app, options)
