@@ -5,12 +5,41 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.routing import IntegerConverter, Map
 
 from talent.settings import Settings, load_settings
+from webapp.api.models import MAX_ID
 from webapp.extensions import DEFAULT_RATE_LIMITS
 
-__all__ = ["DEFAULT_RATE_LIMITS", "create_app"]
+__all__ = ["DEFAULT_RATE_LIMITS", "IdConverter", "create_app"]
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+"""Sent with every response: no framing (clickjacking), scripts and styles from this origin only,
+no MIME sniffing, no full URLs (with their query strings) in Referer headers to other sites."""
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: 1 .. 2^53, else the route does not match (404), so an id
+    past what the database stores (2^63 overflows SQLite) never reaches a query."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(settings: Settings | None = None, config: Mapping[str, Any] | None = None) -> Flask:
@@ -49,8 +78,10 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     if config:
         app.config.update(config)
     app.extensions["talent.settings"] = settings
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their routes
     database.init_app(app, settings)
     errors.init_app(app)
+    app.after_request(_security_headers)
     app.register_blueprint(ui_blueprint)
     app.register_blueprint(api_blueprint)
     extensions.init_app(app)  # after the blueprints: reads the rate limits their views declare

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from talent.query.parser import MAX_QUERY_CHARS
 from talent.query.structured import StructuredQuery
@@ -19,6 +19,15 @@ InMailStatus = Literal[INMAIL_STATUSES]  # type: ignore[valid-type]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
 StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """The database keeps UTC without a zone: say so (``...Z`` in JSON)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A timestamp in UTC, serialized with its zone (RFC 3339 ``date-time``)."""
 
 
 class Request(BaseModel):
@@ -191,7 +200,7 @@ class ProjectOut(Reply):
     seniority_min: int | None
     seniority_max: int | None
     status: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class ProjectList(Reply):
@@ -218,8 +227,8 @@ class CandidateOut(Reply):
     member_name: str
     stage: str
     notes: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class ProjectCandidateList(Reply):
@@ -250,8 +259,8 @@ class InMailOut(Reply):
     subject: str
     body: str
     status: str
-    sent_at: dt.datetime
-    responded_at: dt.datetime | None
+    sent_at: UtcDateTime
+    responded_at: UtcDateTime | None
 
 
 class InMailList(Reply):
@@ -275,7 +284,7 @@ class FeedbackOut(Reply):
     kind: str
     search_id: int | None
     session_id: str | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 # --- jobs and recommended matches ----------------------------------------------------------------

@@ -19,12 +19,17 @@ REF = "#/components/schemas/{model}"
 
 _ERRORS = {
     400: "The query could not be parsed (with the position of the problem).",
-    401: "Missing or invalid API token.",
+    401: "Missing or invalid API token (with a WWW-Authenticate: Bearer header).",
     404: "No such entity in your contract (other contracts' ids answer the same).",
+    415: "The body is not JSON (send Content-Type: application/json).",
     422: "The body or query string failed validation, or the domain refused a value.",
     429: "Rate limit exceeded; retry after the Retry-After header's seconds.",
-    503: "The search index is not available.",
+    503: "The database, the search index or the ranking model is not available right now; retry "
+         "after the Retry-After header's seconds.",
 }
+
+#: Routes whose body or query names a project of the caller's contract (a foreign one is a 404).
+_PROJECT_FIELDS = ("project_id",)
 
 
 def _ref(model: type[BaseModel], mode: str,
@@ -32,18 +37,25 @@ def _ref(model: type[BaseModel], mode: str,
     return defs[(model, mode)]
 
 
+def _names_a_project(route: ApiRoute) -> bool:
+    models = [m for m in (route.body, route.query) if m is not None]
+    return any(name in m.model_fields for m in models for name in _PROJECT_FIELDS)
+
+
 def _error_codes(route: ApiRoute) -> list[int]:
     if route.public:
         return []
-    codes = [401]
-    if route.path_params:
+    codes = [401, 503]  # any call reads the token from the database
+    if route.path_params or _names_a_project(route):
         codes.append(404)
+    if route.body is not None:
+        codes.append(415)
     if route.body is not None or route.query is not None or route.method != "GET":
         codes.append(422)
     if route.limit:
         codes.append(429)
     if route.limit == "search":
-        codes += [400, 503]
+        codes.append(400)
     if route.endpoint in ("save_candidate", "send_inmail", "feedback"):
         codes.append(404)
     return sorted(set(codes))
@@ -113,6 +125,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
                            "Every call acts as the token's recruiter and sees only its contract's "
                            "projects, notes and InMails.",
         },
+        "servers": [{"url": "/", "description": "The server this document is served from (paths "
+                                                "start with /api/v1)."}],
         "paths": paths,
         "components": {
             "schemas": components,
@@ -126,6 +140,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
         spec = json.loads(text)
         schemas = spec["components"]["schemas"]
         spec["components"]["schemas"] = {renames.get(k, k): v for k, v in schemas.items()}
+        for new in renames.values():  # the title names generated clients' classes
+            spec["components"]["schemas"][new]["title"] = new
     return spec
 
 

@@ -43,6 +43,7 @@ from talent.storage.models import (
     Recruiter,
 )
 from webapp.access import scope
+from webapp.api.models import MAX_ID
 from webapp.auth import set_token, verify_password
 from webapp.database import db_session
 from webapp.exports import project_csv
@@ -56,6 +57,7 @@ from webapp.ui.facets import (
     chips,
     facet_panels,
     read_selection,
+    selection_problems,
     value_labels,
     with_args,
 )
@@ -184,7 +186,10 @@ def search() -> Any:
     selection = read_selection(request.args)
     page_size = int(current_app.config["PAGE_SIZE"])
     outcome, error = None, None
-    if not selection.empty:
+    problems = selection_problems(request.args)
+    if problems:
+        error = QueryError("; ".join(problems))
+    elif not selection.empty:
         try:
             outcome = run_search(scope(), selection.query(), page=selection.page,
                                  page_size=page_size, session_id=session_id())
@@ -200,11 +205,12 @@ def search() -> Any:
         facets = outcome.response.facets
         panels = facet_panels(selection, request.args, facets)
         applied = chips(selection, request.args, _value_namer(facets))
-    return render_template("search.html", selection=selection, outcome=outcome, error=error,
+    page = render_template("search.html", selection=selection, outcome=outcome, error=error,
                            pages=pages, page_size=page_size, panels=panels, chips=applied,
                            role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
                            shown_values=FACET_VALUES_SHOWN, args=request.args,
                            show_timings=request.args.get("timings") == "1")
+    return page, 400 if error is not None else 200
 
 
 
@@ -236,7 +242,7 @@ def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], st
 def profile(member_id: int) -> Any:
     s = scope()
     member = member_profile(db_session(), member_id)
-    search_id = own_search_id(s, request.args.get("search_id", type=int))
+    search_id = own_search_id(s, id_value(request.args.get("search_id")))
     s.record_feedback(member_id, "view", session_id=session_id(), search_id=search_id)
     db_session().commit()
     save_form = SaveToProjectForm(formdata=None, search_id=search_id)
@@ -305,7 +311,7 @@ def feedback(member_id: int, kind: str) -> Any:
         abort(404)
     s = scope()
     s.record_feedback(member_id, kind, session_id=session_id(),
-                      search_id=own_search_id(s, request.form.get("search_id", type=int)))
+                      search_id=own_search_id(s, id_value(request.form.get("search_id"))))
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
@@ -327,10 +333,21 @@ def _members(member_ids: list[int]) -> dict[int, Member]:
 
 
 def _int(value: str | None) -> int:
+    """A project id from a form (a value that is no id is a project not found)."""
+    number = id_value(value)
+    if number is None:
+        raise NotFound(f"project {str(value)[:40]!r} not found")
+    return number
+
+
+def id_value(value: Any) -> int | None:
+    """``value`` as an entity id (1 .. 2^53), else ``None``: query strings and forms carry text,
+    and a number past what the database stores (2^63 overflows SQLite) must never reach a query."""
     try:
-        return int(value or "")
+        number = int(str(value).strip()) if value is not None and len(str(value)) <= 20 else None
     except ValueError:
-        raise NotFound(f"project {value!r} not found") from None
+        return None
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 # --- projects -------------------------------------------------------------------------------------
@@ -391,7 +408,7 @@ def export_project(project_id: int) -> Response:
 @bp.route("/projects/<int:project_id>/matches")
 @rate_limited("search")
 def matches(project_id: int) -> Any:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(1000, max(1, request.args.get("page", 1, type=int) or 1))
     error = None
     result = None
     try:
@@ -405,7 +422,7 @@ def matches(project_id: int) -> Any:
             raise
         error = str(exc)
     return render_template("matches.html", project=scope().get_project(project_id), result=result,
-                           error=error, page=page)
+                           error=error, page=page), 200 if error is None else 422
 
 
 
