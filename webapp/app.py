@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=extensions.limiter_storage_uri(settings),
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_SWALLOW_ERRORS=True,  # a limiter failure (Redis down) lets requests through
+        RATELIMIT_STORAGE_OPTIONS=extensions.limiter_storage_options(settings),
+        # Redis down: each worker counts in its own memory (one warning), until Redis is back
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,  # any other limiter failure lets requests through
         RATE_LIMITS=dict(DEFAULT_RATE_LIMITS),
         RESULT_CAP=1000,
         PAGE_SIZE=25,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ def web_world(tmp_path_factory) -> Iterator[WebWorld]:
 def make_app(world: WebWorld, **config: Any) -> Any:
     from webapp import create_app
 
-    base = {"TESTING": True, "RATELIMIT_ENABLED": False, "SEARCH_SERVICE": world.service}
+    # each app its own counters (the apps of a test session share one home and its limits file)
+    base = {"TESTING": True, "RATELIMIT_ENABLED": False, "SEARCH_SERVICE": world.service,
+            "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
     base.update(config)
     return create_app(world.settings, base)
 

@@ -332,3 +332,12 @@ class RecruiterOut(Reply):
     email: str
     contract_id: int
     contract: str
+
+
+# --- operators ------------------------------------------------------------------------------------
+class ErasureOut(Reply):
+    member_id: int
+    complete: bool = Field(description="True when no surface holds anything of the member.")
+    removed: dict[str, dict[str, int]] = Field(description="Per surface, what was removed.")
+    remaining: dict[str, list[str]] = Field(description="Per surface, what it still holds.")
+    failed: dict[str, str] = Field(description="Surfaces whose eraser failed, with the reason.")

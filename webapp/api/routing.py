@@ -49,6 +49,7 @@ class ApiRoute:
     public: bool = False
     description: str = ""
     path_params: tuple[str, ...] = field(default=())
+    admin: bool = False  # an operator route: the admin token, not a recruiter's
 
     @property
     def openapi_path(self) -> str:
@@ -118,6 +119,7 @@ def api_route(
     tags: tuple[str, ...] = (),
     media_type: str = "application/json",
     public: bool = False,
+    admin: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on ``bp``, with its :class:`ApiRoute` (read back by :func:`api_routes`).
 
@@ -151,7 +153,7 @@ def api_route(
 
         doc = inspect.cleandoc(view.__doc__ or "")
         route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit,
-                         tags, media_type, public, doc, params)
+                         tags, media_type, public, doc, params, admin)
         setattr(handler, ROUTE_ATTRIBUTE, route)
         if limit:
             rate_limited(limit)(handler)

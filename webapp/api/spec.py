@@ -45,6 +45,8 @@ def _names_a_project(route: ApiRoute) -> bool:
 def _error_codes(route: ApiRoute) -> list[int]:
     if route.public:
         return []
+    if route.admin:
+        return [401, 404, 503]
     codes = [401, 503]  # any call reads the token from the database
     if route.path_params or _names_a_project(route):
         codes.append(404)
@@ -113,7 +115,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
                                     "content": {"application/json": {
                                         "schema": refs[(ErrorResponse, "serialization")]}}}
         op["responses"] = responses
-        op["security"] = [] if r.public else [{"bearerAuth": []}]
+        op["security"] = ([] if r.public else [{"adminToken": []}] if r.admin
+                          else [{"bearerAuth": []}])
         paths.setdefault(API_PREFIX + r.openapi_path, {})[r.method.lower()] = op
     spec = {
         "openapi": "3.1.0",
@@ -130,7 +133,11 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "adminToken": {"type": "http", "scheme": "bearer",
+                               "description": "The operator token (TALENT_ADMIN_TOKEN)."},
+            },
         },
     }
     if renames:

@@ -40,11 +40,11 @@ from talent.storage.models import (
     Member,
     Project,
     ProjectCandidate,
-    Recruiter,
 )
+from webapp import sessions as web_sessions
 from webapp.access import scope
 from webapp.api.models import MAX_ID
-from webapp.auth import set_token, verify_password
+from webapp.auth import set_password, set_token, verify_password
 from webapp.database import db_session
 from webapp.exports import project_csv
 from webapp.extensions import rate_limited
@@ -66,6 +66,7 @@ from webapp.ui.forms import (
     CandidateForm,
     FeedbackForm,
     InMailForm,
+    PasswordForm,
     ProjectForm,
     SaveToProjectForm,
     SignInForm,
@@ -81,8 +82,7 @@ OPEN_ENDPOINTS = {"ui.login", "static"}
 def _load_recruiter() -> None:
     if request.path.startswith("/api/"):
         return
-    recruiter_id = session.get("recruiter_id")
-    g.recruiter = db_session().get(Recruiter, recruiter_id) if recruiter_id else None
+    g.recruiter = web_sessions.current(db_session())
 
 
 @bp.before_request
@@ -151,10 +151,7 @@ def login() -> Any:
     if form.validate_on_submit():
         recruiter = verify_password(db_session(), form.email.data or "", form.password.data or "")
         if recruiter is not None:
-            session.clear()
-            session["recruiter_id"] = recruiter.id
-            session["sid"] = uuid.uuid4().hex
-            session.permanent = True
+            web_sessions.start(db_session(), recruiter)
             RecruiterScope(db_session(), recruiter).audit("auth.sign_in")
             db_session().commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -166,7 +163,12 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    session.clear()
+    """Sign out: the server-side session ends, so a copy of the cookie opens nothing either."""
+    recruiter = g.get("recruiter")
+    web_sessions.end(db_session())
+    if recruiter is not None:
+        RecruiterScope(db_session(), recruiter).audit("auth.sign_out")
+    db_session().commit()
     return redirect(url_for("ui.login"))
 
 
@@ -244,6 +246,7 @@ def profile(member_id: int) -> Any:
     member = member_profile(db_session(), member_id)
     search_id = own_search_id(s, id_value(request.args.get("search_id")))
     s.record_feedback(member_id, "view", session_id=session_id(), search_id=search_id)
+    s.audit("member.view", "member", member_id, {"search_id": search_id})
     db_session().commit()
     save_form = SaveToProjectForm(formdata=None, search_id=search_id)
     save_form.project_id.choices = _project_choices(s)
@@ -440,7 +443,30 @@ def account() -> Any:
         RecruiterScope(db_session(), recruiter).audit("auth.new_token", "recruiter", recruiter.id)
         db_session().commit()
     return render_template("account.html", form=form, token=token,
-                           has_token=bool(g.recruiter.api_token_hash))
+                           has_token=bool(g.recruiter.api_token_hash),
+                           password_form=PasswordForm(formdata=None))
+
+
+@bp.route("/account/password", methods=["POST"])
+@rate_limited("login")  # slows guessing the current password with a stolen session
+def change_password() -> Any:
+    """A new password: every session of the recruiter ends (other browsers are signed out), this
+    browser gets a new one."""
+    form = PasswordForm()
+    recruiter = g.recruiter
+    if not form.validate_on_submit():
+        raise InvalidInput("; ".join(e for errors in form.errors.values() for e in errors)
+                           or "the form expired: reload the page and try again")
+    if verify_password(db_session(), recruiter.email, form.current.data or "") is None:
+        raise InvalidInput("the current password is not right")
+    set_password(recruiter, form.new.data or "")
+    web_sessions.end_all(db_session(), recruiter.id)
+    web_sessions.start(db_session(), recruiter)
+    RecruiterScope(db_session(), recruiter).audit("auth.password_change", "recruiter",
+                                                  recruiter.id)
+    db_session().commit()
+    flash("Password changed: other browsers are signed out.", "ok")
+    return redirect(url_for("ui.account"))
 
 
 # --- InMails --------------------------------------------------------------------------------------
