@@ -103,7 +103,9 @@ class StageReportOut(Reply):
     status: Literal["ran", "off", "failed"] = Field(
         description="failed: the stage raised and was skipped; the ranking is the stage before's.")
     ms: float
-    detail: str = Field(description="Why a stage failed.")
+    detail: str = Field(description="Why a stage failed, or how a stage that ran was degraded "
+                                    "(e.g. a corrupt L1 model: ranked with the previous model or "
+                                    "by text match).")
 
 
 class FacetValueOut(Reply):
