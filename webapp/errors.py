@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from pydantic import ValidationError
 from sqlalchemy.exc import (
     DatabaseError,
@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
         """503 with Retry-After and a message without server paths; the detail is logged (one
         line, no traceback: an outage is not a bug, and a traceback per request costs CPU)."""
         message, retry_after = _unavailable(exc)
+        g.retry_after = retry_after
         log.warning("request.unavailable", path=request.path, error=str(exc))
         headers = {"Retry-After": str(retry_after)}
         if _is_api():
