@@ -68,7 +68,8 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"server exited {self.process.returncode}; see {self.log}")
             try:
-                status, _ = Client(self.url, token).post("/api/v1/search", b'{"query": "manager", "facets": false}')
+                status, _ = Client(self.url, token).post(
+                    "/api/v1/search", b'{"query": "manager", "facets": false}')
                 if status in (200, 503):
                     return time.monotonic() - self.started
             except (OSError, http.client.HTTPException):
@@ -502,7 +503,8 @@ def main() -> None:
     work.mkdir(parents=True)
     home = work / "home"
     shutil.copytree(args.home, home, ignore=shutil.ignore_patterns("talent.db*", "*.log"))
-    with sqlite3.connect(Path(args.home) / "talent.db") as a, sqlite3.connect(home / "talent.db") as c:
+    source = Path(args.home) / "talent.db"
+    with sqlite3.connect(source) as a, sqlite3.connect(home / "talent.db") as c:
         a.backup(c)
     token = demo_tokens(str(home), 1)[0]
     bench = Bench(home, work, token, logged_queries(str(home), 200, seed=3), args.before,

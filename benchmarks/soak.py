@@ -349,7 +349,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                      "--rate-limit", "profile=1000000 per minute"),
                               stdout=log, stderr=subprocess.STDOUT, env=env,
                               start_new_session=True)
-    churn = build = None
+    churn = None
     try:
         probe = Recruiter(port, tokens[0], random.Random(0))
         deadline = time.monotonic() + 180
