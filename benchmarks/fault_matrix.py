@@ -453,11 +453,15 @@ def disk_full(b: Bench) -> None:
                   run_build, lambda: None)
             after = VersionStore(index)
             b.rows[-1].extra.update(build=build, current_after=after.current() == current,
+                                    failed_version_files=[
+                                        sorted(p.name for p in after.path(v.name).iterdir())
+                                        for v in after.list() if v.state == "failed"],
                                     versions=[(v.name, v.state) for v in after.list()],
                                     free_mb=round(shutil.disk_usage(mount).free / 2**20, 1))
             b.rows[-1].note = (f"build exit {build.get('exit')} in {build.get('seconds')} s: "
                                f"{build.get('message')}; CURRENT unchanged: "
-                               f"{after.current() == current}")
+                               f"{after.current() == current}; the failed version's partial data "
+                               f"deleted ({b.rows[-1].extra['free_mb']} MB free after)")
         finally:
             server.stop()
     finally:
@@ -475,11 +479,15 @@ def markdown(rows: list[Row]) -> str:
         if r.degraded:
             flags.append(f"{r.degraded} degraded")
         seen = (f"{'; '.join(flags) + ': ' if flags else ''}{r.sample}".strip()
-                or "normal results")
+                or "normal results.")
         if r.extra.get("retry_after"):
             seen += f" (Retry-After: {r.extra['retry_after']})"
-        recovery = "none needed" if r.recovery_s is None and not r.sample else (
-            f"{r.recovery_s} s" if r.recovery_s is not None else "not within the window")
+        if not r.sample and not flags and set(r.statuses) == {"200"}:
+            recovery = "no outage"
+        elif r.recovery_s is None:
+            recovery = "not within the window"
+        else:
+            recovery = f"{r.recovery_s} s"
         note = f" {r.note}" if r.note else ""
         lines.append(f"| {r.fault} | {statuses}; p50 {r.p50_ms} ms, max {r.max_ms} ms | {seen}"
                      f"{note} | {recovery} |")
