@@ -144,6 +144,13 @@ def test_the_cli_erases_a_member_and_says_so(private_world, web_world):
     assert result.exit_code == 0, result.output
     assert f"member {member}: erased from every surface" in result.output
     _assert_gone_everywhere(settings, database, member)
+    from index.build.builder import build_index
+    from index.serving.serving_index import ServingIndex
+
+    build_index(settings.index_dir, settings.resolved_database_url, shards=2, processes=0)
+    serving = ServingIndex.from_settings(settings)  # the next build: it reads the database
+    assert serving.documents([member]) == [] and not serving.features([member]).found.any()
+    serving.close()
 
 
 def test_without_an_admin_token_the_operator_route_does_not_exist(web_world):
