@@ -312,24 +312,43 @@ def redis_down(b: Bench) -> None:
 
 
 def sqlite_down(b: Bench) -> None:
-    db = b.home / "talent.db"
-    backup = b.work / "talent.db.backup"
-    server = b.serve("sqlite")
+    """The server meets a corrupt database file: the good file (and its -wal, -shm) is moved
+    aside and garbage put in its place before the server starts; restoring moves it back."""
+    files = [b.home / n for n in ("talent.db", "talent.db-wal", "talent.db-shm")]
+    aside = [f.with_name(f.name + ".good") for f in files]
+
+    def corrupt() -> None:
+        for f, a in zip(files, aside, strict=True):
+            if f.exists():
+                f.rename(a)
+        files[0].write_bytes(os.urandom(64 * 1024))
+
+    def restore() -> None:
+        for f, a in zip(files, aside, strict=True):
+            f.unlink(missing_ok=True)
+            if a.exists():
+                a.rename(f)
+
+    corrupt()
     try:
-        def corrupt() -> None:
-            with sqlite3.connect(db) as a, sqlite3.connect(backup) as c:
-                a.backup(c)
-            data = bytearray(db.read_bytes())
-            data[:4096] = os.urandom(4096)  # the header and first page torn
-            db.write_bytes(bytes(data))
-
-        def restore() -> None:
-            db.write_bytes(backup.read_bytes())
-
-        b.run("database down: SQLite file corrupt", server, corrupt, restore,
-              note="restored from a backup; no restart")
+        server = Server(b.home, b.work / "sqlite.log")
+        started = server.wait_ready(b.token)
+        try:
+            with Prober(server.url, b.token, b.queries) as probe:
+                time.sleep(b.during)
+                end = probe.mark()
+                restore()
+                recovery = probe.wait_healthy(end, b.recover)
+            row = summarize("database down: the SQLite file corrupt", probe.answers, 0, end,
+                            recovery, note=f"the server started in {started:.1f} s on the "
+                                           "corrupt file; recovery = the good file moved back, "
+                                           "no restart")
+            b.rows.append(row)
+            print(json.dumps(asdict(row)), flush=True)
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        restore()
 
 
 def postgres_down(b: Bench, pg_url: str) -> None:
@@ -435,8 +454,10 @@ def disk_full(b: Bench) -> None:
         shutil.copytree(store.path(current), index / "versions" / current, symlinks=True)
         shutil.copy(b.home / "index" / "CURRENT", index / "CURRENT")
         (home / "index").symlink_to(index)
-        for name in ("talent.db", "models", "worlds", "flask_secret_key"):
+        for name in ("models", "worlds", "flask_secret_key"):
             (home / name).symlink_to(b.home / name)
+        with sqlite3.connect(b.home / "talent.db") as a, sqlite3.connect(home / "talent.db") as c:
+            a.backup(c)  # its own database: SQLite's -wal and -shm live beside the file
         server = Server(home, b.work / "disk.log")
         server.wait_ready(b.token)
         build: dict[str, Any] = {}

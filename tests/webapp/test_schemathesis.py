@@ -51,3 +51,4 @@ def test_every_response_keeps_the_spec(case, web_world, wsgi_app):
     _sent.append(response.status_code)
     case.validate_response(response, checks=CHECKS)
     assert response.status_code < 500
+

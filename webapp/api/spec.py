@@ -28,6 +28,39 @@ _ERRORS = {
          "after the Retry-After header's seconds.",
 }
 
+#: OpenAPI links: how one answer's ids feed the next call (schemathesis walks them statefully).
+_LINKS: dict[str, dict[str, dict[str, Any]]] = {
+    "create_project": {
+        "GetProject": {"operationId": "project",
+                       "parameters": {"project_id": "$response.body#/id"}},
+        "ListCandidates": {"operationId": "candidates",
+                           "parameters": {"project_id": "$response.body#/id"}},
+        "SaveCandidate": {"operationId": "save_candidate",
+                          "parameters": {"project_id": "$response.body#/id"}},
+        "ExportProject": {"operationId": "export_project",
+                          "parameters": {"project_id": "$response.body#/id"}},
+    },
+    "save_candidate": {
+        "UpdateCandidate": {"operationId": "update_candidate",
+                            "parameters": {"project_id": "$response.body#/project_id",
+                                           "candidate_id": "$response.body#/id"}},
+        "RemoveCandidate": {"operationId": "remove_candidate",
+                            "parameters": {"project_id": "$response.body#/project_id",
+                                           "candidate_id": "$response.body#/id"}},
+        "ViewMember": {"operationId": "member",
+                       "parameters": {"member_id": "$response.body#/member_id"}},
+    },
+    "send_inmail": {
+        "GetInMail": {"operationId": "inmail", "parameters": {"inmail_id": "$response.body#/id"}},
+    },
+    "search": {
+        "ViewFirstResult": {"operationId": "member",
+                            "parameters": {"member_id": "$response.body#/results/0/member_id",
+                                           "search_id": "$response.body#/search_id"}},
+    },
+}
+
+
 #: Routes whose body or query names a project of the caller's contract (a foreign one is a 404).
 _PROJECT_FIELDS = ("project_id",)
 
@@ -105,6 +138,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
             schema = refs[(r.response, "serialization")]
             responses[str(r.status)] = {"description": "Success.",
                                         "content": {r.media_type: {"schema": schema}}}
+            if r.endpoint in _LINKS:
+                responses[str(r.status)]["links"] = _LINKS[r.endpoint]
         else:
             media_schema: dict[str, Any] = ({"type": "string"} if r.media_type == "text/csv"
                                             else {"type": "object"})
