@@ -8,7 +8,7 @@ Usage::
 
 Runs against the in-process WSGI app over a copy of ``--home`` (a world with an index; the copy is
 changed by the generated writes, the home never). ``--examples`` per operation (hypothesis
-examples; schemathesis may send more than one request per example). Prints requests, server
+examples, valid and invalid data alike). Prints requests, server
 errors and contract violations per operation, and their totals.
 """
 
@@ -32,6 +32,8 @@ def fuzz(app: Any, token: str, examples: int, seed: int) -> dict[str, Any]:
     import schemathesis
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
     from schemathesis.checks import (
         content_type_conformance,
         not_a_server_error,
@@ -55,7 +57,8 @@ def fuzz(app: Any, token: str, examples: int, seed: int) -> dict[str, Any]:
         @hseed(seed)
         @settings(max_examples=examples, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
+        @given(case=st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                              operation.as_strategy(GenerationMode.NEGATIVE)))
         def run(case: Any) -> None:
             response = case.call(headers=headers, app=app, base_url="http://localhost")
             statuses[response.status_code] += 1

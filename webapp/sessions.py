@@ -50,12 +50,10 @@ def current(db: Session) -> Recruiter | None:
     """The recruiter of this request's session, or ``None`` (no cookie, signed out, expired)."""
     key = session.get(SESSION_KEY)
     if not isinstance(key, str) or not key:
-        if session:
-            session.clear()
-        return None
+        return None  # not signed in (the cookie may still carry a sign-in form's CSRF token)
     row = db.get(WebSession, _digest(key))
     if row is None or row.expires_at <= utcnow():
-        session.clear()
+        session.clear()  # signed out elsewhere, or expired: nothing of it is kept
         return None
     return db.get(Recruiter, row.recruiter_id)
 

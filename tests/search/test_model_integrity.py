@@ -81,7 +81,7 @@ def test_a_truncated_lightgbm_file_without_a_checksum_does_not_crash_the_process
         load_model(legacy)
 
 
-def test_the_search_response_flags_the_fallback(tmp_path, trained, search_world, capsys):
+def test_the_search_response_flags_the_fallback(tmp_path, trained, search_world, capsys, caplog):
     from federator.service import SearchService
 
     root = _models(tmp_path, trained, "v1", "v2")
@@ -99,4 +99,6 @@ def test_the_search_response_flags_the_fallback(tmp_path, trained, search_world,
     assert broker.name == "broker" and broker.status == "ran"
     assert "v2 failed its checksum" in broker.detail and "v1" in broker.detail
     assert response.ranker.endswith("@v1") and response.results
-    assert "l1.model_fallback" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "l1.model_fallback" in logged and "v2" in logged

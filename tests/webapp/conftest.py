@@ -132,3 +132,22 @@ def member_ids(world: WebWorld, n: int = 3) -> list[int]:
 
     with world.database.session() as s:
         return list(s.scalars(select(Member.id).order_by(Member.id).limit(n)))
+
+
+def sign_in_as(client: Any, world: WebWorld, recruiter_id: int) -> Any:
+    """Give ``client`` a server-side session of ``recruiter_id``, as signing in does (for tests
+    that cannot post the sign-in form, e.g. a recruiter without a known password)."""
+    import datetime as dt
+    import hashlib
+    import secrets
+
+    from talent.storage.models import WebSession, utcnow
+    from webapp.sessions import SESSION_KEY
+
+    key = secrets.token_urlsafe(16)
+    with world.database.session() as s:
+        s.add(WebSession(id=hashlib.sha256(key.encode()).hexdigest(), recruiter_id=recruiter_id,
+                         created_at=utcnow(), expires_at=utcnow() + dt.timedelta(hours=1)))
+    with client.session_transaction() as sess:
+        sess[SESSION_KEY] = key
+    return client
