@@ -324,6 +324,8 @@ def sqlite_down(b: Bench) -> None:
         files[0].write_bytes(os.urandom(64 * 1024))
 
     def restore() -> None:
+        if not aside[0].exists():  # already restored
+            return
         for f, a in zip(files, aside, strict=True):
             f.unlink(missing_ok=True)
             if a.exists():
