@@ -51,7 +51,7 @@ def _run(service: Any, query: Any) -> None:
     assert time.perf_counter() - started < BOUND_S, repr(query)[:200]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(adversarial)
 def test_adversarial_queries_raise_nothing_but_query_error_within_a_bound(four, query):
     _run(four, query)

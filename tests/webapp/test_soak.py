@@ -17,7 +17,7 @@ def test_a_short_soak_loses_nothing(web_world, tmp_path):
     import soak
 
     report = soak.main(["--home", str(web_world.settings.home), "--work", str(tmp_path),
-                        "--minutes", "0.25", "--clients", "2", "--contracts", "2",
+                        "--minutes", "0.15", "--clients", "2", "--contracts", "2",
                         "--pause", "0.1", "--churn-rate", "3", "--no-plot"])
     assert report["requests"] > 20 and report["server_errors"] == 0, report["statuses"]
     assert report["events_s"]["build exit"] == 0
