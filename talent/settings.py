@@ -61,6 +61,10 @@ class Settings(BaseSettings):
                     "size).",
     )
 
+    admin_token: str | None = Field(
+        None, description="Operator token of the admin API (member erasure); the admin routes "
+                          "answer 404 while it is unset.")
+
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:
