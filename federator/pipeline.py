@@ -15,7 +15,9 @@ A stage declares:
 - ``config``: a typed, frozen settings object with at least ``enabled`` (the default when a
   request does not say);
 - ``required``: a stage that cannot be switched off (the broker: nothing to rank without it);
-- ``switches``: names of finer switches the stage reads itself (the broker's ``"l1"``).
+- ``switches``: names of finer switches the stage reads itself (the broker's ``"l1"``);
+- optionally ``notice``: a stage that runs degraded says how (e.g. its model fell back to an
+  older one); it goes into the stage's report.
 """
 
 from __future__ import annotations
