@@ -4,8 +4,12 @@ Rankers never read stored documents (``searcher.doc`` costs ~11 us a hit and doe
 with threads); they gather features for hit ids from here.
 
 A :class:`ForwardTable` is rows sorted by member id: one array per scalar column
-(:data:`COLUMNS`) and CSR triples for the multi-valued ones (:data:`CSR_FIELDS`: skills with
-weights, past occupations, past companies). Lookup is ``np.searchsorted`` on the member ids.
+(:data:`COLUMNS`), CSR triples for the multi-valued ones (:data:`CSR_FIELDS`: skills with
+weights, past occupations, past companies) and, per text field L1 reads (:data:`TOKEN_FIELDS`),
+the field's analyzed tokens as codes of the version's token vocabulary (CSR, in text order,
+repeats kept): the terms Tantivy indexed for the document, so "does the field hold this query
+token" is a numpy lookup over the candidates instead of a search. Lookup is
+``np.searchsorted`` on the member ids.
 
 Per shard, the *base* table (written by the build, ``shard-<i>/forward/*.npy``, opened with
 ``mmap_mode="r"``) never changes. Live updates append *delta* tables
@@ -56,6 +60,11 @@ CSR_FIELDS: dict[str, bool] = {
     "past_occupations": False,  # occupation vocab codes of earlier positions (distinct)
     "past_companies": False,    # company ids of earlier positions (distinct)
 }
+#: Text fields whose analyzed tokens the store keeps (token vocab codes, CSR, text order): the
+#: fields of the L1 text-coverage features. A base table stores the codes as ``uint16`` when the
+#: version's token vocabulary fits, else ``int32``; deltas always ``int32``.
+TOKEN_FIELDS: tuple[str, ...] = ("title", "skills", "headline", "summary", "past_titles",
+                                 "company")
 
 
 @dataclass
@@ -70,18 +79,25 @@ class Csr:
     def rows(self) -> int:
         return len(self.indptr) - 1
 
-    def take(self, rows: np.ndarray) -> Csr:
-        """Rows ``rows`` (``-1`` gives an empty row)."""
+    def take(self, rows: np.ndarray, *, keep_dtype: bool = False) -> Csr:
+        """Rows ``rows`` (``-1`` gives an empty row); indices as ``int32`` unless
+        ``keep_dtype``."""
         rows = np.asarray(rows, dtype=np.int64)
         valid = rows >= 0
-        safe = np.where(valid, rows, 0)
-        starts = self.indptr[safe]
-        lengths = np.where(valid, self.indptr[safe + 1] - starts, 0)
+        if valid.all():
+            starts = self.indptr[rows]
+            lengths = self.indptr[rows + 1] - starts
+        else:
+            safe = np.where(valid, rows, 0)
+            starts = self.indptr[safe]
+            lengths = np.where(valid, self.indptr[safe + 1] - starts, 0)
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        pick = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
+        pick = np.arange(indptr[-1], dtype=np.int64)
+        pick += np.repeat(starts - indptr[:-1], lengths)
         data = None if self.data is None else np.asarray(self.data[pick], dtype=np.float32)
-        return Csr(indptr, np.asarray(self.indices[pick], dtype=np.int32), data)
+        indices = self.indices[pick]
+        return Csr(indptr, indices if keep_dtype else np.asarray(indices, dtype=np.int32), data)
 
     @staticmethod
     def row_union(a: Csr, b: Csr) -> Csr:
@@ -117,12 +133,30 @@ class ForwardBatch:
     found: np.ndarray
     columns: dict[str, np.ndarray]
     csr: dict[str, Csr]
+    #: where each member's row is in the store's base table and live overlay (``-1``: not
+    #: there): text tokens are read on demand, for the fields a query asks about
+    base_rows: np.ndarray | None = None
+    overlay_rows: np.ndarray | None = None
+    store: ForwardStore | None = field(default=None, repr=False)
+    _tokens: dict[str, Csr] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.member_ids)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
+
+    def tokens(self, name: str) -> Csr:
+        """The members' analyzed tokens of text field ``name`` (:data:`TOKEN_FIELDS`; token
+        vocabulary codes, rows in batch order, empty for members not found). Read from the
+        store once per field and batch."""
+        found = self._tokens.get(name)
+        if found is None:
+            if self.store is None or self.base_rows is None:
+                raise ValueError("this batch was not gathered from a forward store: no tokens")
+            found = self._tokens[name] = self.store.tokens(name, self.base_rows,
+                                                           self.overlay_rows)
+        return found
 
     def skills(self, vocab_size: int) -> sp.csr_matrix:
         """Skill weights as a sparse ``(n, vocab_size)`` matrix (columns are skill codes)."""
@@ -156,10 +190,17 @@ class ForwardTable:
     columns: dict[str, np.ndarray]
     csr: dict[str, Csr]
     deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: text field -> analyzed tokens (:data:`TOKEN_FIELDS`; a table made without them has empty
+    #: rows)
+    tokens: dict[str, Csr] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.deleted) != len(self.member_ids):
             self.deleted = np.zeros(len(self.member_ids), dtype=bool)
+        for name in TOKEN_FIELDS:
+            if name not in self.tokens:
+                self.tokens[name] = Csr(np.zeros(len(self.member_ids) + 1, dtype=np.int64),
+                                        np.zeros(0, dtype=np.int32), None)
 
     def __len__(self) -> int:
         return len(self.member_ids)
@@ -179,6 +220,7 @@ class ForwardTable:
             columns={c: np.asarray(self.columns[c][rows]) for c in COLUMNS},
             csr={n: self.csr[n].take(rows) for n in CSR_FIELDS},
             deleted=np.asarray(self.deleted[rows]),
+            tokens={n: self.tokens[n].take(rows, keep_dtype=True) for n in TOKEN_FIELDS},
         )
 
     @staticmethod
@@ -205,6 +247,7 @@ class ForwardTable:
             columns={c: np.concatenate([t.columns[c] for t in tables]) for c in COLUMNS},
             csr={n: _concat_csr([t.csr[n] for t in tables], CSR_FIELDS[n]) for n in CSR_FIELDS},
             deleted=np.concatenate([t.deleted for t in tables]),
+            tokens={n: _concat_csr([t.tokens[n] for t in tables], False) for n in TOKEN_FIELDS},
         )
         return stacked.latest_per_member()
 
@@ -231,6 +274,9 @@ class ForwardTable:
             np.save(path / f"{n}_indices.npy", self.csr[n].indices.astype(np.int32))
             if weighted:
                 np.save(path / f"{n}_data.npy", np.asarray(self.csr[n].data, dtype=np.float32))
+        for n in TOKEN_FIELDS:  # codes keep their dtype (uint16 when the vocabulary fits)
+            np.save(path / f"tokens_{n}_indptr.npy", self.tokens[n].indptr.astype(np.int64))
+            np.save(path / f"tokens_{n}_indices.npy", self.tokens[n].indices)
 
     @classmethod
     def load_dir(cls, path: Path, *, mmap: bool = True) -> ForwardTable:
@@ -257,14 +303,16 @@ class ForwardTable:
                    load(f"{n}_data.npy") if w else None)
             for n, w in CSR_FIELDS.items()
         }
+        tokens = {n: Csr(load(f"tokens_{n}_indptr.npy"), load(f"tokens_{n}_indices.npy"), None)
+                  for n in TOKEN_FIELDS}
         bad = [c for c, a in columns.items() if len(a) != len(ids)] + [
-            n for n, c in csr.items() if c.rows != len(ids)
+            n for n, c in (*csr.items(), *tokens.items()) if c.rows != len(ids)
             or (len(ids) and c.indptr[-1] != len(c.indices))
         ]
         if bad:
             raise IndexUnavailable(f"forward store {path} is corrupt (length mismatch in "
                                    f"{', '.join(bad)}): rebuild with `talent index build`")
-        return cls(ids, columns, csr)
+        return cls(ids, columns, csr, tokens=tokens)
 
     def save_npz(self, path: Path) -> None:
         """Write as one ``.npz`` (the delta layout), atomically."""
@@ -274,6 +322,8 @@ class ForwardTable:
             arrays[f"{n}_indptr"], arrays[f"{n}_indices"] = c.indptr, c.indices
             if c.data is not None:
                 arrays[f"{n}_data"] = c.data
+        for n, c in self.tokens.items():
+            arrays[f"tokens_{n}_indptr"], arrays[f"tokens_{n}_indices"] = c.indptr, c.indices
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             np.savez(fh, **arrays)
@@ -290,6 +340,8 @@ class ForwardTable:
                 csr={n: Csr(z[f"{n}_indptr"], z[f"{n}_indices"], z[f"{n}_data"] if w else None)
                      for n, w in CSR_FIELDS.items()},
                 deleted=z["deleted"],
+                tokens={n: Csr(z[f"tokens_{n}_indptr"], z[f"tokens_{n}_indices"], None)
+                        for n in TOKEN_FIELDS if f"tokens_{n}_indptr" in z},
             )
 
 
@@ -321,7 +373,8 @@ class ForwardStore:
         if from_base.all():  # the common case: every id in the base table, none shadowed
             return ForwardBatch(ids, from_base,
                                 {c: self.base.columns[c][base_rows] for c in COLUMNS},
-                                {n: self.base.csr[n].take(base_rows) for n in CSR_FIELDS})
+                                {n: self.base.csr[n].take(base_rows) for n in CSR_FIELDS},
+                                base_rows, None, self)
         columns = {}
         for c, (dtype, default) in COLUMNS.items():
             out = np.full(len(ids), default, dtype=dtype)
@@ -334,7 +387,17 @@ class ForwardStore:
         for n in CSR_FIELDS:
             b = self.base.csr[n].take(base_rows)
             csr[n] = Csr.row_union(b, self.overlay.csr[n].take(over_rows)) if from_over.any() else b
-        return ForwardBatch(ids, from_base | from_over, columns, csr)
+        return ForwardBatch(ids, from_base | from_over, columns, csr, base_rows,
+                            over_rows if from_over.any() else None, self)
+
+    def tokens(self, name: str, base_rows: np.ndarray,
+               overlay_rows: np.ndarray | None = None) -> Csr:
+        """Analyzed tokens of text field ``name`` for rows of the base table and the overlay
+        (``-1``: none), one row each, as :meth:`gather` located them."""
+        taken = self.base.tokens[name].take(base_rows, keep_dtype=True)
+        if overlay_rows is None:
+            return taken
+        return Csr.row_union(taken, self.overlay.tokens[name].take(overlay_rows, keep_dtype=True))
 
 
 # --- the delta log of one shard ------------------------------------------------------------------

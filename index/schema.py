@@ -26,8 +26,9 @@ from typing import Literal
 
 import tantivy
 
-#: Bump when the document layout changes in a way the schema hash does not capture.
-FORMAT_VERSION = 1
+#: Bump when the document layout changes in a way the schema hash does not capture (2: the
+#: forward store keeps the analyzed tokens of the text fields L1 reads).
+FORMAT_VERSION = 2
 
 TEXT_ANALYZER = "talent_text"
 NAME_ANALYZER = "talent_name"

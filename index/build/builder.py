@@ -49,6 +49,7 @@ from index.build.documents import (
 )
 from index.build.forward_rows import ForwardTableBuilder, remap_codes
 from index.build.live import GAP_LOOKBACK, VersionUpdater
+from index.build.tokens import TokenEncoder
 from index.forward import ForwardTable
 from index.guard import engine_call
 from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
@@ -126,8 +127,11 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                             for i, t in enumerate(tasks)])
     order = np.argsort(ids, kind="stable")
     ids, owner = ids[order], owner[order]
-    vocabs = [LocalVocabulary() for _ in tasks]
-    forwards = [ForwardTableBuilder(v) for v in vocabs]
+    # one local vocabulary for the worker's shards: each word is analyzed once per worker
+    vocab = LocalVocabulary()
+    tokens = TokenEncoder(vocab.adder("token"))
+    vocabs = [vocab] * len(tasks)
+    forwards: list[ForwardTableBuilder] = []
     done = [0] * len(tasks)
     # The loop makes ~100k short-lived containers a chunk and no reference cycles: the cyclic
     # garbage collector would only rescan them (measured ~25% of the Python time per document).
@@ -143,6 +147,7 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                 conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             reader = ProfileReader(conn)
             reference = reader.reference
+            forwards = [ForwardTableBuilder(vocab, reference.companies, tokens) for _ in tasks]
             writers = []
             for t in tasks:
                 index = create_tantivy_index(Path(t.shard_dir) / "tantivy")
@@ -295,7 +300,8 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         for task, remap in zip(tasks, remaps):
             fdir = Path(task.shard_dir) / "forward"
             table = ForwardTable.load_dir(fdir, mmap=False)  # rewritten in place below
-            remap_codes(table, remap["occupation"], remap["skill"])
+            remap_codes(table, remap["occupation"], remap["skill"], remap["token"],
+                        vocab.size("token"))
             table.save_dir(fdir)
         vocab.save_base(vdir)
         store.set_outbox_gaps(version, dict.fromkeys(gaps, time.time()))

@@ -1,20 +1,22 @@
 """Forward-store rows computed from profiles: what the build and the live updater write.
 
 :class:`ForwardTableBuilder` turns a chunk of :class:`~index.build.documents.Profile` into the
-columns of :data:`index.forward.COLUMNS` and :data:`index.forward.CSR_FIELDS`; the build and the
-live updater share it, so a built row and a live-updated row are computed identically.
+columns of :data:`index.forward.COLUMNS` and :data:`index.forward.CSR_FIELDS` and the token rows
+of :data:`index.forward.TOKEN_FIELDS`; the build and the live updater share it, so a built row
+and a live-updated row are computed identically.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from index.build.documents import Profile
-from index.forward import COLUMNS, CSR_FIELDS, Csr, ForwardTable
+from index.build.tokens import TokenEncoder
+from index.forward import COLUMNS, CSR_FIELDS, TOKEN_FIELDS, Csr, ForwardTable
 from index.vocab import LocalVocabulary, Vocabulary
 
 _ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company",
@@ -58,8 +60,16 @@ class ForwardTableBuilder:
     on a chunk of one, so a built row and a live-updated row are computed identically.
     """
 
-    def __init__(self, vocab: Vocabulary | LocalVocabulary):
+    def __init__(self, vocab: Vocabulary | LocalVocabulary,
+                 companies: Mapping[int, str] | None = None,
+                 tokens: TokenEncoder | None = None):
+        """``companies``: company id -> the name the document holds (its ``company`` tokens);
+        ``tokens``: a token encoder over ``vocab`` to share (its caches) with other builders."""
         self.vocab = vocab
+        self.companies = companies or {}
+        self.token_encoder = tokens if tokens is not None else TokenEncoder(vocab.adder("token"))
+        self._tokens: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
+            n: ([], []) for n in TOKEN_FIELDS}  # row lengths, codes per chunk
         self._occupation = vocab.adder("occupation")
         self._occupations = vocab.encoder("occupation")
         self._skills = vocab.encoder("skill")
@@ -126,7 +136,27 @@ class ForwardTableBuilder:
                                    count=n))
         indices.append(np.asarray([c for p in profiles for c in p.past_company_ids],
                                   dtype=np.int32))
+        self._add_tokens(profiles)
         self._count += n
+
+    def _add_tokens(self, profiles: Sequence[Profile]) -> None:
+        """The analyzed tokens of each text field, as the profile's Tantivy document holds it
+        (:func:`index.build.documents.tantivy_json`)."""
+        enc = self.token_encoder
+        company = self.companies.get
+        rows = {
+            "title": enc.values("title", [p.current_title for p in profiles]),
+            "skills": enc.lists("skills", [p.skill_names for p in profiles]),
+            "headline": enc.text("headline", [p.headline for p in profiles]),
+            "summary": enc.text("summary", [p.summary for p in profiles]),
+            "past_titles": enc.lists("past_titles", [p.past_titles for p in profiles]),
+            "company": enc.values("company", [(company(p.company_id) or "")
+                                              if p.company_id is not None else ""
+                                              for p in profiles]),
+        }
+        for name, (lengths, codes) in rows.items():
+            self._tokens[name][0].append(lengths)
+            self._tokens[name][1].append(codes)
 
     def add_deleted(self, member_id: int) -> None:
         """A tombstone row (delta tables): the member is gone."""
@@ -138,6 +168,9 @@ class ForwardTableBuilder:
             lengths.append(np.zeros(1, dtype=np.int64))
             indices.append(np.zeros(0, dtype=np.int32))
             weights.append(np.zeros(0, dtype=np.float32))
+        for lengths, codes in self._tokens.values():
+            lengths.append(np.zeros(1, dtype=np.int64))
+            codes.append(np.zeros(0, dtype=np.int32))
         self._count += 1
 
     def __len__(self) -> int:
@@ -155,20 +188,35 @@ class ForwardTableBuilder:
             np.cumsum(cat(lengths, np.int64), out=indptr[1:])
             csr[name] = Csr(indptr, cat(indices, np.int32),
                             cat(weights, np.float32) if CSR_FIELDS[name] else None)
+        tokens = {}
+        for name, (lengths, codes) in self._tokens.items():
+            indptr = np.zeros(self._count + 1, dtype=np.int64)
+            np.cumsum(cat(lengths, np.int64), out=indptr[1:])
+            tokens[name] = Csr(indptr, cat(codes, np.int32), None)
         table = ForwardTable(
             member_ids=cat(self._ids, np.int64),
             columns={c: cat(parts, COLUMNS[c][0]) for c, parts in self._columns.items()},
             csr=csr,
             deleted=cat(self._deleted, bool),
+            tokens=tokens,
         )
         return table.latest_per_member()
 
 
-def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
-    """Rewrite local vocabulary codes in ``table`` to global ones (in place)."""
+def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray,
+                token_map: np.ndarray | None = None, token_count: int | None = None) -> None:
+    """Rewrite local vocabulary codes in ``table`` to global ones (in place). Token codes become
+    ``uint16`` when ``token_count`` (the global token vocabulary's size) fits."""
     occ = np.asarray(table.columns["occupation"])
     table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)],
                                            -1).astype(np.int32)
     for name, mapping in (("past_occupations", occupation_map), ("skills", skill_map)):
         csr = table.csr[name]
         csr.indices = mapping[csr.indices].astype(np.int32) if len(csr.indices) else csr.indices
+    if token_map is None:
+        return
+    dtype = np.uint16 if token_count is not None and token_count <= 1 << 16 else np.int32
+    for name in TOKEN_FIELDS:
+        csr = table.tokens[name]
+        csr.indices = (token_map[csr.indices] if len(csr.indices)
+                       else np.zeros(0, dtype=np.int32)).astype(dtype)

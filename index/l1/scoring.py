@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from index.l1.coverage import retrieve_with_coverage
 from index.l1.features import candidate_features, text_match_score
 from index.l1.model import L1Scorer
 from index.serving.facets import forward_facets
@@ -45,14 +44,14 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     scores (Tantivy releases the GIL, the feature code holds it)."""
     t0 = time.perf_counter()
     query = plan.compile(partition)
-    hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
+    hits = partition.search(query, depth)
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
     pending: Future[dict[str, dict[Any, int]]] | None = None
     if facet_fields and not every_match and facet_pool is not None:
         pending = facet_pool.submit(partition.facets, query, facet_fields, facet_size)
     batch = partition.features(hits.member_ids)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch, coverage)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
