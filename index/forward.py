@@ -65,6 +65,12 @@ CSR_FIELDS: dict[str, bool] = {
 #: version's token vocabulary fits, else ``int32``; deltas always ``int32``.
 TOKEN_FIELDS: tuple[str, ...] = ("title", "skills", "headline", "summary", "past_titles",
                                  "company")
+#: The page row: what a results page shows of the member (name, title, company, location,
+#: headline, summary, skill names, open to work), one msgpack record (``uint8`` bytes, see
+#: :mod:`index.page`): pages are served from here, not from Tantivy's stored documents.
+PAGE = "page"
+#: Variable-length rows kept as CSR besides :data:`CSR_FIELDS`: name -> file prefix.
+ROW_LISTS: dict[str, str] = {**{f: f"tokens_{f}" for f in TOKEN_FIELDS}, PAGE: PAGE}
 
 
 @dataclass
@@ -190,17 +196,17 @@ class ForwardTable:
     columns: dict[str, np.ndarray]
     csr: dict[str, Csr]
     deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    #: text field -> analyzed tokens (:data:`TOKEN_FIELDS`; a table made without them has empty
-    #: rows)
-    tokens: dict[str, Csr] = field(default_factory=dict)
+    #: :data:`ROW_LISTS`: text field -> analyzed tokens, and the page records (a table made
+    #: without them has empty rows)
+    lists: dict[str, Csr] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.deleted) != len(self.member_ids):
             self.deleted = np.zeros(len(self.member_ids), dtype=bool)
-        for name in TOKEN_FIELDS:
-            if name not in self.tokens:
-                self.tokens[name] = Csr(np.zeros(len(self.member_ids) + 1, dtype=np.int64),
-                                        np.zeros(0, dtype=np.int32), None)
+        for name in ROW_LISTS:
+            if name not in self.lists:
+                self.lists[name] = Csr(np.zeros(len(self.member_ids) + 1, dtype=np.int64),
+                                       np.zeros(0, dtype=np.int32), None)
 
     def __len__(self) -> int:
         return len(self.member_ids)
@@ -220,7 +226,7 @@ class ForwardTable:
             columns={c: np.asarray(self.columns[c][rows]) for c in COLUMNS},
             csr={n: self.csr[n].take(rows) for n in CSR_FIELDS},
             deleted=np.asarray(self.deleted[rows]),
-            tokens={n: self.tokens[n].take(rows, keep_dtype=True) for n in TOKEN_FIELDS},
+            lists={n: self.lists[n].take(rows, keep_dtype=True) for n in ROW_LISTS},
         )
 
     @staticmethod
@@ -247,7 +253,7 @@ class ForwardTable:
             columns={c: np.concatenate([t.columns[c] for t in tables]) for c in COLUMNS},
             csr={n: _concat_csr([t.csr[n] for t in tables], CSR_FIELDS[n]) for n in CSR_FIELDS},
             deleted=np.concatenate([t.deleted for t in tables]),
-            tokens={n: _concat_csr([t.tokens[n] for t in tables], False) for n in TOKEN_FIELDS},
+            lists={n: _concat_csr([t.lists[n] for t in tables], False) for n in ROW_LISTS},
         )
         return stacked.latest_per_member()
 
@@ -274,9 +280,9 @@ class ForwardTable:
             np.save(path / f"{n}_indices.npy", self.csr[n].indices.astype(np.int32))
             if weighted:
                 np.save(path / f"{n}_data.npy", np.asarray(self.csr[n].data, dtype=np.float32))
-        for n in TOKEN_FIELDS:  # codes keep their dtype (uint16 when the vocabulary fits)
-            np.save(path / f"tokens_{n}_indptr.npy", self.tokens[n].indptr.astype(np.int64))
-            np.save(path / f"tokens_{n}_indices.npy", self.tokens[n].indices)
+        for n, prefix in ROW_LISTS.items():  # token codes keep their dtype (uint16 if it fits)
+            np.save(path / f"{prefix}_indptr.npy", self.lists[n].indptr.astype(np.int64))
+            np.save(path / f"{prefix}_indices.npy", self.lists[n].indices)
 
     @classmethod
     def load_dir(cls, path: Path, *, mmap: bool = True) -> ForwardTable:
@@ -303,16 +309,16 @@ class ForwardTable:
                    load(f"{n}_data.npy") if w else None)
             for n, w in CSR_FIELDS.items()
         }
-        tokens = {n: Csr(load(f"tokens_{n}_indptr.npy"), load(f"tokens_{n}_indices.npy"), None)
-                  for n in TOKEN_FIELDS}
+        lists = {n: Csr(load(f"{prefix}_indptr.npy"), load(f"{prefix}_indices.npy"), None)
+                 for n, prefix in ROW_LISTS.items()}
         bad = [c for c, a in columns.items() if len(a) != len(ids)] + [
-            n for n, c in (*csr.items(), *tokens.items()) if c.rows != len(ids)
+            n for n, c in (*csr.items(), *lists.items()) if c.rows != len(ids)
             or (len(ids) and c.indptr[-1] != len(c.indices))
         ]
         if bad:
             raise IndexUnavailable(f"forward store {path} is corrupt (length mismatch in "
                                    f"{', '.join(bad)}): rebuild with `talent index build`")
-        return cls(ids, columns, csr, tokens=tokens)
+        return cls(ids, columns, csr, lists=lists)
 
     def save_npz(self, path: Path) -> None:
         """Write as one ``.npz`` (the delta layout), atomically."""
@@ -322,8 +328,9 @@ class ForwardTable:
             arrays[f"{n}_indptr"], arrays[f"{n}_indices"] = c.indptr, c.indices
             if c.data is not None:
                 arrays[f"{n}_data"] = c.data
-        for n, c in self.tokens.items():
-            arrays[f"tokens_{n}_indptr"], arrays[f"tokens_{n}_indices"] = c.indptr, c.indices
+        for n, c in self.lists.items():
+            prefix = ROW_LISTS[n]
+            arrays[f"{prefix}_indptr"], arrays[f"{prefix}_indices"] = c.indptr, c.indices
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             np.savez(fh, **arrays)
@@ -340,8 +347,8 @@ class ForwardTable:
                 csr={n: Csr(z[f"{n}_indptr"], z[f"{n}_indices"], z[f"{n}_data"] if w else None)
                      for n, w in CSR_FIELDS.items()},
                 deleted=z["deleted"],
-                tokens={n: Csr(z[f"tokens_{n}_indptr"], z[f"tokens_{n}_indices"], None)
-                        for n in TOKEN_FIELDS if f"tokens_{n}_indptr" in z},
+                lists={n: Csr(z[f"{prefix}_indptr"], z[f"{prefix}_indices"], None)
+                       for n, prefix in ROW_LISTS.items() if f"{prefix}_indptr" in z},
             )
 
 
@@ -394,10 +401,29 @@ class ForwardStore:
                overlay_rows: np.ndarray | None = None) -> Csr:
         """Analyzed tokens of text field ``name`` for rows of the base table and the overlay
         (``-1``: none), one row each, as :meth:`gather` located them."""
-        taken = self.base.tokens[name].take(base_rows, keep_dtype=True)
+        taken = self.base.lists[name].take(base_rows, keep_dtype=True)
         if overlay_rows is None:
             return taken
-        return Csr.row_union(taken, self.overlay.tokens[name].take(overlay_rows, keep_dtype=True))
+        return Csr.row_union(taken, self.overlay.lists[name].take(overlay_rows, keep_dtype=True))
+
+    def pages(self, member_ids: Sequence[int] | np.ndarray) -> list[bytes | None]:
+        """The page record of each member (None for members the shard does not hold)."""
+        ids = np.asarray(member_ids, dtype=np.int64)
+        over = self.overlay.lookup(ids)
+        base = self.base.lookup(ids)
+        out: list[bytes | None] = []
+        for i in range(len(ids)):
+            o = int(over[i])
+            if o >= 0:
+                table, row = (None, -1) if self.overlay.deleted[o] else (self.overlay, o)
+            else:
+                table, row = self.base, int(base[i])
+            if table is None or row < 0:
+                out.append(None)
+                continue
+            rows = table.lists[PAGE]
+            out.append(rows.indices[rows.indptr[row]:rows.indptr[row + 1]].tobytes())
+        return out
 
 
 # --- the delta log of one shard ------------------------------------------------------------------

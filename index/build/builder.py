@@ -47,10 +47,9 @@ from index.build.documents import (
     outbox_position,
     tantivy_json,
 )
-from index.build.forward_rows import ForwardTableBuilder, remap_codes
+from index.build.forward_rows import ForwardTableBuilder, remap_saved_codes
 from index.build.live import GAP_LOOKBACK, VersionUpdater
 from index.build.tokens import TokenEncoder
-from index.forward import ForwardTable
 from index.guard import engine_call
 from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
 from index.sharding import split_by_shard
@@ -147,7 +146,7 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                 conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             reader = ProfileReader(conn)
             reference = reader.reference
-            forwards = [ForwardTableBuilder(vocab, reference.companies, tokens) for _ in tasks]
+            forwards = [ForwardTableBuilder(vocab, reference, tokens) for _ in tasks]
             writers = []
             for t in tasks:
                 index = create_tantivy_index(Path(t.shard_dir) / "tantivy")
@@ -298,11 +297,8 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         phases["shards"] = time.perf_counter() - start - sum(phases.values())
         vocab, remaps = merge_vocabularies([r.vocab for r in results])
         for task, remap in zip(tasks, remaps):
-            fdir = Path(task.shard_dir) / "forward"
-            table = ForwardTable.load_dir(fdir, mmap=False)  # rewritten in place below
-            remap_codes(table, remap["occupation"], remap["skill"], remap["token"],
-                        vocab.size("token"))
-            table.save_dir(fdir)
+            remap_saved_codes(Path(task.shard_dir) / "forward", remap["occupation"],
+                              remap["skill"], remap["token"], vocab.size("token"))
         vocab.save_base(vdir)
         store.set_outbox_gaps(version, dict.fromkeys(gaps, time.time()))
         store.set_applied_position(version, high_water)

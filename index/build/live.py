@@ -259,7 +259,7 @@ class VersionUpdater:
         for mid in member_ids:
             shard = shard_of(mid, n)
             builder, docs = per_shard.setdefault(
-                shard, (ForwardTableBuilder(self.vocab, reference.companies, tokens), {}))
+                shard, (ForwardTableBuilder(self.vocab, reference, tokens), {}))
             profile = profiles.get(mid)
             if profile is None:
                 builder.add_deleted(mid)
