@@ -281,7 +281,9 @@ class ForwardTable:
             if weighted:
                 np.save(path / f"{n}_data.npy", np.asarray(self.csr[n].data, dtype=np.float32))
         for n, prefix in ROW_LISTS.items():  # token codes keep their dtype (uint16 if it fits)
-            np.save(path / f"{prefix}_indptr.npy", self.lists[n].indptr.astype(np.int64))
+            indptr = self.lists[n].indptr
+            small = len(indptr) == 0 or int(indptr[-1]) < 1 << 32
+            np.save(path / f"{prefix}_indptr.npy", indptr.astype(np.uint32 if small else np.int64))
             np.save(path / f"{prefix}_indices.npy", self.lists[n].indices)
 
     @classmethod
