@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import tantivy
 from legacy_coverage import legacy_text_coverage
-from test_forward_facets import QUERIES, _logged_queries
+from sqlalchemy import text
 
 from index.forward import TOKEN_FIELDS
 from index.l1.features import FEATURE_NAMES, candidate_features
@@ -16,9 +16,21 @@ from index.serving.queries import member_ids as member_ids_query
 from talent.query import parse_query
 
 TEXT = [FEATURE_NAMES.index(f"text_{f}") for f in COVERAGE_FIELDS]
+QUERIES = ["python", "title:nurse", "skill:sql", 'title:"software developer" OR skill:java',
+           "manager", "location:seattle", "sales NOT title:manager", "engineer",
+           '{"open_to_work": true, "text": "analyst"}']
 MORE = ["python sql java developer engineer manager senior data analyst cloud security design "
         "marketing sales finance operations research product customer support network systems web "
         "mobile", 'company:"acme"', "lead", "nurse OR teacher OR engineering"]
+
+
+def _logged_queries(database, n: int) -> list:
+    import json
+
+    with database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT query_text, query_json FROM searches ORDER BY id")).all()
+    step = max(1, len(rows) // n)
+    return [json.loads(q) if q else t for t, q in rows[::step]]
 
 
 def test_token_coverage_of_every_match_equals_tantivys_postings(four, search_world):
