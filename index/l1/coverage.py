@@ -99,12 +99,12 @@ def text_coverage(batch: ForwardBatch, query: CoverageQuery) -> np.ndarray:
         return out
     rows_parts, cols_parts, pair_parts, weight_parts = [], [], [], []
     for lookup in query.fields:
-        tokens = batch.tokens(lookup.field)
+        tokens, order = batch.tokens_in_storage_order(lookup.field)
         hit = lookup.table.take(tokens.indices, mode="clip")
         at = np.flatnonzero(hit)
         if not len(at):
             continue
-        rows = np.searchsorted(tokens.indptr, at, side="right") - 1
+        rows = order[np.searchsorted(tokens.indptr, at, side="right") - 1]
         k = len(lookup.pairs)
         # a member holding a token twice holds it once: one (member, token) each, in order
         held = np.unique(rows * k + (hit[at].astype(np.int64) - 1))
