@@ -54,6 +54,19 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "p99": float(np.percentile(a, 99)), "mean": float(a.mean()), "n": int(a.size)}
 
 
+def _rss() -> dict[str, int]:
+    """VmRSS, RssAnon and RssFile of this process (bytes; empty where /proc is missing)."""
+    out: dict[str, int] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                out[key] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return out
+
+
 def _floor_one(partition, compiled, depth: int, scorer, n_features: int) -> None:
     """Raw retrieval of the same hits + forward-store gather + one model prediction, for one
     partition."""
@@ -97,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(home=args.home)
     db = Database.from_settings(settings)
     with db.engine.connect() as conn:
+        # the API benchmarks' own searches are left out: the sample stays the same after them
         rows = conn.execute(text("SELECT query_text, query_json, query_type, recruiter_id, "
-                                 "contract_id FROM searches ORDER BY id")).all()
+                                 "contract_id FROM searches WHERE session_id NOT LIKE "
+                                 "'api-load-%' ORDER BY id")).all()
     if not rows:
         print("no logged searches in this home: run `talent world simulate` first", file=sys.stderr)
         return 1
@@ -210,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         "order": args.order,
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "cpus": os.cpu_count(),
+        # the process after every search: anonymous memory and mapped files it touched
+        "rss_bytes": _rss(),
     }
     service.close()
     if args.json:
@@ -245,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = {q: on[q] / off[q] if off[q] > 0 else float("nan") for q in ("p50", "p90", "p99")}
         print(f"{'  on / off':<38} {ratio['p50']:>7.2f}x {ratio['p90']:>7.2f}x "
               f"{ratio['p99']:>7.2f}x")
+    rss = report["rss_bytes"]
+    if rss:
+        print("serving process RSS after the run: " + ", ".join(
+            f"{k} {v / 1e6:,.0f} MB" for k, v in rss.items()))
     print("by query type (end to end):")
     for k, v in report["by_query_type_ms"].items():
         print(f"  {k:<36} {v['p50']:>8.2f} {v['p90']:>8.2f} {v['p99']:>8.2f}  (n={v['n']})")

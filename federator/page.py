@@ -1,8 +1,8 @@
 """Page assembly: the ranked candidates of one page turned into result cards.
 
-Stored documents are read for the page's members only (never for ranking), with highlights of
-the query's keywords, and each card says which of the query's skills and words the member
-matched.
+The page's members' shown fields come from the forward store's page records (never used for
+ranking), with highlights of the query's keywords, and each card says which of the query's
+skills and words the member matched.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import functools
 
 from federator.types import CandidateList, ResultCard
 from index.schema import analyze
-from index.serving import queries as Q
 from index.serving.serving_index import ServingIndex
 from talent.query import ParsedQuery
 from talent.taxonomy.model import normalize
@@ -40,10 +39,8 @@ class PageAssembler:
         page = candidates.candidates(offset, offset + size)
         words = list(dict.fromkeys(w for leaf in parsed.keywords()
                                    for w in analyze("headline", leaf.text)))
-        highlight = (Q.should(*[Q.term(f, w) for w in words for f in ("headline", "summary")])
-                     if words else None)
         docs = {int(d["member_id"]): d
-                for d in self.serving.documents([c.member_id for c in page], highlight)}
+                for d in self.serving.documents([c.member_id for c in page], words or None)}
         wanted_skills = {normalize(s.label or s.raw) for s in parsed.records("skill")}
         wanted_tokens = set(words)
         cards = []

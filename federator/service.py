@@ -143,6 +143,7 @@ class SearchService:
             partial=candidates.partial, partitions_answered=candidates.partitions_answered,
             partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
             index_version=self.serving.version, stages=run.reports,
+            facets_approximate=bool(request.facets and candidates.facets_approximate),
         )
 
     def close(self) -> None:

@@ -97,6 +97,7 @@ class SearchResponse:
     timings: dict[str, float]           # stage -> milliseconds, and "total"
     index_version: str = ""
     stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
+    facets_approximate: bool = False  # facet counts estimated (``facet_counts = "sampled"``)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

@@ -26,8 +26,9 @@ from typing import Literal
 
 import tantivy
 
-#: Bump when the document layout changes in a way the schema hash does not capture.
-FORMAT_VERSION = 1
+#: Bump when the document layout changes in a way the schema hash does not capture (2: the
+#: forward store keeps the analyzed tokens of the text fields L1 reads).
+FORMAT_VERSION = 2
 
 TEXT_ANALYZER = "talent_text"
 NAME_ANALYZER = "talent_name"
@@ -55,8 +56,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("member_id", "int", "unique key: delete-by-term target, fast field for hit ids",
               stored=True, fast=True),
     # titles
-    FieldSpec("title", "text", "current title (BM25, phrases)", TEXT_ANALYZER, stored=True,
-              positions=True),
+    FieldSpec("title", "text", "current title (BM25, phrases)", TEXT_ANALYZER, positions=True),
     FieldSpec("title_id", "text", "current standardized occupation id (exact; occupation facet)",
               RAW_ANALYZER,
               fast=True),
@@ -65,29 +65,27 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("past_title_ids", "text", "occupation ids of earlier positions", RAW_ANALYZER,
               multi=True),
     # skills
-    FieldSpec("skills", "text", "skill names (BM25, phrases)", TEXT_ANALYZER, stored=True,
-              positions=True, multi=True),
+    FieldSpec("skills", "text", "skill names (BM25, phrases)", TEXT_ANALYZER, positions=True,
+              multi=True),
     FieldSpec("skill_ids", "text", "standardized skill ids (exact; skill facet)", RAW_ANALYZER,
               fast=True, multi=True),
     # companies
-    FieldSpec("company", "text", "current company name", NAME_ANALYZER, stored=True,
-              positions=True),
+    FieldSpec("company", "text", "current company name", NAME_ANALYZER, positions=True),
     FieldSpec("company_id", "int", "current company id (exact; company facet)", fast=True),
     FieldSpec("past_companies", "text", "names of earlier companies", NAME_ANALYZER, positions=True,
               multi=True),
     FieldSpec("past_company_ids", "int", "ids of earlier companies", multi=True),
     # free text
     FieldSpec("headline", "text", "headline (BM25, phrases, highlighting)", TEXT_ANALYZER,
-              stored=True, positions=True),
+              positions=True),
     FieldSpec("summary", "text", "summary (BM25, phrases, highlighting)", TEXT_ANALYZER,
-              stored=True, positions=True),
+              positions=True),
     FieldSpec("education", "text", "school, degree and field of each education entry",
               TEXT_ANALYZER,
               positions=True, multi=True),
-    FieldSpec("name", "text", "member's full name", NAME_ANALYZER, stored=True, positions=True),
+    FieldSpec("name", "text", "member's full name", NAME_ANALYZER, positions=True),
     # location and attributes
     FieldSpec("location", "text", "metro name and region (display; name search)", NAME_ANALYZER,
-              stored=True,
               positions=True),
     FieldSpec("metro_id", "int", "metro id (filter; location facet)", fast=True),
     FieldSpec("industry_id", "int", "industry id (filter; industry facet)", fast=True),
@@ -95,8 +93,7 @@ FIELDS: tuple[FieldSpec, ...] = (
               fast=True),
     FieldSpec("years_experience", "float", "years of experience (range filter; histogram)",
               fast=True),
-    FieldSpec("open_to_work", "bool", "open-to-work flag (filter; facet; shown)", stored=True,
-              fast=True),
+    FieldSpec("open_to_work", "bool", "open-to-work flag (filter; facet; shown)", fast=True),
     FieldSpec("willing_to_relocate", "bool", "willing to relocate (filter)", fast=True),
     FieldSpec("last_active", "date", "last activity time, UTC (range filter)", fast=True),
 )

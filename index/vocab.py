@@ -1,6 +1,7 @@
 """Integer codes for string taxonomy ids, per index version.
 
-The forward store keeps occupation and skill ids as ``int32`` codes. A version's base
+The forward store keeps occupation and skill ids as ``int32`` codes, and the analyzed tokens of
+the text fields L1 reads as token codes (kind ``token``). A version's base
 vocabulary (``vocab.json``, sorted terms, shared by all shards) is fixed at build time; ids
 first seen by live updates are appended to ``vocab-extra.json`` (codes after the base ones),
 so a code never changes meaning within a version. Company ids are integers already and are
@@ -18,7 +19,7 @@ import numpy as np
 
 from talent.errors import IndexUnavailable
 
-KINDS: tuple[str, ...] = ("occupation", "skill")
+KINDS: tuple[str, ...] = ("occupation", "skill", "token")
 BASE_FILE = "vocab.json"
 EXTRA_FILE = "vocab-extra.json"
 

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Worker processes of `talent index build` (0 = in-process; default: by world "
                     "size).",
     )
+    facet_counts: Literal["exact", "sampled"] = Field(
+        "exact",
+        description="Facet counts of a partition that matched more than its retrieval depth: "
+                    "`exact` (a Tantivy aggregation over every match) or `sampled` (its retrieved "
+                    "matches' counts scaled to the match count; the response says approximate).",
+    )
 
     admin_token: str | None = Field(
         None, description="Operator token of the admin API (member erasure); the admin routes "

@@ -71,14 +71,18 @@ def rate_limit_of(view: Callable[..., Any]) -> RateLimit | None:
 
 
 class ThreadSafeMemoryStorage(MemoryStorage):
-    """``limits``' in-process storage with its expiry timer started under a lock.
+    """``limits``' in-process storage with its expiry timer started under a lock, and at most
+    once per :attr:`SWEEP_SECONDS`.
 
     limits 5.8 can start the same timer from two threads at once ("threads can only be started
-    once", a 500 under gthread workers); fixed upstream in alisaifee/limits#352, drop this class
-    once that release is required.
+    once", a 500 under gthread workers); fixed upstream in alisaifee/limits#352. Its timer fires
+    0.01 s after a hit, so a busy worker started a thread for nearly every limited request
+    (measured ~0.2 ms of CPU each, `benchmarks/api_cost.py`); the sweep only frees memory (a
+    counter's expiry is checked when it is read), so once a second is plenty.
     """
 
     STORAGE_SCHEME = ["talent-memory"]  # noqa: RUF012 - the limits registry reads this list
+    SWEEP_SECONDS = 1.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         self._timer_lock = threading.Lock()
@@ -88,7 +92,7 @@ class ThreadSafeMemoryStorage(MemoryStorage):
         with self._timer_lock:
             if not self.timer.is_alive():
                 expire = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
-                self.timer = threading.Timer(0.01, expire)
+                self.timer = threading.Timer(self.SWEEP_SECONDS, expire)
                 self.timer.start()
 
 

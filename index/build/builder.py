@@ -47,9 +47,9 @@ from index.build.documents import (
     outbox_position,
     tantivy_json,
 )
-from index.build.forward_rows import ForwardTableBuilder, remap_codes
+from index.build.forward_rows import ForwardTableBuilder, remap_saved_codes
 from index.build.live import GAP_LOOKBACK, VersionUpdater
-from index.forward import ForwardTable
+from index.build.tokens import TokenEncoder
 from index.guard import engine_call
 from index.schema import FORMAT_VERSION, create_tantivy_index, schema_hash
 from index.sharding import split_by_shard
@@ -126,8 +126,11 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                             for i, t in enumerate(tasks)])
     order = np.argsort(ids, kind="stable")
     ids, owner = ids[order], owner[order]
-    vocabs = [LocalVocabulary() for _ in tasks]
-    forwards = [ForwardTableBuilder(v) for v in vocabs]
+    # one local vocabulary for the worker's shards: each word is analyzed once per worker
+    vocab = LocalVocabulary()
+    tokens = TokenEncoder(vocab.adder("token"))
+    vocabs = [vocab] * len(tasks)
+    forwards: list[ForwardTableBuilder] = []
     done = [0] * len(tasks)
     # The loop makes ~100k short-lived containers a chunk and no reference cycles: the cyclic
     # garbage collector would only rescan them (measured ~25% of the Python time per document).
@@ -143,6 +146,7 @@ def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | 
                 conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             reader = ProfileReader(conn)
             reference = reader.reference
+            forwards = [ForwardTableBuilder(vocab, reference, tokens) for _ in tasks]
             writers = []
             for t in tasks:
                 index = create_tantivy_index(Path(t.shard_dir) / "tantivy")
@@ -293,10 +297,8 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         phases["shards"] = time.perf_counter() - start - sum(phases.values())
         vocab, remaps = merge_vocabularies([r.vocab for r in results])
         for task, remap in zip(tasks, remaps):
-            fdir = Path(task.shard_dir) / "forward"
-            table = ForwardTable.load_dir(fdir, mmap=False)  # rewritten in place below
-            remap_codes(table, remap["occupation"], remap["skill"])
-            table.save_dir(fdir)
+            remap_saved_codes(Path(task.shard_dir) / "forward", remap["occupation"],
+                              remap["skill"], remap["token"], vocab.size("token"))
         vocab.save_base(vdir)
         store.set_outbox_gaps(version, dict.fromkeys(gaps, time.time()))
         store.set_applied_position(version, high_water)

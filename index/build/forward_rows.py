@@ -1,8 +1,9 @@
 """Forward-store rows computed from profiles: what the build and the live updater write.
 
 :class:`ForwardTableBuilder` turns a chunk of :class:`~index.build.documents.Profile` into the
-columns of :data:`index.forward.COLUMNS` and :data:`index.forward.CSR_FIELDS`; the build and the
-live updater share it, so a built row and a live-updated row are computed identically.
+columns of :data:`index.forward.COLUMNS` and :data:`index.forward.CSR_FIELDS` and the token rows
+of :data:`index.forward.TOKEN_FIELDS`; the build and the live updater share it, so a built row
+and a live-updated row are computed identically.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from index.build.documents import Profile
-from index.forward import COLUMNS, CSR_FIELDS, Csr, ForwardTable
+from index.build.documents import Profile, ReferenceData
+from index.build.tokens import TokenEncoder
+from index.forward import COLUMNS, CSR_FIELDS, PAGE, ROW_LISTS, TOKEN_FIELDS, Csr, ForwardTable
+from index.page import encode_record
 from index.vocab import LocalVocabulary, Vocabulary
 
 _ROW = ("occupation", "seniority", "years_experience", "metro", "industry", "company",
@@ -58,8 +62,18 @@ class ForwardTableBuilder:
     on a chunk of one, so a built row and a live-updated row are computed identically.
     """
 
-    def __init__(self, vocab: Vocabulary | LocalVocabulary):
+    def __init__(self, vocab: Vocabulary | LocalVocabulary,
+                 reference: ReferenceData | None = None,
+                 tokens: TokenEncoder | None = None):
+        """``reference``: company and metro names, as the documents hold them (the ``company``
+        tokens, the page's company and location); ``tokens``: a token encoder over ``vocab``
+        to share (its caches) with other builders."""
         self.vocab = vocab
+        self.companies = reference.companies if reference is not None else {}
+        self.metros = reference.metros if reference is not None else {}
+        self.token_encoder = tokens if tokens is not None else TokenEncoder(vocab.adder("token"))
+        self._lists: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
+            n: ([], []) for n in ROW_LISTS}  # row lengths, values per chunk
         self._occupation = vocab.adder("occupation")
         self._occupations = vocab.encoder("occupation")
         self._skills = vocab.encoder("skill")
@@ -126,7 +140,40 @@ class ForwardTableBuilder:
                                    count=n))
         indices.append(np.asarray([c for p in profiles for c in p.past_company_ids],
                                   dtype=np.int32))
+        self._add_tokens(profiles)
+        self._add_pages(profiles)
         self._count += n
+
+    def _add_pages(self, profiles: Sequence[Profile]) -> None:
+        """One page record per profile (:class:`index.page.PageRecord` as a msgpack array)."""
+        company, metro = self.companies.get, self.metros.get
+        records = [encode_record((p.name, p.current_title,
+                                  None if p.company_id is None else company(p.company_id),
+                                  None if p.metro_id is None else metro(p.metro_id),
+                                  p.headline, p.summary, p.skill_names, p.open_to_work))
+                   for p in profiles]
+        lengths, data = self._lists[PAGE]
+        lengths.append(np.fromiter(map(len, records), dtype=np.int64, count=len(records)))
+        data.append(np.frombuffer(b"".join(records), dtype=np.uint8))
+
+    def _add_tokens(self, profiles: Sequence[Profile]) -> None:
+        """The analyzed tokens of each text field, as the profile's Tantivy document holds it
+        (:func:`index.build.documents.tantivy_json`)."""
+        enc = self.token_encoder
+        company = self.companies.get
+        rows = {
+            "title": enc.values("title", [p.current_title for p in profiles]),
+            "skills": enc.lists("skills", [p.skill_names for p in profiles]),
+            "headline": enc.text("headline", [p.headline for p in profiles]),
+            "summary": enc.text("summary", [p.summary for p in profiles]),
+            "past_titles": enc.lists("past_titles", [p.past_titles for p in profiles]),
+            "company": enc.values("company", [(company(p.company_id) or "")
+                                              if p.company_id is not None else ""
+                                              for p in profiles]),
+        }
+        for name, (lengths, codes) in rows.items():
+            self._lists[name][0].append(lengths)
+            self._lists[name][1].append(codes)
 
     def add_deleted(self, member_id: int) -> None:
         """A tombstone row (delta tables): the member is gone."""
@@ -138,6 +185,9 @@ class ForwardTableBuilder:
             lengths.append(np.zeros(1, dtype=np.int64))
             indices.append(np.zeros(0, dtype=np.int32))
             weights.append(np.zeros(0, dtype=np.float32))
+        for name, (lengths, values) in self._lists.items():
+            lengths.append(np.zeros(1, dtype=np.int64))
+            values.append(np.zeros(0, dtype=np.uint8 if name == PAGE else np.int32))
         self._count += 1
 
     def __len__(self) -> int:
@@ -155,20 +205,38 @@ class ForwardTableBuilder:
             np.cumsum(cat(lengths, np.int64), out=indptr[1:])
             csr[name] = Csr(indptr, cat(indices, np.int32),
                             cat(weights, np.float32) if CSR_FIELDS[name] else None)
+        lists = {}
+        for name, (lengths, values) in self._lists.items():
+            indptr = np.zeros(self._count + 1, dtype=np.int64)
+            np.cumsum(cat(lengths, np.int64), out=indptr[1:])
+            lists[name] = Csr(indptr, cat(values, np.uint8 if name == PAGE else np.int32), None)
         table = ForwardTable(
             member_ids=cat(self._ids, np.int64),
             columns={c: cat(parts, COLUMNS[c][0]) for c, parts in self._columns.items()},
             csr=csr,
             deleted=cat(self._deleted, bool),
+            lists=lists,
         )
         return table.latest_per_member()
 
 
-def remap_codes(table: ForwardTable, occupation_map: np.ndarray, skill_map: np.ndarray) -> None:
-    """Rewrite local vocabulary codes in ``table`` to global ones (in place)."""
-    occ = np.asarray(table.columns["occupation"])
-    table.columns["occupation"] = np.where(occ >= 0, occupation_map[np.maximum(occ, 0)],
-                                           -1).astype(np.int32)
-    for name, mapping in (("past_occupations", occupation_map), ("skills", skill_map)):
-        csr = table.csr[name]
-        csr.indices = mapping[csr.indices].astype(np.int32) if len(csr.indices) else csr.indices
+def remap_saved_codes(path: Path, occupation_map: np.ndarray, skill_map: np.ndarray,
+                      token_map: np.ndarray, token_count: int) -> None:
+    """Rewrite the local vocabulary codes of a table saved in ``path`` (:meth:`ForwardTable.
+    save_dir`) to global ones, file by file: only the files holding codes are read and written.
+    Token codes become ``uint16`` when ``token_count`` (the global token vocabulary's size)
+    fits."""
+    def rewrite(name: str, mapping: np.ndarray, dtype: type, keep_none: bool = False) -> None:
+        file = path / f"{name}.npy"
+        codes = np.load(file)
+        if len(codes) and len(mapping):
+            mapped = mapping[np.maximum(codes, 0)]
+            codes = np.where(codes >= 0, mapped, -1) if keep_none else mapped
+        np.save(file, np.asarray(codes).astype(dtype))
+
+    rewrite("col_occupation", occupation_map, np.int32, keep_none=True)
+    rewrite("past_occupations_indices", occupation_map, np.int32)
+    rewrite("skills_indices", skill_map, np.int32)
+    token_dtype = np.uint16 if token_count <= 1 << 16 else np.int32
+    for name in TOKEN_FIELDS:
+        rewrite(f"{ROW_LISTS[name]}_indices", token_map, token_dtype)

@@ -28,12 +28,13 @@ from sqlalchemy.exc import OperationalError
 
 from index.build.documents import ProfileReader, ReferenceData, tantivy_json
 from index.build.forward_rows import ForwardTableBuilder
+from index.build.tokens import TokenEncoder
 from index.forward import DeltaLog
 from index.guard import engine_call
 from index.schema import open_tantivy_index, schema_hash
 from index.sharding import shard_of
 from index.versions import VersionStore
-from index.vocab import Vocabulary
+from index.vocab import KINDS, Vocabulary
 from talent.errors import DatabaseUnavailable, IndexUnavailable
 from talent.logging import get_logger
 from talent.storage.db import Database
@@ -121,11 +122,19 @@ class VersionUpdater:
             self.close()
             raise
         self._reference: ReferenceData | None = None
+        self._tokens: TokenEncoder | None = None
         # SQLite serializes writers, so outbox ids commit in id order there: no gaps to track
         self.track_gaps = not database.is_sqlite
         self.gap_timeout = gap_timeout
         self._gaps = store.outbox_gaps(version) if self.track_gaps else {}
         self._next_gap_check = 0.0
+
+    def _token_encoder(self) -> TokenEncoder:
+        """The encoder of token codes over this version's vocabulary (its word cache lives as
+        long as the updater)."""
+        if self._tokens is None:
+            self._tokens = TokenEncoder(self.vocab.adder("token"))
+        return self._tokens
 
     def _shard_count(self) -> int:
         """Shards of the version (from its manifest; a build in progress counts its folders)."""
@@ -238,22 +247,26 @@ class VersionUpdater:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(f"database {self.database.display_url} failed: "
                                       f"{reason}") from exc
+        reference = self._reference
+        assert reference is not None  # loaded above
         last = int(rows[-1][0]) if rows else position
         first = int(rows[0][0]) if rows else int(late[0][0])
         n = len(self.writers)
         per_shard: dict[int, tuple[ForwardTableBuilder, dict[int, str | None]]] = {}
-        vocab_before = {k: self.vocab.size(k) for k in ("occupation", "skill")}
+        vocab_before = {k: self.vocab.size(k) for k in KINDS}
         upserts: dict[int, list] = {}
+        tokens = self._token_encoder()
         for mid in member_ids:
             shard = shard_of(mid, n)
-            builder, docs = per_shard.setdefault(shard, (ForwardTableBuilder(self.vocab), {}))
+            builder, docs = per_shard.setdefault(
+                shard, (ForwardTableBuilder(self.vocab, reference, tokens), {}))
             profile = profiles.get(mid)
             if profile is None:
                 builder.add_deleted(mid)
                 docs[mid] = None
             else:
                 upserts.setdefault(shard, []).append(profile)
-                docs[mid] = tantivy_json(profile, self._reference)
+                docs[mid] = tantivy_json(profile, reference)
         for shard, group in upserts.items():  # forward rows as the build makes them: per chunk
             per_shard[shard][0].add_many(group)
         if any(self.vocab.size(k) != v for k, v in vocab_before.items()):

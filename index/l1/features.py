@@ -2,8 +2,8 @@
 
 :func:`candidate_features` is THE feature code: serving (:func:`index.l1.scoring.score_partition`)
 and training (:mod:`talent.training.l1`) both call it, so a model sees at serving time exactly the
-features it was trained on. Features come from the query plan and the forward store; text-match
-features come from bit-coded Tantivy searches over the candidates (:mod:`index.l1.coverage`).
+features it was trained on. Features come from the query plan and the forward store, text-match
+features too (the candidates' token rows, :mod:`index.l1.coverage`).
 Protected attributes (gender) are not in the forward store and never features.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from index.forward import ForwardBatch
-from index.l1.coverage import text_coverage
+from index.l1.coverage import coverage_query, text_coverage
 from index.serving.partition import Partition
 from index.serving.plan import COVERAGE_FIELDS, QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -102,13 +102,11 @@ def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
-                       member_ids: np.ndarray, batch: ForwardBatch | None = None,
-                       coverage: np.ndarray | None = None) -> np.ndarray:
+                       member_ids: np.ndarray, batch: ForwardBatch | None = None) -> np.ndarray:
     """L1 features ``(n, len(FEATURE_NAMES))`` of ``member_ids`` held by ``partition``.
 
     The one feature function of L1, used at serving and at training time (``batch``: the
-    members' forward rows when the caller has them; ``coverage``: their text-coverage
-    features when retrieval computed them, see :func:`retrieve_with_coverage`).
+    members' forward rows, gathered from ``partition``, when the caller has them).
     """
     ids = np.asarray(member_ids, dtype=np.int64)
     n = len(ids)
@@ -119,8 +117,7 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     if batch is None:
         batch = partition.features(ids)
     col = batch.columns
-    X[:, : len(COVERAGE_FIELDS)] = (text_coverage(partition, plan, ids) if coverage is None
-                                    else coverage)
+    X[:, : len(COVERAGE_FIELDS)] = text_coverage(batch, coverage_query(plan, snapshot.vocab))
 
     def put(name: str, values: Any) -> None:
         X[:, FEATURE_INDEX[name]] = values

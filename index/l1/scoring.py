@@ -10,10 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from index.l1.coverage import retrieve_with_coverage
 from index.l1.features import candidate_features, text_match_score
 from index.l1.model import L1Scorer
-from index.serving.facets import forward_facets
+from index.serving.facets import forward_facets, scaled_facets
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -31,13 +30,15 @@ class PartitionResult:
     count: int
     facets: dict[str, dict[Any, int]]
     timings: dict[str, float]
+    facets_approximate: bool = False  # scaled from the retrieved matches (``sampled``)
 
 
 def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
                     scorer: L1Scorer | None, *,
                     depth: int, top_k: int, facet_fields: tuple[str, ...] = (),
                     facet_size: int = 100,
-                    facet_pool: Executor | None = None) -> PartitionResult:
+                    facet_pool: Executor | None = None,
+                    facet_counts: str = "exact") -> PartitionResult:
     """Retrieve up to ``depth`` matches, score them with L1 (text match without a model), keep
     ``top_k``.
 
@@ -47,14 +48,15 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     t0 = time.perf_counter()
     inject("partition", shard=partition.shard)  # the fault matrix only (TALENT_FAULT_FILE)
     query = plan.compile(partition)
-    hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
+    hits = partition.search(query, depth)
     t1 = time.perf_counter()
     every_match = hits.count <= len(hits)
+    sampled = bool(facet_fields) and not every_match and facet_counts == "sampled"
     pending: Future[dict[str, dict[Any, int]]] | None = None
-    if facet_fields and not every_match and facet_pool is not None:
+    if facet_fields and not every_match and not sampled and facet_pool is not None:
         pending = facet_pool.submit(partition.facets, query, facet_fields, facet_size)
     batch = partition.features(hits.member_ids)
-    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch, coverage)
+    X = candidate_features(snapshot, partition, plan, hits.member_ids, batch)
     t2 = time.perf_counter()
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
@@ -63,6 +65,9 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     if pending is not None:
         facets = pending.result()
     # every match's forward row is at hand: count them, no second pass over the shard
+    elif sampled:  # an estimate from the retrieved matches' rows, marked approximate
+        facets = scaled_facets(forward_facets(batch, facet_fields, snapshot.vocab, facet_size),
+                               hits.count, len(hits))
     elif facet_fields:
         facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
                   else partition.facets(query, facet_fields, facet_size))
@@ -70,4 +75,4 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order],
                            hits.count, facets, {"retrieve": (t1 - t0) * 1e3,
                                                 "features": (t2 - t1) * 1e3, "l1": (t3 - t2) * 1e3,
-                                                "facets": (t4 - t3) * 1e3})
+                                                "facets": (t4 - t3) * 1e3}, sampled)

@@ -42,11 +42,14 @@ class BrokerSettings:
     retrieval_depth: int = 2000
     partition_top_k: int = 250
     facet_size: int = 100
+    #: "exact" (Tantivy aggregations of overflowing partitions) or "sampled" (estimates)
+    facet_counts: str = "exact"
 
     @classmethod
     def from_settings(cls, settings: Any) -> BrokerSettings:
         return cls(settings.partition_deadline_ms, settings.retrieval_depth,
-                   settings.partition_top_k)
+                   settings.partition_top_k,
+                   facet_counts=getattr(settings, "facet_counts", "exact"))
 
 
 class Broker:
@@ -92,7 +95,8 @@ class Broker:
             self._pool.submit(score_partition, snapshot, p, plan, scorer, depth=cfg.retrieval_depth,
                               top_k=cfg.partition_top_k, facet_fields=fields,
                               facet_size=cfg.facet_size,
-                              facet_pool=self._facet_pool): p.shard
+                              facet_pool=self._facet_pool,
+                              facet_counts=cfg.facet_counts): p.shard
             for p in snapshot.partitions
         }
         done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
@@ -127,7 +131,9 @@ class Broker:
                              facets=merge_facets(r.facets for r in results) if fields else {},
                              partitions_answered=sorted(r.shard for r in results),
                              partitions_total=len(snapshot.partitions), failures=failures,
-                             ranker=ranker, timings=timings)
+                             ranker=ranker, timings=timings,
+                             facets_approximate=bool(fields) and any(r.facets_approximate
+                                                                     for r in results))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -38,6 +38,7 @@ class CandidateList:
     failures: dict[int, str]        # partition -> "timeout" / error message
     ranker: str
     timings: dict[str, float]       # stage -> milliseconds
+    facets_approximate: bool = False  # some partitions' facet counts are estimates
 
     @property
     def partial(self) -> bool:

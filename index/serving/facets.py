@@ -65,6 +65,15 @@ def _range_counts(values: np.ndarray, edges: tuple[float, ...]) -> dict[Any, int
     return {(lo, hi): int(n) for lo, hi, n in zip(lows, highs, counts.tolist())}
 
 
+def scaled_facets(counts: dict[str, dict[Any, int]], matches: int, sampled: int
+                  ) -> dict[str, dict[Any, int]]:
+    """Counts of a sample of ``sampled`` of ``matches`` matches scaled to all of them (an
+    estimate: the sample is the partition's top matches by BM25, not a random one)."""
+    factor = matches / sampled if sampled else 0.0
+    return {f: {v: max(1, round(n * factor)) for v, n in values.items() if n}
+            for f, values in counts.items()}
+
+
 def forward_facets(batch: ForwardBatch, fields: Iterable[str], vocab: Vocabulary, size: int = 100
                    ) -> dict[str, dict[Any, int]]:
     """Per field, value -> number of the batch's members holding it (the members must be every

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -21,8 +21,8 @@ import tantivy
 
 from index.forward import DeltaLog, DeltaState, ForwardBatch, ForwardStore, ForwardTable
 from index.guard import engine_call
+from index.page import page_fields, page_highlights
 from index.schema import FACET_FIELDS, FIELD_BY_NAME, build_schema, open_tantivy_index
-from index.serving.queries import member_ids as member_ids_query
 from talent.errors import IndexUnavailable, QueryError
 
 #: Facets counted in value ranges instead of by value: field -> bucket edges. The buckets are
@@ -30,9 +30,6 @@ from talent.errors import IndexUnavailable, QueryError
 #: are ``(lower, upper)`` tuples with ``None`` for an open end (Tantivy range aggregations).
 RANGE_FACETS: dict[str, tuple[float, ...]] = {"years_experience": (3.0, 6.0, 11.0, 16.0)}
 
-#: Stored fields a results page shows (single-valued ones come back as scalars).
-_LIST_FIELDS = {"skills"}
-HIGHLIGHT_FIELDS: tuple[str, ...] = ("headline", "summary")
 
 
 @dataclass(frozen=True)
@@ -189,41 +186,26 @@ class Partition:
         return self._snapshot.forward.gather(member_ids)
 
     def documents(self, member_ids: Sequence[int],
-                  highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
-        """Stored fields of the given members for a results page, in the order asked for.
+                  highlight: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The page fields of the given members (:mod:`index.page`, from the forward store),
+        in the order asked for.
 
-        Members this shard does not hold are left out. With ``highlight``, each document gets
-        ``highlights``: field -> HTML snippet with ``<b>`` around matched terms (headline, summary).
+        Members this shard does not hold are left out. With ``highlight`` (analyzed query
+        words), each document gets ``highlights``: field -> HTML snippet with ``<b>`` around
+        the words holding them (headline, summary).
         """
         ids = [int(i) for i in dict.fromkeys(int(i) for i in member_ids)]
         if not ids:
             return []
-        searcher = self._snapshot.searcher
-        with engine_call(f"fetching documents from shard {self.shard}",
-                         query=highlight is not None):
-            query = member_ids_query(ids)
-            found = {}
-            for _, addr in searcher.search(query, len(ids), count=False).hits:
-                doc = searcher.doc(addr)
-                found[int(doc.get_first("member_id"))] = doc
-            generators = {}
-            if highlight is not None:
-                generators = {f: tantivy.SnippetGenerator.create(searcher, highlight, self.schema,
-                                                                 f)
-                              for f in HIGHLIGHT_FIELDS}
-            pages = []
-            for mid in ids:
-                doc = found.get(mid)
-                if doc is None:
-                    continue
-                page = _page_fields(doc.to_dict())
-                if generators:
-                    page["highlights"] = {}
-                    for f, gen in generators.items():
-                        snippet = gen.snippet_from_doc(doc)
-                        if snippet.highlighted():
-                            page["highlights"][f] = snippet.to_html()
-                pages.append(page)
+        words = frozenset(highlight) if highlight is not None else None
+        pages = []
+        for mid, record in zip(ids, self._snapshot.forward.pages(ids)):
+            if record is None:
+                continue
+            page = page_fields(mid, record)
+            if words is not None:
+                page["highlights"] = page_highlights(page, words)
+            pages.append(page)
         return pages
 
     # statistics --------------------------------------------------------------------------------
@@ -250,14 +232,6 @@ def _range_aggregation(field: str) -> dict[str, Any]:
     ranges += [{"from": lo, "to": hi} for lo, hi in pairwise(edges)]
     ranges.append({"from": edges[-1]})
     return {"range": {"field": field, "ranges": ranges}}
-
-
-def _page_fields(stored: dict[str, list[Any]]) -> dict[str, Any]:
-    page: dict[str, Any] = {}
-    for name, values in stored.items():
-        page[name] = list(values) if name in _LIST_FIELDS else (values[0] if values else None)
-    page.setdefault("skills", [])
-    return page
 
 
 def merge_facets(parts: Iterable[dict[str, dict[Any, int]]]) -> dict[str, dict[Any, int]]:

@@ -150,6 +150,9 @@ class QueryPlan:
         default_factory=dict, repr=False)
     _compilers: dict[int, _Compiler] = field(default_factory=dict, repr=False, compare=False)
     _idfs: dict[tuple[str, str], float] = field(default_factory=dict, repr=False, compare=False)
+    #: what the request's partitions derive from the plan once and share (e.g. the text-coverage
+    #: lookups, :func:`index.l1.coverage.coverage_query`)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def idf(self, field: str, token: str) -> float:
         key = (field, token)

@@ -9,7 +9,7 @@ background refresher) picks up new commits and a new ``CURRENT`` without a resta
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ class ServingIndex:
         return _take_batch(merged, back)
 
     def documents(self, member_ids: Sequence[int],
-                  highlight: tantivy.Query | None = None) -> list[dict[str, Any]]:
+                  highlight: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Page documents of members from any shards, in the order asked for."""
         snap = self._snapshot
         ids = [int(i) for i in member_ids]

@@ -324,3 +324,31 @@ def test_follow_keeps_going_through_a_database_outage(world, built, index_dir, m
         thread.join(10)
         updater.close()
     assert failures[0] == 0
+
+
+def _tokens_and_pages(serving: ServingIndex, ids: list[int]) -> dict:
+    from index.forward import TOKEN_FIELDS
+
+    snap = serving.snapshot()
+    out = {}
+    for mid in ids:
+        partition = snap.partitions[int(snap.partition_of([mid])[0])]
+        batch = partition.features([mid])
+        rows = {f: [snap.vocab.term("token", int(c)) for c in batch.tokens(f).indices.tolist()]
+                for f in TOKEN_FIELDS}
+        out[mid] = (rows, partition.documents([mid]))
+    return out
+
+
+def test_live_updated_token_rows_and_pages_equal_a_rebuilds(world, built, index_dir, tmp_path):
+    """A delta row holds the tokens and page record a fresh build makes of the same profile
+    (new words too: tokens the version's vocabulary did not have get codes)."""
+    changed = world.member_ids[3:9]
+    for k, mid in enumerate(changed):
+        _set_headline(world, mid, f"Zorblax-{k} wrangler of quokkas")
+    _apply(world, index_dir)
+    live = _tokens_and_pages(ServingIndex(index_dir), changed)
+    build_index(tmp_path / "fresh", world.url, shards=4, processes=0)
+    fresh = _tokens_and_pages(ServingIndex(tmp_path / "fresh"), changed)
+    assert live == fresh
+    assert "zorblax" in live[changed[0]][0]["headline"]

@@ -71,3 +71,27 @@ def test_search_facets_do_not_depend_on_how_they_were_counted(search_world, quer
     finally:
         deep.close()
         shallow.close()
+
+
+def test_sampled_facet_counts_are_marked_approximate_and_close_to_exact(search_world):
+    """With ``facet_counts="sampled"`` a partition that matched more than it retrieved scales its
+    retrieved matches' counts; the response says so, and the counts are near the exact ones."""
+    from federator.types import SearchRequest
+
+    exact = make_service(search_world, search_world.index_four, retrieval_depth=100)
+    sampled = make_service(search_world, search_world.index_four, retrieval_depth=100,
+                           facet_counts="sampled")
+    try:
+        request = SearchRequest(1, 1, "engineer OR manager OR nurse OR sales", facets=True)
+        a, b = exact.search(request), sampled.search(request)
+        assert not a.facets_approximate and b.facets_approximate
+        truth = {v.value: v.count for v in a.facets["open_to_work"]}
+        guess = {v.value: v.count for v in b.facets["open_to_work"]}
+        assert set(guess) == set(truth)
+        assert all(abs(guess[k] - truth[k]) <= 0.25 * a.total for k in truth)
+        small = SearchRequest(1, 1, 'title:"software developer" skill:python', facets=True)
+        assert not sampled.search(small).facets_approximate  # every match retrieved: exact
+    finally:
+        exact.close()
+        sampled.close()
+

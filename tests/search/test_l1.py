@@ -9,7 +9,7 @@ import pytest
 from conftest import make_service
 
 from federator.types import SearchRequest
-from index.l1.coverage import PAIRS_PER_SEARCH, coverage_pairs
+from index.l1.coverage import PAIRS_PER_SUM, coverage_pairs
 from index.l1.features import (
     FALLBACK_RANKER,
     FEATURE_NAMES,
@@ -48,25 +48,14 @@ def test_broker_features_equal_the_training_features(four):
 @pytest.mark.parametrize("depth", [5_000, 3])
 @pytest.mark.parametrize("query", [
     'title:"software developer" skill:python sql',
-    # more (field, token) pairs than one bit-coded search answers: several coverage passes
+    # more (field, token) pairs than one float64 sum takes (PAIRS_PER_SUM)
     ("python OR sql OR java OR developer OR engineer OR manager OR senior OR data OR analyst OR "
     "cloud OR security OR design OR marketing OR sales OR finance OR operations OR research OR "
     "product OR customer OR support OR network OR systems OR web OR mobile"),
 ])
-# always restricted to the member ids / always re-run the query
-@pytest.mark.parametrize("restrict_ms", [-1e9, 1e9])
-# as planned / always guess "fits" / never
-@pytest.mark.parametrize("estimate", [None, 0.0, float("inf")])
-def test_retrieval_coverage_equals_the_training_features(search_world, monkeypatch, query, depth,
-                                                         restrict_ms,
-                                                         estimate):
-    """Every way the broker reads text coverage (with the retrieval itself, right or wrongly
-    guessed to hold every match, re-running the match query, restricted to the retrieved
-    members) gives the training path's values exactly."""
-    monkeypatch.setattr("index.l1.coverage.RESTRICTED_FIXED_MS", restrict_ms)
-    if estimate is not None:
-        monkeypatch.setattr("index.serving.plan.QueryPlan.match_estimate", lambda self,
-                            partition: estimate)
+def test_retrieval_features_equal_the_training_features(search_world, query, depth):
+    """The broker's features of every retrieved candidate (all matches, or the top few of a
+    partition that matched more) are the training path's, exactly."""
     service = make_service(search_world, search_world.index_four, deadline_ms=30_000,
                            retrieval_depth=depth, partition_top_k=depth)
     try:
@@ -75,7 +64,7 @@ def test_retrieval_coverage_equals_the_training_features(search_world, monkeypat
         plan = service.broker.plan(parsed, snapshot)
         assert depth > 1000 or any(p.count(plan.compile(p)) > depth for p in snapshot.partitions)
         if " OR " in query:
-            assert len(coverage_pairs(plan)) > PAIRS_PER_SEARCH
+            assert len(coverage_pairs(plan)) > PAIRS_PER_SUM
         result = service.broker.search(parsed)
         assert len(result.member_ids)
         again = features_for_members(snapshot, plan, result.member_ids)

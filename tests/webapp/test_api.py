@@ -414,3 +414,29 @@ def test_the_in_process_limiter_storage_starts_its_timer_under_a_lock():
     for t in threads:
         t.join()
     assert errors == [] and storage.get("k3-7") == 1
+
+
+def test_the_in_process_limiter_sweeps_expired_counters_at_most_once_a_second(monkeypatch):
+    """A burst of limited requests starts one sweep thread, not one per request; a counter
+    past its window still reads zero (its expiry is checked when it is read)."""
+    import threading
+    import time
+
+    from webapp.extensions import ThreadSafeMemoryStorage
+
+    storage = ThreadSafeMemoryStorage("talent-memory://")
+    started: list[float] = []
+    real = threading.Timer
+
+    def counting(interval, function):
+        started.append(interval)
+        return real(interval, function)
+
+    monkeypatch.setattr(threading, "Timer", counting)
+    for n in range(300):
+        storage.incr(f"burst-{n % 3}", 60)
+        time.sleep(0.0005)
+    assert len(started) <= 1
+    storage.incr("short", 0.05)
+    time.sleep(0.1)
+    assert storage.get("short") == 0

@@ -131,6 +131,9 @@ class SearchOut(Reply):
     ranker: str
     timings: dict[str, float]
     stages: list[StageReportOut] = Field(description="How each ranking stage went, in order.")
+    facets_approximate: bool = Field(
+        False, description="The facet counts are estimates (the server counts facets of large "
+                           "partitions from their top matches: TALENT_FACET_COUNTS=sampled).")
 
 
 # --- members --------------------------------------------------------------------------------------
