@@ -16,6 +16,7 @@ import numpy as np
 
 from federator.pipeline import StageReport
 from index.serving.candidates import Candidate, CandidateList
+from index.serving.expansion import ExpansionReport
 from talent.errors import InvalidInput
 
 __all__ = ["Candidate", "CandidateList", "FacetValue", "ResultCard", "SearchRequest",
@@ -97,6 +98,9 @@ class SearchResponse:
     timings: dict[str, float]           # stage -> milliseconds, and "total"
     index_version: str = ""
     stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
+    #: title expansion: applied or not and why, the titles it added (with their similarity),
+    #: suggested titles and skills (None: no title embeddings loaded)
+    expansion: ExpansionReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from index.serving.expansion import ExpansionReport
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -38,6 +40,8 @@ class CandidateList:
     failures: dict[int, str]        # partition -> "timeout" / error message
     ranker: str
     timings: dict[str, float]       # stage -> milliseconds
+    #: what title expansion did (None: no embeddings loaded)
+    expansion: ExpansionReport | None = None
 
     @property
     def partial(self) -> bool:

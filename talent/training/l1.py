@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from index.l1.features import FEATURE_NAMES, text_match_score
 from index.l1.model import MODEL_FILES, l1_models_dir
+from index.serving.expansion import TitleExpander
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import InvalidInput
 from talent.logging import get_logger
@@ -234,11 +235,13 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
              test_fraction: float = 0.2, world: str = "", seed: int = 0, labels: Labels = "accept",
              rounds: int | None = None, make_current: bool = True, cache_dir: Path | None = None,
              index_stamp: str = "",
-             progress: DatasetProgress | None = None) -> TrainingReport:
+             progress: DatasetProgress | None = None,
+             expander: TitleExpander | None = None) -> TrainingReport:
     """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new
-    version."""
+    version. ``expander``: the title expansion served (its embedding version is recorded; serving
+    refuses the model with other embeddings)."""
     data = build_dataset(engine, snapshot, taxonomy, cache_dir=cache_dir, index_stamp=index_stamp,
-                         progress=progress)
+                         progress=progress, expander=expander)
     cands = data.candidates
     if cands.rows.empty:
         raise InvalidInput("no logged searches with impressions to train on: run `talent world "
@@ -273,6 +276,9 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         "rows": len(cands.rows),
         "skipped_searches": data.skipped_searches,
         "index_version": snapshot.version,
+        "embedding_version": expander.version if expander is not None else None,
+        "expansion": (None if expander is None
+                      else {"source": expander.source, "config": asdict(expander.config)}),
         "world": world,
         "labels": labels,
         "label_scheme": ("accepted InMail 1 > every other shown candidate 0" if labels == "accept"
