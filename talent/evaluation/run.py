@@ -42,6 +42,7 @@ class EvaluationOptions:
     simulated: bool = True
     simulated_queries: int = 300
     simulated_ks: tuple[int, ...] = (5, 10, 25)
+    expansion_queries: int = 300   # low-recall title queries of the title-expansion figure
 
 
 def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
