@@ -70,7 +70,7 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
     _step("build the index", has_index and not fresh, lambda: _run(app, "index", "build"))
     has_embeddings = (app.settings.models_dir / "line" / "CURRENT").exists()
     _step("train the title embeddings (LINE)", has_embeddings and not fresh,
-          lambda: _run(app, "train", "line", "--no-evaluate"))
+          lambda: _run(app, "train", "line", "--no-link-prediction"))
     has_model = (app.settings.models_dir / "l1" / "CURRENT").exists()
     # L1 records the embeddings its features were computed with: new embeddings, new L1
     _step("train the L1 ranker", has_model and has_embeddings and not fresh,

@@ -10,8 +10,11 @@ order, stochastic gradient ascent on
   context vector ``c`` per node: nodes with similar neighbourhoods end up close),
 
 with the learning rate falling linearly from ``learning_rate`` to ~0 over the samples. Steps are
-vectorized minibatches (the gradients of one batch are summed per node, as hogwild SGD would
-apply them); a seed fixes every draw, so the same graph and config give the same vectors. Each
+vectorized minibatches: the gradients of one batch are summed per node, as hogwild SGD would
+apply them, except that a node drawn more than :data:`MAX_DRAWS_PER_STEP` times in one batch
+gets that many draws' worth (the mean times the cap): sequential updates would saturate the
+sigmoid after a few, a sum of many computed at the same point overshoots (on small graphs it
+diverges). A seed fixes every draw, so the same graph and config give the same vectors. Each
 order's vectors are L2-normalized; :meth:`LineEmbeddings.combined` concatenates them.
 """
 
@@ -32,6 +35,8 @@ Progress = Callable[[int, int, int], None]  # (order, samples done, samples tota
 #: Default samples per order: this many per directed arc, within the bounds below.
 SAMPLES_PER_ARC = 20
 MIN_SAMPLES, MAX_SAMPLES = 2_000_000, 200_000_000
+#: Most draws of one node a batch step applies in full (see the module docstring).
+MAX_DRAWS_PER_STEP = 10
 
 
 @dataclass(frozen=True)
@@ -150,13 +155,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
 
 
-def _scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
-    """``target[rows[i]] += values[i]`` with repeated rows summed (a sparse product: one pass)."""
+def _scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray,
+                 cap: int = MAX_DRAWS_PER_STEP) -> None:
+    """``target[rows[i]] += values[i]`` with repeated rows summed, a row repeated more than
+    ``cap`` times scaled to ``cap`` repeats' worth (a sparse product: one pass)."""
     order = np.argsort(rows, kind="stable")
     ordered = rows[order]
     first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     indptr = np.r_[first, len(rows)]
-    summer = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), order, indptr),
+    counts = np.diff(indptr)
+    scale = np.minimum(1.0, cap / counts).astype(np.float32)
+    summer = sp.csr_matrix((np.repeat(scale, counts), order, indptr),
                            shape=(len(first), len(rows)))
     target[ordered[first]] += summer @ values
 

@@ -92,3 +92,12 @@ def test_settings_outside_lines_range_are_refused(bad):
 def test_edges_without_positive_weight_are_refused():
     with pytest.raises(ValueError):
         train_line(np.array([0]), np.array([1]), np.array([0.0]), 2, CONFIG)
+
+
+def test_a_small_graph_in_large_batches_stays_finite():
+    # every node is drawn dozens of times a step: summed updates used to overflow
+    src, dst = np.array([0, 0, 1, 2, 3]), np.array([1, 2, 2, 3, 4])
+    emb = train_line(src, dst, np.array([5.0, 1.0, 2.0, 1.0, 3.0]), 5,
+                     LineConfig(dim=8, samples=50_000, batch_size=2000, seed=1))
+    for vectors in emb.vectors.values():
+        assert np.isfinite(vectors).all()
