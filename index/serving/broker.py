@@ -179,7 +179,6 @@ class Broker:
             for p in snapshot.partitions
         }
         done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
-        t2 = time.perf_counter()
         results: list[PartitionResult] = []
         failures: dict[int, str] = {}
         for fut in done:

@@ -173,9 +173,9 @@ class TitleExpander:
                     titles.append(ExpandedTitle(key, label, self.similarity.keys[other],
                                                 self.similarity.labels[other], round(sim, 4),
                                                 round(cfg.weight * sim, 4)))
-        return QueryExpansion(mode, tuple(titles),
-                              self._suggestions(parsed, refused_nodes, {t.title_id for t in titles}),
-                              tuple(sorted(excluded)), self.source)
+        suggestions = self._suggestions(parsed, refused_nodes, {t.title_id for t in titles})
+        return QueryExpansion(mode, tuple(titles), suggestions, tuple(sorted(excluded)),
+                              self.source)
 
     # ------------------------------------------------------------------------------------------
     def _nodes(self, kind: str, keys: Iterable[str]) -> set[int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -44,7 +44,7 @@ class TitleQuality:
     queries: int                 # query titles evaluated
     k: int
     related_share: float         # neighbours that are the same/related occupation / neighbours
-    related_at_k: float          # the same over k slots a query (missing neighbours count as misses)
+    related_at_k: float          # the same over k slots a query (a missing neighbour: a miss)
     same_minor_group: float      # neighbours in the query's SOC minor group / neighbours
     full_lists: float            # share of queries that got k neighbours
 
@@ -161,7 +161,6 @@ def non_edges(graph: EntityGraph, sources: np.ndarray, count: int, mode: str,
     """``count`` node pairs that are not edges of ``graph``: both ends uniform over ``eligible``
     nodes (``mode="uniform"``), or the held-out sources paired with nodes drawn in proportion to
     their degree (``"degree"``: the harder test, degree alone does not tell them apart)."""
-    n = graph.n_nodes
     a_adj = graph.adjacency
     existing = np.asarray(a_adj.indptr)
     out_a: list[np.ndarray] = []
@@ -172,11 +171,9 @@ def non_edges(graph: EntityGraph, sources: np.ndarray, count: int, mode: str,
     while got < count:
         m = (count - got) * 2 + 16
         if mode == "uniform":
-            a = rng.choice(eligible, m)
+            a, b = rng.choice(eligible, m), rng.choice(eligible, m)
         else:
-            a = rng.choice(sources, m)
-        b = eligible[rng.choice(len(eligible), m, p=p)] if mode == "degree" else rng.choice(
-            eligible, m)
+            a, b = rng.choice(sources, m), eligible[rng.choice(len(eligible), m, p=p)]
         ok = a != b
         # an edge of the full graph is not a negative
         for i in np.flatnonzero(ok):
@@ -187,8 +184,6 @@ def non_edges(graph: EntityGraph, sources: np.ndarray, count: int, mode: str,
         out_a.append(a)
         out_b.append(b)
         got += len(a)
-        if n < 3:
-            break
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
@@ -207,7 +202,7 @@ def link_prediction(graph: EntityGraph, config: LineConfig, *, holdout: float = 
         pick = rng.choice(len(pos_a), max_pairs, replace=False)
         pos_a, pos_b = pos_a[pick], pos_b[pick]
     src, dst, w = train.edges()
-    emb = train_line(src, dst, w, train.n_nodes, replace(config, seed=config.seed))
+    emb = train_line(src, dst, w, train.n_nodes, config)
     vectors = {"first order": emb.vectors.get(1), "second order": emb.vectors.get(2),
                "first + second": emb.combined()}
     cooc = CooccurrenceCosine(train)

@@ -194,7 +194,7 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
     out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples,
                          seed=opts.seed, examination=exam, below=below)
     out["engine_failures"] = failures
-    if service.broker.expander is not None:
+    if service.broker.expander is not None and opts.expansion_queries > 0:
         out["title_expansion"] = expansion_held_out(service, truth, searches, opts)
         step("title expansion on low-recall title queries")
     service.close()
