@@ -142,4 +142,4 @@ def test_stopping_the_demo_stops_the_server_and_the_updater(demo):
 
 def test_a_second_run_skips_every_step(demo, capsys):
     assert main(["--home", str(demo.home), "demo", "--world", str(demo.world), "--no-serve"]) == 0
-    assert capsys.readouterr().out.count("already done") == 4
+    assert capsys.readouterr().out.count("already done") == 5
