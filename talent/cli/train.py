@@ -84,6 +84,9 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
                                        if expander is not None
                                        else "none (`talent train line` first for the "
                                             "title_expansion feature)"))
+    share = report.meta["feature_gain_share"].get("title_expansion", 0.0)
+    click.echo(f"title_expansion: set in {report.meta['title_expansion_rows']:,} training rows; "
+               f"{share:.2%} of the model's split gain")
     click.echo(f"{report.rows:,} shown candidates of {report.train_searches:,} training and "
                f"{report.validation_searches:,} validation searches; dataset "
                f"{report.dataset_seconds:.1f} "

@@ -168,6 +168,20 @@ def _predict_ms(kind: str, model: Any, X: np.ndarray, repeats: int = 5, batches:
     return best
 
 
+def gain_shares(kind: str, model: Any, names: tuple[str, ...]) -> dict[str, float]:
+    """Each feature's share of the model's total split gain (0 for features it never splits on)."""
+    if kind == "xgboost":
+        raw = model.get_score(importance_type="total_gain")
+        gains = np.asarray([float(raw.get(n, raw.get(f"f{i}", 0.0)))
+                            for i, n in enumerate(names)])
+    elif kind == "lightgbm":
+        gains = np.asarray(model.feature_importance(importance_type="gain"), dtype=np.float64)
+    else:
+        return {}
+    total = gains.sum() or 1.0
+    return {n: round(float(g / total), 5) for n, g in zip(names, gains)}
+
+
 def choose_winner(metrics: dict[str, dict[str, float]], speed: dict[str, float],
                   tolerance: float = SELECTION_TOLERANCE) -> str:
     """The better GBDT: higher validation precision@25; within ``tolerance`` (relative) of each
@@ -261,6 +275,7 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
     path.mkdir(parents=True, exist_ok=False)
     models[winner].save_model(str(path / MODEL_FILES[winner]))
     created = pd.to_datetime(searches["created_at"])
+    expanded_rows = int((_matrix(train)[:, FEATURE_NAMES.index("title_expansion")] > 0).sum())
     meta = {
         "kind": winner,
         "version": version,
@@ -277,6 +292,9 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         "skipped_searches": data.skipped_searches,
         "index_version": snapshot.version,
         "embedding_version": expander.version if expander is not None else None,
+        "feature_gain_share": gain_shares(winner, models[winner], FEATURE_NAMES),
+        # training rows of members holding a title the query's expansion would add
+        "title_expansion_rows": expanded_rows,
         "expansion": (None if expander is None
                       else {"source": expander.source, "config": asdict(expander.config)}),
         "world": world,

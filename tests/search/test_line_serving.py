@@ -121,6 +121,8 @@ def test_an_l1_model_records_the_embeddings_it_was_trained_with_and_serves(searc
     settings, report = with_l1
     assert report.meta["embedding_version"] == line.version
     assert report.meta["feature_names"][-1] == "title_expansion"
+    assert report.meta["title_expansion_rows"] >= 0
+    assert sum(report.meta["feature_gain_share"].values()) == pytest.approx(1.0, abs=1e-3)
     svc = service_of(settings, search_world)
     svc.close()
 
