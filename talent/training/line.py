@@ -220,6 +220,8 @@ def train_line_embeddings(snapshot: IndexSnapshot, engine: Any, taxonomy: Taxono
         t3 = time.perf_counter()
         artifact = load_artifact(path)
         report.quality["nearest_titles"] = title_quality(artifact, graph, taxonomy)
+        # the expansion adds at most 5 titles a clause: how good are the first five
+        report.quality["nearest_titles_at_5"] = title_quality(artifact, graph, taxonomy, k=5)
         seconds["nearest_titles"] = round(time.perf_counter() - t3, 2)
         step("nearest-title quality against both baselines")
     if link_prediction_holdout:
