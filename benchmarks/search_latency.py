@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     service.pipeline.check_switches({name: False for name in args.stage_off})
     stage_off: dict[str, list[float]] = {name: [] for name in args.stage_off}
     stage_on: dict[str, list[float]] = {name: [] for name in args.stage_off}
+    # per stage-off pair: whether the "on" search had titles added by expansion
+    expanded: dict[str, list[bool]] = {name: [] for name in args.stage_off}
+    cpu_on: dict[str, list[float]] = {name: [] for name in args.stage_off}
+    cpu_off: dict[str, list[float]] = {name: [] for name in args.stage_off}
     scorer = service.broker.scorer
     depth = service.broker.settings.retrieval_depth
     pool = ThreadPoolExecutor(max_workers=max(4, len(service.serving.partitions)))
@@ -158,10 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         t3 = time.perf_counter()
         return (t2 - t1) * 1e3, (t3 - t2) * 1e3, (time.process_time() - c2) * 1e3
 
-    def timed(request: SearchRequest) -> float:
-        t0 = time.perf_counter()
-        service.search(request)
-        return (time.perf_counter() - t0) * 1e3
+    def timed(request: SearchRequest) -> tuple[float, bool, float]:
+        """(ms, whether title expansion added titles to this search, CPU ms)."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        response = service.search(request)
+        ms, cpu = (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
+        return ms, bool(response.expansion is not None and response.expansion.applied), cpu
 
     for n, (q, qtype, recruiter, contract) in enumerate(queries):
         # whichever runs second finds the query's postings and forward rows in the CPU caches
@@ -179,10 +185,13 @@ def main(argv: list[str] | None = None) -> int:
             off = SearchRequest(recruiter, contract, q, page_size=args.page_size,
                                 stages={name: False})
             first, second = (off, request) if n % 2 else (request, off)
-            a, b = timed(first), timed(second)
+            (a, a_expanded, a_cpu), (b, b_expanded, b_cpu) = timed(first), timed(second)
             if n >= args.warmup:
                 stage_off[name].append(a if first is off else b)
                 stage_on[name].append(b if first is off else a)
+                expanded[name].append(b_expanded if first is off else a_expanded)
+                cpu_off[name].append(a_cpu if first is off else b_cpu)
+                cpu_on[name].append(b_cpu if first is off else a_cpu)
         if n < args.warmup:
             continue
         end_to_end.append(elapsed)
@@ -219,7 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_ms": {"end_to_end": _percentiles(cpu_engine), "floor": _percentiles(cpu_floor),
                    "total_ratio": float(np.sum(cpu_engine) / max(np.sum(cpu_floor), 1e-9))},
         "stage_off_ms": {name: {"on": _percentiles(stage_on[name]),
-                                "off": _percentiles(stage_off[name])}
+                                "off": _percentiles(stage_off[name]),
+                                # the searches title expansion added titles to (with it on)
+                                "expanded_queries": int(sum(expanded[name])),
+                                "on_expanded": _percentiles([t for t, e in zip(stage_on[name],
+                                                                               expanded[name])
+                                                             if e]),
+                                "off_expanded": _percentiles([t for t, e in zip(stage_off[name],
+                                                                                expanded[name])
+                                                              if e]),
+                                "cpu_on": _percentiles(cpu_on[name]),
+                                "cpu_off": _percentiles(cpu_off[name])}
                          for name in args.stage_off},
         "stage_reports": [r.name for r in response.stages] if queries else [],
         "order": args.order,
@@ -262,6 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         ratio = {q: on[q] / off[q] if off[q] > 0 else float("nan") for q in ("p50", "p90", "p99")}
         print(f"{'  on / off':<38} {ratio['p50']:>7.2f}x {ratio['p90']:>7.2f}x "
               f"{ratio['p99']:>7.2f}x")
+        for label, f in (("  CPU ms on", v["cpu_on"]), ("  CPU ms off", v["cpu_off"])):
+            print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
+        if v["expanded_queries"]:
+            print(f"  of which title expansion added titles to {v['expanded_queries']} "
+                  f"searches (with it on); those:")
+            for label, f in (("    on", v["on_expanded"]), ("    off", v["off_expanded"])):
+                print(f"{label:<38} {f['p50']:>8.2f} {f['p90']:>8.2f} {f['p99']:>8.2f}")
     rss = report["rss_bytes"]
     if rss:
         print("serving process RSS after the run: " + ", ".join(

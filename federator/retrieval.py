@@ -23,13 +23,15 @@ class RetrievalConfig(StageConfig):
 class Retrieval:
     """Stage ``broker``: fan the parsed query out to every partition, L1 in each, merge.
 
-    It is the pipeline's source: the candidate list it is handed (empty) is ignored. The finer
-    switch ``l1`` (on by default) ranks by the text-match score instead of the L1 model when off.
+    It is the pipeline's source: the candidate list it is handed (empty) is ignored. Finer
+    switches: ``l1`` (on by default) ranks by the text-match score instead of the L1 model when
+    off; ``expansion`` (default: the expander's setting) lets the broker add similar titles
+    (:mod:`index.serving.expansion`) when off never does.
     """
 
     name = "broker"
     required = True
-    switches = ("l1",)
+    switches = ("l1", "expansion")
 
     def __init__(self, broker: Broker, config: RetrievalConfig | None = None):
         self.broker = broker
@@ -37,6 +39,9 @@ class Retrieval:
         self.notice = self.config.notice
 
     def __call__(self, request: RankingRequest, candidates: CandidateList) -> CandidateList:
+        expander = self.broker.expander
+        default = expander.config.enabled if expander is not None else False
         return self.broker.search(request.query, limit=None, facets=request.search.facets,
                                   facet_fields=self.config.facet_fields,
-                                  use_l1=request.switch("l1", True))
+                                  use_l1=request.switch("l1", True),
+                                  expansion=request.switch("expansion", default))

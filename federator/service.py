@@ -28,6 +28,7 @@ from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
 from index.l1.model import L1Scorer, ServingModel, load_serving_model
 from index.serving.broker import Broker, BrokerSettings
+from index.serving.expansion import TitleExpander
 from index.serving.serving_index import ServingIndex
 from talent.logging import get_logger
 from talent.query import ParsedQuery, parse_query
@@ -75,10 +76,11 @@ class SearchService:
               broker_settings: BrokerSettings | None = None,
               company_names: CompanyNames = no_company_names,
               retrieval: RetrievalConfig | None = None,
-              extra_stages: Sequence[Stage] = ()) -> SearchService:
-        """The service over ``serving`` with the broker (L1 ``scorer``, text match without one)
-        followed by ``extra_stages``."""
-        broker = Broker(serving, taxonomy, scorer, broker_settings)
+              extra_stages: Sequence[Stage] = (),
+              expander: TitleExpander | None = None) -> SearchService:
+        """The service over ``serving`` with the broker (L1 ``scorer``, text match without one;
+        title expansion with ``expander``) followed by ``extra_stages``."""
+        broker = Broker(serving, taxonomy, scorer, broker_settings, expander=expander)
         return cls(taxonomy, serving, [Retrieval(broker, retrieval), *extra_stages], company_names)
 
     @classmethod
@@ -86,7 +88,9 @@ class SearchService:
                       load_model: bool = True) -> SearchService:
         """Wire the service from settings: the serving index, the world's taxonomy (read through
         ``database`` unless given), the current L1 model (text match when there is none or with
-        ``load_model=False``) and company names from ``database``."""
+        ``load_model=False``), the current title embeddings (no expansion without them; an L1
+        model trained with other embeddings is refused) and company names from ``database``."""
+        from talent.embeddings.artifact import check_embedding_version
         from talent.world.config import world_taxonomy
 
         serving = ServingIndex.from_settings(settings)
@@ -95,6 +99,11 @@ class SearchService:
                 taxonomy = world_taxonomy(settings, database)
             # a corrupt CURRENT model falls back to the previous one or text match (flagged)
             chosen = load_serving_model(settings.models_dir) if load_model else ServingModel(None)
+            expander = TitleExpander.from_settings(settings, taxonomy)
+            if chosen.model is not None and chosen.model.uses("title_expansion"):
+                check_embedding_version(f"L1 model {chosen.model.name}",
+                                        chosen.model.embedding_version,
+                                        expander.version if expander is not None else None)
         except BaseException:
             serving.close()
             raise
@@ -104,7 +113,8 @@ class SearchService:
         names = company_names_from_database(database) if database is not None else no_company_names
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names, retrieval=RetrievalConfig(notice=chosen.notice))
+                         company_names=names, retrieval=RetrievalConfig(notice=chosen.notice),
+                         expander=expander)
 
     @property
     def ranker(self) -> str:
@@ -144,6 +154,7 @@ class SearchService:
             partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
             index_version=self.serving.version, stages=run.reports,
             facets_approximate=bool(request.facets and candidates.facets_approximate),
+            expansion=candidates.expansion,
         )
 
     def close(self) -> None:

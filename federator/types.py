@@ -16,6 +16,7 @@ import numpy as np
 
 from federator.pipeline import StageReport
 from index.serving.candidates import Candidate, CandidateList
+from index.serving.expansion import ExpansionReport
 from talent.errors import InvalidInput
 
 __all__ = ["Candidate", "CandidateList", "FacetValue", "ResultCard", "SearchRequest",
@@ -98,6 +99,9 @@ class SearchResponse:
     index_version: str = ""
     stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
     facets_approximate: bool = False  # facet counts estimated (``facet_counts = "sampled"``)
+    #: title expansion: applied or not and why, the titles it added (with their similarity),
+    #: suggested titles and skills (None: no title embeddings loaded)
+    expansion: ExpansionReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
         None, description="Operator token of the admin API (member erasure); the admin routes "
                           "answer 404 while it is unset.")
 
+    expansion_enabled: bool = Field(
+        True, description="Title expansion (LINE) when a request does not say (the broker's "
+                          "'expansion' switch); needs `talent train line`.")
+    expansion_min_matches: int = Field(
+        100, ge=0, description="Expand a query's titles when it matches fewer members than this.")
+    expansion_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="Least cosine similarity of an expanded title.")
+    expansion_max_titles: int = Field(5, ge=0, le=50,
+                                      description="Expanded titles per title clause.")
+    expansion_weight: float = Field(
+        0.5, gt=0.0, le=1.0,
+        description="An expanded title scores this x its similarity of the asked title's score.")
+    expansion_suggestions: int = Field(8, ge=0, le=50,
+                                       description="Related titles and skills offered a search.")
+
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:

@@ -47,6 +47,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     "num_positions",
     "num_companies",
     "education_level",
+    # appended after the first models were trained: a model's recorded feature list selects
+    # its columns (index.l1.model), so models trained without it keep serving
+    "title_expansion",
 )
 FEATURE_INDEX = {n: i for i, n in enumerate(FEATURE_NAMES)}
 PROTECTED_ATTRIBUTES = ("gender", "sex", "first_name", "name", "age", "birth", "ethnicity", "race")
@@ -55,7 +58,7 @@ PROTECTED_ATTRIBUTES = ("gender", "sex", "first_name", "name", "age", "birth", "
 TEXT_MATCH_WEIGHTS: dict[str, float] = {"text_title": 3.0, "text_skills": 2.0, "text_headline": 1.0,
                                         "text_summary": 0.5, "text_past_titles": 0.5,
                                         "text_company": 1.0, "title_same_occupation": 2.0,
-                                        "skill_coverage": 1.0}
+                                        "skill_coverage": 1.0, "title_expansion": 1.0}
 TEXT_MATCH_RANKER = "text-match"
 FALLBACK_RANKER = "text-match (no L1 model)"
 
@@ -131,6 +134,10 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
         past_hit[past_owner[_isin(past.indices, q.title_codes)]] = True
     put("title_past_occupation", past_hit)
     put("title_related_occupation", _isin(occ, q.related_codes))
+    # the similarity of an expanded title the member holds (0: none), whether or not this
+    # search added the expansions (the same at training time)
+    if len(q.expansion_codes):
+        put("title_expansion", _lookup(q.expansion_codes, q.expansion_similarity, occ))
     families = snapshot.occupation_families
     member_family = np.where((occ >= 0) & (occ < len(families)),
                              families[np.clip(occ, 0, len(families) - 1)], -2)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.l1.features import FEATURE_NAMES
+from index.l1.features import FEATURE_INDEX, FEATURE_NAMES
 from talent.errors import ModelUnavailable
 from talent.logging import get_logger
 
@@ -30,7 +30,11 @@ class L1Scorer(Protocol):
 
 @dataclass
 class L1Model:
-    """A trained L1 ranker loaded from ``<models_dir>/l1/<version>/``."""
+    """A trained L1 ranker loaded from ``<models_dir>/l1/<version>/``.
+
+    ``feature_names`` are the features it was trained on, in its column order: the code's
+    features (:data:`FEATURE_NAMES`) or an older subset of them (a model trained before a feature
+    was appended keeps serving: :meth:`predict` takes its own columns)."""
 
     version: str
     kind: str                       # "xgboost" | "lightgbm"
@@ -38,13 +42,30 @@ class L1Model:
     feature_names: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._columns: np.ndarray | None = (
+            None if self.feature_names == FEATURE_NAMES
+            else np.asarray([FEATURE_INDEX[n] for n in self.feature_names], dtype=np.int64))
+
     @property
     def name(self) -> str:
         return f"l1-{self.kind}@{self.version}"
 
+    @property
+    def embedding_version(self) -> str | None:
+        """The title-embedding version its training features were computed with."""
+        value = self.meta.get("embedding_version")
+        return str(value) if value else None
+
+    def uses(self, feature: str) -> bool:
+        return feature in self.feature_names
+
     def predict(self, features: np.ndarray) -> np.ndarray:
+        """Scores of rows of the code's features (``len(FEATURE_NAMES)`` columns)."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
+        if self._columns is not None:
+            features = np.ascontiguousarray(features[:, self._columns])
         if self.kind == "xgboost":
             return np.asarray(self.booster.inplace_predict(features), dtype=np.float32)
         return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float32)
@@ -108,9 +129,11 @@ def verify_model(path: Path) -> tuple[dict[str, Any], Path]:
         raise ModelUnavailable(f"L1 model metadata {meta_file} is missing or corrupt: run `talent "
                                "train l1`") from exc
     names = tuple(meta.get("feature_names", ()))
-    if names != FEATURE_NAMES:
-        raise ModelUnavailable(f"L1 model {path.name} was trained on other features than this code "
-                               "computes: retrain with `talent train l1`")
+    unknown = [n for n in names if n not in FEATURE_INDEX]
+    if not names or unknown or len(set(names)) != len(names):
+        raise ModelUnavailable(f"L1 model {path.name} was trained on features this code does not "
+                               f"compute ({', '.join(unknown) or 'none recorded'}): retrain with "
+                               "`talent train l1`")
     kind = str(meta.get("kind"))
     model_file = path / MODEL_FILES.get(kind, "model")
     if not model_file.is_file():
@@ -147,7 +170,7 @@ def load_model(path: Path) -> L1Model:
             booster = lgb.Booster(model_file=str(model_file))
     except Exception as exc:  # noqa: BLE001 - the library's own words, as a model problem
         raise ModelUnavailable(f"L1 model {path.name} could not be loaded: {exc}") from exc
-    return L1Model(path.name, kind, booster, FEATURE_NAMES, meta)
+    return L1Model(path.name, kind, booster, tuple(meta.get("feature_names", ())), meta)
 
 
 def load_current_model(models_dir: Path) -> L1Model | None:

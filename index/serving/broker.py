@@ -20,6 +20,7 @@ from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult, score_partition
 from index.serving.candidates import CandidateList
+from index.serving.expansion import ExpansionReport, TitleExpander
 from index.serving.partition import merge_facets
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.serving_index import ServingIndex
@@ -56,11 +57,14 @@ class Broker:
     """Fans a parsed query out to the serving index's partitions and merges their top k."""
 
     def __init__(self, serving: ServingIndex, taxonomy: Taxonomy, scorer: L1Scorer | None = None,
-                 settings: BrokerSettings | None = None, *, max_workers: int | None = None):
+                 settings: BrokerSettings | None = None, *, max_workers: int | None = None,
+                 expander: TitleExpander | None = None):
         self.serving = serving
         self.taxonomy = taxonomy
         self.scorer = scorer
         self.settings = settings or BrokerSettings()
+        #: title expansion (LINE): the query rewrite before the fan-out; None: no embeddings
+        self.expander = expander
         self._pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
                                         thread_name_prefix="talent-partition")
         # facet aggregations of partitions that matched more than they retrieved run beside
@@ -73,24 +77,105 @@ class Broker:
     def ranker(self) -> str:
         return self.scorer.name if self.scorer is not None else FALLBACK_RANKER
 
-    def plan(self, parsed: ParsedQuery, snapshot: IndexSnapshot | None = None) -> QueryPlan:
-        return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy)
+    def plan(self, parsed: ParsedQuery, snapshot: IndexSnapshot | None = None, *,
+             expansion: bool = True) -> QueryPlan:
+        """The query plan of ``parsed`` (with its title expansions ready when an expander is
+        loaded and ``expansion`` is on; see :meth:`QueryPlan.with_expansion`)."""
+        planned = (self.expander.plan(parsed, switched_on=expansion)
+                   if self.expander is not None else None)
+        return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy, planned)
 
     def search(self, parsed: ParsedQuery, *, limit: int | None = None, facets: bool = False,
                facet_fields: tuple[str, ...] = DEFAULT_FACETS,
-               use_l1: bool = True) -> CandidateList:
+               use_l1: bool = True, expansion: bool = True) -> CandidateList:
         """Candidates of ``parsed`` best first (at most ``limit``, default every partition's top k).
 
         ``use_l1=False`` ranks by the text-match score even when an L1 model is loaded (the
-        evaluation's "L1 off")."""
+        evaluation's "L1 off"); ``expansion=False`` never adds expanded titles (suggestions are
+        still offered)."""
         t0 = time.perf_counter()
         scorer = self.scorer if use_l1 else None
         ranker = self.ranker if use_l1 else TEXT_MATCH_RANKER
         snapshot = self.serving.snapshot()
-        plan = self.plan(parsed, snapshot)
+        planned = (self.expander.plan(parsed, switched_on=expansion)
+                   if self.expander is not None else None)
+        t_expansion = time.perf_counter()
+        plan = build_plan(parsed, snapshot, self.taxonomy, planned)
+        expand_now, reason = self._expand_before_fan_out(plan, snapshot)
         t1 = time.perf_counter()
-        cfg = self.settings
         fields = facet_fields if facets else ()
+        results, failures = self._fan_out(snapshot, plan.with_expansion() if expand_now else plan,
+                                          scorer, fields)
+        t2 = time.perf_counter()
+        matches_before: int | None = None
+        refetch_ms = 0.0
+        applied = expand_now
+        if not expand_now and plan.expanded_root is not None:
+            matches_before = sum(r.count for r in results)
+            minimum = self.expander.config.min_matches if self.expander is not None else 0
+            if plan.expansion is not None and plan.expansion.mode == "auto" \
+                    and matches_before < minimum:
+                # the frequencies did not bound the matches below the minimum, the count did
+                results, failures = self._fan_out(snapshot, plan.with_expansion(), scorer, fields)
+                refetch_ms = (time.perf_counter() - t2) * 1e3
+                applied = True
+                reason = f"{matches_before} matches (fewer than {minimum})"
+            else:
+                reason = f"{matches_before} matches (at least {minimum})"
+        t2 = time.perf_counter()
+        merged = _merge(results, limit)
+        t3 = time.perf_counter()
+        timings = {"plan": (t1 - t0) * 1e3, "partitions": (t2 - t1) * 1e3 - refetch_ms,
+                   "merge": (t3 - t2) * 1e3}
+        if planned is not None:
+            timings["expansion"] = (t_expansion - t0) * 1e3
+        if refetch_ms:
+            timings["expansion_refetch"] = refetch_ms
+        for stage in ("retrieve", "features", "l1", "facets"):
+            values = [r.timings.get(stage, 0.0) for r in results]
+            timings[f"partition_{stage}_max"] = max(values, default=0.0)
+        return CandidateList(member_ids=merged[0], scores=merged[1], shards=merged[2],
+                             features=merged[3], feature_names=FEATURE_NAMES,
+                             total=sum(r.count for r in results),
+                             facets=merge_facets(r.facets for r in results) if fields else {},
+                             partitions_answered=sorted(r.shard for r in results),
+                             partitions_total=len(snapshot.partitions), failures=failures,
+                             ranker=ranker, timings=timings,
+                             facets_approximate=bool(fields) and any(r.facets_approximate
+                                                                     for r in results),
+                             expansion=self._report(plan, applied, reason, matches_before))
+
+    def _expand_before_fan_out(self, plan: QueryPlan, snapshot: IndexSnapshot
+                               ) -> tuple[bool, str]:
+        """Whether to search the expanded plan at once (and why): ``always``, or ``auto`` when the
+        document frequencies bound the plain query's matches below the minimum."""
+        expansion = plan.expansion
+        if expansion is None or self.expander is None:
+            return False, ""
+        if expansion.mode == "off":
+            return False, "expansion is off for this search"
+        if plan.expanded_root is None:
+            return False, "no title in the query has a similar title above the threshold"
+        if expansion.mode == "always":
+            return True, "expand:always"
+        minimum = self.expander.config.min_matches
+        bound = sum(plan.match_bound(p) for p in snapshot.partitions)
+        if bound < minimum:
+            return True, f"at most {bound} matches (fewer than {minimum})"
+        return False, ""
+
+    def _report(self, plan: QueryPlan, applied: bool, reason: str,
+                matches_before: int | None) -> ExpansionReport | None:
+        e = plan.expansion
+        if e is None:
+            return None
+        return ExpansionReport(applied, reason, e.mode, e.titles, e.suggestions, e.excluded,
+                               e.source, matches_before)
+
+    def _fan_out(self, snapshot: IndexSnapshot, plan: QueryPlan, scorer: L1Scorer | None,
+                 fields: tuple[str, ...]) -> tuple[list[PartitionResult], dict[int, str]]:
+        """Every partition's result for ``plan`` (those that answered in time) and the failures."""
+        cfg = self.settings
         futures: dict[Future[PartitionResult], int] = {
             self._pool.submit(score_partition, snapshot, p, plan, scorer, depth=cfg.retrieval_depth,
                               top_k=cfg.partition_top_k, facet_fields=fields,
@@ -100,7 +185,6 @@ class Broker:
             for p in snapshot.partitions
         }
         done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
-        t2 = time.perf_counter()
         results: list[PartitionResult] = []
         failures: dict[int, str] = {}
         for fut in done:
@@ -119,21 +203,7 @@ class Broker:
         if failures:
             log.warning("broker.partial", failures=failures,
                         answered=sorted(r.shard for r in results))
-        merged = _merge(results, limit)
-        t3 = time.perf_counter()
-        timings = {"plan": (t1 - t0) * 1e3, "partitions": (t2 - t1) * 1e3, "merge": (t3 - t2) * 1e3}
-        for stage in ("retrieve", "features", "l1", "facets"):
-            values = [r.timings.get(stage, 0.0) for r in results]
-            timings[f"partition_{stage}_max"] = max(values, default=0.0)
-        return CandidateList(member_ids=merged[0], scores=merged[1], shards=merged[2],
-                             features=merged[3], feature_names=FEATURE_NAMES,
-                             total=sum(r.count for r in results),
-                             facets=merge_facets(r.facets for r in results) if fields else {},
-                             partitions_answered=sorted(r.shard for r in results),
-                             partitions_total=len(snapshot.partitions), failures=failures,
-                             ranker=ranker, timings=timings,
-                             facets_approximate=bool(fields) and any(r.facets_approximate
-                                                                     for r in results))
+        return results, failures
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from index.serving.expansion import ExpansionReport
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -39,6 +41,8 @@ class CandidateList:
     ranker: str
     timings: dict[str, float]       # stage -> milliseconds
     facets_approximate: bool = False  # some partitions' facet counts are estimates
+    #: what title expansion did (None: no embeddings loaded)
+    expansion: ExpansionReport | None = None
 
     @property
     def partial(self) -> bool:

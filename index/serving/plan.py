@@ -33,6 +33,7 @@ import tantivy
 
 from index.guard import engine_call
 from index.schema import FIELD_BY_NAME, analyze, build_schema
+from index.serving.expansion import ExpandedTitle, QueryExpansion, clause_key, expansion_codes
 from index.serving.partition import Partition, bm25_idf
 from index.serving.snapshot import IndexSnapshot
 from index.vocab import occupation_family
@@ -126,6 +127,9 @@ class QueryFeatures:
     years_max: float | None
     coverage: dict[str, tuple[tuple[str, float], ...]]  # field -> (token, corpus idf)
     reference_day: int                 # "today" for recency: the newest activity in the index
+    #: occupations title expansion may add (codes) and their similarity to the asked title
+    expansion_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    expansion_similarity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     @classmethod
     def empty(cls) -> QueryFeatures:
@@ -153,6 +157,18 @@ class QueryPlan:
     #: what the request's partitions derive from the plan once and share (e.g. the text-coverage
     #: lookups, :func:`index.l1.coverage.coverage_query`)
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the match tree with the query's title expansions OR-ed in (None: nothing to expand)
+    expanded_root: Clause | None = None
+    #: what title expansion offered this query (titles, suggestions), when it ran
+    expansion: QueryExpansion | None = None
+
+    def with_expansion(self) -> QueryPlan:
+        """The same plan matching the expanded titles too (statistics shared)."""
+        if self.expanded_root is None:
+            return self
+        return QueryPlan(self.expanded_root, self.features, self.num_docs, self.doc_freqs,
+                         self.highlight_terms, self.shard_stats, expanded_root=None,
+                         expansion=self.expansion)
 
     def idf(self, field: str, token: str) -> float:
         key = (field, token)
@@ -313,9 +329,12 @@ def _union(shares: Sequence[float]) -> float:
 
 # --- building a plan -----------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, parsed: ParsedQuery):
+    def __init__(self, parsed: ParsedQuery,
+                 expansions: dict[str, list[ExpandedTitle]] | None = None):
         self.parsed = parsed
         self.highlight: list[str] = []
+        self.expansions = expansions or {}
+        self.negated = False  # building the inside of a NOT: no expansion there
 
     def record(self, leaf: Term | Phrase) -> Standardization | None:
         return self.parsed.by_leaf.get(leaf)
@@ -332,9 +351,13 @@ class _Builder:
     def value(self, field: str, text: str, std_id: Any, *, phrase: bool = True) -> Clause | None:
         """One fielded value: its standardized id and/or its text."""
         if field == "title":
+            expanded = ([] if self.negated
+                        else self.expansions.get(clause_key(std_id, text), []))
             return _any([TermLeaf("title_id", str(std_id), ID_BOOST) if std_id is not None
                          else None,
-                         _text("title", text, phrase=phrase)])
+                         _text("title", text, phrase=phrase),
+                         *(TermLeaf("title_id", t.title_id, ID_BOOST * t.boost)
+                           for t in expanded)])
         if field == "skill":
             words = _text("skills", text, phrase=phrase)
             if std_id is None:
@@ -361,7 +384,9 @@ class _Builder:
         if isinstance(node, (Term, Phrase)):
             return self.leaf(node)
         if isinstance(node, Not):
+            self.negated = not self.negated
             inner = self.node(node.item)
+            self.negated = not self.negated
             return None if inner is None else BoolNode(must_not=(inner,))
         items = [self.node(i) for i in node.items]
         if isinstance(node, Or):
@@ -379,7 +404,9 @@ class _Builder:
         for rec in self.parsed.standardizations:
             if rec.source != "facet":
                 continue
+            self.negated = rec.role == "doesnt_have"
             clause = self.value(rec.field, rec.raw, rec.id)
+            self.negated = False
             if clause is None:
                 continue
             by_field.setdefault((rec.field, rec.role), []).append(clause)
@@ -427,9 +454,11 @@ def _is_pure(c: Clause, kind: str) -> bool:
     return bool(getattr(c, kind)) and not any(getattr(c, o) for o in others)
 
 
-def build_root(parsed: ParsedQuery) -> tuple[Clause, tuple[str, ...]]:
-    """The match tree of ``parsed`` and the words to highlight."""
-    b = _Builder(parsed)
+def build_root(parsed: ParsedQuery, expansion: QueryExpansion | None = None
+               ) -> tuple[Clause, tuple[str, ...]]:
+    """The match tree of ``parsed`` (with ``expansion``'s titles OR-ed into the title clauses
+    they belong to) and the words to highlight."""
+    b = _Builder(parsed, expansion.by_source() if expansion is not None else None)
     text = b.node(parsed.ast) if parsed.ast is not None else None
     must, should, must_not, filters = b.facets()
     parts = ([text] if text is not None else []) + must
@@ -476,13 +505,19 @@ def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
     return {f: list(dict.fromkeys(ts)) for f, ts in tokens.items()}
 
 
-def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy) -> QueryPlan:
+def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
+               expansion: QueryExpansion | None = None) -> QueryPlan:
     """The plan of ``parsed`` against ``snapshot``: match tree, corpus statistics and feature
-    inputs."""
+    inputs. With ``expansion`` (its titles), the expanded match tree is ready too
+    (:meth:`QueryPlan.with_expansion`) and the features know the expanded titles."""
     root, words = build_root(parsed)
+    expanded_root = (build_root(parsed, expansion)[0]
+                     if expansion is not None and expansion.titles else None)
     coverage_tokens = _coverage_tokens(parsed)
     terms: set[tuple[str, str]] = set()
     _scored_terms(root, terms)
+    if expanded_root is not None:
+        _scored_terms(expanded_root, terms)
     terms.update((f, t) for f, ts in coverage_tokens.items() for t in ts)
     by_field: dict[str, list[str]] = {}
     for f, t in sorted(terms):
@@ -496,16 +531,19 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy)
         num_docs += local_n
         for key, n in local.items():
             freqs[key] = freqs.get(key, 0) + n
-    plan = QueryPlan(root, QueryFeatures.empty(), num_docs, freqs, words, shard_stats)
+    plan = QueryPlan(root, QueryFeatures.empty(), num_docs, freqs, words, shard_stats,
+                     expanded_root=expanded_root, expansion=expansion)
     coverage = {f: tuple((t, plan.idf(f, t)) for t in ts) for f, ts in coverage_tokens.items()
                 if ts}
-    plan.features = query_features(parsed, snapshot, taxonomy, coverage)
+    plan.features = query_features(parsed, snapshot, taxonomy, coverage, expansion)
     return plan
 
 
 def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
-                   coverage: dict[str, tuple[tuple[str, float], ...]]) -> QueryFeatures:
+                   coverage: dict[str, tuple[tuple[str, float], ...]],
+                   expansion: QueryExpansion | None = None) -> QueryFeatures:
     vocab = snapshot.vocab
+    exp_codes, exp_sims = expansion_codes(expansion, vocab)
     titles = [t for t in parsed.title_ids() if t]
     title_codes = vocab.codes("occupation", titles)
     related = [r for t in titles for r in taxonomy.related.get(t, ())[:10] if r not in titles]
@@ -536,4 +574,6 @@ def query_features(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxon
         years_max=None if years is None else years.max,
         coverage=coverage,
         reference_day=snapshot.reference_day,
+        expansion_codes=exp_codes,
+        expansion_similarity=exp_sims,
     )

@@ -42,7 +42,8 @@ def _step(title: str, done: bool, action: Callable[[], None]) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @pass_app
 def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, port: int) -> None:
-    """Set up the demo end to end: database, world, logs, index, L1 model, then serve the UI.
+    """Set up the demo end to end: database, world, logs, index, title embeddings, L1 model, then
+    serve the UI.
 
     Each step is skipped when its output already exists, so a second run starts serving at once.
     The server and the live index updater then run as `talent serve --with-updater` in a fresh
@@ -67,8 +68,13 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
           lambda: _run(app, "world", "simulate"))
     has_index = VersionStore(app.settings.index_dir).current() is not None
     _step("build the index", has_index and not fresh, lambda: _run(app, "index", "build"))
+    has_embeddings = (app.settings.models_dir / "line" / "CURRENT").exists()
+    _step("train the title embeddings (LINE)", has_embeddings and not fresh,
+          lambda: _run(app, "train", "line", "--no-link-prediction"))
     has_model = (app.settings.models_dir / "l1" / "CURRENT").exists()
-    _step("train the L1 ranker", has_model and not fresh, lambda: _run(app, "train", "l1"))
+    # L1 records the embeddings its features were computed with: new embeddings, new L1
+    _step("train the L1 ranker", has_model and has_embeddings and not fresh,
+          lambda: _run(app, "train", "l1"))
     try:
         from webapp.accounts import ensure_demo_accounts
     except ImportError:

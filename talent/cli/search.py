@@ -86,6 +86,16 @@ def _render(response) -> None:  # type: ignore[no-untyped-def]
     console.print("  [dim]stages: " + ", ".join(
         f"{r.name} {r.status}" + (f" ({r.detail})" if r.detail else "") for r in response.stages)
                   + "[/dim]")
+    exp = response.expansion
+    if exp is not None:
+        added = ", ".join(f"{t.label} {t.similarity:.2f}" for t in exp.titles)
+        why = f" ({exp.reason})" if exp.reason else ""
+        console.print(f"  [dim]title expansion {exp.mode}: "
+                      + (f"added {added}" if exp.applied else "nothing added") + f"{why}[/dim]")
+        for kind in ("title", "skill"):
+            related = [f"{s.label} {s.similarity:.2f}" for s in exp.suggestions if s.kind == kind]
+            if related:
+                console.print(f"  [dim]related {kind}s: {', '.join(related)}[/dim]")
     table = Table(show_lines=False)
     for col in ("#", "member", "name", "title", "company", "location", "open", "score",
                 "matched skills"):

@@ -14,6 +14,7 @@ def command() -> None:
     """Train ranking models from the logged searches, impressions and outcomes.
 
     \b
+      talent train line    title embeddings (LINE) for title expansion and suggestions
       talent train l1      the first-pass ranker every partition runs (pairwise GBDT)
     """
 
@@ -45,6 +46,7 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
     """
     from sqlalchemy import select
 
+    from index.serving.expansion import TitleExpander
     from index.serving.serving_index import ServingIndex
     from talent.cli.progress import feature_progress
     from talent.storage.models import WorldInfo
@@ -63,6 +65,7 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
         world = (s.scalars(select(WorldInfo.name).order_by(WorldInfo.generated_at.desc())).first()
                  or "")
     snapshot = serving.snapshot()
+    expander = TitleExpander.from_settings(settings, taxonomy)
     with feature_progress(disable=as_json) as progress:
         report = train_l1(db.engine, snapshot, taxonomy, settings.models_dir,
                           test_fraction=test_fraction,
@@ -70,12 +73,20 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
                           rounds=rounds,  # type: ignore[arg-type]
                           make_current=not no_activate, progress=progress,
                           cache_dir=None if no_cache else feature_cache_dir(settings),
-                          index_stamp=str(serving.store.applied_position(snapshot.version)))
+                          index_stamp=str(serving.store.applied_position(snapshot.version)),
+                          expander=expander)
     if as_json:
         click.echo(json.dumps(report.meta, indent=2))
         return
     click.echo(f"L1 model {report.version} ({report.winner}) saved to {report.path}"
                f"{'' if no_activate else ' and made current'}")
+    click.echo("title embeddings: " + (f"{expander.source} (the model records it)"
+                                       if expander is not None
+                                       else "none (`talent train line` first for the "
+                                            "title_expansion feature)"))
+    share = report.meta["feature_gain_share"].get("title_expansion", 0.0)
+    click.echo(f"title_expansion: set in {report.meta['title_expansion_rows']:,} training rows; "
+               f"{share:.2%} of the model's split gain")
     click.echo(f"{report.rows:,} shown candidates of {report.train_searches:,} training and "
                f"{report.validation_searches:,} validation searches; dataset "
                f"{report.dataset_seconds:.1f} "
@@ -88,3 +99,91 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
                    f"{m['precision@25_searches_with_accept']:.4f}")
     click.echo("predict ms per 1,000 rows: "
                + ", ".join(f"{k} {v:.2f}" for k, v in report.predict_ms_per_1000.items()))
+
+
+@command.command(name="line")
+@click.option("--dim", type=click.IntRange(8, 512), default=64, show_default=True,
+              help="Dimensions per order (the artifact concatenates both orders).")
+@click.option("--samples", type=click.IntRange(0), default=0, show_default=True,
+              help="Edge samples per order (0: 20 per directed edge, within 2M..200M).")
+@click.option("--negatives", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Negative nodes per sampled edge (drawn by degree^0.75).")
+@click.option("--learning-rate", type=click.FloatRange(0, 1, min_open=True), default=0.025,
+              show_default=True, help="Starting learning rate (decays linearly to ~0).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Edges per vectorized step.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed: the same graph and seed give the same vectors.")
+@click.option("--min-title-members", type=click.IntRange(1), default=10, show_default=True,
+              help="Raw titles held by fewer members are not nodes.")
+@click.option("--min-edge-weight", type=click.IntRange(1), default=1, show_default=True,
+              help="Drop edges held by fewer members.")
+@click.option("--evaluate/--no-evaluate", default=True, show_default=True,
+              help="Measure nearest-title quality against both baselines.")
+@click.option("--link-prediction/--no-link-prediction", default=True, show_default=True,
+              help="Measure link prediction AUC on 10% held-out edges (trains LINE a second "
+                   "time on the other 90%).")
+@click.option("--no-activate", is_flag=True, help="Save without pointing CURRENT at it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the artifact's metadata as JSON.")
+@pass_app
+def line(app: AppContext, dim: int, samples: int, negatives: int, learning_rate: float,
+         batch_size: int, seed: int, min_title_members: int, min_edge_weight: int,
+         evaluate: bool, link_prediction: bool, no_activate: bool, as_json: bool) -> None:
+    """Train title embeddings (LINE, first + second order) on the entity graph of the profiles.
+
+    Nodes are occupations, frequent raw titles, skills and companies; an edge's weight is the
+    number of members holding both (current and past positions). Writes
+    <home>/models/line/<version>/ (vectors, the graph snapshot, parameters, samples, time, peak
+    memory, quality figures) and points CURRENT at it: the search serves it for title expansion
+    and suggestions. Retrain L1 afterwards (`talent train l1`): serving refuses an L1 model trained
+    with other embeddings.
+    """
+    from index.serving.serving_index import ServingIndex
+    from talent.cli.progress import line_progress
+    from talent.embeddings.line import LineConfig
+    from talent.training.line import train_line_embeddings
+    from talent.world.config import world_taxonomy
+
+    settings = app.settings
+    settings.ensure_home()
+    db = app.database()
+    db.require_schema()
+    serving = ServingIndex.from_settings(settings)
+    taxonomy = world_taxonomy(settings, db)
+    config = LineConfig(dim=dim, negatives=negatives, learning_rate=learning_rate,
+                        samples=samples, batch_size=batch_size, seed=seed)
+    say = (lambda _: None) if as_json else (lambda m: click.echo(f"[line] {m}"))
+    try:
+        with line_progress(disable=as_json) as progress:
+            report = train_line_embeddings(serving.snapshot(), db.engine, taxonomy,
+                                           settings.models_dir, config,
+                                           min_title_members=min_title_members,
+                                           min_edge_weight=min_edge_weight, evaluate=evaluate,
+                                           link_prediction_holdout=0.1 if link_prediction
+                                           else None,
+                                           make_current=not no_activate, progress=progress,
+                                           step=say)
+    finally:
+        serving.close()
+    meta = json.loads((report.path / "meta.json").read_text(encoding="utf-8"))
+    if as_json:
+        click.echo(json.dumps(meta, indent=2))
+        return
+    graph = report.graph
+    click.echo(f"embeddings {report.version} saved to {report.path}"
+               f"{'' if no_activate else ' and made current'}")
+    click.echo(f"graph: {graph['nodes']:,} nodes ({graph['nodes_by_kind']}), {graph['edges']:,} "
+               f"edges of {graph['members']:,} members; {meta['samples_per_order']:,} samples per "
+               f"order; seconds {report.seconds}; peak memory {report.peak_rss_mb:,.0f} MB")
+    quality = report.quality.get("nearest_titles")
+    if quality:
+        click.echo(f"nearest titles (top {quality['k']}, occupations held by >= "
+                   f"{quality['min_members']} members): same or related in O*NET / same SOC "
+                   "minor group / full lists")
+        for name, q in quality["occupations"].items():
+            click.echo(f"  {name:<22} {q['related_at_k']:.3f}  {q['same_minor_group']:.3f}  "
+                       f"{q['full_lists']:.3f}  ({q['queries']} titles)")
+    for lp in report.quality.get("link_prediction", []):
+        click.echo(f"link prediction AUC ({lp['held_out_edges']:,} held-out edges, "
+                   f"{lp['negatives']} negatives): "
+                   + ", ".join(f"{k} {v:.3f}" for k, v in lp["auc"].items()))

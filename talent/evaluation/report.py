@@ -131,6 +131,38 @@ def _simulated_tables(sim: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _expansion_tables(exp: dict[str, Any]) -> list[str]:
+    if not exp.get("queries"):
+        return [exp.get("note", "No low-recall title queries."), ""]
+    sel = exp.get("selection", {})
+    lines = [f"Held-out title queries ({', '.join(sel.get('query_types', []))}) that logged fewer "
+             f"than {sel.get('logged_matches_below')} matches: {exp['queries']:,} (median "
+             f"{sel.get('logged_matches_median', 0):.0f} matches). Relevant = hidden graded "
+             f"relevance >= {exp['min_grade']}; served embeddings {sel.get('embedding')}, "
+             f"threshold {sel.get('threshold')}, at most {sel.get('max_titles')} titles a clause "
+             "(the baselines add their top titles without a threshold).", "",
+             "| variant | relevant retrieved [CI] | lift [CI] | precision@25 [CI] | "
+             "difference [CI] | expected accepts@25 | lift [CI] | applied | titles added |",
+             "| --- " * 9 + "|"]
+    for name, e in exp["variants"].items():
+        lift = e.get("lift", {})
+        diff = e.get("difference", {}).get("precision@25")
+
+        def pct(est: dict[str, Any] | None) -> str:
+            return (f"{est['value']:+.1%} [{est['low']:+.1%}, {est['high']:+.1%}]"
+                    if est else "")
+
+        rel, p25, acc = e["relevant_retrieved"], e["precision@25"], e["expected_accepts@25"]
+        d = (f"{diff['value']:+.3f} [{diff['low']:+.3f}, {diff['high']:+.3f}]" if diff else "")
+        lines.append(f"| {name} | {rel['value']:.1f} {_ci(rel)} | "
+                     f"{pct(lift.get('relevant_retrieved'))} | {p25['value']:.3f} {_ci(p25)} | "
+                     f"{d} | {acc['value']:.3f} | {pct(lift.get('expected_accepts@25'))} | "
+                     f"{e['expansion_applied']['value']:.0%} | "
+                     f"{e['titles_added']['value']:.1f} |")
+    lines.append("")
+    return lines
+
+
 def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     """Write ``metrics.json``, the PNG plots and ``summary.md`` under ``out_dir``; returns it."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +195,9 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         lines += ["## Logged replay", ""] + _replay_tables(replay)
     if report.get("simulated"):
         lines += ["## Simulated outcome", ""] + _simulated_tables(report["simulated"])
+        if report["simulated"].get("title_expansion"):
+            lines += ["## Title expansion on low-recall title queries", ""] + _expansion_tables(
+                report["simulated"]["title_expansion"])
     for note in report.get("notes", []):
         lines.append(f"> {note}")
     if figures:

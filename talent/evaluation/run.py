@@ -42,6 +42,7 @@ class EvaluationOptions:
     simulated: bool = True
     simulated_queries: int = 300
     simulated_ks: tuple[int, ...] = (5, 10, 25)
+    expansion_queries: int = 300   # low-recall title queries of the title-expansion figure
 
 
 def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
@@ -122,8 +123,12 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     model = load_current_model(settings.models_dir)
     step("index and model loaded")
 
+    from index.serving.expansion import TitleExpander
+
+    expander = TitleExpander.from_settings(settings, taxonomy)
     data = build_dataset(db.engine, snapshot, taxonomy, cache_dir=feature_cache_dir(settings),
-                         index_stamp=str(serving.store.applied_position(snapshot.version)))
+                         index_stamp=str(serving.store.applied_position(snapshot.version)),
+                         expander=expander)
     cands = data.candidates
     if cands.rows.empty:
         raise InvalidInput("no logged searches with impressions: run `talent world simulate` first")
@@ -150,7 +155,9 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     report: dict[str, Any] = {
         "world": info.name,
         "index_version": snapshot.version,
-        "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
+        "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)",
+                           "title_embeddings": (expander.source if expander is not None
+                                                else "none (no title expansion)")},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
                   "test_sessions": split.test_sessions,

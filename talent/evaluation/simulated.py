@@ -8,8 +8,10 @@ nothing it reads flows back into a model. Rankings compared on the same queries:
 - ``logging_policy``: what the logging policy actually showed for the search (the floor);
 - ``random_shown``: the logged shown candidates in random order (a broken model);
 - ``engine_text_match``: the engine end to end with the text-match ranker (L1 switched off);
-- ``engine_l1``: the engine end to end with the served L1 model (when one is trained) and every
-  later federator stage off;
+- ``engine_l1``: the engine end to end with the served L1 model (when one is trained), title
+  expansion and every later federator stage off;
+- ``engine_+expansion``: the same with the broker's title expansion on (when title embeddings
+  are served; the design's ladder puts it right after L1);
 - ``engine_+<stage>``: the same with the federator's optional stages switched on one by one in
   pipeline order (``engine_+l2`` = L1 and L2, ``engine_+rerank`` = L1, L2 and re-ranking, ...):
   one service, per-request switches (:mod:`federator.pipeline`), so each rung differs from the
@@ -24,6 +26,7 @@ P(examined | position) (``examined_accepts@k``: what a recruiter scrolling the p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -97,10 +100,13 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
 
 
 def engine_variants(service: Any) -> tuple[dict[str, dict[str, bool]], dict[str, str]]:
-    """The engine's ladder as stage switches: text match, L1, then each optional federator
-    stage added in pipeline order; and each variant's rung below."""
+    """The engine's ladder as stage switches: text match, L1, title expansion (when served),
+    then each optional federator stage added in pipeline order; and each variant's rung below."""
     optional = [s.name for s in service.pipeline.stages if not s.required]
     off = {name: False for name in optional}
+    expansion = getattr(service.broker, "expander", None) is not None
+    if expansion:
+        off["expansion"] = False
     variants: dict[str, dict[str, bool]] = {"engine_text_match": {"l1": False, **off}}
     below: dict[str, str] = {}
     previous = "engine_text_match"
@@ -108,6 +114,10 @@ def engine_variants(service: Any) -> tuple[dict[str, dict[str, bool]], dict[str,
         variants["engine_l1"] = dict(off)
         below["engine_l1"] = previous
         previous = "engine_l1"
+    if expansion:
+        variants["engine_+expansion"] = {**variants[previous], "expansion": True}
+        below["engine_+expansion"] = previous
+        previous = "engine_+expansion"
     for i, name in enumerate(optional):
         rung = f"engine_+{name}"
         variants[rung] = {**variants[previous], **{m: True for m in optional[: i + 1]}}
@@ -181,8 +191,73 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         return truth.expected_accepts(jobs[q], members)
 
     exam = truth.examination(np.arange(k_max))
-    service.close()
     out = score_rankings(rankings, value_fn, opts.simulated_ks, resamples=opts.resamples,
                          seed=opts.seed, examination=exam, below=below)
     out["engine_failures"] = failures
+    if service.broker.expander is not None and opts.expansion_queries > 0:
+        out["title_expansion"] = expansion_held_out(service, truth, searches, opts)
+        step("title expansion on low-recall title queries")
+    service.close()
     return out
+
+
+def expansion_held_out(service: Any, truth: Any, searches: pd.DataFrame, opts: Any
+                       ) -> dict[str, Any]:
+    """Relevant members retrieved on the held-out title queries with the fewest matches, with
+    title expansion off, on (the served embeddings) and with the two baselines in its place
+    (:mod:`talent.evaluation.expansion`; the hidden relevance is read here)."""
+    from federator.types import SearchRequest
+    from talent.embeddings.baselines import CooccurrenceCosine, TaxonomyRelated
+    from talent.embeddings.graph import EntityGraph
+    from talent.evaluation.expansion import (
+        Variant,
+        expansion_recall,
+        low_recall_title_searches,
+        run_variants,
+    )
+    from talent.training.dataset import query_of
+
+    expander = service.broker.expander
+    config = expander.config
+    held = low_recall_title_searches(searches, max_matches=config.min_matches,
+                                     limit=opts.expansion_queries, seed=opts.seed)
+    if held.empty:
+        return {"queries": 0, "note": f"no held-out title query matched fewer than "
+                                      f"{config.min_matches} members"}
+    jobs = [truth.job(int(p)) for p in held["project_id"]]
+    requests = [SearchRequest(recruiter_id=int(r["recruiter_id"]),
+                              contract_id=int(r["contract_id"]), query=query_of(r),
+                              page_size=PAGE_SIZE, facets=False)
+                for _, r in held.iterrows()]
+    base = {"l1": service.broker.scorer is not None}
+    variants = [Variant("expansion off", {**base, "expansion": False}),
+                Variant(f"expansion on ({expander.similarity.name})",
+                        {**base, "expansion": True})]
+    artifact_path = getattr(expander.similarity, "path", None)
+    if artifact_path is not None:
+        graph = EntityGraph.load(artifact_path)
+        # the baselines rank titles on another scale: each adds its top max_titles
+        loose = replace(config, threshold=0.0)
+        for source in (CooccurrenceCosine(graph), TaxonomyRelated(graph, expander.taxonomy)):
+            variants.append(Variant(f"expansion on ({source.name})",
+                                    {**base, "expansion": True},
+                                    type(expander)(source, expander.taxonomy, loose)))
+    runs = run_variants(service, requests, variants)
+
+    def grade(q: int, members: np.ndarray) -> np.ndarray:
+        return truth.relevance(jobs[q], members)
+
+    def accepts(q: int, members: np.ndarray) -> np.ndarray:
+        return truth.expected_accepts(jobs[q], members)
+
+    out = expansion_recall(runs, grade, accepts, baseline="expansion off",
+                           resamples=opts.resamples, seed=opts.seed)
+    out["selection"] = {"query_types": sorted(held["query_type"].unique().tolist()),
+                        "logged_matches_below": config.min_matches,
+                        "logged_matches_median": float(held["result_count"].median()),
+                        "threshold": config.threshold, "max_titles": config.max_titles,
+                        "embedding": expander.source}
+    return out
+
+
+PAGE_SIZE = 25

@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeAlias
 
 from talent.query.ast import Leaf, Node, leaves
 from talent.query.ast import to_dict as ast_to_dict
+from talent.query.options import DEFAULT_OPTIONS, ExpansionOptions
 from talent.query.printer import to_text
 from talent.query.structured import StructuredQuery
 
@@ -93,6 +94,9 @@ class ParsedQuery:
     query_type: QueryType = "free-text"
     from_structured: bool = False
     """Whether the query arrived in the structured (JSON) form."""
+    expansion: ExpansionOptions = DEFAULT_OPTIONS
+    """How title expansion may rewrite the query (from ``expand:``/``noexpand:`` in the text and
+    the structured form's ``expansion``)."""
 
     # --- text ---------------------------------------------------------------------------------
     @property
@@ -186,7 +190,8 @@ class ParsedQuery:
             "query_type": self.query_type,
             "from_structured": self.from_structured,
             "ast": None if self.ast is None else ast_to_dict(self.ast),
-            "facets": self.structured.model_dump(mode="json", exclude={"text"}),
+            "facets": self.structured.model_dump(mode="json", exclude={"text", "expansion"}),
+            "expansion": self.expansion.model_dump(mode="json"),
             "standardizations": [asdict(s) for s in self.standardizations],
         }
 

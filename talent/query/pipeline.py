@@ -12,6 +12,7 @@ from typing import Any
 
 from talent.errors import QueryError
 from talent.query.ast import And, Leaf, Node, Or, Phrase, Term, has_or, leaves
+from talent.query.options import extract_options, merge_options
 from talent.query.parsed import ParsedQuery, QueryType, Role, Standardization, StandardizedField
 from talent.query.parser import parse
 from talent.query.standardize import Match, Standardizer
@@ -57,7 +58,8 @@ def build_parsed_query(
     :class:`StructuredQuery`)."""
     standardizer = standardizer_for(taxonomy)
     if isinstance(query, str):
-        ast: Node | None = parse(query)
+        searched, text_options = _without_options(query)
+        ast: Node | None = parse(searched)
         structured = StructuredQuery(text=query)
         from_structured = False
     else:
@@ -69,6 +71,13 @@ def build_parsed_query(
                 expected="text or a facet value",
             )
         text = structured.text if structured.has_text else None
+        text_options = None
+        if text is not None:
+            text, text_options = extract_options(text)
+            if not text.strip():
+                if not any(len(getattr(structured, name)) for name in FACET_NAMES):
+                    raise QueryError(_ONLY_OPTIONS, 0)
+                text = None
         ast = None if text is None else parse(text, allow_negative_only=structured.restricts())
         if (
             ast is None
@@ -112,7 +121,20 @@ def build_parsed_query(
         tagged_leaves=frozenset(tagged),
         query_type=classify(ast, records, frozenset(tagged)),
         from_structured=from_structured,
+        expansion=merge_options(text_options, structured.expansion),
     )
+
+
+def _without_options(text: str) -> tuple[str, Any]:
+    """The text with its options blanked out, and the options; refuses a text of options only."""
+    searched, options = extract_options(text)
+    if options is not None and text.strip() and not searched.strip():
+        raise QueryError(_ONLY_OPTIONS, 0)
+    return searched, options
+
+
+_ONLY_OPTIONS = ("the query holds only options (expand:, noexpand:): add a title, skill or "
+                 "keyword to search for")
 
 
 def classify(

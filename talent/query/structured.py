@@ -8,7 +8,8 @@ Example::
      "locations": {"must_have": ["Seattle, WA"]},
      "seniority": {"must_have": ["senior", 5]},
      "years_experience": {"min": 3, "max": 10},
-     "open_to_work": true}
+     "open_to_work": true,
+     "expansion": {"mode": "auto", "exclude": ["Web Developers"]}}
 
 Each facet holds three lists: ``must_have`` (a candidate must match), ``can_have`` (optional,
 raises the score), ``doesnt_have`` (a candidate must not match). Values are what the recruiter
@@ -36,6 +37,7 @@ from pydantic import (
 )
 
 from talent.errors import QueryError
+from talent.query.options import ExpansionOptions
 from talent.query.parser import MAX_CLAUSES, MAX_QUERY_CHARS
 from talent.storage.models import SENIORITY_LEVELS
 
@@ -123,6 +125,8 @@ class StructuredQuery(BaseModel):
     seniority: Facet[SeniorityLevel] = Field(default_factory=Facet)
     years_experience: YearsRange | None = None
     open_to_work: bool | None = None
+    #: title expansion: mode (auto / always / off) and titles it must not add
+    expansion: ExpansionOptions | None = None
 
     @model_validator(mode="after")
     def _within_limits(self) -> StructuredQuery:
@@ -186,9 +190,12 @@ def _expected(error: Mapping[str, Any]) -> str | None:
     loc = [str(part) for part in error.get("loc", ())]
     if kind == "extra_forbidden":
         if len(loc) == 1:
-            return "only text, " + ", ".join(FACET_NAMES) + ", years_experience, open_to_work"
+            return ("only text, " + ", ".join(FACET_NAMES)
+                    + ", years_experience, open_to_work, expansion")
         if loc[0] == "years_experience":
             return "only min and max"
+        if loc[0] == "expansion":
+            return "only mode (auto, always, off) and exclude"
         return "only must_have, can_have and doesnt_have"
     if "seniority" in loc:
         return "a seniority level 0..8 or one of " + ", ".join(SENIORITY_LEVELS)

@@ -29,6 +29,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from index.l1.features import FEATURE_NAMES, features_for_members
+from index.serving.expansion import TitleExpander
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import QueryError
@@ -83,9 +84,12 @@ def _group_bounds(search_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxonomy, *,
                      threads: int = 2,
-                     progress: DatasetProgress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+                     progress: DatasetProgress | None = None,
+                     expander: TitleExpander | None = None) -> tuple[np.ndarray, np.ndarray, int]:
     """``(features, keep, skipped)`` for ``cands.rows``: one row of features per shown candidate,
-    ``keep`` False for candidates of searches whose query no longer parses."""
+    ``keep`` False for candidates of searches whose query no longer parses. With ``expander``,
+    each query's title expansions are planned as the broker plans them (the ``title_expansion``
+    feature)."""
     rows = cands.rows
     X = np.zeros((len(rows), len(FEATURE_NAMES)), dtype=np.float32)
     keep = np.ones(len(rows), dtype=bool)
@@ -99,7 +103,9 @@ def compute_features(cands: Candidates, snapshot: IndexSnapshot, taxonomy: Taxon
         key = json.dumps(query, sort_keys=True) if isinstance(query, dict) else query
         if key not in plans:
             try:
-                plans[key] = build_plan(parse_query(query, taxonomy), snapshot, taxonomy)
+                parsed = parse_query(query, taxonomy)
+                planned = expander.plan(parsed) if expander is not None else None
+                plans[key] = build_plan(parsed, snapshot, taxonomy, planned)
             except QueryError as exc:
                 log.warning("train.l1.unparsable_search", search_id=int(sid[start]), error=str(exc))
                 plans[key] = None
@@ -133,10 +139,12 @@ def _logs_fingerprint(engine: Any) -> dict[str, Any]:
 
 
 def cache_key(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
-              index_stamp: str = "") -> str:
+              index_stamp: str = "", expander: TitleExpander | None = None) -> str:
     """A key naming everything the features depend on."""
     payload = {
         "feature_code": FEATURE_CODE_VERSION,
+        "expansion": None if expander is None else [expander.source,
+                                                    repr(expander.config)],
         "features": list(FEATURE_NAMES),
         "index": [snapshot.version, index_stamp],
         "taxonomy": [taxonomy.source, len(taxonomy.occupations), len(taxonomy.skills)],
@@ -178,25 +186,28 @@ def _save_cached(path: Path, cands: Candidates, X: np.ndarray, keep: np.ndarray,
 def build_dataset(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy,
                   search_ids: np.ndarray | None = None,
                   *, cache_dir: Path | None = None, index_stamp: str = "", threads: int = 2,
-                  progress: DatasetProgress | None = None) -> L1Dataset:
+                  progress: DatasetProgress | None = None,
+                  expander: TitleExpander | None = None) -> L1Dataset:
     """Features and labels of the logged searches (all, or ``search_ids``).
 
     ``cache_dir``: reuse (and write) cached features there; ``index_stamp`` names the live
-    state of the index version (its applied outbox position) for the cache key.
+    state of the index version (its applied outbox position) for the cache key; ``expander``:
+    the title expansion serving runs (its embeddings give the ``title_expansion`` feature).
     """
     t0 = time.perf_counter()
     cands = load_candidates(engine, None if search_ids is None else search_ids.tolist())
     cached = None
     path = None
     if cache_dir is not None and search_ids is None:
-        path = Path(cache_dir) / f"{cache_key(engine, snapshot, taxonomy, index_stamp)}.npz"
+        key = cache_key(engine, snapshot, taxonomy, index_stamp, expander)
+        path = Path(cache_dir) / f"{key}.npz"
         if path.exists():
             cached = _load_cached(path, cands)
     if cached is not None:
         X, keep, skipped = cached
     else:
         X, keep, skipped = compute_features(cands, snapshot, taxonomy, threads=threads,
-                                            progress=progress)
+                                            progress=progress, expander=expander)
         if path is not None:
             _save_cached(path, cands, X, keep, skipped)
     if not keep.all():

@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from index.l1.features import FEATURE_NAMES, text_match_score
 from index.l1.model import MODEL_FILES, l1_models_dir, model_checksum
+from index.serving.expansion import TitleExpander
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import InvalidInput
 from talent.logging import get_logger
@@ -167,6 +168,20 @@ def _predict_ms(kind: str, model: Any, X: np.ndarray, repeats: int = 5, batches:
     return best
 
 
+def gain_shares(kind: str, model: Any, names: tuple[str, ...]) -> dict[str, float]:
+    """Each feature's share of the model's total split gain (0 for features it never splits on)."""
+    if kind == "xgboost":
+        raw = model.get_score(importance_type="total_gain")
+        gains = np.asarray([float(raw.get(n, raw.get(f"f{i}", 0.0)))
+                            for i, n in enumerate(names)])
+    elif kind == "lightgbm":
+        gains = np.asarray(model.feature_importance(importance_type="gain"), dtype=np.float64)
+    else:
+        return {}
+    total = gains.sum() or 1.0
+    return {n: round(float(g / total), 5) for n, g in zip(names, gains)}
+
+
 def choose_winner(metrics: dict[str, dict[str, float]], speed: dict[str, float],
                   tolerance: float = SELECTION_TOLERANCE) -> str:
     """The better GBDT: higher validation precision@25; within ``tolerance`` (relative) of each
@@ -234,11 +249,13 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
              test_fraction: float = 0.2, world: str = "", seed: int = 0, labels: Labels = "accept",
              rounds: int | None = None, make_current: bool = True, cache_dir: Path | None = None,
              index_stamp: str = "",
-             progress: DatasetProgress | None = None) -> TrainingReport:
+             progress: DatasetProgress | None = None,
+             expander: TitleExpander | None = None) -> TrainingReport:
     """Build the dataset, train both GBDTs and the baselines, save the better GBDT as a new
-    version."""
+    version. ``expander``: the title expansion served (its embedding version is recorded; serving
+    refuses the model with other embeddings)."""
     data = build_dataset(engine, snapshot, taxonomy, cache_dir=cache_dir, index_stamp=index_stamp,
-                         progress=progress)
+                         progress=progress, expander=expander)
     cands = data.candidates
     if cands.rows.empty:
         raise InvalidInput("no logged searches with impressions to train on: run `talent world "
@@ -258,6 +275,7 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
     path.mkdir(parents=True, exist_ok=False)
     models[winner].save_model(str(path / MODEL_FILES[winner]))
     created = pd.to_datetime(searches["created_at"])
+    expanded_rows = int((_matrix(train)[:, FEATURE_NAMES.index("title_expansion")] > 0).sum())
     meta = {
         "kind": winner,
         "checksum": model_checksum(path / MODEL_FILES[winner]),  # verified before every load
@@ -274,6 +292,12 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
         "rows": len(cands.rows),
         "skipped_searches": data.skipped_searches,
         "index_version": snapshot.version,
+        "embedding_version": expander.version if expander is not None else None,
+        "feature_gain_share": gain_shares(winner, models[winner], FEATURE_NAMES),
+        # training rows of members holding a title the query's expansion would add
+        "title_expansion_rows": expanded_rows,
+        "expansion": (None if expander is None
+                      else {"source": expander.source, "config": asdict(expander.config)}),
         "world": world,
         "labels": labels,
         "label_scheme": ("accepted InMail 1 > every other shown candidate 0" if labels == "accept"

@@ -30,12 +30,21 @@ def evaluated(tmp_path_factory):
     generate_world(config, db, settings.worlds_dir, taxonomy)
     simulate(db, settings.worlds_dir)
     build_index(settings.index_dir, settings.resolved_database_url, shards=2, processes=0)
-    train_l1(db.engine, ServingIndex(settings.index_dir).snapshot(), taxonomy, settings.models_dir,
-             world="test", rounds=25)
+    from index.serving.expansion import TitleExpander
+    from talent.embeddings.line import LineConfig
+    from talent.training.line import train_line_embeddings
+
+    snapshot = ServingIndex(settings.index_dir).snapshot()
+    train_line_embeddings(snapshot, db.engine, taxonomy, settings.models_dir,
+                          LineConfig(dim=16, samples=100_000), evaluate=False,
+                          link_prediction_holdout=None)
+    train_l1(db.engine, snapshot, taxonomy, settings.models_dir, world="test", rounds=25,
+             expander=TitleExpander.from_settings(settings, taxonomy))
     db.dispose()
     out = home / "report"
     code = main(["--home", str(home), "evaluate", "--world", "test", "--out", str(out),
-                 "--resamples", "100", "--simulated-queries", "40", "--ladder",
+                 "--resamples", "100", "--simulated-queries", "40", "--expansion-queries", "20",
+                 "--ladder",
                  "text_match,linear,pairwise_gbdt"])
     return code, out, home
 
@@ -94,3 +103,25 @@ def test_headline_lifts_compare_the_l1_ranker_with_linear_and_text_match(evaluat
     assert {("pairwise_gbdt", "linear"), ("pairwise_gbdt", "text_match"),
             ("linear", "text_match")} <= pairs
     assert "Headline lifts" in (out / "summary.md").read_text()
+
+
+def test_title_expansion_is_a_rung_with_its_lift_over_l1(evaluated):
+    _, out, _ = evaluated
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["model_versions"]["title_embeddings"].startswith("line@")
+    rankers = report["simulated"]["rankers"]
+    assert rankers["engine_+expansion"]["lift_over_below"]["below"] == "engine_l1"
+
+
+def test_the_report_compares_expansion_off_on_and_both_baselines(evaluated):
+    _, out, _ = evaluated
+    exp = json.loads((out / "metrics.json").read_text())["simulated"]["title_expansion"]
+    assert exp["queries"] > 0
+    assert set(exp["variants"]) == {"expansion off", "expansion on (line)",
+                                    "expansion on (cooccurrence-cosine)",
+                                    "expansion on (taxonomy-related)"}
+    on = exp["variants"]["expansion on (line)"]
+    assert {"relevant_retrieved", "precision@25", "expected_accepts@25"} <= set(on["lift"])
+    assert on["relevant_retrieved"]["value"] >= exp["variants"]["expansion off"][
+        "relevant_retrieved"]["value"]
+    assert "Title expansion on low-recall title queries" in (out / "summary.md").read_text()

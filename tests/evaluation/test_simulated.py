@@ -115,3 +115,22 @@ def test_a_rung_carries_its_paired_lift_over_the_rung_below():
     lift = out["rankers"]["b"]["lift_over_below"]
     assert lift["below"] == "a" and lift["expected_accepts@1"]["value"] == -1.0
     assert "lift_over_below" not in out["rankers"]["a"]
+
+
+def test_title_expansion_is_the_rung_right_after_l1_when_embeddings_are_served():
+    from types import SimpleNamespace
+
+    from talent.evaluation.simulated import engine_variants
+
+    stages = [SimpleNamespace(name="broker", required=True),
+              SimpleNamespace(name="l2", required=False)]
+    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages),
+                              broker=SimpleNamespace(scorer=object(), expander=object()))
+    variants, below = engine_variants(service)
+    assert variants == {
+        "engine_text_match": {"l1": False, "l2": False, "expansion": False},
+        "engine_l1": {"l2": False, "expansion": False},
+        "engine_+expansion": {"l2": False, "expansion": True},
+        "engine_+l2": {"l2": True, "expansion": True},
+    }
+    assert below["engine_+expansion"] == "engine_l1" and below["engine_+l2"] == "engine_+expansion"

@@ -78,8 +78,9 @@ class SearchBody(Request):
     stages: dict[StageName, bool] | None = Field(
         None, max_length=16,
         description="Switch ranking stages on or off for this search, e.g. {\"l1\": false} ranks "
-                    "by text match (for comparisons and debugging; the response's stages say what "
-                    "ran). Unknown names are refused.")
+                    "by text match, {\"expansion\": false} never adds similar titles (for "
+                    "comparisons and debugging; the response's stages say what ran). Unknown "
+                    "names are refused.")
 
 
 class ResultCardOut(Reply):
@@ -114,6 +115,36 @@ class FacetValueOut(Reply):
     count: int
 
 
+class ExpandedTitleOut(Reply):
+    source: str = Field(description="The query's title it expands: occupation id, or text:<title>.")
+    source_label: str
+    title_id: str = Field(description="The occupation added (refuse it with noexpand:<id>).")
+    label: str
+    similarity: float = Field(description="Cosine similarity of the title embeddings (LINE).")
+    boost: float = Field(description="Its score relative to the asked title's.")
+
+
+class SuggestionOut(Reply):
+    kind: Literal["title", "skill"]
+    id: str = Field(description="Occupation or skill id: add it as a must-have or can-have value.")
+    label: str
+    similarity: float
+    expanded: bool = Field(description="The engine added this title to this search.")
+
+
+class ExpansionOut(Reply):
+    applied: bool = Field(description="Expanded titles were OR-ed into the query.")
+    reason: str
+    mode: str = Field(description="auto (when matches are few), always or off.")
+    titles: list[ExpandedTitleOut] = Field(
+        description="The expansions used (applied) or available (not applied).")
+    suggestions: list[SuggestionOut]
+    excluded: list[str] = Field(description="Occupations the query refused (noexpand:).")
+    source: str = Field(description="The title embeddings: name@version.")
+    matches_before: int | None = Field(
+        description="Matches of the query without expansion, when it was counted.")
+
+
 class SearchOut(Reply):
     search_id: int
     query: str
@@ -134,6 +165,9 @@ class SearchOut(Reply):
     facets_approximate: bool = Field(
         False, description="The facet counts are estimates (the server counts facets of large "
                            "partitions from their top matches: TALENT_FACET_COUNTS=sampled).")
+    expansion: ExpansionOut | None = Field(
+        None, description="Title expansion: the titles added with their similarity, and related "
+                          "titles and skills to add (null: no title embeddings trained).")
 
 
 # --- members --------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ facet panels (rows with counts and must-have / can-have / doesn't-have links) th
 Query string: ``q`` (boolean text), ``f.<facet>.<role>`` (repeatable; role ``must``, ``can``
 or ``not``), ``yoe=<lo>-<hi>`` (whole years of experience, both ends inclusive and optional:
 ``3-5`` is 3 <= years < 6, ``16-`` is 16 or more), ``otw=1`` (open to work) or ``otw=0`` (not),
-``page``.
+``page``; title expansion: ``exp=off|always`` and ``noexp=<occupation id>`` (repeatable: a title
+expansion must not add).
 
 Years of experience and open-to-work are filters in the engine (no can-have). A years bucket's
 doesn't-have link exists when the rest of the selection is still one range (the lowest or the
@@ -135,14 +136,21 @@ class Selection:
     years: Years | None
     open_to_work: bool | None
     page: int
+    expansion_mode: str | None = None               # ``exp``: auto, always or off
+    no_expand: tuple[str, ...] = ()                 # ``noexp``: titles expansion must not add
 
     @property
-    def has_facets(self) -> bool:
+    def has_filters(self) -> bool:
         return bool(self.facets) or self.years is not None or self.open_to_work is not None
 
     @property
+    def has_facets(self) -> bool:
+        """Whether the query needs the structured form (filters or expansion options)."""
+        return self.has_filters or self.expansion_mode is not None or bool(self.no_expand)
+
+    @property
     def empty(self) -> bool:
-        return not self.text.strip() and not self.has_facets
+        return not self.text.strip() and not self.has_filters
 
     def query(self) -> str | dict[str, Any]:
         """Plain text without facets, else the structured form."""
@@ -156,6 +164,9 @@ class Selection:
             query["years_experience"] = years_query(self.years)
         if self.open_to_work is not None:
             query["open_to_work"] = self.open_to_work
+        if self.expansion_mode is not None or self.no_expand:
+            query["expansion"] = {"mode": self.expansion_mode or "auto",
+                                  "exclude": list(self.no_expand)}
         return query
 
     def role_of(self, name: str, value: str) -> str | None:
@@ -191,7 +202,10 @@ def read_selection(args: MultiDict[str, str]) -> Selection:
         page = max(1, int(args.get("page", "1")))
     except ValueError:
         page = 1
-    return Selection(args.get("q", ""), facets, years, otw, page)
+    mode = args.get("exp")
+    no_expand = tuple(dict.fromkeys(v for v in args.getlist("noexp") if v.strip()))
+    return Selection(args.get("q", ""), facets, years, otw, page,
+                     mode if mode in ("auto", "always", "off") else None, no_expand)
 
 
 # --- query-string edits ---------------------------------------------------------------------------

@@ -71,6 +71,7 @@ from webapp.ui.forms import (
     SaveToProjectForm,
     SignInForm,
 )
+from webapp.ui.suggestions import expansion_panel
 
 bp = Blueprint("ui", __name__)
 
@@ -201,19 +202,22 @@ def search() -> Any:
             error = exc
         except InvalidInput as exc:
             error = QueryError(str(exc))
-    pages, panels, applied = 0, [], []
+    pages, panels, applied, expansion = 0, [], [], None
     if outcome is not None:
         pages = max(1, -(-outcome.reachable // page_size))
         facets = outcome.response.facets
         panels = facet_panels(selection, request.args, facets)
-        applied = chips(selection, request.args, _value_namer(facets))
+        name_of = _value_namer(facets)
+        applied = chips(selection, request.args, name_of)
+        expansion = expansion_panel(selection, request.args, outcome.response.expansion,
+                                    {t: name_of("titles", t) for t in selection.no_expand})
     page = render_template("search.html", selection=selection, outcome=outcome, error=error,
                            pages=pages, page_size=page_size, panels=panels, chips=applied,
+                           expansion=expansion,
                            role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
                            shown_values=FACET_VALUES_SHOWN, args=request.args,
                            show_timings=request.args.get("timings") == "1")
     return page, 400 if error is not None else 200
-
 
 
 def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], str]:

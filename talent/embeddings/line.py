@@ -1,0 +1,177 @@
+"""LINE: Large-scale Information Network Embedding (Tang et al., WWW 2015), first and second order.
+
+For an undirected weighted graph, each edge is two directed arcs. Training draws arcs in proportion
+to their weight (an alias table), so every drawn arc counts as a binary edge, and for each one
+``K`` negative nodes in proportion to their weighted degree ** 0.75 (another alias table). Per
+order, stochastic gradient ascent on
+
+- first order: ``log s(u_j . u_i) + sum_K log s(-u_n . u_i)`` (one vector per node);
+- second order: ``log s(c_j . u_i) + sum_K log s(-c_n . u_i)`` (a vertex vector ``u`` and a
+  context vector ``c`` per node: nodes with similar neighbourhoods end up close),
+
+with the learning rate falling linearly from ``learning_rate`` to ~0 over the samples. Steps are
+vectorized minibatches: the gradients of one batch are summed per node, as hogwild SGD would
+apply them, except that a node drawn more than :data:`MAX_DRAWS_PER_STEP` times in one batch
+gets that many draws' worth (the mean times the cap): sequential updates would saturate the
+sigmoid after a few, a sum of many computed at the same point overshoots (on small graphs it
+diverges). A seed fixes every draw, so the same graph and config give the same vectors. Each
+order's vectors are L2-normalized; :meth:`LineEmbeddings.combined` concatenates them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from talent.embeddings.alias import AliasTable
+
+Progress = Callable[[int, int, int], None]  # (order, samples done, samples total)
+#: Default samples per order: this many per directed arc, within the bounds below.
+SAMPLES_PER_ARC = 20
+MIN_SAMPLES, MAX_SAMPLES = 2_000_000, 200_000_000
+#: Most draws of one node a batch step applies in full (see the module docstring).
+MAX_DRAWS_PER_STEP = 10
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    """LINE's parameters (the paper's defaults where it has them)."""
+
+    dim: int = 64                   # per order; the concatenation has dim x len(orders)
+    negatives: int = 5              # K
+    learning_rate: float = 0.025    # starting rate, decays linearly to ~0
+    samples: int = 0                # per order; 0: SAMPLES_PER_ARC x arcs within the bounds
+    batch_size: int = 1000          # arcs per vectorized step
+    negative_power: float = 0.75
+    orders: tuple[int, ...] = (1, 2)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.dim <= 512:
+            raise ValueError(f"dim must be within 8..512, got {self.dim}")
+        if self.negatives < 1 or self.batch_size < 1 or self.learning_rate <= 0:
+            raise ValueError("negatives, batch_size and learning_rate must be positive")
+        if not self.orders or set(self.orders) - {1, 2}:
+            raise ValueError(f"orders must be a non-empty subset of (1, 2), got {self.orders}")
+
+    def samples_for(self, arcs: int) -> int:
+        if self.samples > 0:
+            return self.samples
+        return int(min(max(SAMPLES_PER_ARC * arcs, MIN_SAMPLES), MAX_SAMPLES))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "orders": list(self.orders)}
+
+
+@dataclass
+class LineEmbeddings:
+    """Trained vectors per order, each row L2-normalized (zero rows for isolated nodes)."""
+
+    vectors: dict[int, np.ndarray]      # order -> (n, dim) float32
+    config: LineConfig
+    samples: int                        # per order
+    seconds: dict[int, float] = field(default_factory=dict)
+
+    def combined(self, orders: tuple[int, ...] | None = None) -> np.ndarray:
+        """The chosen orders' vectors concatenated and scaled so that a dot product of two rows
+        is the mean of the orders' cosine similarities."""
+        use = orders or tuple(sorted(self.vectors))
+        parts = [self.vectors[o] for o in use]
+        return (np.concatenate(parts, axis=1) / math.sqrt(len(parts))).astype(np.float32)
+
+
+def train_line(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, n_nodes: int,
+               config: LineConfig | None = None,
+               progress: Progress | None = None) -> LineEmbeddings:
+    """LINE vectors of an undirected graph given as edges ``src[i] -- dst[i]`` of ``weight[i]``
+    (each edge once)."""
+    cfg = config or LineConfig()
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    if not (len(src) == len(dst) == len(weight)) or len(src) == 0:
+        raise ValueError("train_line needs at least one edge and equal-length edge arrays")
+    if (weight <= 0).any():
+        raise ValueError("edge weights must be positive")
+    tail = np.concatenate([src, dst])
+    head = np.concatenate([dst, src])
+    w = np.concatenate([weight, weight])
+    arcs = AliasTable.build(w)
+    degree = np.bincount(tail, weights=w, minlength=n_nodes)
+    negatives = AliasTable.build(degree ** cfg.negative_power)
+    total = cfg.samples_for(len(w))
+    vectors: dict[int, np.ndarray] = {}
+    seconds: dict[int, float] = {}
+    for order in cfg.orders:
+        t0 = time.perf_counter()
+        rng = np.random.default_rng([cfg.seed, order])
+        vertex, context = _train_order(order, tail, head, arcs, negatives, n_nodes, total, cfg,
+                                       rng, progress)
+        del context
+        vectors[order] = _normalized(vertex, degree > 0)
+        seconds[order] = time.perf_counter() - t0
+    return LineEmbeddings(vectors, cfg, total, seconds)
+
+
+def _train_order(order: int, tail: np.ndarray, head: np.ndarray, arcs: AliasTable,
+                 negatives: AliasTable, n: int, total: int, cfg: LineConfig,
+                 rng: np.random.Generator,
+                 progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+    d, k, batch = cfg.dim, cfg.negatives, cfg.batch_size
+    vertex = ((rng.random((n, d), dtype=np.float32) - 0.5) / d).astype(np.float32)
+    # second order: separate context vectors starting at zero (as the reference code);
+    # first order: a node's context is its own vector
+    context = np.zeros((n, d), dtype=np.float32) if order == 2 else vertex
+    label = np.zeros((1, k + 1), dtype=np.float32)
+    label[0, 0] = 1.0
+    steps = max(1, math.ceil(total / batch))
+    report_every = max(1, steps // 100)
+    for step in range(steps):
+        lr = np.float32(cfg.learning_rate * max(1.0 - step / steps, 1e-4))
+        arc = arcs.sample(rng, batch)
+        u = tail[arc]
+        targets = np.concatenate([head[arc][:, None],
+                                  negatives.sample(rng, batch * k).reshape(batch, k)], axis=1)
+        U = vertex[u]                                   # (B, d)
+        C = context[targets]                            # (B, K+1, d)
+        score = np.matmul(C, U[:, :, None])[:, :, 0]    # (B, K+1)
+        g = (label - _sigmoid(score)) * lr              # ascent step per (arc, target)
+        grad_u = np.matmul(g[:, None, :], C)[:, 0, :]   # (B, d)
+        grad_c = g[:, :, None] * U[:, None, :]          # (B, K+1, d)
+        _scatter_add(context, targets.ravel(), grad_c.reshape(-1, d))
+        _scatter_add(vertex, u, grad_u)
+        if progress is not None and (step % report_every == 0 or step == steps - 1):
+            progress(order, min((step + 1) * batch, total), total)
+    return vertex, context
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
+
+
+def _scatter_add(target: np.ndarray, rows: np.ndarray, values: np.ndarray,
+                 cap: int = MAX_DRAWS_PER_STEP) -> None:
+    """``target[rows[i]] += values[i]`` with repeated rows summed, a row repeated more than
+    ``cap`` times scaled to ``cap`` repeats' worth (a sparse product: one pass)."""
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    indptr = np.r_[first, len(rows)]
+    counts = np.diff(indptr)
+    scale = np.minimum(1.0, cap / counts).astype(np.float32)
+    summer = sp.csr_matrix((np.repeat(scale, counts), order, indptr),
+                           shape=(len(first), len(rows)))
+    target[ordered[first]] += summer @ values
+
+
+def _normalized(vectors: np.ndarray, present: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    out = np.where(norms > 0, vectors / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+    out[~present] = 0.0
+    return out
