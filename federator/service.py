@@ -28,6 +28,7 @@ from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
 from index.l1.model import L1Scorer, load_current_model
 from index.serving.broker import Broker, BrokerSettings
+from index.serving.executors import PartitionExecutor
 from index.serving.serving_index import ServingIndex
 from talent.logging import get_logger
 from talent.query import ParsedQuery, parse_query
@@ -75,10 +76,12 @@ class SearchService:
               broker_settings: BrokerSettings | None = None,
               company_names: CompanyNames = no_company_names,
               retrieval: RetrievalConfig | None = None,
-              extra_stages: Sequence[Stage] = ()) -> SearchService:
+              extra_stages: Sequence[Stage] = (),
+              executor: PartitionExecutor | None = None) -> SearchService:
         """The service over ``serving`` with the broker (L1 ``scorer``, text match without one)
-        followed by ``extra_stages``."""
-        broker = Broker(serving, taxonomy, scorer, broker_settings)
+        followed by ``extra_stages``; the broker reaches the partitions through ``executor``
+        (default: threads of this process)."""
+        broker = Broker(serving, taxonomy, scorer, broker_settings, executor=executor)
         return cls(taxonomy, serving, [Retrieval(broker, retrieval), *extra_stages], company_names)
 
     @classmethod
@@ -89,7 +92,13 @@ class SearchService:
         ``load_model=False``) and company names from ``database``."""
         from talent.world.config import world_taxonomy
 
-        serving = ServingIndex.from_settings(settings)
+        executor: PartitionExecutor | None = None
+        if settings.backend == "ray":  # the partitions as Ray actors (index/cluster)
+            from index.cluster.serving import open_cluster
+
+            serving, executor = open_cluster(settings)
+        else:
+            serving = ServingIndex.from_settings(settings)
         try:
             if taxonomy is None:
                 taxonomy = world_taxonomy(settings, database)
@@ -102,7 +111,7 @@ class SearchService:
         names = company_names_from_database(database) if database is not None else no_company_names
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names)
+                         company_names=names, executor=executor)
 
     @property
     def ranker(self) -> str:
