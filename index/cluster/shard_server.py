@@ -21,11 +21,10 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.build.live import ShardWriter
 from index.forward import ForwardBatch, ForwardTable
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult, score_partition
@@ -38,6 +37,9 @@ from index.versions import VersionStore
 from index.vocab import EXTRA_FILE, Vocabulary
 from talent.errors import IndexUnavailable
 from talent.logging import get_logger
+
+if TYPE_CHECKING:
+    from index.build.live import ShardWriter
 
 log = get_logger(__name__)
 
@@ -175,6 +177,10 @@ class ShardServer:
         count."""
         with self._lock:
             if self._writer is None:
+                # imported here: the writing side (SQLAlchemy and all) loads only in an actor
+                # that receives updates, not in every search actor's start-up
+                from index.build.live import ShardWriter
+
                 self._writer = ShardWriter(self.shard, self.partition.path)
             self._writer.apply_table(table, docs, seq)
         self.reload()

@@ -85,7 +85,6 @@ def test_a_new_version_is_swapped_in_without_dropping_a_search(world, built, ind
     import ray
     from ray.exceptions import RayActorError
 
-    from index.cluster.build import ray_shard_runner
     from index.cluster.executor import RayExecutor
     from index.cluster.serving import ClusterServing
     from index.serving.broker import Broker, BrokerSettings
@@ -114,7 +113,7 @@ def test_a_new_version_is_swapped_in_without_dropping_a_search(world, built, ind
     searcher = threading.Thread(target=search_forever)
     searcher.start()
     try:
-        report = build_index(index_dir, world.url, shards=4, runner=ray_shard_runner())
+        report = build_index(index_dir, world.url, shards=4, processes=0)
         assert serving.refresh() is True
         time.sleep(0.5)  # searches on the new version
     finally:
