@@ -11,6 +11,7 @@ store once and each actor fetches it the first time it is named.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -30,7 +31,7 @@ from talent.logging import get_logger
 log = get_logger(__name__)
 
 #: Seconds a broker waits for its actors to load a new L1 model (once per model and actor).
-WARM_TIMEOUT = 60.0
+WARM_TIMEOUT = 30.0
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -57,6 +58,7 @@ class RayExecutor:
         self._scorer_key: str | None = None
         self._scorer_box: list[Any] | None = None
         self._warm: set[Any] = set()  # actor ids holding the current scorer
+        self._lock = threading.Lock()
 
     def _shipped(self, scorer: L1Scorer | None,
                  snapshot: IndexSnapshot) -> tuple[str | None, list[Any] | None]:
@@ -64,6 +66,11 @@ class RayExecutor:
         now, before the deadline starts (a model takes a while to arrive and deserialize)."""
         if scorer is None:
             return None, None
+        with self._lock:  # concurrent searches: one shipment and one warm-up per actor
+            return self._ship(scorer, snapshot)
+
+    def _ship(self, scorer: L1Scorer,
+              snapshot: IndexSnapshot) -> tuple[str | None, list[Any] | None]:
         if scorer is not self._scorer:
             self._scorer, self._scorer_key = scorer, uuid.uuid4().hex
             # in a list, so Ray passes the reference instead of resolving it on every call
@@ -77,10 +84,11 @@ class RayExecutor:
             loads = [a.load_scorer.remote(key, box) for a in cold]
             ready, _ = ray.wait(loads, num_returns=len(loads), timeout=WARM_TIMEOUT)
             for actor, ref in zip(cold, loads):
+                # tried once: one that failed (dead, restarting) loads it on its first call
+                self._warm.add(actor._actor_id)
                 if ref in ready:
                     try:
                         ray.get(ref)
-                        self._warm.add(actor._actor_id)
                     except Exception as exc:  # noqa: BLE001 - the fan-out reports the partition
                         log.warning("index.cluster.scorer_not_loaded", error=last_line(exc))
         return key, box
