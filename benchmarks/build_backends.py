@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the built indexes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    from talent.logging import configure_logging
+
+    configure_logging("WARNING")  # logs to stderr: stdout is the JSON report
 
     import ray
 

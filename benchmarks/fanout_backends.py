@@ -12,8 +12,10 @@ process (the default backend) and partitions as Ray actors on a local Ray instan
 (``--num-cpus``). Each logged query (a random sample of ``searches``, seed ``--seed``) runs on
 both, the order alternating per query; the pages must be identical (mismatches are counted).
 Prints p50/p99 of the end-to-end ``SearchService.search``, of the broker's plan (the Ray plan
-includes the term-statistics round trip to every actor) and of its fan-out, per backend, and
-the resident memory of the actors (anonymous and file-backed pages).
+includes the term-statistics round trip to every actor) and of its fan-out, per backend; the
+mean CPU of a search summed over every process (this one, plus for Ray the actors, raylet and
+GCS it started; clock-tick resolution, averaged over the queries); and the resident memory of
+the actors (anonymous and file-backed pages).
 
 ``--kills N`` (on the first index): N times, a search is started and the actor of one partition
 killed while it runs; prints whether that search came back flagged partial, and the time from
@@ -58,6 +60,37 @@ def _rss_kb(pid: int) -> dict[str, int]:
     return out
 
 
+def _descendants(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    kids = [int(c) for c in fh.read().split()]
+                out += kids
+                stack += kids
+        except OSError:
+            continue
+    return out
+
+
+_TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ms(pids: list[int]) -> float:
+    """User + system CPU of these processes so far, in ms (clock-tick resolution)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total * _TICK_MS
+
+
 def load_queries(db, n: int, seed: int) -> list[tuple[object, str, int, int]]:
     from sqlalchemy import text
 
@@ -80,13 +113,14 @@ def measure_kills(service, kills: int, queries) -> dict[str, object]:
 
     from federator.types import SearchRequest
 
-    partial_flags, recoveries, noticed = [], [], []
+    partial_flags, recoveries, noticed, reasons = [], [], [], []
     for k in range(kills):
         q, _, recruiter, contract = queries[k % len(queries)]
         request = SearchRequest(recruiter, contract, q)
         victim = service.serving.partitions[k % len(service.serving.partitions)]
         answer: list = []
-        t = threading.Thread(target=lambda: answer.append(service.search(request)))
+        # rank: the candidates carry the failure reasons
+        t = threading.Thread(target=lambda: answer.append(service.rank(request).candidates))
         t.start()
         time.sleep(0.003)  # the search is under way (a 1M query takes tens of ms)
         killed = time.perf_counter()
@@ -94,12 +128,14 @@ def measure_kills(service, kills: int, queries) -> dict[str, object]:
         t.join()
         noticed.append((time.perf_counter() - killed) * 1e3)
         partial_flags.append(bool(answer[0].partial))
+        reasons += [r.split(":")[0] for r in answer[0].failures.values()]
         while True:
             response = service.search(request)
             if not response.partial:
                 break
         recoveries.append((time.perf_counter() - killed) * 1e3)
     return {"kills": kills, "searches_flagged_partial": sum(partial_flags),
+            "failure_reasons": {r: reasons.count(r) for r in sorted(set(reasons))},
             "partial_answer_ms": _pct(noticed), "recovery_ms": _pct(recoveries),
             "recovery_ms_each": [round(r) for r in recoveries]}
 
@@ -116,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    from talent.logging import configure_logging
+
+    configure_logging("WARNING")  # logs to stderr: stdout is the JSON report
 
     import ray
 
@@ -138,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     scorer = load_current_model(settings.models_dir)
     names = company_names_from_database(db)
     broker_settings = BrokerSettings.from_settings(settings)
-    queries = load_queries(db, args.queries + args.warmup, args.seed)
+    queries = load_queries(db, max(args.queries + args.warmup, args.kills), args.seed)
     connect(num_cpus=args.num_cpus)
     report: dict[str, object] = {"home": args.home, "ranker": scorer.name if scorer else None,
                                  "queries": args.queries, "num_cpus": args.num_cpus,
@@ -158,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         e2e: dict[str, list[float]] = {"threads": [], "ray": []}
         plan: dict[str, list[float]] = {"threads": [], "ray": []}
         fan: dict[str, list[float]] = {"threads": [], "ray": []}
+        # CPU of a search in every process (this one, and the Ray processes it started)
+        cpu: dict[str, list[float]] = {"threads": [], "ray": []}
         partial = {"threads": 0, "ray": 0}
         mismatches = 0
         load_before = os.getloadavg()[0]
@@ -166,13 +207,18 @@ def main(argv: list[str] | None = None) -> int:
             order = ("threads", "ray") if n % 2 == 0 else ("ray", "threads")
             pages = {}
             for backend in order:
-                t = time.perf_counter()
+                kids = _descendants(os.getpid())  # the Ray processes (actors, raylet, gcs)
+                k0 = _cpu_ms(kids)
+                c0, t = time.process_time(), time.perf_counter()
                 response = services[backend].search(request)
                 elapsed = (time.perf_counter() - t) * 1e3
+                own = (time.process_time() - c0) * 1e3
+                others = _cpu_ms(kids) - k0
                 pages[backend] = [r.member_id for r in response.results]
                 if n < args.warmup:
                     continue
                 e2e[backend].append(elapsed)
+                cpu[backend].append(own + others)
                 plan[backend].append(response.timings.get("broker.plan", 0.0))
                 fan[backend].append(response.timings.get("broker.partitions", 0.0))
                 partial[backend] += int(response.partial)
@@ -188,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             "fan_out_ms": {b: _pct(v) for b, v in fan.items()},
             "ray_minus_threads_p50_ms": round(_pct(e2e["ray"])["p50"]
                                               - _pct(e2e["threads"])["p50"], 2),
+            "cpu_ms_per_query_mean": {b: round(float(np.mean(v)), 2) for b, v in cpu.items()},
             "partial": partial, "page_mismatches": mismatches,
             "actor_rss_mb": {k: round(float(np.mean([r.get(k, 0) for r in rss])) / 1024, 1)
                              for k in ("VmRSS", "RssAnon", "RssFile")},
@@ -195,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.kills and spec == args.index[0]:
             row["actor_kill"] = measure_kills(services["ray"], args.kills,
-                                              queries[args.warmup:])
+                                              queries[args.warmup:] or queries)
         report["by_shards"][shards] = row  # type: ignore[index]
         print(f"{shards} shards: {json.dumps(row)}", file=sys.stderr)
         for svc in services.values():

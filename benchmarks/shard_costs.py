@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    from talent.logging import configure_logging
+
+    configure_logging("WARNING")  # logs to stderr: stdout is the JSON report
 
     from fanout_backends import load_queries
 
