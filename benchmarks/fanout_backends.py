@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         fan: dict[str, list[float]] = {"threads": [], "ray": []}
         # CPU of a search in every process (this one, and the Ray processes it started)
         cpu: dict[str, list[float]] = {"threads": [], "ray": []}
+        cpu_broker: dict[str, list[float]] = {"threads": [], "ray": []}  # this process alone
         partial = {"threads": 0, "ray": 0}
         mismatches = 0
         load_before = os.getloadavg()[0]
@@ -219,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 e2e[backend].append(elapsed)
                 cpu[backend].append(own + others)
+                cpu_broker[backend].append(own)
                 plan[backend].append(response.timings.get("broker.plan", 0.0))
                 fan[backend].append(response.timings.get("broker.partitions", 0.0))
                 partial[backend] += int(response.partial)
@@ -235,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             "ray_minus_threads_p50_ms": round(_pct(e2e["ray"])["p50"]
                                               - _pct(e2e["threads"])["p50"], 2),
             "cpu_ms_per_query_mean": {b: round(float(np.mean(v)), 2) for b, v in cpu.items()},
+            "broker_process_cpu_ms_mean": {b: round(float(np.mean(v)), 2)
+                                           for b, v in cpu_broker.items()},
             "partial": partial, "page_mismatches": mismatches,
             "actor_rss_mb": {k: round(float(np.mean([r.get(k, 0) for r in rss])) / 1024, 1)
                              for k in ("VmRSS", "RssAnon", "RssFile")},
