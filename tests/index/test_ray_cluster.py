@@ -77,6 +77,9 @@ def test_a_live_update_is_applied_by_the_owning_partition_actor_and_served_at_on
                           for p in serving.partitions])
         found = {shard: freqs[("headline", "quokka")] for shard, (_, freqs) in enumerate(counts)}
         assert found == {s: int(s == owner) for s in range(4)}
+        # the broker process's page reads follow on its next refresh (same version)
+        assert serving.refresh() is False
+        assert serving.documents([mid])[0]["headline"] == "Quokka wrangler"
     finally:
         serving.close(retire_actors=True)
 
