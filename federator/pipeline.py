@@ -161,7 +161,8 @@ class Pipeline:
             # a new list carries the sub-timings of the stage that made it
             if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
-            reports.append(StageReport(stage.name, "ran", ms))
+            # a stage that ran degraded says how (optional ``notice``: e.g. a model fallback)
+            reports.append(StageReport(stage.name, "ran", ms, getattr(stage, "notice", "") or ""))
             candidates = out
         return PipelineRun(candidates, reports, timings)
 

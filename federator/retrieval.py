@@ -17,6 +17,7 @@ class RetrievalConfig(StageConfig):
     """Which facets the broker counts when a request asks for facets."""
 
     facet_fields: tuple[str, ...] = SEARCH_FACETS
+    notice: str = ""  # e.g. the L1 model fell back (a corrupt artifact): said in its stage report
 
 
 class Retrieval:
@@ -33,6 +34,7 @@ class Retrieval:
     def __init__(self, broker: Broker, config: RetrievalConfig | None = None):
         self.broker = broker
         self.config = config or RetrievalConfig()
+        self.notice = self.config.notice
 
     def __call__(self, request: RankingRequest, candidates: CandidateList) -> CandidateList:
         return self.broker.search(request.query, limit=None, facets=request.search.facets,

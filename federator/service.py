@@ -26,7 +26,7 @@ from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
 from federator.retrieval import Retrieval, RetrievalConfig
 from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
-from index.l1.model import L1Scorer, load_current_model
+from index.l1.model import L1Scorer, ServingModel, load_serving_model
 from index.serving.broker import Broker, BrokerSettings
 from index.serving.executors import PartitionExecutor
 from index.serving.serving_index import ServingIndex
@@ -102,16 +102,19 @@ class SearchService:
         try:
             if taxonomy is None:
                 taxonomy = world_taxonomy(settings, database)
-            scorer = load_current_model(settings.models_dir) if load_model else None
+            # a corrupt CURRENT model falls back to the previous one or text match (flagged)
+            chosen = load_serving_model(settings.models_dir) if load_model else ServingModel(None)
         except BaseException:
             serving.close()
             raise
-        if scorer is None and load_model:
+        scorer = chosen.model
+        if scorer is None and load_model and not chosen.notice:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names, executor=executor)
+                         company_names=names, retrieval=RetrievalConfig(notice=chosen.notice),
+                         executor=executor)
 
     @property
     def ranker(self) -> str:

@@ -194,8 +194,17 @@ class VersionStore:
         (path / BUILDING).unlink(missing_ok=True)
 
     def mark_failed(self, version: str, reason: str) -> None:
+        """Mark an unfinished version failed, its partial data deleted first (a build that ran
+        out of disk gives the space back to the serving version's live updates)."""
         path = self.path(version)
         if path.is_dir() and not (path / MANIFEST).exists():
+            for child in path.iterdir():
+                if child.name in (BUILDING, FAILED):
+                    continue
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
             (path / FAILED).write_text(reason.strip() + "\n", encoding="utf-8")
             (path / BUILDING).unlink(missing_ok=True)
 

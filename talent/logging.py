@@ -1,10 +1,15 @@
-"""Structured logging, configured once at the edge, with personal data scrubbed.
+"""Structured logging, configured once at the edge, with personal data and secrets scrubbed.
 
-E-mail addresses and phone numbers are replaced wherever they are in a log record: structlog
-events (values nested in dicts, lists and tuples, exception text included) through the processor
-chain, and every stdlib record (gunicorn, werkzeug, Flask's ``app.logger``, any
-``logging.getLogger``) when it is created, so loggers with their own handlers are covered too;
-a filter on the root handlers also scrubs ``extra=`` fields.
+E-mail addresses, phone numbers and secrets (passwords, API tokens, bearer and basic
+credentials, cookies, ``Authorization`` headers, ``access_token=``-style query parameters) are
+replaced wherever they are in a log record: structlog events (values nested in dicts, lists and
+tuples, exception text included) through the processor chain, and every stdlib record (gunicorn,
+werkzeug, Flask's ``app.logger``, any ``logging.getLogger``) when it is created, so loggers with
+their own handlers are covered too; a filter on the root handlers also scrubs ``extra=`` fields.
+Values under secret-looking keys (``password``, ``*token*``, ``cookie``, ``authorization``, ...)
+are redacted whole. Tracebacks are logged in both formats, as plain text without the frames'
+local variables (structlog's default console renderer prints them, secrets included, and takes
+about a second of CPU per traceback).
 """
 
 from __future__ import annotations
@@ -19,15 +24,40 @@ import structlog
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w:-])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w:])")
-_PII_KEYS = {"email", "phone", "password", "password_hash", "token", "api_token"}
+_PII_KEYS = {"email", "phone"}
+_SECRET_KEY = re.compile(r"passw|token|secret|cookie|authori[sz]ation|credential|api_?key|"
+                         r"session_?key|csrf", re.IGNORECASE)
+_SECRET_WORDS = (r"(?:access|refresh|id|api|auth|admin|session|csrf)?[_-]?token|password|passwd|"
+                 r"pwd|secret|client_secret|api_?key|session|signature|sig|code")
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # an Authorization / Cookie header, as a header line, a repr'd dict item or key=value
+    (re.compile(r"(?i)((?:proxy-)?authori[sz]ation)(['\"]?\s*[:=]\s*['\"]?)"
+                r"(?:(?:bearer|basic|digest|token)\s+)?[^\s'\",]+"), r"\1\2[redacted]"),
+    (re.compile(r"(?i)((?:set-)?cookie)(['\"]?\s*[:=]\s*['\"]?)[^\s'\";]+(?:;\s*[^\s'\";]+)*"),
+     r"\1\2[redacted]"),
+    (re.compile(r"(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 [redacted]"),
+    (re.compile(r"\btlnt_[A-Za-z0-9_-]+"), "[token]"),
+    # query strings and form bodies: ?access_token=..., &password=...
+    (re.compile(rf"(?i)([?&;]|\b)({_SECRET_WORDS})=([^&\s'\"#]*)"), r"\1\2=[redacted]"),
+    # repr'd dicts and keyword arguments: 'password': 'x', password='x'
+    (re.compile(rf"(?i)(['\"])([\w-]*(?:{_SECRET_WORDS})[\w-]*)\1(\s*:\s*)(['\"])(?:\\.|(?!\4).)*\4"),
+     r"\1\2\1\3\4[redacted]\4"),
+)
 _REDACTED = "[redacted]"
 _PLAIN = (int, float, bool, type(None), bytes)
 _RECORD_ATTRIBUTES = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
 
 
 def scrub(text: str) -> str:
-    """Replace e-mail addresses and phone numbers in ``text``."""
+    """Replace e-mail addresses, phone numbers and secrets in ``text``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
     return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
+def is_sensitive_key(key: object) -> bool:
+    """Whether a value under ``key`` is redacted whole (personal data or a secret)."""
+    return isinstance(key, str) and (key.lower() in _PII_KEYS or bool(_SECRET_KEY.search(key)))
 
 
 def scrub_value(value: Any) -> Any:
@@ -40,7 +70,7 @@ def scrub_value(value: Any) -> Any:
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, dict):
-        return {key: _REDACTED if isinstance(key, str) and key in _PII_KEYS else scrub_value(item)
+        return {key: _REDACTED if is_sensitive_key(key) else scrub_value(item)
                 for key, item in value.items()}
     if isinstance(value, list):
         return [scrub_value(item) for item in value]
@@ -71,7 +101,7 @@ def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
         record.stack_info = scrub(record.stack_info)
     for key in set(vars(record)) - _RECORD_ATTRIBUTES:
         value = getattr(record, key)
-        setattr(record, key, _REDACTED if key in _PII_KEYS else scrub_value(value))
+        setattr(record, key, _REDACTED if is_sensitive_key(key) else scrub_value(value))
     return record
 
 
@@ -101,15 +131,15 @@ def _install_record_factory() -> None:
 
 def _scrub_event(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
-        event[key] = _REDACTED if key in _PII_KEYS else scrub_value(value)
+        event[key] = _REDACTED if is_sensitive_key(key) else scrub_value(value)
     return event
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     """Route stdlib and structlog output to stderr with PII scrubbing (``fmt``: console or json)."""
     renderer: Any = (structlog.processors.JSONRenderer() if fmt == "json"
-                     else structlog.dev.ConsoleRenderer(colors=False))
-    exceptions: list[Any] = [structlog.processors.format_exc_info] if fmt == "json" else []
+                     else structlog.dev.ConsoleRenderer(
+                         colors=False, exception_formatter=structlog.dev.plain_traceback))
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, level), format="%(message)s",
                         force=True)
     for handler in logging.getLogger().handlers:
@@ -121,7 +151,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
-            *exceptions,  # JSON: the traceback as text, scrubbed next (the console renders its own)
+            # both formats: the traceback as plain text (no frame locals), scrubbed next
+            structlog.processors.format_exc_info,
             _scrub_event,
             structlog.processors.TimeStamper(fmt="iso"),
             renderer,

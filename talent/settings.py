@@ -74,6 +74,10 @@ class Settings(BaseSettings):
                     "every core).",
     )
 
+    admin_token: str | None = Field(
+        None, description="Operator token of the admin API (member erasure); the admin routes "
+                          "answer 404 while it is unset.")
+
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:

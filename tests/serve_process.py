@@ -121,7 +121,11 @@ def wait_for(condition: Any, timeout: float, interval: float = 0.05) -> float:
 
 # --- processes (Linux /proc) ----------------------------------------------------------------------
 def cmdline(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    """The command line of a live process, "" once it has gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def threads(pid: int) -> int:

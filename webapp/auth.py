@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from talent.storage.models import Recruiter
+from talent.storage.models import Recruiter, WebSession
 
 TOKEN_PREFIX = "tlnt_"
 
 
 def set_password(recruiter: Recruiter, password: str) -> None:
-    """Store a salted hash of ``password`` (werkzeug scrypt); the password itself is never kept."""
+    """Store a salted hash of ``password`` (werkzeug scrypt); the password itself is never kept.
+    Every signed-in browser session of the recruiter ends (when the recruiter is in a session)."""
     recruiter.password_hash = generate_password_hash(password)
+    db = object_session(recruiter)
+    if db is not None and recruiter.id is not None:
+        db.execute(delete(WebSession).where(WebSession.recruiter_id == recruiter.id))
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash to check unknown e-mails against, made once: an unknown address then costs one
+    scrypt, as a known one does (hashing a stand-in per attempt cost two, and its timing told
+    which e-mails have accounts)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def verify_password(session: Session, email: str, password: str) -> Recruiter | None:
-    """The recruiter with this e-mail and password, or ``None`` (same answer for both mistakes)."""
+    """The recruiter with this e-mail and password, or ``None`` (same answer, and the same work,
+    for both mistakes)."""
     recruiter = session.scalar(select(Recruiter).where(Recruiter.email == email.strip().lower()))
-    if recruiter is None or not recruiter.password_hash:
-        check_password_hash(generate_password_hash("x"), password)  # same cost when unknown
-        return None
-    return recruiter if check_password_hash(recruiter.password_hash, password) else None
+    stored = recruiter.password_hash if recruiter is not None else None
+    matches = check_password_hash(stored or _stand_in_hash(), password)
+    return recruiter if matches and stored else None
 
 
 def hash_token(token: str) -> str:

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from pydantic import ValidationError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from talent.errors import QueryError, TalentError
+from talent.errors import (
+    DatabaseUnavailable,
+    IndexUnavailable,
+    ModelUnavailable,
+    QueryError,
+    TalentError,
+)
 from talent.logging import get_logger
 
 log = get_logger(__name__)
@@ -55,6 +71,38 @@ def _ui_message(exc: HTTPException) -> str:
     return str(exc.description or exc.name)
 
 
+DATABASE_DOWN = "the database is not available right now: try again in a few seconds"
+RETRY_AFTER: dict[type[TalentError], int] = {DatabaseUnavailable: 5, IndexUnavailable: 10,
+                                             ModelUnavailable: 10}
+"""Retry-After seconds sent with a 503, by kind of outage."""
+_SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+~-]+){2,}/?|sqlite:/+\S*")
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether a SQLAlchemy error means the database cannot be used right now (unreachable,
+    restarting, a corrupt file, no schema), not that a statement was wrong."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return type(exc) is DatabaseError  # SQLite: "file is not a database", "disk image malformed"
+
+
+def _unavailable(exc: TalentError) -> tuple[str, int]:
+    """What a user reads about an outage (without server paths; the log has the detail) and the
+    Retry-After seconds."""
+    retry_after = next((v for k, v in RETRY_AFTER.items() if isinstance(exc, k)), 10)
+    if isinstance(exc, DatabaseUnavailable):
+        return DATABASE_DOWN, retry_after
+    return _SERVER_PATH.sub("<path>", str(exc)), retry_after
+
+
+def _bearer_challenge() -> str:
+    """RFC 6750: which scheme to use, and ``invalid_token`` when one was sent."""
+    sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    return 'Bearer realm="talent"' + (', error="invalid_token"' if sent else "")
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(RequestInvalid)
     def _invalid(exc: RequestInvalid) -> Any:
@@ -65,14 +113,40 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(TalentError)
     def _talent(exc: TalentError) -> Any:
         status = exc.http_status
+        if status >= 500:
+            return _service_unavailable(exc)
         extra: dict[str, Any] = {}
         if isinstance(exc, QueryError):
             extra = {"position": exc.position, "expected": exc.expected}
-        if status >= 500:
-            log.warning("request.unavailable", path=request.path, error=str(exc))
         if _is_api():
-            return _json(_code(exc), str(exc), status, **extra)
+            response, status = _json(_code(exc), str(exc), status, **extra)
+            if status == 401:
+                response.headers["WWW-Authenticate"] = _bearer_challenge()
+            return response, status
         return render_template("error.html", status=status, message=str(exc)), status
+
+    def _service_unavailable(exc: TalentError) -> Any:
+        """503 with Retry-After and a message without server paths; the detail is logged (one
+        line, no traceback: an outage is not a bug, and a traceback per request costs CPU)."""
+        message, retry_after = _unavailable(exc)
+        g.retry_after = retry_after
+        log.warning("request.unavailable", path=request.path, error=str(exc))
+        headers = {"Retry-After": str(retry_after)}
+        if _is_api():
+            response, status = _json(_code(exc), message, 503)
+            response.headers.update(headers)
+            return response, status
+        return render_template("error.html", status=503, message=message), 503, headers
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(exc: SQLAlchemyError) -> Any:
+        if not database_down(exc):
+            return _unexpected(exc)
+        database = current_app.extensions.get("talent.db")
+        if database is not None:  # reconnect from scratch next time (a restored file, a new PG)
+            database.engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return _service_unavailable(DatabaseUnavailable(reason))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
@@ -93,7 +167,7 @@ def init_app(app: Flask) -> None:
         return page, status, headers
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Any:
+    def _unexpected(exc: BaseException) -> Any:
         log.exception("request.failed", path=request.path)
         if _is_api():
             return _json("internal_error", "the server failed to handle this request", 500)

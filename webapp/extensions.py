@@ -92,16 +92,31 @@ class ThreadSafeMemoryStorage(MemoryStorage):
                 self.timer.start()
 
 
+RATE_LIMITS_FILE = "ratelimits.sqlite"
+"""Under the data home: the counters every worker of this machine shares when there is no Redis."""
+
+
 def limiter_storage_uri(settings: Settings) -> str:
-    """The cache's Redis when ``cache_url`` is redis://, else in-process memory (per worker)."""
+    """The cache's Redis when ``cache_url`` is redis://, else a SQLite file under the home that
+    every worker of the machine shares (:mod:`webapp.limits_storage`)."""
     if settings.cache_url.startswith(("redis://", "rediss://")):
         return settings.cache_url
-    return "talent-memory://"
+    import webapp.limits_storage  # noqa: F401 - registers the talent-sqlite:// scheme
+
+    return f"talent-sqlite://{(settings.home / RATE_LIMITS_FILE).resolve()}"
+
+
+def limiter_storage_options(settings: Settings) -> dict[str, Any]:
+    """Redis: fail fast when it is down (then the limits fall back to each worker's memory)."""
+    if settings.cache_url.startswith(("redis://", "rediss://")):
+        return {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    return {}
 
 
 def shared_limits(settings: Settings) -> bool:
-    """Whether every worker counts against the same limits (Redis)."""
-    return not limiter_storage_uri(settings).startswith("talent-memory")
+    """Whether every worker counts against the same limits (always, Redis or the shared file);
+    only while Redis is down does each worker count alone."""
+    return True
 
 
 def rate_key() -> str:
@@ -120,6 +135,12 @@ def init_app(app: Flask) -> None:
     """
     csrf.init_app(app)
     limiter = Limiter(key_func=rate_key, app=app, default_limits=[])
+    if getattr(limiter, "_fallback_storage", None) is not None:  # the thread-safe one (above)
+        from limits.strategies import STRATEGIES
+
+        limiter._fallback_storage = ThreadSafeMemoryStorage("talent-memory://")
+        strategy = app.config.get("RATELIMIT_STRATEGY", "fixed-window")
+        limiter._fallback_limiter = STRATEGIES[strategy](limiter._fallback_storage)
     app.extensions["talent.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
         declared = rate_limit_of(view)

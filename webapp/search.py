@@ -88,6 +88,8 @@ def run_search(scope: RecruiterScope, query: str | dict[str, Any], *, page: int 
         project_id=project_id,
     )
     log_impressions(scope.session, row.id, response.results)
+    scope.audit("search", "search", row.id, {"results": response.total,
+                                             "shown": len(response.results)})
     return SearchOutcome(response, row.id, min(response.total, cap))
 
 

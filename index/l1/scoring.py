@@ -17,6 +17,7 @@ from index.serving.facets import forward_facets
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
+from talent.faults import inject
 
 
 @dataclass
@@ -44,6 +45,7 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     every match; with ``facet_pool`` it runs there while this thread computes the features and
     scores (Tantivy releases the GIL, the feature code holds it)."""
     t0 = time.perf_counter()
+    inject("partition", shard=partition.shard)  # the fault matrix only (TALENT_FAULT_FILE)
     query = plan.compile(partition)
     hits, coverage = retrieve_with_coverage(partition, plan, query, depth)
     t1 = time.perf_counter()

@@ -53,6 +53,14 @@ class Cache(ABC):
     def ping(self) -> bool:
         """True when the backend answers."""
 
+    @abstractmethod
+    def keys(self, prefix: str) -> list[str]:
+        """Live keys that start with ``prefix`` (without the namespace)."""
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every key that starts with ``prefix``; returns how many."""
+        return sum(self.delete(key) for key in self.keys(prefix))
+
     def get_json(self, key: str) -> Any:
         raw = self.get(key)
         return None if raw is None else json.loads(raw)
@@ -62,6 +70,17 @@ class Cache(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+def member_key(member_id: int, *parts: str) -> str:
+    """The key of a cached value that holds one member's data: ``member:<id>:<parts>``. Keys of
+    this form are what erasure deletes (``talent member erase``); a value that mixes several
+    members (a session's state) needs an eraser of its own (:mod:`talent.erasure`)."""
+    return ":".join((member_prefix(member_id), *parts))
+
+
+def member_prefix(member_id: int) -> str:
+    return f"member:{int(member_id)}:"
 
 
 def open_cache(url: str, namespace: str = "talent") -> Cache:

@@ -70,3 +70,10 @@ class MemoryCache(Cache):
 
     def ping(self) -> bool:
         return True
+
+    def keys(self, prefix: str) -> list[str]:
+        full = self.key(prefix)
+        skip = len(self.key(""))
+        with self._lock:
+            return [k[skip:] for k in list(self._data) if k.startswith(full)
+                    and self._live(k) is not None]

@@ -58,6 +58,12 @@ class RedisCache(Cache):
             count += int(self._call(self.client.delete, full))
         return count
 
+    def keys(self, prefix: str) -> list[str]:
+        skip = len(self.key(""))
+        pattern = self.key(_glob_escape(prefix)) + "*"
+        found = self._call(lambda: list(self.client.scan_iter(match=pattern, count=1000)))
+        return [(k.decode() if isinstance(k, bytes) else str(k))[skip:] for k in found]
+
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
@@ -66,3 +72,7 @@ class RedisCache(Cache):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)

@@ -61,9 +61,9 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
 
 
 def _register() -> None:
-    from talent.cli import db, demo, evaluate, index, search, serve, train, world
+    from talent.cli import audit, db, demo, evaluate, index, member, search, serve, train, world
 
-    for module in (db, world, index, train, search, evaluate, serve, demo):
+    for module in (db, world, index, train, search, evaluate, serve, demo, member, audit):
         cli.add_command(module.command)
 
 

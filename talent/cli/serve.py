@@ -12,6 +12,10 @@ import click
 from talent.cli import AppContext, pass_app
 
 LIMIT_KINDS = ("search", "profile", "export", "login")
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+"""gunicorn's access-log line without its user field (``%(u)s`` is the user of an
+``Authorization: Basic`` header, where a token sent that way would land) and without the referer;
+query strings are scrubbed of secrets by :mod:`talent.logging`."""
 _LIMIT = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*(;.*)?$",
                     re.IGNORECASE)
 
@@ -60,8 +64,8 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int,
 
     Sessions use secure cookies: serve behind HTTPS (browsers also accept them on
     http://127.0.0.1 and http://localhost), or use --debug. Rate limits are kept in Redis when
-    TALENT_CACHE_URL is redis://, else in each worker's memory (per worker, so the effective
-    limit is multiplied by --workers).
+    TALENT_CACHE_URL is redis://, else in a SQLite file under the home that every worker shares;
+    while Redis is down each worker counts alone (one warning in the log).
 
     Each worker follows the index by itself: it checks for new commits (live updates) and a new
     CURRENT version (a build or a rollback) every TALENT_INDEX_REFRESH_INTERVAL seconds (0.25).
@@ -96,13 +100,16 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int,
     if debug:
         flask_app.run(host=host, port=port, debug=True)
         return
-    if workers > 1 and not shared_limits(app.settings):
-        click.echo(f"note: rate limits are counted per worker ({workers} workers) without Redis; "
-                   "set TALENT_CACHE_URL=redis://... to share them", err=True)
+    if workers > 1 and shared_limits(app.settings):
+        where = ("in Redis" if app.settings.cache_url.startswith(("redis://", "rediss://"))
+                 else f"in {app.settings.home / 'ratelimits.sqlite'} (this machine's workers)")
+        click.echo(f"note: rate limits are counted {where}, shared by the {workers} workers",
+                   err=True)
     # no control socket: it is one path per user ($HOME/.gunicorn/gunicorn.ctl) that concurrent
     # servers would fight over, and a background thread in the master that forks the workers
     options: dict[str, Any] = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                               "accesslog": "-", "timeout": 60, "graceful_timeout": 10,
+                               "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+                               "timeout": 60, "graceful_timeout": 10,
                                "control_socket_disable": True}
     options["worker_class"] = "gthread" if threads > 1 else "sync"
     _run_gunicorn(flask_app, options)

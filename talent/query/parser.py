@@ -18,6 +18,8 @@ is at fault) and what was expected there; nothing else escapes :func:`parse`.
 
 from __future__ import annotations
 
+import re
+
 from talent.errors import QueryError
 from talent.query.ast import And, Field, Node, Not, Or, Phrase, Term, is_negative_only
 from talent.query.lexer import Token, tokenize
@@ -30,6 +32,9 @@ MAX_DEPTH = 25
 """Deepest nesting of groups and negations accepted."""
 
 _OPERAND = "a word, a \"phrase\" or a '(' group"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse(text: str, *, allow_negative_only: bool = False) -> Node:
@@ -57,6 +62,9 @@ def parse(text: str, *, allow_negative_only: bool = False) -> Node:
             "shorten it",
             MAX_QUERY_CHARS,
         )
+    bad = _SURROGATE.search(text)
+    if bad is not None:  # bytes that were not UTF-8 (a shell argument decoded with surrogateescape)
+        raise QueryError("the query holds bytes that are not UTF-8 text", bad.start())
     if not text.strip():
         raise QueryError("the query is empty: type a title, skill or keyword", 0, _OPERAND)
     tokens = tokenize(text)

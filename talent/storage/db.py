@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from talent.logging import get_logger
 
 log = get_logger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+CONNECT_TIMEOUT = 5
+"""Seconds to wait for a PostgreSQL connection."""
 
 
 def _redact(url: str) -> str:
@@ -25,6 +28,24 @@ def _redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is reported as given, minus nothing secret
         return "<unparsable url>"
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (it holds password and token hashes);
+    SQLite gives its -wal and -shm files the same mode. An existing file open to others is
+    tightened when we own it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077 and path.stat().st_uid == os.getuid():
+            os.chmod(path, mode & 0o700)
+    except OSError:  # a read-only copy of someone else's world: leave it as it is
+        pass
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -49,10 +70,14 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite and ":memory:" not in url and url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(url[len("sqlite:///"):].split("?", 1)[0]))
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+            # an unreachable server fails a request in seconds (a 503), never hangs a worker
+            # until gunicorn kills it
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10)
+            if "connect_timeout" not in url:
+                kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
         try:
             self.engine: Engine = create_engine(url, **kwargs)
         except (SQLAlchemyError, ImportError, ValueError) as exc:

@@ -357,3 +357,15 @@ class WorldInfo(Base):
 @event.listens_for(AuditLog, "before_delete")
 def _audit_is_append_only(*_: object) -> None:
     raise PermissionError("audit_log is append-only")
+
+
+class WebSession(Base):
+    """A signed-in browser session, kept server-side so that signing out (and a password change)
+    ends it: the cookie holds a random key, this row its SHA-256."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recruiter_id: Mapped[int] = mapped_column(ForeignKey("recruiters.id", ondelete="CASCADE"),
+                                              index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from index.l1.features import FEATURE_NAMES, text_match_score
-from index.l1.model import MODEL_FILES, l1_models_dir
+from index.l1.model import MODEL_FILES, l1_models_dir, model_checksum
 from index.serving.snapshot import IndexSnapshot
 from talent.errors import InvalidInput
 from talent.logging import get_logger
@@ -260,6 +260,7 @@ def train_l1(engine: Any, snapshot: IndexSnapshot, taxonomy: Taxonomy, models_di
     created = pd.to_datetime(searches["created_at"])
     meta = {
         "kind": winner,
+        "checksum": model_checksum(path / MODEL_FILES[winner]),  # verified before every load
         "version": version,
         "feature_names": list(FEATURE_NAMES),
         "feature_schema": {"dtype": "float32", "count": len(FEATURE_NAMES)},

@@ -475,3 +475,35 @@ class Truth:
         job = self._job(job)
         f = self.features(job, members)
         return self.p_inmail(None, job, members, f) * self.p_accept(None, job, members, f)
+
+
+# --- erasure ------------------------------------------------------------------------------------
+def erase_member_latents(directory: Path, index: int) -> bool:
+    """Overwrite one member's hidden latents (row ``index`` = member id - 1) with NaN; True when
+    the row held values."""
+    path = directory / "members.npz"
+    if not path.is_file():
+        return False
+    with np.load(path) as z:
+        arrays = {k: np.array(z[k]) for k in z.files}
+    if not 0 <= index < len(arrays["responsiveness"]):
+        return False
+    held = any(not np.isnan(arrays[k][index]) for k in ("responsiveness", "seeking"))
+    for key in ("responsiveness", "seeking"):
+        arrays[key] = arrays[key].astype(np.float64)
+        arrays[key][index] = np.nan
+    tmp = directory / ".members.erasing.npz"
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+    return held
+
+
+def member_latents_held(directory: Path, index: int) -> bool:
+    """Whether the hidden truth still holds values for member row ``index``."""
+    path = directory / "members.npz"
+    if not path.is_file():
+        return False
+    with np.load(path) as z:
+        if not 0 <= index < len(z["responsiveness"]):
+            return False
+        return any(not np.isnan(float(z[k][index])) for k in ("responsiveness", "seeking"))

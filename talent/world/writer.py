@@ -45,6 +45,7 @@ WORLD_TABLES: tuple[str, ...] = (
     "project_candidates",
     "searches",
     "projects",
+    "web_sessions",
     "profile_changes",
     "member_protected",
     "member_skills",
@@ -220,10 +221,17 @@ class BulkWriter:
         self.close()
 
     def wipe(self, tables: Sequence[str]) -> None:
-        """Delete every row of ``tables`` (given in FK-safe order) in one transaction."""
+        """Delete every row of ``tables`` (given in FK-safe order) in one transaction (the
+        append-only audit log too when listed: the whole world is being replaced)."""
+        from talent.storage.audit import lifted_append_only
+
         with self.conn.begin():
+            if "audit_log" in tables:
+                with lifted_append_only(self.conn):
+                    self.conn.execute(text("DELETE FROM audit_log"))
             for table in tables:
-                self.conn.execute(text(f"DELETE FROM {table}"))
+                if table != "audit_log":
+                    self.conn.execute(text(f"DELETE FROM {table}"))
 
     def write(self, table: str, columns: dict[str, Column], *, hashed: bool = True) -> int:
         """Insert the rows given column-wise (all columns the same length)."""

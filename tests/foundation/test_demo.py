@@ -44,7 +44,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 STEPS = ("simulate recruiter sessions", "build the index", "train the L1 ranker")
 SETUP_TIMEOUT = 300  # the four steps (about 45 s here)
-ANSWER_TIMEOUT = 30  # from "serving at" to an answered search
+ANSWER_TIMEOUT = 120  # from "serving at" to an answered search (~1 s quiet; >30 s seen at load 30)
 
 
 @dataclass
@@ -56,13 +56,6 @@ class Demo:
     log: Path
     setup_output: str
     token: str
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return cmdline(pid)
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +98,8 @@ def test_the_web_workers_are_forked_by_a_fresh_single_threaded_server(demo):
     wait_until_serving(demo.port, demo.process, demo.log, timeout=ANSWER_TIMEOUT)
     master = listener(demo.port)
     assert threads(master) == 1  # no training, build or OpenMP threads to inherit at fork
-    assert " serve " in _cmdline(master) and " demo " not in _cmdline(master)
-    assert " serve " in _cmdline(demo.process.pid)  # the demo process itself was replaced (exec)
+    assert " serve " in cmdline(master) and " demo " not in cmdline(master)
+    assert " serve " in cmdline(demo.process.pid)  # the demo process itself was replaced (exec)
 
 
 def test_the_demo_runs_the_live_index_updater_beside_the_server(demo):
@@ -117,7 +110,7 @@ def test_the_demo_runs_the_live_index_updater_beside_the_server(demo):
     from talent.storage.models import Member
 
     wait_until_serving(demo.port, demo.process, demo.log, timeout=ANSWER_TIMEOUT)
-    assert any("index update --follow" in _cmdline(pid) for pid in descendants(demo.process.pid))
+    assert any("index update --follow" in cmdline(pid) for pid in descendants(demo.process.pid))
     database = Database.from_settings(Settings(home=demo.home))
     with database.session() as s:
         member = s.scalars(select(Member).order_by(Member.id).limit(1)).one()
@@ -134,9 +127,9 @@ def test_stopping_the_demo_stops_the_server_and_the_updater(demo):
     demo.process.send_signal(signal.SIGTERM)
     assert demo.process.wait(timeout=30) == 0
     deadline = time.monotonic() + 20
-    while any(_cmdline(pid) for pid in tree) and time.monotonic() < deadline:
+    while any(cmdline(pid) for pid in tree) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_cmdline(pid) for pid in tree)
+    assert not any(cmdline(pid) for pid in tree)
 
 
 def test_a_second_run_skips_every_step(demo, capsys):

@@ -152,3 +152,19 @@ def test_a_failed_build_leaves_the_current_version_serving(world, built, index_d
     assert len(failed) == 1 and "disk on fire" in failed[0].reason
     assert ServingIndex(index_dir).count(Q.all_docs()) == 200
     assert os.path.isdir(store.path(failed[0].name))
+
+
+def test_a_failed_build_gives_its_disk_space_back(tmp_path):
+    """A build that ran out of disk leaves no partial data behind (only the reason), so the
+    serving version's live updates have room again."""
+    from index.versions import VersionStore
+
+    store = VersionStore(tmp_path / "index")
+    version, path = store.create()
+    shard = path / "shard-0" / "tantivy"
+    shard.mkdir(parents=True)
+    (shard / "segment.idx").write_bytes(b"x" * 100_000)
+    store.mark_failed(version, "OSError: [Errno 28] No space left on device")
+    assert store.state(version) == "failed"
+    assert sorted(p.name for p in path.iterdir()) == ["FAILED"]
+    assert "No space left" in (path / "FAILED").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,9 @@ def web_world(tmp_path_factory) -> Iterator[WebWorld]:
 def make_app(world: WebWorld, **config: Any) -> Any:
     from webapp import create_app
 
-    base = {"TESTING": True, "RATELIMIT_ENABLED": False, "SEARCH_SERVICE": world.service}
+    # each app its own counters (the apps of a test session share one home and its limits file)
+    base = {"TESTING": True, "RATELIMIT_ENABLED": False, "SEARCH_SERVICE": world.service,
+            "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
     base.update(config)
     return create_app(world.settings, base)
 
@@ -129,3 +132,22 @@ def member_ids(world: WebWorld, n: int = 3) -> list[int]:
 
     with world.database.session() as s:
         return list(s.scalars(select(Member.id).order_by(Member.id).limit(n)))
+
+
+def sign_in_as(client: Any, world: WebWorld, recruiter_id: int) -> Any:
+    """Give ``client`` a server-side session of ``recruiter_id``, as signing in does (for tests
+    that cannot post the sign-in form, e.g. a recruiter without a known password)."""
+    import datetime as dt
+    import hashlib
+    import secrets
+
+    from talent.storage.models import WebSession, utcnow
+    from webapp.sessions import SESSION_KEY
+
+    key = secrets.token_urlsafe(16)
+    with world.database.session() as s:
+        s.add(WebSession(id=hashlib.sha256(key.encode()).hexdigest(), recruiter_id=recruiter_id,
+                         created_at=utcnow(), expires_at=utcnow() + dt.timedelta(hours=1)))
+    with client.session_transaction() as sess:
+        sess[SESSION_KEY] = key
+    return client

@@ -380,7 +380,7 @@ def test_a_failing_limiter_storage_lets_requests_through(web_world, monkeypatch)
     """Limits fail open: a storage error (Redis down, limits' timer race under threads) is logged,
     never a 500."""
     app = make_app(web_world, RATELIMIT_ENABLED=True)
-    assert app.config["RATELIMIT_STORAGE_URI"] == "talent-memory://"
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("talent-sqlite://")
 
     def broken(*args, **kwargs):
         raise RuntimeError("threads can only be started once")

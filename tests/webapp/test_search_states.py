@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_app
+from conftest import make_app, sign_in_as
 
 from federator.types import SearchResponse
 from talent.errors import IndexUnavailable
@@ -21,15 +21,13 @@ class DownService:
         raise IndexUnavailable("no serving index version: run `talent index build`")
 
 
-def _signed_in(app, account):
-    client = app.test_client()
-    with client.session_transaction() as s:
-        s["recruiter_id"] = account.recruiter_id
-    return client
+def _signed_in(app, account, world):
+    return sign_in_as(app.test_client(), world, account.recruiter_id)
 
 
 def test_ui_says_when_results_are_partial(web_world):
-    client = _signed_in(make_app(web_world, SEARCH_SERVICE=PartialService()), web_world.alice)
+    app = make_app(web_world, SEARCH_SERVICE=PartialService())
+    client = _signed_in(app, web_world.alice, web_world)
     html = client.get("/search?q=nurse").text
     assert "Partial results: 1 of 2 index partitions answered" in html
 
@@ -46,5 +44,5 @@ def test_an_unavailable_index_is_a_503_with_what_to_do(web_world):
     r = app.test_client().post("/api/v1/search", json={"query": "nurse"},
                                headers={"Authorization": f"Bearer {web_world.alice.token}"})
     assert r.status_code == 503 and "talent index build" in r.json["error"]["message"]
-    page = _signed_in(app, web_world.alice).get("/search?q=nurse")
+    page = _signed_in(app, web_world.alice, web_world).get("/search?q=nurse")
     assert page.status_code == 503 and "talent index build" in page.text

@@ -44,7 +44,7 @@ def test_serve_threads_and_rate_limits(settings, monkeypatch):
     assert seen["app"].config["RATE_LIMITS"] == {"search": "5000 per minute",
                                                  "profile": "300 per minute", "export": "2/second",
                                                  "login": "10 per minute"}
-    assert "counted per worker" in result.output  # no Redis: the limits are per worker
+    assert "ratelimits.sqlite" in result.output  # no Redis: a file every worker shares
 
 
 def test_one_thread_means_sync_workers(settings, monkeypatch):

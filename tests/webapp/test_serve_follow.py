@@ -46,14 +46,7 @@ class RunningServer:
 
     def updaters(self) -> list[int]:
         return [pid for pid in descendants(self.process.pid)
-                if "index update --follow" in _cmdline(pid)]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return cmdline(pid)
-    except OSError:
-        return ""
+                if "index update --follow" in cmdline(pid)]
 
 
 @pytest.fixture(scope="module")
@@ -182,5 +175,5 @@ def test_stopping_the_server_stops_the_updater(server):
     assert server.updaters() and len(tree) >= 4  # web master, 2 workers, updater
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0
-    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and _cmdline(pid) for pid in tree),
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() and cmdline(pid) for pid in tree),
              timeout=20)

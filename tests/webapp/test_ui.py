@@ -6,7 +6,7 @@ import html as html_lib
 import re
 
 import pytest
-from conftest import make_app, member_ids
+from conftest import make_app, member_ids, sign_in_as
 
 
 # --- sign-in --------------------------------------------------------------------------------------
@@ -43,8 +43,7 @@ def test_session_cookie_is_secure_and_http_only(csrf_app, web_world):
 
 def test_forms_without_csrf_token_are_rejected(csrf_app, web_world):
     c = csrf_app.test_client()
-    with c.session_transaction() as s:
-        s["recruiter_id"] = web_world.alice.recruiter_id
+    sign_in_as(c, web_world, web_world.alice.recruiter_id)
     r = c.post("/projects", data={"name": "no token"})
     assert r.status_code == 400
 
@@ -343,8 +342,7 @@ def test_a_recruiter_can_issue_a_new_api_token_once_shown(web_world):
         assert colleague is not None
         colleague_id = colleague.id
         old = set_token(colleague, "tlnt_old_token_for_test")
-    with c.session_transaction() as sess:
-        sess["recruiter_id"] = colleague_id
+    sign_in_as(c, web_world, colleague_id)
     page = c.get("/account").text
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert c.post("/account").status_code == 400  # no CSRF token

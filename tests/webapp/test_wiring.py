@@ -13,6 +13,7 @@ from import_graph import REPO, import_graph, source_files
 
 EXPECTED_LIMITS = {
     "ui.login": ("login", ("POST",)),
+    "ui.change_password": ("login", None),
     "ui.search": ("search", None),
     "ui.matches": ("search", None),
     "ui.profile": ("profile", None),

@@ -22,6 +22,7 @@ TRUTH_READERS = {
     "talent.world.simulator": "simulates recruiters and members from it",
     "talent.world.stats": "checks the simulated logs against it (`talent world stats`)",
     "talent.evaluation.simulated": "the evaluation's outcome protocol: scores rankings with it",
+    "talent.world.erasure": "erases one member's hidden latents (`talent member erase`)",
 }
 """The only modules that may import the truth module itself."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import current_app, g, request
 
-from talent.errors import TalentError
+from talent.errors import NotFound, TalentError
 from webapp.api.routing import route_of
 from webapp.auth import recruiter_for_token
 from webapp.database import db_session
@@ -26,9 +28,23 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    if route is not None and route.admin:
+        _require_admin(token.strip() if scheme.lower() == "bearer" else "")
+        return
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send your API token as 'Authorization: Bearer <token>'")
     recruiter = recruiter_for_token(db_session(), token.strip())
     if recruiter is None:
         raise Unauthorized("the API token is not valid: ask for a new one")
     g.recruiter = recruiter
+
+
+def _require_admin(token: str) -> None:
+    """The operator's token (``TALENT_ADMIN_TOKEN``); without one configured the operator routes
+    do not exist (404)."""
+    expected = current_app.extensions["talent.settings"].admin_token
+    if not expected:
+        raise NotFound("there is nothing at this address")
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized("send the operator token as 'Authorization: Bearer <token>'")
+    g.recruiter = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from talent.query.parser import MAX_QUERY_CHARS
 from talent.query.structured import StructuredQuery
@@ -19,6 +19,15 @@ InMailStatus = Literal[INMAIL_STATUSES]  # type: ignore[valid-type]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QueryText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
 StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """The database keeps UTC without a zone: say so (``...Z`` in JSON)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A timestamp in UTC, serialized with its zone (RFC 3339 ``date-time``)."""
 
 
 class Request(BaseModel):
@@ -94,7 +103,9 @@ class StageReportOut(Reply):
     status: Literal["ran", "off", "failed"] = Field(
         description="failed: the stage raised and was skipped; the ranking is the stage before's.")
     ms: float
-    detail: str = Field(description="Why a stage failed.")
+    detail: str = Field(description="Why a stage failed, or how a stage that ran was degraded "
+                                    "(e.g. a corrupt L1 model: ranked with the previous model or "
+                                    "by text match).")
 
 
 class FacetValueOut(Reply):
@@ -191,7 +202,7 @@ class ProjectOut(Reply):
     seniority_min: int | None
     seniority_max: int | None
     status: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class ProjectList(Reply):
@@ -218,8 +229,8 @@ class CandidateOut(Reply):
     member_name: str
     stage: str
     notes: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class ProjectCandidateList(Reply):
@@ -250,8 +261,8 @@ class InMailOut(Reply):
     subject: str
     body: str
     status: str
-    sent_at: dt.datetime
-    responded_at: dt.datetime | None
+    sent_at: UtcDateTime
+    responded_at: UtcDateTime | None
 
 
 class InMailList(Reply):
@@ -275,7 +286,7 @@ class FeedbackOut(Reply):
     kind: str
     search_id: int | None
     session_id: str | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 # --- jobs and recommended matches ----------------------------------------------------------------
@@ -323,3 +334,12 @@ class RecruiterOut(Reply):
     email: str
     contract_id: int
     contract: str
+
+
+# --- operators ------------------------------------------------------------------------------------
+class ErasureOut(Reply):
+    member_id: int
+    complete: bool = Field(description="True when no surface holds anything of the member.")
+    removed: dict[str, dict[str, int]] = Field(description="Per surface, what was removed.")
+    remaining: dict[str, list[str]] = Field(description="Per surface, what it still holds.")
+    failed: dict[str, str] = Field(description="Surfaces whose eraser failed, with the reason.")

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from pydantic import BaseModel, ValidationError
 
-from talent.errors import NotFound
+from talent.errors import NotFound, TalentError
 from webapp.api.models import MAX_ID
 from webapp.database import db_session
 from webapp.errors import RequestInvalid, validation_details
@@ -49,6 +49,7 @@ class ApiRoute:
     public: bool = False
     description: str = ""
     path_params: tuple[str, ...] = field(default=())
+    admin: bool = False  # an operator route: the admin token, not a recruiter's
 
     @property
     def openapi_path(self) -> str:
@@ -74,14 +75,34 @@ def _parse(model: type[BaseModel], data: Any, where: str) -> BaseModel:
         raise RequestInvalid(f"invalid {where}: see details", validation_details(exc)) from None
 
 
-def _json_body() -> Any:
-    if not request.data:
+class UnsupportedMediaType(TalentError):
+    """A request body that is not JSON."""
+
+    http_status = 415
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    """The JSON body validated strictly (no ``"2"`` for 2, no ``0`` for false) in one pass of
+    pydantic's JSON parser, which refuses nesting deeper than its recursion limit cheaply (no
+    Python recursion, no traceback)."""
+    raw = request.get_data(cache=True)
+    if not raw:
         raise RequestInvalid("the request needs a JSON body")
-    data = request.get_json(silent=True, force=True)
-    if data is None:
-        raise RequestInvalid(
-            "the request body is not valid JSON (send Content-Type: application/json)")
-    return data
+    if not _is_json(request.mimetype or ""):
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        details = validation_details(exc)
+        if any(d["type"] == "json_invalid" for d in details):
+            raise RequestInvalid("the request body is not valid JSON (or nests deeper than "
+                                 "this API reads)", details) from None
+        raise RequestInvalid("invalid request body: see details", details) from None
+
+
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or (mimetype.startswith("application/")
+                                              and mimetype.endswith("+json"))
 
 
 def api_route(
@@ -98,6 +119,7 @@ def api_route(
     tags: tuple[str, ...] = (),
     media_type: str = "application/json",
     public: bool = False,
+    admin: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on ``bp``, with its :class:`ApiRoute` (read back by :func:`api_routes`).
 
@@ -117,7 +139,7 @@ def api_route(
                 if isinstance(value, int) and not 1 <= value <= MAX_ID:
                     raise NotFound(f"{name.removesuffix('_id')} {value} not found")
             if body is not None:
-                kwargs["body"] = _parse(body, _json_body(), "request body")
+                kwargs["body"] = _parse_body(body)
             if query is not None:
                 kwargs["query"] = _parse(query, request.args.to_dict(), "query string")
             result = view(**kwargs)
@@ -131,7 +153,7 @@ def api_route(
 
         doc = inspect.cleandoc(view.__doc__ or "")
         route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit,
-                         tags, media_type, public, doc, params)
+                         tags, media_type, public, doc, params, admin)
         setattr(handler, ROUTE_ATTRIBUTE, route)
         if limit:
             rate_limited(limit)(handler)

@@ -19,12 +19,50 @@ REF = "#/components/schemas/{model}"
 
 _ERRORS = {
     400: "The query could not be parsed (with the position of the problem).",
-    401: "Missing or invalid API token.",
+    401: "Missing or invalid API token (with a WWW-Authenticate: Bearer header).",
     404: "No such entity in your contract (other contracts' ids answer the same).",
+    415: "The body is not JSON (send Content-Type: application/json).",
     422: "The body or query string failed validation, or the domain refused a value.",
     429: "Rate limit exceeded; retry after the Retry-After header's seconds.",
-    503: "The search index is not available.",
+    503: "The database, the search index or the ranking model is not available right now; retry "
+         "after the Retry-After header's seconds.",
 }
+
+#: OpenAPI links: how one answer's ids feed the next call (schemathesis walks them statefully).
+_LINKS: dict[str, dict[str, dict[str, Any]]] = {
+    "create_project": {
+        "GetProject": {"operationId": "project",
+                       "parameters": {"project_id": "$response.body#/id"}},
+        "ListCandidates": {"operationId": "candidates",
+                           "parameters": {"project_id": "$response.body#/id"}},
+        "SaveCandidate": {"operationId": "save_candidate",
+                          "parameters": {"project_id": "$response.body#/id"}},
+        "ExportProject": {"operationId": "export_project",
+                          "parameters": {"project_id": "$response.body#/id"}},
+    },
+    "save_candidate": {
+        "UpdateCandidate": {"operationId": "update_candidate",
+                            "parameters": {"project_id": "$response.body#/project_id",
+                                           "candidate_id": "$response.body#/id"}},
+        "RemoveCandidate": {"operationId": "remove_candidate",
+                            "parameters": {"project_id": "$response.body#/project_id",
+                                           "candidate_id": "$response.body#/id"}},
+        "ViewMember": {"operationId": "member",
+                       "parameters": {"member_id": "$response.body#/member_id"}},
+    },
+    "send_inmail": {
+        "GetInMail": {"operationId": "inmail", "parameters": {"inmail_id": "$response.body#/id"}},
+    },
+    "search": {
+        "ViewFirstResult": {"operationId": "member",
+                            "parameters": {"member_id": "$response.body#/results/0/member_id",
+                                           "search_id": "$response.body#/search_id"}},
+    },
+}
+
+
+#: Routes whose body or query names a project of the caller's contract (a foreign one is a 404).
+_PROJECT_FIELDS = ("project_id",)
 
 
 def _ref(model: type[BaseModel], mode: str,
@@ -32,18 +70,27 @@ def _ref(model: type[BaseModel], mode: str,
     return defs[(model, mode)]
 
 
+def _names_a_project(route: ApiRoute) -> bool:
+    models = [m for m in (route.body, route.query) if m is not None]
+    return any(name in m.model_fields for m in models for name in _PROJECT_FIELDS)
+
+
 def _error_codes(route: ApiRoute) -> list[int]:
     if route.public:
         return []
-    codes = [401]
-    if route.path_params:
+    if route.admin:
+        return [401, 404, 503]
+    codes = [401, 503]  # any call reads the token from the database
+    if route.path_params or _names_a_project(route):
         codes.append(404)
+    if route.body is not None:
+        codes.append(415)
     if route.body is not None or route.query is not None or route.method != "GET":
         codes.append(422)
     if route.limit:
         codes.append(429)
     if route.limit == "search":
-        codes += [400, 503]
+        codes.append(400)
     if route.endpoint in ("save_candidate", "send_inmail", "feedback"):
         codes.append(404)
     return sorted(set(codes))
@@ -91,6 +138,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
             schema = refs[(r.response, "serialization")]
             responses[str(r.status)] = {"description": "Success.",
                                         "content": {r.media_type: {"schema": schema}}}
+            if r.endpoint in _LINKS:
+                responses[str(r.status)]["links"] = _LINKS[r.endpoint]
         else:
             media_schema: dict[str, Any] = ({"type": "string"} if r.media_type == "text/csv"
                                             else {"type": "object"})
@@ -101,7 +150,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
                                     "content": {"application/json": {
                                         "schema": refs[(ErrorResponse, "serialization")]}}}
         op["responses"] = responses
-        op["security"] = [] if r.public else [{"bearerAuth": []}]
+        op["security"] = ([] if r.public else [{"adminToken": []}] if r.admin
+                          else [{"bearerAuth": []}])
         paths.setdefault(API_PREFIX + r.openapi_path, {})[r.method.lower()] = op
     spec = {
         "openapi": "3.1.0",
@@ -113,10 +163,16 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
                            "Every call acts as the token's recruiter and sees only its contract's "
                            "projects, notes and InMails.",
         },
+        "servers": [{"url": "/", "description": "The server this document is served from (paths "
+                                                "start with /api/v1)."}],
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "adminToken": {"type": "http", "scheme": "bearer",
+                               "description": "The operator token (TALENT_ADMIN_TOKEN)."},
+            },
         },
     }
     if renames:
@@ -126,6 +182,8 @@ def build_spec(routes: list[ApiRoute]) -> dict[str, Any]:
         spec = json.loads(text)
         schemas = spec["components"]["schemas"]
         spec["components"]["schemas"] = {renames.get(k, k): v for k, v in schemas.items()}
+        for new in renames.values():  # the title names generated clients' classes
+            spec["components"]["schemas"][new]["title"] = new
     return spec
 
 

@@ -14,6 +14,7 @@ from webapp.api.models import (
     CandidateIn,
     CandidateOut,
     CandidateUpdate,
+    ErasureOut,
     FeedbackIn,
     FeedbackOut,
     InMailIn,
@@ -95,7 +96,9 @@ def member(member_id: int, query: MemberQuery) -> MemberOut:
     """Positions, skills and education of one member. The view is recorded as feedback, with the
     search it came from (``search_id``, one of your contract's searches; another's is a 404)."""
     profile = member_profile(db_session(), member_id)
-    scope().record_feedback(member_id, "view", search_id=query.search_id)
+    s = scope()
+    s.record_feedback(member_id, "view", search_id=query.search_id)
+    s.audit("member.view", "member", member_id, {"search_id": query.search_id})
     return profile
 
 
@@ -226,3 +229,19 @@ def job_matches(job_id: int, query: PageQuery) -> MatchesOut:
            public=True, tags=("meta",))
 def openapi_spec() -> Response:
     return Response(spec_json(current_app), mimetype="application/json")
+
+
+# --- operators ------------------------------------------------------------------------------------
+@api_route(bp, "POST", "/admin/members/<int:member_id>/erase", summary="Erase a member everywhere",
+           response=ErasureOut, tags=("operators",), admin=True)
+def erase_member(member_id: int) -> ErasureOut:
+    """Operators only (the admin token, TALENT_ADMIN_TOKEN): the member's rows of every contract,
+    the search index, caches, cached training features and world files; then every surface is
+    read again (``complete``). A member no surface holds is a 404. Recorded in the audit log."""
+    from talent.erasure import ErasureContext
+    from talent.erasure import erase_member as erase
+
+    db_session().rollback()  # the erasure uses its own transactions
+    report = erase(ErasureContext(member_id, current_app.extensions["talent.settings"],
+                                  current_app.extensions["talent.db"], actor="operator-api"))
+    return ErasureOut.model_validate(report.to_dict())

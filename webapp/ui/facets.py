@@ -165,6 +165,19 @@ class Selection:
         return None
 
 
+def selection_problems(args: MultiDict[str, str]) -> list[str]:
+    """What the search page cannot read in ``args`` (said on the page rather than ignored)."""
+    problems = []
+    yoe = args.get("yoe", "")
+    if yoe.strip() and parse_years(yoe) is None:
+        problems.append(f"years of experience {yoe[:20]!r} is not a range: write it like 3-5, "
+                        "10- (10 or more) or -2 (up to 2), low before high, at most 69")
+    if args.get("otw", "") not in ("", "0", "1"):
+        problems.append("open to work is 1 (only members open to work) or 0 (only members who "
+                        "are not)")
+    return problems
+
+
 def read_selection(args: MultiDict[str, str]) -> Selection:
     facets: dict[str, dict[str, list[str]]] = {}
     for name in FACET_NAMES:

@@ -24,6 +24,12 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(
+        min=10, max=200, message="a new password has 10 to 200 characters")])
+
+
 class SaveToProjectForm(FlaskForm):
     # the project is checked against the recruiter's scope, not against the choices
     project_id = SelectField("Project", coerce=str, validators=[Optional()], validate_choice=False)

@@ -40,10 +40,11 @@ from talent.storage.models import (
     Member,
     Project,
     ProjectCandidate,
-    Recruiter,
 )
+from webapp import sessions as web_sessions
 from webapp.access import scope
-from webapp.auth import set_token, verify_password
+from webapp.api.models import MAX_ID
+from webapp.auth import set_password, set_token, verify_password
 from webapp.database import db_session
 from webapp.exports import project_csv
 from webapp.extensions import rate_limited
@@ -56,6 +57,7 @@ from webapp.ui.facets import (
     chips,
     facet_panels,
     read_selection,
+    selection_problems,
     value_labels,
     with_args,
 )
@@ -64,6 +66,7 @@ from webapp.ui.forms import (
     CandidateForm,
     FeedbackForm,
     InMailForm,
+    PasswordForm,
     ProjectForm,
     SaveToProjectForm,
     SignInForm,
@@ -79,8 +82,7 @@ OPEN_ENDPOINTS = {"ui.login", "static"}
 def _load_recruiter() -> None:
     if request.path.startswith("/api/"):
         return
-    recruiter_id = session.get("recruiter_id")
-    g.recruiter = db_session().get(Recruiter, recruiter_id) if recruiter_id else None
+    g.recruiter = web_sessions.current(db_session())
 
 
 @bp.before_request
@@ -149,10 +151,7 @@ def login() -> Any:
     if form.validate_on_submit():
         recruiter = verify_password(db_session(), form.email.data or "", form.password.data or "")
         if recruiter is not None:
-            session.clear()
-            session["recruiter_id"] = recruiter.id
-            session["sid"] = uuid.uuid4().hex
-            session.permanent = True
+            web_sessions.start(db_session(), recruiter)
             RecruiterScope(db_session(), recruiter).audit("auth.sign_in")
             db_session().commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -164,7 +163,12 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    session.clear()
+    """Sign out: the server-side session ends, so a copy of the cookie opens nothing either."""
+    recruiter = g.get("recruiter")
+    web_sessions.end(db_session())
+    if recruiter is not None:
+        RecruiterScope(db_session(), recruiter).audit("auth.sign_out")
+    db_session().commit()
     return redirect(url_for("ui.login"))
 
 
@@ -184,7 +188,10 @@ def search() -> Any:
     selection = read_selection(request.args)
     page_size = int(current_app.config["PAGE_SIZE"])
     outcome, error = None, None
-    if not selection.empty:
+    problems = selection_problems(request.args)
+    if problems:
+        error = QueryError("; ".join(problems))
+    elif not selection.empty:
         try:
             outcome = run_search(scope(), selection.query(), page=selection.page,
                                  page_size=page_size, session_id=session_id())
@@ -200,11 +207,12 @@ def search() -> Any:
         facets = outcome.response.facets
         panels = facet_panels(selection, request.args, facets)
         applied = chips(selection, request.args, _value_namer(facets))
-    return render_template("search.html", selection=selection, outcome=outcome, error=error,
+    page = render_template("search.html", selection=selection, outcome=outcome, error=error,
                            pages=pages, page_size=page_size, panels=panels, chips=applied,
                            role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
                            shown_values=FACET_VALUES_SHOWN, args=request.args,
                            show_timings=request.args.get("timings") == "1")
+    return page, 400 if error is not None else 200
 
 
 
@@ -236,8 +244,9 @@ def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], st
 def profile(member_id: int) -> Any:
     s = scope()
     member = member_profile(db_session(), member_id)
-    search_id = own_search_id(s, request.args.get("search_id", type=int))
+    search_id = own_search_id(s, id_value(request.args.get("search_id")))
     s.record_feedback(member_id, "view", session_id=session_id(), search_id=search_id)
+    s.audit("member.view", "member", member_id, {"search_id": search_id})
     db_session().commit()
     save_form = SaveToProjectForm(formdata=None, search_id=search_id)
     save_form.project_id.choices = _project_choices(s)
@@ -305,7 +314,7 @@ def feedback(member_id: int, kind: str) -> Any:
         abort(404)
     s = scope()
     s.record_feedback(member_id, kind, session_id=session_id(),
-                      search_id=own_search_id(s, request.form.get("search_id", type=int)))
+                      search_id=own_search_id(s, id_value(request.form.get("search_id"))))
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
@@ -327,10 +336,21 @@ def _members(member_ids: list[int]) -> dict[int, Member]:
 
 
 def _int(value: str | None) -> int:
+    """A project id from a form (a value that is no id is a project not found)."""
+    number = id_value(value)
+    if number is None:
+        raise NotFound(f"project {str(value)[:40]!r} not found")
+    return number
+
+
+def id_value(value: Any) -> int | None:
+    """``value`` as an entity id (1 .. 2^53), else ``None``: query strings and forms carry text,
+    and a number past what the database stores (2^63 overflows SQLite) must never reach a query."""
     try:
-        return int(value or "")
+        number = int(str(value).strip()) if value is not None and len(str(value)) <= 20 else None
     except ValueError:
-        raise NotFound(f"project {value!r} not found") from None
+        return None
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 # --- projects -------------------------------------------------------------------------------------
@@ -391,7 +411,7 @@ def export_project(project_id: int) -> Response:
 @bp.route("/projects/<int:project_id>/matches")
 @rate_limited("search")
 def matches(project_id: int) -> Any:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(1000, max(1, request.args.get("page", 1, type=int) or 1))
     error = None
     result = None
     try:
@@ -405,7 +425,7 @@ def matches(project_id: int) -> Any:
             raise
         error = str(exc)
     return render_template("matches.html", project=scope().get_project(project_id), result=result,
-                           error=error, page=page)
+                           error=error, page=page), 200 if error is None else 422
 
 
 
@@ -423,7 +443,30 @@ def account() -> Any:
         RecruiterScope(db_session(), recruiter).audit("auth.new_token", "recruiter", recruiter.id)
         db_session().commit()
     return render_template("account.html", form=form, token=token,
-                           has_token=bool(g.recruiter.api_token_hash))
+                           has_token=bool(g.recruiter.api_token_hash),
+                           password_form=PasswordForm(formdata=None))
+
+
+@bp.route("/account/password", methods=["POST"])
+@rate_limited("login")  # slows guessing the current password with a stolen session
+def change_password() -> Any:
+    """A new password: every session of the recruiter ends (other browsers are signed out), this
+    browser gets a new one."""
+    form = PasswordForm()
+    recruiter = g.recruiter
+    if not form.validate_on_submit():
+        raise InvalidInput("; ".join(e for errors in form.errors.values() for e in errors)
+                           or "the form expired: reload the page and try again")
+    if verify_password(db_session(), recruiter.email, form.current.data or "") is None:
+        raise InvalidInput("the current password is not right")
+    set_password(recruiter, form.new.data or "")
+    web_sessions.end_all(db_session(), recruiter.id)
+    web_sessions.start(db_session(), recruiter)
+    RecruiterScope(db_session(), recruiter).audit("auth.password_change", "recruiter",
+                                                  recruiter.id)
+    db_session().commit()
+    flash("Password changed: other browsers are signed out.", "ok")
+    return redirect(url_for("ui.account"))
 
 
 # --- InMails --------------------------------------------------------------------------------------
