@@ -144,4 +144,4 @@ def test_an_actor_that_cannot_open_its_shard_is_a_clear_error(world, built, inde
     shutil.rmtree(VersionStore.shard_dir(VersionStore(index_dir).path(version), 2) / "forward")
     with pytest.raises(IndexUnavailable, match=r"partition actor .* could not open its shard: "
                                                r".*shard-2/forward/member_ids.npy is missing"):
-        open_partitions(index_dir, version, 4, timeout=60)
+        open_partitions(index_dir, version, 4, timeout=300)
