@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[postgres,redis,browser,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,redis,browser,ray,dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install talent with every extra

@@ -28,6 +28,7 @@ from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
 from index.l1.model import L1Scorer, ServingModel, load_serving_model
 from index.serving.broker import Broker, BrokerSettings
+from index.serving.executors import PartitionExecutor
 from index.serving.expansion import TitleExpander
 from index.serving.serving_index import ServingIndex
 from talent.logging import get_logger
@@ -77,10 +78,13 @@ class SearchService:
               company_names: CompanyNames = no_company_names,
               retrieval: RetrievalConfig | None = None,
               extra_stages: Sequence[Stage] = (),
-              expander: TitleExpander | None = None) -> SearchService:
+              expander: TitleExpander | None = None,
+              executor: PartitionExecutor | None = None) -> SearchService:
         """The service over ``serving`` with the broker (L1 ``scorer``, text match without one;
-        title expansion with ``expander``) followed by ``extra_stages``."""
-        broker = Broker(serving, taxonomy, scorer, broker_settings, expander=expander)
+        title expansion with ``expander``) followed by ``extra_stages``; the broker reaches the
+        partitions through ``executor`` (default: threads of this process)."""
+        broker = Broker(serving, taxonomy, scorer, broker_settings, expander=expander,
+                        executor=executor)
         return cls(taxonomy, serving, [Retrieval(broker, retrieval), *extra_stages], company_names)
 
     @classmethod
@@ -93,7 +97,13 @@ class SearchService:
         from talent.embeddings.artifact import check_embedding_version
         from talent.world.config import world_taxonomy
 
-        serving = ServingIndex.from_settings(settings)
+        executor: PartitionExecutor | None = None
+        if settings.backend == "ray":  # the partitions as Ray actors (index/cluster)
+            from index.cluster.serving import open_cluster
+
+            serving, executor = open_cluster(settings)
+        else:
+            serving = ServingIndex.from_settings(settings)
         try:
             if taxonomy is None:
                 taxonomy = world_taxonomy(settings, database)
@@ -114,7 +124,7 @@ class SearchService:
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
                          company_names=names, retrieval=RetrievalConfig(notice=chosen.notice),
-                         expander=expander)
+                         expander=expander, executor=executor)
 
     @property
     def ranker(self) -> str:

@@ -7,6 +7,7 @@ Nothing is read at import time: call :func:`load_settings` at the edge (CLI, app
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from pathlib import Path
@@ -34,7 +35,8 @@ class Settings(BaseSettings):
                            description="'memory://' (in-process) or 'redis://host:port/db'.")
     shards: int = Field(4, ge=1, le=256, description="Number of index partitions.")
     backend: Literal["threads", "ray"] = Field(
-        "threads", description="Partition executor backend ('ray' is refused until it exists)."
+        "threads", description="Partition executor: 'threads' (in-process) or 'ray' (one actor per "
+                               "partition; needs the `ray` extra)."
     )
     taxonomy_dir: Path | None = Field(
         None,
@@ -66,6 +68,17 @@ class Settings(BaseSettings):
                     "`exact` (a Tantivy aggregation over every match) or `sampled` (its retrieved "
                     "matches' counts scaled to the match count; the response says approximate).",
     )
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster of the 'ray' backend: 'ray://host:10001', 'auto' (a cluster "
+                    "started with `ray start` on this machine) or unset (a local instance started "
+                    "for this process).",
+    )
+    ray_num_cpus: int | None = Field(
+        None, ge=1, le=1024,
+        description="CPUs of the local Ray instance started when ray_address is unset (default: "
+                    "every core).",
+    )
 
     admin_token: str | None = Field(
         None, description="Operator token of the admin API (member erasure); the admin routes "
@@ -89,9 +102,9 @@ class Settings(BaseSettings):
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:
-        if value == "ray":
-            raise ValueError("the 'ray' backend is not available yet (partitions run on threads "
-                             "until the Ray executor lands): use 'threads'")
+        if value == "ray" and importlib.util.find_spec("ray") is None:
+            raise ValueError("the 'ray' backend needs Ray, which is not installed: "
+                             "pip install 'talent[ray]' (or use 'threads')")
         return value
 
     @field_validator("log_level")

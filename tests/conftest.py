@@ -68,3 +68,29 @@ def settings(tmp_path, monkeypatch):
         if key.startswith("TALENT_") and not key.startswith("TALENT_TEST_"):
             monkeypatch.delenv(key, raising=False)
     return load_settings(home=tmp_path / "home")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``ray`` need the ``ray`` extra: they fail without it under CI=true."""
+    if item.get_closest_marker("ray") is None:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        message = "Ray is not installed (pip install -e '.[ray]')"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true runs the ray tests)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[None]:
+    """A local Ray instance (2 CPUs, as on this machine) for the whole session."""
+    import ray
+
+    from index.cluster.connect import connect
+
+    started = connect(num_cpus=2)
+    yield
+    if started:
+        ray.shutdown()

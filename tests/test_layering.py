@@ -53,8 +53,11 @@ RULES = (
     Rule("the serving side and L1 do not import the build side", ("index.serving", "index.l1"),
          ("index.build",)),
     Rule("L1 sits below the broker", ("index.l1",), ("index.serving.broker",)),
-    Rule("the serving primitives do not import L1 (only the broker runs it)", ("index.serving",),
-         ("index.l1",), except_importers=("index.serving.broker",)),
+    Rule("the serving primitives do not import L1 (only the broker and its executors run it)",
+         ("index.serving",), ("index.l1",),
+         except_importers=("index.serving.broker", "index.serving.executors")),
+    Rule("the Ray cluster sits above both sides of the index: neither imports it",
+         ("index.serving", "index.build", "index.l1", *INDEX_SHARED), ("index.cluster",)),
 )
 
 

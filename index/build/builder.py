@@ -6,7 +6,8 @@ Steps (``talent index build``):
 2. note the outbox high-water mark (and, on PostgreSQL, the ids below it not visible yet: they
    become the version's first outbox gaps, see :mod:`index.build.live`), then read every member id
    and split the ids by shard (:func:`index.sharding.split_by_shard`);
-3. build the shards in worker processes: each is dealt some shards and reads *their* members
+3. build the shards in worker processes (or as tasks of a Ray cluster, one per shard:
+   ``runner``, see :mod:`index.cluster.build`): each is dealt some shards and reads *their* members
    from the database in one pass, in id order, in chunks (``WHERE id IN (...)`` on primary keys
    and indexed foreign keys — no process reads a row another one needs, and no rows travel
    between processes), routes each profile to its shard's Tantivy writer and forward builder
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import tantivy
@@ -98,6 +99,7 @@ class BuildReport:
     size_bytes: int
     processes: int
     phases: dict[str, float]  # seconds per step: ids, shards, vocab, replay, finish
+    runner: str = "processes"  # what built the shards: "processes", "in-process" or "ray tasks"
 
     @property
     def docs_per_second(self) -> float:
@@ -105,6 +107,16 @@ class BuildReport:
 
 
 ProgressFn = Callable[[int, int], None]  # (shard, members done so far in that shard)
+
+
+class ShardRunner(Protocol):
+    """Builds the given shards somewhere else (e.g. one Ray task each) and returns their
+    results in the order of ``tasks``; raises ``IndexUnavailable`` when one fails."""
+
+    name: str
+
+    def __call__(self, tasks: list[ShardTask],
+                 progress: ProgressFn | None) -> list[ShardResult]: ...
 
 
 def build_shards(tasks: list[ShardTask], progress: Callable[[int, int], None] | None = None,
@@ -257,11 +269,14 @@ def _run_processes(tasks: list[ShardTask], processes: int,
 def build_index(index_dir: Path, database_url: str, *, shards: int, processes: int | None = None,
                 chunk_size: int = DEFAULT_CHUNK, heap_bytes: int = DEFAULT_HEAP,
                 on_start: Callable[[list[int]], None] | None = None,
-                on_progress: ProgressFn | None = None) -> BuildReport:
+                on_progress: ProgressFn | None = None,
+                runner: ShardRunner | None = None) -> BuildReport:
     """Build a new index version from the database and make it the serving one.
 
     ``processes``: worker processes (0 = build in this process, one shard after another);
-    default ``min(shards, cpu count)``, or 0 for fewer than 20,000 members.
+    default ``min(shards, cpu count)``, or 0 for fewer than 20,000 members. ``runner``
+    builds the shards instead of the processes (one Ray task per shard), ``processes`` ignored;
+    the vocabulary merge, replay, manifest and swap are the same.
     ``on_start`` receives the member count of each shard; ``on_progress(shard, done)`` follows.
     """
     if shards < 1:
@@ -285,12 +300,16 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
         phases = {"ids": time.perf_counter() - start}
         if on_start:
             on_start([len(p) for p in parts])
-        if processes is None:
+        if runner is not None:
+            processes = 0
+        elif processes is None:
             processes = 0 if len(ids) < INLINE_BELOW else min(shards, os.cpu_count() or 1)
-        threads = 1 if processes > 0 else max(1, min(2, os.cpu_count() or 1))
+        threads = 1 if processes > 0 or runner is not None else max(1, min(2, os.cpu_count() or 1))
         tasks = [ShardTask(i, str(VersionStore.shard_dir(vdir, i)), database_url, parts[i],
                            chunk_size, heap_bytes, threads) for i in range(shards)]
-        if processes > 0:
+        if runner is not None:
+            results = runner(tasks, on_progress)
+        elif processes > 0:
             results = _run_processes(tasks, processes, on_progress)
         else:
             results = build_shards(tasks, on_progress)
@@ -326,7 +345,9 @@ def build_index(index_dir: Path, database_url: str, *, shards: int, processes: i
     phases["finish"] = time.perf_counter() - start - sum(phases.values())
     report = BuildReport(version, shards, manifest.member_count, manifest.shard_members, replayed,
                          time.perf_counter() - start, dir_size(vdir), processes,
-                         {k: round(v, 3) for k, v in phases.items()})
+                         {k: round(v, 3) for k, v in phases.items()},
+                         runner.name if runner is not None
+                         else "processes" if processes else "in-process")
     log.info("index.build.done", version=version, members=report.members, seconds=round(seconds, 2))
     return report
 

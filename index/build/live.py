@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from index.build.documents import ProfileReader, ReferenceData, tantivy_json
 from index.build.forward_rows import ForwardTableBuilder
 from index.build.tokens import TokenEncoder
-from index.forward import DeltaLog
+from index.forward import DeltaLog, ForwardTable
 from index.guard import engine_call
 from index.schema import open_tantivy_index, schema_hash
 from index.sharding import shard_of
@@ -87,7 +87,11 @@ class ShardWriter:
     def apply(self, builder: ForwardTableBuilder, docs: dict[int, str | None], seq: int) -> None:
         """Write the forward delta, then replace every member of ``docs`` in one commit
         (``None`` = delete)."""
-        self.deltas.append(builder.build(), seq)
+        self.apply_table(builder.build(), docs, seq)
+
+    def apply_table(self, table: ForwardTable, docs: dict[int, str | None], seq: int) -> None:
+        """:meth:`apply` with the forward delta already built (where a routed update lands)."""
+        self.deltas.append(table, seq)
         with engine_call(f"updating shard {self.shard}"):
             for member_id, doc in docs.items():
                 self.writer.delete_documents_by_term("member_id", member_id)
@@ -102,21 +106,42 @@ class ShardWriter:
             self.writer.wait_merging_threads()
 
 
+class ShardWriterLike(Protocol):
+    """What the updater writes a shard's batch through: its own :class:`ShardWriter`, or the
+    shard's partition actor (``TALENT_BACKEND=ray``, :mod:`index.cluster.live`)."""
+
+    def apply(self, builder: ForwardTableBuilder, docs: dict[int, str | None],
+              seq: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+#: Opens the writer of one shard: (version, shard, shard directory, writer heap bytes).
+WriterOpener = Callable[[str, int, Path, int], ShardWriterLike]
+
+
+def open_local_writer(version: str, shard: int, shard_dir: Path,
+                      heap_bytes: int) -> ShardWriterLike:
+    """This process becomes the shard's single writer."""
+    return ShardWriter(shard, shard_dir, heap_bytes)
+
+
 class VersionUpdater:
     """Applies pending outbox changes to one index version (holds its shard writers)."""
 
     def __init__(self, store: VersionStore, version: str, database: Database, *,
-                 heap_bytes: int = LIVE_WRITER_HEAP, gap_timeout: float = GAP_TIMEOUT):
+                 heap_bytes: int = LIVE_WRITER_HEAP, gap_timeout: float = GAP_TIMEOUT,
+                 open_writer: WriterOpener = open_local_writer):
         self.store = store
         self.version = version
         self.database = database
         self.path = store.path(version)
         manifest_shards = self._shard_count()
         self.vocab = Vocabulary.load(self.path)
-        self.writers: list[ShardWriter] = []
+        self.writers: list[ShardWriterLike] = []
         try:
             for i in range(manifest_shards):
-                self.writers.append(ShardWriter(i, VersionStore.shard_dir(self.path, i),
+                self.writers.append(open_writer(version, i, VersionStore.shard_dir(self.path, i),
                                                 heap_bytes))
         except BaseException:
             self.close()
@@ -300,11 +325,12 @@ class LiveUpdater:
     """Keeps the serving version up to date with the outbox; follows ``CURRENT`` when it moves."""
 
     def __init__(self, index_dir: Path, database: Database, *, batch_size: int = 1000,
-                 gap_timeout: float = GAP_TIMEOUT):
+                 gap_timeout: float = GAP_TIMEOUT, open_writer: WriterOpener = open_local_writer):
         self.store = VersionStore(index_dir)
         self.database = database
         self.batch_size = batch_size
         self.gap_timeout = gap_timeout
+        self.open_writer = open_writer
         self._updater: VersionUpdater | None = None
 
     def _current_updater(self) -> VersionUpdater:
@@ -315,7 +341,8 @@ class LiveUpdater:
                 self._updater.close()
                 self._updater = None
             self._updater = VersionUpdater(self.store, version, self.database,
-                                           gap_timeout=self.gap_timeout)
+                                           gap_timeout=self.gap_timeout,
+                                           open_writer=self.open_writer)
         return self._updater
 
     def run_once(self, on_batch: Callable[[BatchReport], None] | None = None) -> int:

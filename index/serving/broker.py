@@ -5,12 +5,14 @@ features (:func:`index.l1.scoring.score_partition`); the broker merges by L1 sco
 member id, so 1 shard and N shards rank the same), sums match counts and facet counts, and
 reports which partitions answered. A partition that raises or misses ``deadline_ms`` is left
 out and the result is flagged partial; the search itself never fails for it.
+
+How a partition is reached is the :class:`~index.serving.executors.PartitionExecutor`'s
+business: threads of this process (the default) or Ray actors (:mod:`index.cluster`).
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +20,14 @@ import numpy as np
 
 from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
 from index.l1.model import L1Scorer
-from index.l1.scoring import PartitionResult, score_partition
+from index.l1.scoring import PartitionResult
 from index.serving.candidates import CandidateList
+from index.serving.executors import PartitionExecutor, PartitionWork, ThreadExecutor
 from index.serving.expansion import ExpansionReport, TitleExpander
 from index.serving.partition import merge_facets
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.serving_index import ServingIndex
 from index.serving.snapshot import IndexSnapshot
-from talent.errors import QueryError, TalentError
 from talent.logging import get_logger
 from talent.query import ParsedQuery
 from talent.taxonomy.model import Taxonomy
@@ -58,20 +60,16 @@ class Broker:
 
     def __init__(self, serving: ServingIndex, taxonomy: Taxonomy, scorer: L1Scorer | None = None,
                  settings: BrokerSettings | None = None, *, max_workers: int | None = None,
-                 expander: TitleExpander | None = None):
+                 expander: TitleExpander | None = None,
+                 executor: PartitionExecutor | None = None):
         self.serving = serving
         self.taxonomy = taxonomy
         self.scorer = scorer
         self.settings = settings or BrokerSettings()
         #: title expansion (LINE): the query rewrite before the fan-out; None: no embeddings
         self.expander = expander
-        self._pool = ThreadPoolExecutor(max_workers=max_workers or max(4, len(serving.partitions)),
-                                        thread_name_prefix="talent-partition")
-        # facet aggregations of partitions that matched more than they retrieved run beside
-        # their partition's feature work (a pool of their own: never queued behind partitions)
-        self._facet_pool = ThreadPoolExecutor(max_workers=max_workers
-                                              or max(4, len(serving.partitions)),
-                                              thread_name_prefix="talent-facets")
+        self.executor: PartitionExecutor = executor or ThreadExecutor(
+            max_workers or max(4, len(serving.partitions)))
 
     @property
     def ranker(self) -> str:
@@ -83,7 +81,8 @@ class Broker:
         loaded and ``expansion`` is on; see :meth:`QueryPlan.with_expansion`)."""
         planned = (self.expander.plan(parsed, switched_on=expansion)
                    if self.expander is not None else None)
-        return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy, planned)
+        return build_plan(parsed, snapshot or self.serving.snapshot(), self.taxonomy, planned,
+                          statistics=self.executor.term_statistics)
 
     def search(self, parsed: ParsedQuery, *, limit: int | None = None, facets: bool = False,
                facet_fields: tuple[str, ...] = DEFAULT_FACETS,
@@ -100,7 +99,8 @@ class Broker:
         planned = (self.expander.plan(parsed, switched_on=expansion)
                    if self.expander is not None else None)
         t_expansion = time.perf_counter()
-        plan = build_plan(parsed, snapshot, self.taxonomy, planned)
+        plan = build_plan(parsed, snapshot, self.taxonomy, planned,
+                          statistics=self.executor.term_statistics)
         expand_now, reason = self._expand_before_fan_out(plan, snapshot)
         t1 = time.perf_counter()
         fields = facet_fields if facets else ()
@@ -176,38 +176,17 @@ class Broker:
                  fields: tuple[str, ...]) -> tuple[list[PartitionResult], dict[int, str]]:
         """Every partition's result for ``plan`` (those that answered in time) and the failures."""
         cfg = self.settings
-        futures: dict[Future[PartitionResult], int] = {
-            self._pool.submit(score_partition, snapshot, p, plan, scorer, depth=cfg.retrieval_depth,
-                              top_k=cfg.partition_top_k, facet_fields=fields,
-                              facet_size=cfg.facet_size,
-                              facet_pool=self._facet_pool,
-                              facet_counts=cfg.facet_counts): p.shard
-            for p in snapshot.partitions
-        }
-        done, late = wait(futures, timeout=cfg.deadline_ms / 1000.0)
-        results: list[PartitionResult] = []
-        failures: dict[int, str] = {}
-        for fut in done:
-            shard = futures[fut]
-            try:
-                results.append(fut.result())
-            except QueryError:
-                raise
-            except TalentError as exc:
-                failures[shard] = str(exc)
-            except Exception as exc:  # noqa: BLE001 - a broken partition gives partial results
-                failures[shard] = f"{type(exc).__name__}: {exc}"
-        for fut in late:
-            fut.cancel()
-            failures[futures[fut]] = f"missed the {cfg.deadline_ms} ms deadline"
+        work = PartitionWork(cfg.retrieval_depth, cfg.partition_top_k, fields, cfg.facet_size,
+                             cfg.facet_counts)
+        fan = self.executor.fan_out(snapshot, plan, scorer, work, cfg.deadline_ms / 1000.0)
+        results, failures = fan.results, fan.failures
         if failures:
             log.warning("broker.partial", failures=failures,
                         answered=sorted(r.shard for r in results))
         return results, failures
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._facet_pool.shutdown(wait=False, cancel_futures=True)
+        self.executor.close()
 
 
 def _merge(results: list[PartitionResult], limit: int | None

@@ -24,7 +24,7 @@ Match semantics of the query language:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -505,11 +505,20 @@ def _coverage_tokens(parsed: ParsedQuery) -> dict[str, list[str]]:
     return {f: list(dict.fromkeys(ts)) for f, ts in tokens.items()}
 
 
+#: Reads every partition's (partition, document count, term frequencies) for the given terms
+#: (field -> terms): in this process, or from remote partitions in parallel.
+StatisticsReader = Callable[[IndexSnapshot, dict[str, list[str]]],
+                            Iterable[tuple[Any, int, dict[tuple[str, str], int]]]]
+
+
 def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
-               expansion: QueryExpansion | None = None) -> QueryPlan:
+               expansion: QueryExpansion | None = None, *,
+               statistics: StatisticsReader | None = None) -> QueryPlan:
     """The plan of ``parsed`` against ``snapshot``: match tree, corpus statistics and feature
     inputs. With ``expansion`` (its titles), the expanded match tree is ready too
-    (:meth:`QueryPlan.with_expansion`) and the features know the expanded titles."""
+    (:meth:`QueryPlan.with_expansion`) and the features know the expanded titles.
+    ``statistics`` reads the partitions' term statistics (default: one after another in this
+    process)."""
     root, words = build_root(parsed)
     expanded_root = (build_root(parsed, expansion)[0]
                      if expansion is not None and expansion.titles else None)
@@ -525,8 +534,11 @@ def build_plan(parsed: ParsedQuery, snapshot: IndexSnapshot, taxonomy: Taxonomy,
     freqs: dict[tuple[str, str], int] = {}
     shard_stats: dict[int, tuple[Partition, int, dict[tuple[str, str], int]]] = {}
     num_docs = 0
-    for p in snapshot.partitions:
-        local_n, local = p.term_statistics(by_field)
+    if statistics is None:
+        read = ((p, *p.term_statistics(by_field)) for p in snapshot.partitions)
+    else:
+        read = statistics(snapshot, by_field)
+    for p, local_n, local in read:
         shard_stats[p.shard] = (p, local_n, local)
         num_docs += local_n
         for key, n in local.items():

@@ -115,14 +115,14 @@ class ServingIndex:
     # conveniences over all partitions (the broker fans out itself, in parallel) ---------------
     def search(self, query: tantivy.Query, limit: int) -> Hits:
         """Top ``limit`` over every partition, merged by score (sequential; for tools and tests)."""
-        parts = [p.search(query, limit) for p in self.partitions]
+        parts = [p.search(query, limit) for p in self._snapshot.partitions]
         ids = np.concatenate([h.member_ids for h in parts]) if parts else np.zeros(0, np.int64)
         scores = np.concatenate([h.scores for h in parts]) if parts else np.zeros(0, np.float32)
         order = np.lexsort((ids, -scores))[:limit]
         return Hits(ids[order], scores[order], sum(h.count for h in parts))
 
     def count(self, query: tantivy.Query) -> int:
-        return sum(p.count(query) for p in self.partitions)
+        return sum(p.count(query) for p in self._snapshot.partitions)
 
     def features(self, member_ids: Sequence[int] | np.ndarray) -> ForwardBatch:
         """Features of members from any shards, in the order asked for."""

@@ -45,7 +45,8 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
 
     The current version keeps serving until the new one is complete (manifest written and
     changes logged during the build replayed); a failed or interrupted build is marked
-    FAILED and changes nothing.
+    FAILED and changes nothing. With TALENT_BACKEND=ray each shard is built by a task of the
+    Ray cluster (TALENT_RAY_ADDRESS, else a local instance) instead of worker processes.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -68,12 +69,20 @@ def build(app, shards: int | None, processes: int | None, chunk_size: int, heap_
     def on_progress(shard: int, done: int) -> None:
         progress.update(tasks[shard], completed=done)
 
+    runner = None
+    if settings.backend == "ray":
+        from index.cluster.build import ray_shard_runner
+        from index.cluster.connect import connect_from_settings
+
+        connect_from_settings(settings)
+        runner = ray_shard_runner()
     with progress:
         report = build_index(settings.index_dir, settings.resolved_database_url, shards=shards,
                              processes=processes, chunk_size=chunk_size,
                              heap_bytes=heap_mb * 1_000_000, on_start=on_start,
-                             on_progress=on_progress)
-    workers = f"{report.processes} worker processes" if report.processes else "in-process"
+                             on_progress=on_progress, runner=runner)
+    workers = (f"{report.shards} {report.runner}" if runner is not None
+               else f"{report.processes} worker processes" if report.processes else "in-process")
     click.echo(f"built index version {report.version}: {report.members:,} members in "
                f"{report.shards} shards, {report.seconds:.1f} s {workers} "
                f"({report.docs_per_second:,.0f} docs/s), {report.size_bytes / 1e6:,.1f} MB; "
@@ -145,12 +154,23 @@ def update(app, follow: bool, poll_interval: float, batch_size: int) -> None:
     """Apply profile changes (the outbox) to the serving index version.
 
     Each changed member is re-read from the database and replaced in its shard (delete +
-    add in one commit). Serving processes see the change after their next refresh.
+    add in one commit). Serving processes see the change after their next refresh. With
+    TALENT_BACKEND=ray each shard's changes go to its partition actor, which applies them as the
+    shard's writer and serves them at once.
     """
-    from index.build.live import BatchReport, LiveUpdater
+    from index.build.live import BatchReport, LiveUpdater, open_local_writer
 
     database = app.database()
-    updater = LiveUpdater(app.settings.index_dir, database, batch_size=batch_size)
+    open_writer = open_local_writer
+    if app.settings.backend == "ray":
+        from index.cluster.connect import connect_from_settings
+        from index.cluster.live import actor_writers
+
+        connect_from_settings(app.settings)
+        open_writer = actor_writers(app.settings.index_dir,
+                                    reload_interval=app.settings.index_refresh_interval)
+    updater = LiveUpdater(app.settings.index_dir, database, batch_size=batch_size,
+                          open_writer=open_writer)
     totals = {"batches": 0, "upserted": 0, "deleted": 0}
 
     def on_batch(r: BatchReport) -> None:

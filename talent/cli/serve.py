@@ -77,6 +77,11 @@ def command(app: AppContext, host: str, port: int, workers: int, threads: int,
 
         click.echo(f"wrote {write_spec()}")
         return
+    if app.settings.backend == "ray" and not app.settings.ray_address and (workers > 1
+                                                                          or with_updater):
+        raise click.UsageError("with TALENT_BACKEND=ray the web workers and the updater must "
+                               "share one Ray cluster: start one (`ray start --head --num-cpus "
+                               "2`) and set TALENT_RAY_ADDRESS=auto, or use --workers 1")
     if with_updater:
         server_args = ["serve", "--host", host, "--port", str(port), "--workers", str(workers),
                        "--threads", str(threads),

@@ -74,18 +74,37 @@ def test_db_upgrade_creates_the_schema(settings, capsys):
     assert "members: 0" in capsys.readouterr().out
 
 
-def test_the_ray_backend_is_refused_until_it_exists(monkeypatch):
+def _without_ray(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a, **k: None if name == "ray" else real(name, *a, **k))
+
+
+def test_the_ray_backend_is_refused_without_the_ray_extra(monkeypatch):
+    _without_ray(monkeypatch)
     monkeypatch.setenv("TALENT_BACKEND", "ray")
     with pytest.raises(ConfigError,
-                       match="backend: .*'ray' backend is not available yet.*use 'threads'"):
+                       match=r"backend: .*'ray' backend needs Ray.*pip install 'talent\[ray\]'"):
         load_settings()
 
 
-def test_talent_refuses_the_ray_backend_in_one_line(monkeypatch, capsys, settings):
+def test_talent_refuses_the_ray_backend_without_ray_in_one_line(monkeypatch, capsys, settings):
+    _without_ray(monkeypatch)
     monkeypatch.setenv("TALENT_BACKEND", "ray")
     assert main(["--home", str(settings.home), "db", "status"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: invalid settings: backend:") and err.count("\n") == 1
+
+
+@pytest.mark.ray
+def test_the_ray_backend_is_accepted_with_the_ray_extra(monkeypatch):
+    pytest.importorskip("ray")
+    monkeypatch.setenv("TALENT_BACKEND", "ray")
+    monkeypatch.setenv("TALENT_RAY_ADDRESS", "ray://head:10001")
+    settings = load_settings()
+    assert settings.backend == "ray" and settings.ray_address == "ray://head:10001"
 
 
 def test_the_index_refresh_interval_defaults_to_a_quarter_second_and_must_be_positive(monkeypatch):

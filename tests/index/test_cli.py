@@ -65,3 +65,26 @@ def test_status_without_an_index_says_what_to_run(home, capsys):
     path, _ = home
     assert main(["--home", str(path), "index", "status"]) == 0
     assert "talent index build" in capsys.readouterr().out
+
+
+@pytest.mark.ray
+def test_on_the_ray_backend_build_runs_ray_tasks_and_update_goes_to_the_actors(
+        home, capsys, monkeypatch, ray_local):
+    import ray
+
+    from index.cluster.actors import actor_name
+
+    path, world = home
+    monkeypatch.setenv("TALENT_BACKEND", "ray")
+    assert main(["--home", str(path), "index", "build", "--shards", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "120 members in 2 shards" in out and "2 ray tasks" in out
+    with world.db.session() as s:
+        s.get(Member, world.member_ids[0]).headline = "Changed"
+    assert main(["--home", str(path), "index", "update"]) == 0
+    assert "1 members upserted" in capsys.readouterr().out
+    version = _status(path, capsys)["current"]
+    actors = [ray.get_actor(actor_name(path / "index", version, i)) for i in range(2)]
+    assert [ray.get(a.ready.remote()).shard for a in actors] == [0, 1]
+    for actor in actors:
+        ray.kill(actor, no_restart=True)

@@ -46,15 +46,31 @@ def search_world(tmp_path_factory) -> SearchWorld:
     db.dispose()
 
 
-def make_service(world: SearchWorld, index_dir: Path, scorer=None, **broker):
+#: The partition executors behaviour tests run against: threads, and Ray actors on a local
+#: Ray instance (marked ``ray``).
+BACKENDS = ["threads", pytest.param("ray", marks=pytest.mark.ray)]
+
+
+def make_service(world: SearchWorld, index_dir: Path, scorer=None, *, serving=None,
+                 backend: str = "threads", **broker):
+    """A service over ``index_dir`` (or over ``serving``) with the given backend's executor
+    (Ray: the caller has connected to a Ray instance)."""
     from federator.labels import company_names_from_database
     from federator.service import SearchService
     from index.serving.broker import BrokerSettings
     from index.serving.serving_index import ServingIndex
 
-    return SearchService.build(world.taxonomy, ServingIndex(index_dir), scorer,
+    executor = None
+    if backend == "ray":
+        from index.cluster.executor import RayExecutor
+        from index.cluster.serving import ClusterServing
+
+        serving = serving or ClusterServing(index_dir)
+        executor = RayExecutor()
+    return SearchService.build(world.taxonomy, serving or ServingIndex(index_dir), scorer,
                                broker_settings=BrokerSettings(**broker),
-                               company_names=company_names_from_database(world.db))
+                               company_names=company_names_from_database(world.db),
+                               executor=executor)
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +97,17 @@ def trained(search_world):
     serving = ServingIndex(search_world.index_four)
     return train_l1(search_world.db.engine, serving.snapshot(), search_world.taxonomy,
                     search_world.settings.models_dir, world="test", rounds=25)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def four_on(request, search_world):
+    """:func:`four` on each backend: the same text-match service over the 4-shard index, its
+    partitions on threads of this process or on Ray actors."""
+    if request.param == "ray":
+        request.getfixturevalue("ray_local")
+    svc = make_service(search_world, search_world.index_four, backend=request.param,
+                       **EVERYTHING)
+    yield svc
+    svc.close()
+    if request.param == "ray":
+        svc.serving.close(retire_actors=True)

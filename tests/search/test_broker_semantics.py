@@ -1,4 +1,4 @@
-"""Boolean queries mean what they say, over all partitions."""
+"""Boolean queries mean what they say, over all partitions, on every backend."""
 
 from __future__ import annotations
 
@@ -22,47 +22,47 @@ def total(service, text: str) -> int:
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
-def test_or_count_is_the_sum_minus_the_overlap(four, a, b):
-    assert total(four, f"({a}) OR ({b})") == (total(four, a) + total(four, b)
-                                              - total(four, f"({a}) AND ({b})"))
+def test_or_count_is_the_sum_minus_the_overlap(four_on, a, b):
+    assert total(four_on, f"({a}) OR ({b})") == (total(four_on, a) + total(four_on, b)
+                                              - total(four_on, f"({a}) AND ({b})"))
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
-def test_and_matches_a_subset_of_each_side(four, a, b):
-    both = matches(four, f"({a}) AND ({b})")
-    assert both <= matches(four, a)
-    assert both <= matches(four, b)
+def test_and_matches_a_subset_of_each_side(four_on, a, b):
+    both = matches(four_on, f"({a}) AND ({b})")
+    assert both <= matches(four_on, a)
+    assert both <= matches(four_on, b)
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
-def test_not_matches_nothing_of_the_excluded_side(four, a, b):
-    without = matches(four, f"({a}) NOT ({b})")
-    assert without.isdisjoint(matches(four, b))
-    assert without | matches(four, f"({a}) AND ({b})") == matches(four, a)
+def test_not_matches_nothing_of_the_excluded_side(four_on, a, b):
+    without = matches(four_on, f"({a}) NOT ({b})")
+    assert without.isdisjoint(matches(four_on, b))
+    assert without | matches(four_on, f"({a}) AND ({b})") == matches(four_on, a)
 
 
-def test_the_pairs_are_not_trivial(four):
+def test_the_pairs_are_not_trivial(four_on):
     for a, b in PAIRS:
-        assert total(four, a) > 0 and total(four, b) > 0, (a, b)
+        assert total(four_on, a) > 0 and total(four_on, b) > 0, (a, b)
 
 
-def test_counts_equal_the_candidates_returned_when_every_match_fits(four):
-    result = four.broker.search(parse_query("python", four.taxonomy))
+def test_counts_equal_the_candidates_returned_when_every_match_fits(four_on):
+    result = four_on.broker.search(parse_query("python", four_on.taxonomy))
     assert result.total == len(result.member_ids) > 0
 
 
-def test_a_title_matches_by_standardized_occupation_not_only_by_words(four):
-    parsed = parse_query('title:"software developer"', four.taxonomy)
+def test_a_title_matches_by_standardized_occupation_not_only_by_words(four_on):
+    parsed = parse_query('title:"software developer"', four_on.taxonomy)
     assert parsed.title_ids()
-    result = four.broker.search(parsed)
-    docs = four.serving.documents(result.member_ids[:50].tolist())
+    result = four_on.broker.search(parsed)
+    docs = four_on.serving.documents(result.member_ids[:50].tolist())
     assert any("developer" not in d["title"].lower() for d in docs)
 
 
-def test_structured_facets_filter(four):
+def test_structured_facets_filter(four_on):
     query = {"text": "python", "seniority": {"must_have": ["senior"]}}
-    result = four.broker.search(parse_query(query, four.taxonomy))
-    seniority = four.serving.features(result.member_ids)["seniority"]
+    result = four_on.broker.search(parse_query(query, four_on.taxonomy))
+    seniority = four_on.serving.features(result.member_ids)["seniority"]
     assert len(seniority) > 0 and set(seniority.tolist()) == {4}
 
 

@@ -19,17 +19,17 @@ MALFORMED = ["", "   ", "(", "a AND (", "title:", "NOT python", "AND", "a OR", '
 
 
 @pytest.mark.parametrize("query", MALFORMED)
-def test_malformed_queries_raise_query_error(four, query):
+def test_malformed_queries_raise_query_error(four_on, query):
     with pytest.raises(QueryError):
-        four.search(SearchRequest(1, 1, query))
+        four_on.search(SearchRequest(1, 1, query))
 
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list('ab()"-: ORANDNOTtile+#.\\*?')), max_size=30))
-def test_any_text_either_searches_or_raises_query_error(four, text):
+def test_any_text_either_searches_or_raises_query_error(four_on, text):
     try:
-        response = four.search(SearchRequest(1, 1, text, facets=False))
+        response = four_on.search(SearchRequest(1, 1, text, facets=False))
     except QueryError:
         return
     assert_consistent_first_page(response, page_size=25)
@@ -46,9 +46,9 @@ def assert_consistent_first_page(response, page_size):
     assert not response.partial and response.facets == {}
 
 
-def test_a_page_carries_display_fields_and_standardizations(four):
-    response = four.search(SearchRequest(1, 1, 'title:"software developer" skill:python',
-                                         page_size=5))
+def test_a_page_carries_display_fields_and_standardizations(four_on):
+    response = four_on.search(SearchRequest(1, 1, 'title:"software developer" skill:python',
+                                            page_size=5))
     assert response.total > 5 and len(response.results) == 5
     assert [r.rank for r in response.results] == [1, 2, 3, 4, 5]
     first = response.results[0]
@@ -58,16 +58,16 @@ def test_a_page_carries_display_fields_and_standardizations(four):
     assert response.timings["total"] > 0 and "broker" in response.timings
 
 
-def test_pages_do_not_overlap_and_continue_the_order(four):
-    p1 = four.search(SearchRequest(1, 1, "python", page=1, page_size=10))
-    p2 = four.search(SearchRequest(1, 1, "python", page=2, page_size=10))
+def test_pages_do_not_overlap_and_continue_the_order(four_on):
+    p1 = four_on.search(SearchRequest(1, 1, "python", page=1, page_size=10))
+    p2 = four_on.search(SearchRequest(1, 1, "python", page=2, page_size=10))
     ids1, ids2 = [r.member_id for r in p1.results], [r.member_id for r in p2.results]
     assert not set(ids1) & set(ids2)
     assert p1.results[-1].score >= p2.results[0].score
 
 
-def test_facets_are_counted_and_labelled(four):
-    response = four.search(SearchRequest(1, 1, "python"))
+def test_facets_are_counted_and_labelled(four_on):
+    response = four_on.search(SearchRequest(1, 1, "python"))
     titles = response.facets["title_id"]
     assert titles and titles[0].count > 0 and titles[0].label != titles[0].value
     assert sum(v.count for v in response.facets["open_to_work"]) == response.total
@@ -78,8 +78,8 @@ def test_bad_paging_is_invalid_input():
         SearchRequest(1, 1, "python", page=0)
 
 
-def test_the_response_is_json_ready(four):
-    response = four.search(SearchRequest(1, 1, "python", page_size=3))
+def test_the_response_is_json_ready(four_on):
+    response = four_on.search(SearchRequest(1, 1, "python", page_size=3))
     data = response.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data  # plain JSON types, nothing lost
     assert [c["member_id"] for c in data["results"]] == [r.member_id for r in response.results]
@@ -93,6 +93,19 @@ def test_cli_search_prints_json(search_world):
     result = CliRunner().invoke(cli, ["--home", home, "search", "python", "--limit", "3", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{"):])
+    assert len(payload["results"]) == 3 and payload["total"] > 3
+
+
+@pytest.mark.ray
+def test_cli_search_runs_on_the_ray_backend(search_world, ray_local, monkeypatch):
+    from talent.cli import cli
+
+    monkeypatch.setenv("TALENT_BACKEND", "ray")
+    home = str(search_world.settings.home)
+    result = CliRunner().invoke(cli, ["--home", home, "search", "python", "--limit", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output[result.output.index("{"):])
+    assert payload["partitions_answered"] == [0, 1, 2, 3] and not payload["partial"]
     assert len(payload["results"]) == 3 and payload["total"] > 3
 
 
