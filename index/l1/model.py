@@ -43,6 +43,18 @@ class L1Model:
             return np.asarray(self.booster.inplace_predict(features), dtype=np.float32)
         return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float32)
 
+    def leaves(self, features: np.ndarray) -> np.ndarray:
+        """The leaf each tree puts each row in, ``(n, trees)`` int32 (L2's tree-interaction
+        features)."""
+        X = np.asarray(features, dtype=np.float32)
+        if self.kind == "xgboost":
+            import xgboost as xgb
+
+            out = self.booster.predict(xgb.DMatrix(X, nthread=1), pred_leaf=True)
+        else:
+            out = self.booster.predict(X, pred_leaf=True, num_threads=1)
+        return np.asarray(out, dtype=np.int32).reshape(len(X), -1)
+
 
 MODEL_FILES = {"xgboost": "model.ubj", "lightgbm": "model.txt"}
 
