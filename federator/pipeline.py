@@ -161,7 +161,9 @@ class Pipeline:
             # a new list carries the sub-timings of the stage that made it
             if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
-            reports.append(StageReport(stage.name, "ran", ms))
+            # a stage that ran with a caveat (e.g. L2 without its cache) says so on its list
+            note = out.notes.get(stage.name, "") if out is not candidates else ""
+            reports.append(StageReport(stage.name, "ran", ms, note))
             candidates = out
         return PipelineRun(candidates, reports, timings)
 

@@ -26,7 +26,7 @@ from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
 from federator.retrieval import Retrieval, RetrievalConfig
 from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
-from index.l1.model import L1Scorer, load_current_model
+from index.l1.model import L1Model, L1Scorer, load_current_model
 from index.serving.broker import Broker, BrokerSettings
 from index.serving.serving_index import ServingIndex
 from talent.logging import get_logger
@@ -83,10 +83,14 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Any, *, database: Any = None, taxonomy: Taxonomy | None = None,
-                      load_model: bool = True) -> SearchService:
+                      load_model: bool = True, cache: Any = None,
+                      replay: bool = False) -> SearchService:
         """Wire the service from settings: the serving index, the world's taxonomy (read through
         ``database`` unless given), the current L1 model (text match when there is none or with
-        ``load_model=False``) and company names from ``database``."""
+        ``load_model=False``), company names from ``database``, then the federator's stages: L2
+        (its dynamic features from ``cache``, else the settings' cache; with ``replay``, from
+        the database's event history as of each request's ``as_of``)."""
+        from federator.l2 import build_l2
         from talent.world.config import world_taxonomy
 
         serving = ServingIndex.from_settings(settings)
@@ -100,9 +104,13 @@ class SearchService:
         if scorer is None and load_model:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
+        stages: list[Stage] = []
+        if load_model:
+            l1 = scorer if isinstance(scorer, L1Model) else None
+            stages.append(build_l2(settings, l1, database, cache=cache, replay=replay))
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names)
+                         company_names=names, extra_stages=stages)
 
     @property
     def ranker(self) -> str:

@@ -6,7 +6,7 @@ Produced here, on the broker side; the federator's stages take and return it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ class CandidateList:
     failures: dict[int, str]        # partition -> "timeout" / error message
     ranker: str
     timings: dict[str, float]       # stage -> milliseconds
+    notes: dict[str, str] = field(default_factory=dict)  # stage -> what its report should say
 
     @property
     def partial(self) -> bool:

@@ -19,6 +19,7 @@ from talent.errors import ConfigError, InvalidInput
 from talent.evaluation.bootstrap import DEFAULT_RESAMPLES
 from talent.evaluation.ladder import (
     DEFAULT_LADDER,
+    L2_RUNGS,
     REFERENCE_RUNGS,
     PairwiseGBDTScorer,
     Rung,
@@ -59,6 +60,15 @@ def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Se
     if "query_type" in test.searches:
         segments["query_type"] = test.searches["query_type"].replace("", "unknown")
     return segments
+
+
+def recruiters_in_training(train: Candidates, test: Candidates) -> pd.Series:
+    """Per held-out search: did its recruiter have searches in the training window (L2 has an
+    effect for them) or not (L2 falls back to the global model)?"""
+    seen = set(train.searches["recruiter_id"].dropna().astype(int))
+    values = ["yes" if int(r) in seen else "no (global model)"
+              for r in test.searches["recruiter_id"].fillna(0)]
+    return pd.Series(values, index=test.searches.index)
 
 
 class ServedL1Scorer:
@@ -140,10 +150,34 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     if model is not None:
         overrides["served_l1"] = lambda: ServedL1Scorer(model)
         reference.append("served_l1")
-    result = run_ladder(train, test, opts.ladder, reference, on_rung=lambda n: step(f"rung {n}"),
+    ladder = opts.ladder
+    notes: list[str] = []
+    l2_context = None
+    if model is not None:
+        from talent.dynamic.history import EventHistory
+        from talent.evaluation.l2_rungs import L2Context, l2_rung_factories
+
+        l2_context = L2Context(model, EventHistory.from_database(db.engine), seed=opts.seed)
+        overrides.update(l2_rung_factories(l2_context))
+    elif any(r in L2_RUNGS for r in ladder):
+        ladder = tuple(r for r in ladder if r not in L2_RUNGS)
+        notes.append("the L2 rungs need a served L1 model (`talent train l1`): left out")
+    result = run_ladder(train, test, ladder, reference, on_rung=lambda n: step(f"rung {n}"),
                         overrides=overrides)
+    segments = segments_of(test, cands.searches)
+    segments["recruiter_in_training"] = recruiters_in_training(train, test)
+    from talent.evaluation.archetypes import coefficient_breakdown, recruiter_archetypes
+
+    archetypes = recruiter_archetypes(settings, info.name)
+    segments["archetype"] = pd.Series(
+        archetypes.reindex(test.searches["recruiter_id"].to_numpy()).to_numpy(),
+        index=test.searches.index)
     replay = summarize_ladder(result, resamples=opts.resamples, seed=opts.seed,
-                              segments=segments_of(test, cands.searches))
+                              segments=segments)
+    if l2_context is not None:
+        replay["archetype_coefficients"] = {
+            name: coefficient_breakdown(m, archetypes) for name, m in l2_context.models.items()
+            if "recruiter" in m.entities}
     replay["skipped_searches"] = data.skipped_searches
     step("replay metrics with bootstrap CIs")
 
@@ -157,7 +191,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
                   "train_searches": len(split.train_search_ids),
                   "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
         "replay": replay,
-        "notes": [pairwise_note],
+        "notes": [pairwise_note, *notes],
     }
     if model is not None:
         trained_until = str(model.meta.get("training_window", {}).get("validation_from", ""))

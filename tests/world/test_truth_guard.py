@@ -22,6 +22,8 @@ TRUTH_READERS = {
     "talent.world.simulator": "simulates recruiters and members from it",
     "talent.world.stats": "checks the simulated logs against it (`talent world stats`)",
     "talent.evaluation.simulated": "the evaluation's outcome protocol: scores rankings with it",
+    "talent.evaluation.archetypes": "groups L2's learned per-recruiter effects by the planted "
+                                    "archetypes (a report, never a model input)",
 }
 """The only modules that may import the truth module itself."""
 
