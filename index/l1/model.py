@@ -50,7 +50,9 @@ class L1Model:
         if self.kind == "xgboost":
             import xgboost as xgb
 
-            out = self.booster.predict(xgb.DMatrix(X, nthread=1), pred_leaf=True)
+            names = self.booster.feature_names
+            out = self.booster.predict(xgb.DMatrix(X, feature_names=names, nthread=1),
+                                       pred_leaf=True)
         else:
             out = self.booster.predict(X, pred_leaf=True, num_threads=1)
         return np.asarray(out, dtype=np.int32).reshape(len(X), -1)

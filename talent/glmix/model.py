@@ -105,6 +105,16 @@ class GLMixModel:
         return {"id": int(entity_id), "rows": int(effects.rows[i]), "intercept": float(c[-1]),
                 "coefficients": dict(zip(self.spec.dense_names, map(float, c[:-1])))}
 
+    def recruiter_report(self, recruiter_id: int, contract_id: int | None) -> dict[str, Any]:
+        """A recruiter's own model: their effects, their contract's and the global coefficients
+        (an effect is None when the model has none: that recruiter ranks with the global one)."""
+        return {"model": self.name, "l1": self.meta.get("l1_name"), "recruiter_id": recruiter_id,
+                "contract_id": contract_id,
+                "recruiter": self.entity_coefficients("recruiter", recruiter_id),
+                "contract": (self.entity_coefficients("contract", contract_id)
+                             if contract_id is not None else None),
+                "global": self.global_coefficients()}
+
     def global_coefficients(self) -> dict[str, float]:
         return dict(zip(self.spec.dense_names, map(float, self.coef[: self.spec.n_dense])))
 
