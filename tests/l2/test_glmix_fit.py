@@ -36,9 +36,8 @@ def fit(planted, entities=("contract", "recruiter"), **kw):
     x = spec.global_matrix(z, leaves)
     result = fit_glmix(x, z, y, {"recruiter": rec, "contract": con},
                        GLMixConfig(entities=entities, threads=1, **kw))
-    model = GLMixModel("t", spec, result.intercept, result.coef,
-                       {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in result.entities.items()},
-                       {"l1_version": "v1"})
+    effects = {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in result.entities.items()}
+    model = GLMixModel("t", spec, result.intercept, result.coef, effects, {"l1_version": "v1"})
     return result, model
 
 
