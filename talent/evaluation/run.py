@@ -62,6 +62,34 @@ def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Se
     return segments
 
 
+#: (rung, baseline): paired log-loss change over the same held-out searches (GLMix vs global)
+PROBABILITY_COMPARISONS = (("l2_glmix", "l2_global"), ("l2_dynamic", "l2_global"),
+                           ("l2_dynamic", "l2_glmix"), ("l2_leaves", "l2_global"))
+
+
+def probability_comparisons(result: Any, resamples: int, seed: int) -> list[dict[str, Any]]:
+    """Relative change of pooled log loss, rung vs baseline, with a paired bootstrap CI over
+    searches (each search's summed log loss, so the ratio of means is the pooled ratio)."""
+    from talent.evaluation.bootstrap import paired_lift
+
+    probs = {r.name: r.probabilities for r in result.rungs if r.probabilities is not None}
+    y = result.test.rows["accepted"].to_numpy(dtype=np.float64)
+    groups = result.test.rows["search_id"].to_numpy()
+    _, inverse = np.unique(groups, return_inverse=True)
+
+    def per_search(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return np.bincount(inverse, weights=-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    out = []
+    for rung, base in PROBABILITY_COMPARISONS:
+        if rung in probs and base in probs:
+            lift = paired_lift(per_search(probs[rung]), per_search(probs[base]),
+                               resamples=resamples, seed=seed)
+            out.append({"rung": rung, "baseline": base, "log_loss_change": lift.as_dict()})
+    return out
+
+
 def recruiters_in_training(train: Candidates, test: Candidates) -> pd.Series:
     """Per held-out search: did its recruiter have searches in the training window (L2 has an
     effect for them) or not (L2 falls back to the global model)?"""
@@ -174,6 +202,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
         index=test.searches.index)
     replay = summarize_ladder(result, resamples=opts.resamples, seed=opts.seed,
                               segments=segments)
+    replay["probability_comparisons"] = probability_comparisons(result, opts.resamples, opts.seed)
     if l2_context is not None:
         replay["archetype_coefficients"] = {
             name: coefficient_breakdown(m, archetypes) for name, m in l2_context.models.items()
