@@ -84,7 +84,9 @@ class L2Stage:
             dense.append(transform(records, at))
             timings["dynamic"] = (time.perf_counter() - t0) * 1e3
         t1 = time.perf_counter()
-        leaves = self.l1.leaves(features) if self.model.spec.uses_leaves else None
+        spec = self.model.spec
+        leaves = (self.l1.leaves(features, spec.leaf_columns.shape[0]) if spec.uses_leaves
+                  else None)
         timings["leaves"] = (time.perf_counter() - t1) * 1e3
         t1 = time.perf_counter()
         probs = self.model.predict(np.column_stack(dense), leaves,

@@ -94,13 +94,13 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
 @command.command(name="l2")
 @click.option("--test-fraction", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True,
               help="Share of the latest sessions held out for validation (as for L1).")
-@click.option("--max-rows", type=click.IntRange(1000), default=150_000, show_default=True,
+@click.option("--max-rows", type=click.IntRange(1000), default=100_000, show_default=True,
               help="Training rows kept: every accept and a weighted sample of the rest.")
 @click.option("--entity-l2", type=click.FloatRange(0, min_open=True), default=30.0,
               show_default=True, help="L2 penalty of each recruiter's and contract's effects.")
 @click.option("--global-l2", type=click.FloatRange(0, min_open=True), default=1.0,
               show_default=True, help="L2 penalty of the global coefficients.")
-@click.option("--iterations", type=click.IntRange(1, 20), default=3, show_default=True,
+@click.option("--iterations", type=click.IntRange(1, 20), default=2, show_default=True,
               help="Outer iterations of block coordinate descent.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-activate", is_flag=True, help="Save the model without pointing CURRENT at it.")

@@ -34,7 +34,7 @@ class GLMixConfig:
     entities: tuple[str, ...] = ("contract", "recruiter")
     global_l2: float = 1.0        # on the global coefficients (not its intercept)
     entity_l2: float = 30.0       # on each entity's coefficients: shrinks a small entity to global
-    outer_iterations: int = 3
+    outer_iterations: int = 2
     newton_steps: int = 12
     threads: int = 2
 
@@ -88,7 +88,7 @@ def _fit_global(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, offset: np.ndarr
         return f, g
 
     res = minimize(fg, start, jac=True, method="L-BFGS-B",
-                   options={"maxiter": 300, "gtol": 1e-6 * max(1.0, float(w.sum()))})
+                   options={"maxiter": 150, "gtol": 1e-6 * max(1.0, float(w.sum()))})
     return np.asarray(res.x)
 
 

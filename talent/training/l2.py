@@ -39,7 +39,10 @@ from talent.ranking.split import time_split
 log = get_logger(__name__)
 
 L1_SCORE = "l1_score"
-DEFAULT_MAX_ROWS = 150_000
+DEFAULT_MAX_ROWS = 100_000
+#: Leaves of the first trees only: they hold the L1 model's main interactions, and every tree
+#: adds a nonzero per row to every training pass and a tree walk per candidate at serving time.
+LEAF_TREES = 50
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory) -> L2Inputs
     times = search_times(cands)
     dynamic = transform(history.records(rec, con, members, times), times)
     dense = np.column_stack([X, l1.predict(X), dynamic]).astype(np.float32)
-    return L2Inputs(dense, l1.leaves(X), rec, con,
+    return L2Inputs(dense, l1.leaves(X, LEAF_TREES), rec, con,
                     cands.rows["accepted"].to_numpy(dtype=np.float64), sid)
 
 

@@ -31,7 +31,7 @@ class FakeL1:
     version: str = "l1-v1"
     name: str = "l1-fake@l1-v1"
 
-    def leaves(self, features: np.ndarray) -> np.ndarray:
+    def leaves(self, features: np.ndarray, trees: int | None = None) -> np.ndarray:
         return np.zeros((len(features), 1), np.int32)
 
 
