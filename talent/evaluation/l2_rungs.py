@@ -38,21 +38,21 @@ class L2Context:
     def __init__(self, l1: Any, history: EventHistory, max_rows: int = DEFAULT_MAX_ROWS,
                  seed: int = 0):
         self.l1, self.history, self.max_rows, self.seed = l1, history, max_rows, seed
-        self._inputs: dict[int, tuple[Candidates, L2Inputs, np.ndarray]] = {}
+        self._inputs: dict[int, tuple[Candidates, L2Inputs, float]] = {}
         self.models: dict[str, GLMixModel] = {}
 
-    def inputs(self, cands: Candidates, sample: bool) -> tuple[L2Inputs, np.ndarray]:
+    def inputs(self, cands: Candidates, sample: bool) -> tuple[L2Inputs, float]:
         key = id(cands)
         if key not in self._inputs:
             labels = cands.rows["accepted"].to_numpy()
-            rows, weights = (sample_rows(labels, self.max_rows, self.seed) if sample
-                             else (np.arange(len(labels)), np.ones(len(labels))))
+            rows, rate = (sample_rows(labels, self.max_rows, self.seed) if sample
+                          else (np.arange(len(labels)), 1.0))
             sub = Candidates(cands.rows.iloc[rows].reset_index(drop=True), cands.searches,
                              None if cands.features is None else cands.features[rows],
                              cands.feature_names)
-            self._inputs[key] = (cands, l2_inputs(sub, self.l1, self.history), weights)
-        _, inputs, weights = self._inputs[key]
-        return inputs, weights
+            self._inputs[key] = (cands, l2_inputs(sub, self.l1, self.history), rate)
+        _, inputs, rate = self._inputs[key]
+        return inputs, rate
 
 
 class GLMixRung:
@@ -65,8 +65,8 @@ class GLMixRung:
         self.model: GLMixModel | None = None
 
     def fit(self, train: Candidates) -> None:
-        inputs, weights = self.context.inputs(train, sample=True)
-        self.model = fit_variant(inputs, L2_VARIANTS[self.name], weights=weights)
+        inputs, rate = self.context.inputs(train, sample=True)
+        self.model = fit_variant(inputs, L2_VARIANTS[self.name], negative_rate=rate)
         self.context.models[self.name] = self.model
 
     def score(self, test: Candidates) -> np.ndarray:

@@ -113,22 +113,26 @@ def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory) -> L2Inputs
                     cands.rows["accepted"].to_numpy(dtype=np.float64), sid)
 
 
-def sample_rows(labels: np.ndarray, max_rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def sample_rows(labels: np.ndarray, max_rows: int, seed: int = 0) -> tuple[np.ndarray, float]:
     """Every positive and a uniform sample of negatives so that at most ``max_rows`` remain;
-    returns (rows, weights): a sampled negative stands for 1 / rate of them."""
+    returns (rows, rate of negatives kept)."""
     n = len(labels)
     pos = labels > 0
     if n <= max_rows:
-        return np.arange(n), np.ones(n)
-    rate = max(1e-3, (max_rows - pos.sum()) / max((~pos).sum(), 1))
+        return np.arange(n), 1.0
+    rate = float(max(1e-3, (max_rows - pos.sum()) / max((~pos).sum(), 1)))
     keep = pos | (np.random.default_rng(seed).random(n) < rate)
-    rows = np.flatnonzero(keep)
-    return rows, np.where(pos[rows], 1.0, 1.0 / rate)
+    return np.flatnonzero(keep), rate
 
 
 def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None = None,
-                weights: np.ndarray | None = None, version: str = "") -> GLMixModel:
-    """Fit one GLMix variant on ``train``."""
+                negative_rate: float = 1.0, version: str = "") -> GLMixModel:
+    """Fit one GLMix variant on ``train``, whose negatives were kept at ``negative_rate``.
+
+    The sample is fitted unweighted and the intercept corrected by log(rate) afterwards (prior
+    correction: the odds in the sample are the true odds / rate), so P(accept) stays calibrated
+    while the penalties act on the rows actually seen: weighting the kept negatives up instead
+    makes a few dozen rows look like thousands and lets every recruiter's effects overfit."""
     config = config or GLMixConfig()
     config = GLMixConfig(**{**config.__dict__, "entities": variant.entities})
     names = variant.dense_names
@@ -137,13 +141,15 @@ def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None 
     z = spec.dense(raw)
     x = spec.global_matrix(z, train.leaves if variant.leaves else None)
     fit = fit_glmix(x, z, train.labels, {"recruiter": train.recruiter,
-                                         "contract": train.contract}, config, weights)
+                                         "contract": train.contract}, config)
     effects = {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in fit.entities.items()}
     meta = {"objective": fit.objective, "fit_seconds": fit.seconds,
             "config": {**config.__dict__, "entities": list(config.entities)},
             "variant": {"leaves": variant.leaves, "entities": list(variant.entities),
                         "dynamic": variant.dynamic}}
-    return GLMixModel(version, spec, fit.intercept, fit.coef, effects, meta)
+    meta["negative_rate"] = negative_rate
+    return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), fit.coef,
+                      effects, meta)
 
 
 def predict_variant(model: GLMixModel, inputs: L2Inputs) -> np.ndarray:
@@ -196,7 +202,7 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
                            "more searches")
     history = EventHistory.from_database(engine)
     seconds["history"] = time.perf_counter() - t0
-    rows, weights = sample_rows(train.rows["accepted"].to_numpy(), max_rows, seed)
+    rows, rate = sample_rows(train.rows["accepted"].to_numpy(), max_rows, seed)
     sampled = Candidates(train.rows.iloc[rows].reset_index(drop=True), train.searches,
                          train.features[rows] if train.features is not None else None,
                          train.feature_names)
@@ -206,15 +212,15 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     seconds["inputs"] = time.perf_counter() - t1
     version = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
     t1 = time.perf_counter()
-    model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, weights, version)
+    model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, rate, version)
     seconds["fit"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    global_only = fit_variant(train_in, L2Variant(entities=()), config, weights)
+    global_only = fit_variant(train_in, L2Variant(entities=()), config, rate)
     seconds["fit_global_only"] = time.perf_counter() - t1
     metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in)),
                "global_only": validation_metrics(valid, predict_variant(global_only, valid_in)),
-               "l1": {f"precision@{k}": float(v) for k, v in per_query_metrics(
-                   valid, valid_in.dense[:, len(FEATURE_NAMES)], (5, 25)).mean().items()
+               "l1": {k: float(v) for k, v in per_query_metrics(
+                   valid, valid_in.dense[:, len(FEATURE_NAMES)], (5, 10, 25)).mean().items()
                    if k.startswith("precision")}}
     created = pd.to_datetime(searches["created_at"])
     model.meta.update({
@@ -223,7 +229,7 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
         "training_window": {"first_search": str(created.min()), "last_search": str(created.max()),
                             "validation_from": str(split.cutoff)},
         "train_rows": len(train.rows), "sampled_rows": len(rows),
-        "negative_weight": float(weights.max(initial=1.0)),
+        "negative_rate": rate,
         "validation_rows": len(valid.rows), "validation": metrics,
         "train_searches": len(split.train_search_ids),
         "validation_searches": len(split.test_search_ids),
@@ -237,7 +243,8 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     model.save(path)
     if make_active:
         make_current(models_dir, version)
-    log.info("train.l2.done", version=version, **{f"{k}.p@25": round(m["precision@25"], 4)
-                                                  for k, m in metrics.items()})
+    log.info("train.l2.done", version=version,
+             **{f"{k}.p@25": round(m.get("precision@25", float("nan")), 4)
+                for k, m in metrics.items()})
     return L2Report(version, path, metrics, len(train.rows), len(rows), len(valid.rows), seconds,
                     model.meta)
