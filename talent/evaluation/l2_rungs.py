@@ -18,6 +18,7 @@ import numpy as np
 from talent.dynamic.history import EventHistory
 from talent.glmix.model import GLMixModel
 from talent.ranking.candidates import Candidates
+from talent.ranking.split import time_split
 from talent.training.l2 import (
     DEFAULT_MAX_ROWS,
     L2_VARIANTS,
@@ -66,7 +67,10 @@ class GLMixRung:
 
     def fit(self, train: Candidates) -> None:
         inputs, rate = self.context.inputs(train, sample=True)
-        self.model = fit_variant(inputs, L2_VARIANTS[self.name], negative_rate=rate)
+        inner = time_split(train.searches.reset_index()[["id", "session_id", "created_at"]], 0.2)
+        held_out = np.isin(inputs.search_ids, inner.test_search_ids)
+        self.model = fit_variant(inputs, L2_VARIANTS[self.name], negative_rate=rate,
+                                 held_out=held_out)
         self.context.models[self.name] = self.model
 
     def score(self, test: Candidates) -> np.ndarray:

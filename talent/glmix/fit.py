@@ -199,3 +199,45 @@ def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mappin
 
 
 __all__ = ["ENTITY_TYPES", "GLMixConfig", "GLMixFit", "fit_glmix"]
+
+
+#: Entity penalties tried by :func:`select_entity_l2` (inf: no random effects, the global model).
+ENTITY_L2_GRID: tuple[float, ...] = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, float("inf"))
+
+
+def select_entity_l2(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
+                     entity_ids: Mapping[str, np.ndarray], held_out: np.ndarray,
+                     config: GLMixConfig,
+                     grid: tuple[float, ...] = ENTITY_L2_GRID) -> tuple[float, dict[str, float]]:
+    """The entity penalty with the lowest log loss on the ``held_out`` rows (the latest part of
+    the training window) after one block pass on the others, and the loss of each tried; ``inf``
+    (no random effects) when none beats the global model."""
+    x = sp.csr_matrix(x, dtype=np.float64)
+    z = np.asarray(z, np.float64)
+    y = np.asarray(y, np.float64)
+    fit_rows = ~held_out
+    base_fit = fit_glmix(x[fit_rows], z[fit_rows], y[fit_rows],
+                         {k: v[fit_rows] for k, v in entity_ids.items()},
+                         GLMixConfig(**{**config.__dict__, "entities": ()}))
+    base = x @ base_fit.coef + base_fit.intercept
+    losses: dict[str, float] = {}
+    for l2 in grid:
+        eta = base.copy()
+        if np.isfinite(l2):
+            cfg = GLMixConfig(**{**config.__dict__, "entity_l2": l2})
+            for kind in config.entities:
+                ids = np.asarray(entity_ids[kind], np.int64)
+                train_ids = ids[fit_rows]
+                uniq = np.unique(train_ids[train_ids > 0])
+                pos = np.searchsorted(uniq, ids)
+                idx = np.where((ids > 0) & (pos < len(uniq)), np.minimum(pos, len(uniq) - 1), -1)
+                idx = np.where((idx >= 0) & (uniq[np.maximum(idx, 0)] == ids), idx, -1)
+                fit_idx = np.where(fit_rows, idx, -1)
+                state = EntityFit(uniq, np.zeros((len(uniq), z.shape[1] + 1)),
+                                  np.bincount(fit_idx[fit_idx >= 0], minlength=len(uniq)))
+                coef = _fit_entities(z, y, np.ones(len(y)), eta, fit_idx, state, cfg)
+                eta = eta + _entity_scores(z, idx, coef)
+        losses[str(l2)] = _loss(eta[held_out], y[held_out], np.ones(int(held_out.sum())))
+        losses[str(l2)] /= max(int(held_out.sum()), 1)
+    best = min(grid, key=lambda v: losses[str(v)])
+    return best, losses

@@ -29,7 +29,7 @@ from talent.dynamic.history import EventHistory, epoch_seconds
 from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES, transform
 from talent.errors import InvalidInput, ModelUnavailable
 from talent.glmix.design import DesignSpec
-from talent.glmix.fit import GLMixConfig, fit_glmix
+from talent.glmix.fit import GLMixConfig, fit_glmix, select_entity_l2
 from talent.glmix.model import EntityEffects, GLMixModel, l2_models_dir, make_current
 from talent.logging import get_logger
 from talent.ranking.candidates import Candidates, per_query_metrics
@@ -126,13 +126,18 @@ def sample_rows(labels: np.ndarray, max_rows: int, seed: int = 0) -> tuple[np.nd
 
 
 def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None = None,
-                negative_rate: float = 1.0, version: str = "") -> GLMixModel:
+                negative_rate: float = 1.0, version: str = "",
+                held_out: np.ndarray | None = None) -> GLMixModel:
     """Fit one GLMix variant on ``train``, whose negatives were kept at ``negative_rate``.
 
     The sample is fitted unweighted and the intercept corrected by log(rate) afterwards (prior
     correction: the odds in the sample are the true odds / rate), so P(accept) stays calibrated
     while the penalties act on the rows actually seen: weighting the kept negatives up instead
-    makes a few dozen rows look like thousands and lets every recruiter's effects overfit."""
+    makes a few dozen rows look like thousands and lets every recruiter's effects overfit.
+
+    ``held_out``: rows of the latest training sessions on which the entity penalty is chosen
+    (:func:`~talent.glmix.fit.select_entity_l2`) before the final fit on every row; without it,
+    the config's penalty is used."""
     config = config or GLMixConfig()
     config = GLMixConfig(**{**config.__dict__, "entities": variant.entities})
     names = variant.dense_names
@@ -140,14 +145,22 @@ def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None 
     spec = DesignSpec.fit(names, raw, train.leaves if variant.leaves else None)
     z = spec.dense(raw)
     x = spec.global_matrix(z, train.leaves if variant.leaves else None)
-    fit = fit_glmix(x, z, train.labels, {"recruiter": train.recruiter,
-                                         "contract": train.contract}, config)
+    ids = {"recruiter": train.recruiter, "contract": train.contract}
+    selection: dict[str, Any] = {}
+    if variant.entities and held_out is not None and held_out.any() and (~held_out).any():
+        best, losses = select_entity_l2(x, z, train.labels, ids, held_out, config)
+        selection = {"entity_l2": best, "held_out_log_loss": losses,
+                     "held_out_rows": int(held_out.sum())}
+        config = GLMixConfig(**{**config.__dict__, "entity_l2": best,
+                                "entities": variant.entities if np.isfinite(best) else ()})
+    fit = fit_glmix(x, z, train.labels, ids, config)
     effects = {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in fit.entities.items()}
     meta = {"objective": fit.objective, "fit_seconds": fit.seconds,
             "config": {**config.__dict__, "entities": list(config.entities)},
             "variant": {"leaves": variant.leaves, "entities": list(variant.entities),
                         "dynamic": variant.dynamic}}
     meta["negative_rate"] = negative_rate
+    meta["entity_l2_selection"] = selection
     return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), fit.coef,
                       effects, meta)
 
@@ -206,13 +219,16 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     sampled = Candidates(train.rows.iloc[rows].reset_index(drop=True), train.searches,
                          train.features[rows] if train.features is not None else None,
                          train.feature_names)
+    inner = time_split(train.searches.reset_index()[["id", "session_id", "created_at"]],
+                       test_fraction)
+    held_out = sampled.rows["search_id"].isin(inner.test_search_ids).to_numpy()
     t1 = time.perf_counter()
     train_in = l2_inputs(sampled, l1, history)
     valid_in = l2_inputs(valid, l1, history)
     seconds["inputs"] = time.perf_counter() - t1
     version = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
     t1 = time.perf_counter()
-    model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, rate, version)
+    model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, rate, version, held_out)
     seconds["fit"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     global_only = fit_variant(train_in, L2Variant(entities=()), config, rate)
