@@ -163,8 +163,11 @@ class Pipeline:
             # a new list carries the sub-timings of the stage that made it
             if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
-            # a stage that ran degraded says how (optional ``notice``: e.g. a model fallback)
-            reports.append(StageReport(stage.name, "ran", ms, getattr(stage, "notice", "") or ""))
+            # a stage that ran degraded says how: a caveat on its list (e.g. L2 without its
+            # cache), else its optional ``notice`` (e.g. a model fallback)
+            note = out.notes.get(stage.name, "") if out is not candidates else ""
+            reports.append(StageReport(stage.name, "ran", ms,
+                                       note or getattr(stage, "notice", "") or ""))
             candidates = out
         return PipelineRun(candidates, reports, timings)
 

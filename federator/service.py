@@ -26,7 +26,7 @@ from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
 from federator.retrieval import Retrieval, RetrievalConfig
 from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
-from index.l1.model import L1Scorer, ServingModel, load_serving_model
+from index.l1.model import L1Model, L1Scorer, ServingModel, load_serving_model
 from index.serving.broker import Broker, BrokerSettings
 from index.serving.executors import PartitionExecutor
 from index.serving.expansion import TitleExpander
@@ -89,11 +89,15 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Any, *, database: Any = None, taxonomy: Taxonomy | None = None,
-                      load_model: bool = True) -> SearchService:
+                      load_model: bool = True, cache: Any = None,
+                      replay: bool = False) -> SearchService:
         """Wire the service from settings: the serving index, the world's taxonomy (read through
         ``database`` unless given), the current L1 model (text match when there is none or with
         ``load_model=False``), the current title embeddings (no expansion without them; an L1
-        model trained with other embeddings is refused) and company names from ``database``."""
+        model trained with other embeddings is refused), company names from ``database``, then
+        the federator's stages: L2 (its dynamic features from ``cache``, else the settings' cache;
+        with ``replay``, from the database's event history as of each request's ``as_of``)."""
+        from federator.l2 import build_l2
         from talent.embeddings.artifact import check_embedding_version
         from talent.world.config import world_taxonomy
 
@@ -121,10 +125,14 @@ class SearchService:
         if scorer is None and load_model and not chosen.notice:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
+        stages: list[Stage] = []
+        if load_model:
+            l1 = scorer if isinstance(scorer, L1Model) else None
+            stages.append(build_l2(settings, l1, database, cache=cache, replay=replay))
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
                          company_names=names, retrieval=RetrievalConfig(notice=chosen.notice),
-                         expander=expander, executor=executor)
+                         expander=expander, executor=executor, extra_stages=stages)
 
     @property
     def ranker(self) -> str:

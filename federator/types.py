@@ -8,6 +8,7 @@ then L2, re-ranking, the bandit as they arrive) -> page assembly -> ``SearchResp
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +39,9 @@ class SearchRequest:
     session_id: str | None = None
     #: per-request stage switches, e.g. ``{"l2": False}`` (see :mod:`federator.pipeline`)
     stages: Mapping[str, bool] = field(default_factory=dict)
+    #: replay a logged search as of its time (the evaluation): stages that read state that
+    #: changes over time (L2's dynamic features) read it as it was then; None: now
+    as_of: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if any(not isinstance(v, bool) for v in self.stages.values()):

@@ -29,6 +29,7 @@ ERASER_MODULES: list[str] = [
     "talent.storage.erasure",   # database rows of every contract (first: the outbox delete)
     "index.erasure",            # the serving index and every retained version, the next build
     "talent.cache.erasure",     # cache keys under the member's prefix
+    "talent.dynamic.erasure",   # L2's dynamic-feature counters of the member
     "talent.training.erasure",  # cached training features
     "talent.world.erasure",     # the synthetic world's files: public arrays and hidden truth
 ]

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     expansion_suggestions: int = Field(8, ge=0, le=50,
                                        description="Related titles and skills offered a search.")
 
+    l2_enabled: bool = Field(
+        True, description="Re-rank with L2 (GLMix) when a model trained on the serving L1 exists.")
+    l2_top_n: int = Field(1000, ge=1, le=10000,
+                          description="Candidates L2 re-scores (and keeps) of the broker's list.")
+    l2_dynamic_features: bool = Field(
+        True, description="L2 reads recruiters' and members' recent history from the cache.")
+
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:

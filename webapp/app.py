@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     app.extensions["talent.settings"] = settings
     app.url_value_preprocessor(_bounded_ids)
     database.init_app(app, settings)
+    _record_dynamic_features(app, settings)
     errors.init_app(app)
     app.after_request(_final_headers)  # registered before the limiter's: runs after it
     app.register_blueprint(ui_blueprint)
@@ -94,3 +95,15 @@ def create_app(settings: Settings | None = None, config: Mapping[str, Any] | Non
     extensions.init_app(app)  # after the blueprints: reads the rate limits their views declare
     extensions.csrf.exempt(api_blueprint)
     return app
+
+
+def _record_dynamic_features(app: Flask, settings: Settings) -> None:
+    """One cache per app, shared by the search service (L2 reads its dynamic features there) and
+    the hooks that update them as views, saves, InMails and answers commit."""
+    from talent.cache.base import open_cache
+    from talent.dynamic.hooks import record_events_to
+    from talent.dynamic.store import DynamicStore
+
+    cache = open_cache(settings.cache_url)
+    app.extensions["talent.cache"] = cache
+    record_events_to(app.extensions["talent.db"].engine, DynamicStore(cache))

@@ -47,7 +47,8 @@ def search_service() -> Any:
 
             settings = current_app.extensions["talent.settings"]
             service = SearchService.from_settings(settings,
-                                                  database=current_app.extensions["talent.db"])
+                                                  database=current_app.extensions["talent.db"],
+                                                  cache=current_app.extensions.get("talent.cache"))
             service.serving.start_auto_refresh(settings.index_refresh_interval)
             current_app.extensions["talent.search"] = service
     return service

@@ -70,6 +70,24 @@ class L1Model:
             return np.asarray(self.booster.inplace_predict(features), dtype=np.float32)
         return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float32)
 
+    def leaves(self, features: np.ndarray, trees: int | None = None) -> np.ndarray:
+        """The leaf each of the first ``trees`` trees (all: None) puts each row in, ``(n, trees)``
+        int32 (L2's tree-interaction features)."""
+        X = np.asarray(features, dtype=np.float32)
+        if self._columns is not None:  # a model trained on an older subset of the features
+            X = np.ascontiguousarray(X[:, self._columns])
+        if self.kind == "xgboost":
+            import xgboost as xgb
+
+            names = self.booster.feature_names
+            out = self.booster.predict(xgb.DMatrix(X, feature_names=names, nthread=1),
+                                       pred_leaf=True,
+                                       iteration_range=(0, trees) if trees else (0, 0))
+        else:
+            out = self.booster.predict(X, pred_leaf=True, num_threads=1,
+                                       num_iteration=trees or None)
+        return np.asarray(out, dtype=np.int32).reshape(len(X), -1)
+
 
 MODEL_FILES = {"xgboost": "model.ubj", "lightgbm": "model.txt"}
 

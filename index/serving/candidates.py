@@ -6,7 +6,7 @@ Produced here, on the broker side; the federator's stages take and return it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ class CandidateList:
     facets_approximate: bool = False  # some partitions' facet counts are estimates
     #: what title expansion did (None: no embeddings loaded)
     expansion: ExpansionReport | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # stage -> what its report should say
 
     @property
     def partial(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from talent.errors import ConfigError
@@ -44,6 +45,11 @@ class Cache(ABC):
     @abstractmethod
     def set_many(self, items: dict[str, bytes], ttl: float | None = None) -> None:
         """Store several values at once."""
+
+    @abstractmethod
+    def update(self, key: str, fn: Callable[[bytes | None], bytes]) -> bytes:
+        """Atomically replace the value of ``key`` by ``fn(current value or None)``; returns the
+        new value (``fn`` may run more than once when another writer races it)."""
 
     @abstractmethod
     def clear(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from talent.cache.base import Cache
 
@@ -59,6 +60,22 @@ class MemoryCache(Cache):
     def set_many(self, items: dict[str, bytes], ttl: float | None = None) -> None:
         for key, value in items.items():
             self.set(key, value, ttl)
+
+    def update(self, key: str, fn: Callable[[bytes | None], bytes]) -> bytes:
+        with self._lock:
+            full = self.key(key)
+            value = bytes(fn(self._live(full)))
+            expires = self._data[full][1] if full in self._data else None
+            self._data[full] = (value, expires)
+            return value
+
+    def delete_prefix(self, prefix: str) -> int:
+        start = self.key(prefix)
+        with self._lock:
+            doomed = [k for k in self._data if k.startswith(start)]
+            for k in doomed:
+                del self._data[k]
+            return len(doomed)
 
     def clear(self) -> int:
         prefix = self.key("")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from talent.cache.base import Cache
 from talent.errors import ConfigError, DatabaseUnavailable
 
@@ -50,6 +53,32 @@ class RedisCache(Cache):
         for key, value in items.items():
             pipe.set(self.key(key), value, px=px)
         self._call(pipe.execute)
+
+    def update(self, key: str, fn: Callable[[bytes | None], bytes]) -> bytes:
+        full = self.key(key)
+        result: list[bytes] = []
+
+        def apply(pipe: Any) -> None:  # WATCH full; retried by redis-py when another writer races
+            value = bytes(fn(pipe.get(full)))
+            pipe.multi()
+            pipe.set(full, value, keepttl=True)
+            result[:] = [value]
+
+        self._call(self.client.transaction, apply, full)
+        return result[0]
+
+    def delete_prefix(self, prefix: str) -> int:
+        count = 0
+        batch: list[bytes] = []
+        for full in self._call(lambda: list(self.client.scan_iter(match=self.key(prefix) + "*",
+                                                                   count=1000))):
+            batch.append(full)
+            if len(batch) >= 1000:
+                count += int(self._call(self.client.delete, *batch))
+                batch = []
+        if batch:
+            count += int(self._call(self.client.delete, *batch))
+        return count
 
     def clear(self) -> int:
         count = 0

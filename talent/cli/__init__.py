@@ -46,6 +46,7 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
       talent world simulate      log recruiter searches, InMails and replies
       talent index build         build the sharded search index
       talent train l1            train the first-pass ranker from the logs
+      talent train l2            train the federator's GLMix re-ranker
       talent search "QUERY"      search from the terminal
       talent evaluate            offline evaluation report
       talent serve               the recruiter web UI and JSON API
@@ -61,9 +62,23 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
 
 
 def _register() -> None:
-    from talent.cli import audit, db, demo, evaluate, index, member, search, serve, train, world
+    from talent.cli import (
+        audit,
+        cache,
+        db,
+        demo,
+        evaluate,
+        index,
+        inspect,
+        member,
+        search,
+        serve,
+        train,
+        world,
+    )
 
-    for module in (db, world, index, train, search, evaluate, serve, demo, member, audit):
+    for module in (db, world, index, train, search, evaluate, serve, demo, member, audit, cache,
+                   inspect):
         cli.add_command(module.command)
 
 

@@ -16,6 +16,7 @@ def command() -> None:
     \b
       talent train line    title embeddings (LINE) for title expansion and suggestions
       talent train l1      the first-pass ranker every partition runs (pairwise GBDT)
+      talent train l2      the federator's GLMix re-ranker (global + per-contract + per-recruiter)
     """
 
 
@@ -187,3 +188,90 @@ def line(app: AppContext, dim: int, samples: int, negatives: int, learning_rate:
         click.echo(f"link prediction AUC ({lp['held_out_edges']:,} held-out edges, "
                    f"{lp['negatives']} negatives): "
                    + ", ".join(f"{k} {v:.3f}" for k, v in lp["auc"].items()))
+
+
+@command.command(name="l2")
+@click.option("--test-fraction", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True,
+              help="Share of the latest sessions held out for validation (as for L1).")
+@click.option("--max-rows", type=click.IntRange(1000), default=100_000, show_default=True,
+              help="Training rows kept: every accept and a weighted sample of the rest.")
+@click.option("--entity-l2", type=click.FloatRange(0, min_open=True), default=30.0,
+              show_default=True, help="L2 penalty of each recruiter's and contract's effects.")
+@click.option("--global-l2", type=click.FloatRange(0, min_open=True), default=1.0,
+              show_default=True, help="L2 penalty of the global coefficients.")
+@click.option("--iterations", type=click.IntRange(1, 20), default=2, show_default=True,
+              help="Outer iterations of block coordinate descent.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-activate", is_flag=True, help="Save the model without pointing CURRENT at it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
+@pass_app
+def l2(app: AppContext, test_fraction: float, max_rows: int, entity_l2: float, global_l2: float,
+       iterations: int, seed: int, no_activate: bool, as_json: bool) -> None:
+    """Train L2: GLMix (global + per-contract + per-recruiter) over the L1 features, the L1 score,
+    the L1 trees' leaves and the dynamic features as they were at each logged search.
+
+    Uses the same time split as `talent train l1` and the current L1 model (the artifact records
+    its version; serving refuses an L2 trained on another L1). Saves <home>/models/l2/<version>/.
+    """
+    import resource
+
+    from index.l1.model import load_current_model
+    from index.serving.serving_index import ServingIndex
+    from talent.cli.progress import feature_progress
+    from talent.errors import ModelUnavailable
+    from talent.glmix.fit import GLMixConfig
+    from talent.training.dataset import build_dataset, feature_cache_dir
+    from talent.training.l2 import train_l2
+    from talent.world.config import world_taxonomy
+
+    settings = app.settings
+    settings.ensure_home()
+    db = app.database()
+    db.require_schema()
+    l1_model = load_current_model(settings.models_dir)
+    if l1_model is None:
+        raise ModelUnavailable("L2 re-ranks L1's candidates and learns from its trees: run "
+                               "`talent train l1` first")
+    serving = ServingIndex.from_settings(settings)
+    snapshot = serving.snapshot()
+    taxonomy = world_taxonomy(settings, db)
+    with feature_progress(disable=as_json) as progress:
+        data = build_dataset(db.engine, snapshot, taxonomy, cache_dir=feature_cache_dir(settings),
+                             index_stamp=str(serving.store.applied_position(snapshot.version)),
+                             progress=progress)
+    config = GLMixConfig(global_l2=global_l2, entity_l2=entity_l2, outer_iterations=iterations)
+    report = train_l2(db.engine, data.candidates, l1_model, settings.models_dir,
+                      test_fraction=test_fraction, config=config, max_rows=max_rows, seed=seed,
+                      world=_world_name(db), index_version=snapshot.version,
+                      make_active=not no_activate)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.meta["dataset_seconds"] = round(data.seconds, 2)
+    report.meta["peak_rss_mb"] = round(peak_mb, 1)
+    if as_json:
+        click.echo(json.dumps(report.meta, indent=2))
+        return
+    click.echo(f"L2 model {report.version} (GLMix on {l1_model.name}) saved to {report.path}"
+               f"{'' if no_activate else ' and made current'}")
+    click.echo(f"{report.train_rows:,} training rows ({report.sampled_rows:,} kept), "
+               f"{report.validation_rows:,} validation rows; dataset {data.seconds:.1f} s"
+               f"{' (cached features)' if data.cached else ''}, L2 "
+               + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+               + f"; peak memory {peak_mb:,.0f} MB")
+    click.echo(f"objective by block: {', '.join(f'{v:.1f}' for v in report.meta['objective'])}")
+    click.echo("validation          p@5     p@10    p@25    logloss  AUC     ECE")
+    for kind in ("glmix", "global_only"):
+        m = report.metrics[kind]
+        click.echo(f"  {kind:<16} {m['precision@5']:.4f}  {m['precision@10']:.4f}  "
+                   f"{m['precision@25']:.4f}  {m['log_loss']:.5f}  {m['auc']:.4f}  {m['ece']:.4f}")
+    l1m = report.metrics["l1"]
+    click.echo(f"  {'l1':<16} {l1m['precision@5']:.4f}          {l1m['precision@25']:.4f}")
+
+
+def _world_name(db: object) -> str:
+    from sqlalchemy import select
+
+    from talent.storage.models import WorldInfo
+
+    with db.session() as s:  # type: ignore[attr-defined]
+        name = s.scalars(select(WorldInfo.name).order_by(WorldInfo.generated_at.desc())).first()
+    return name or ""

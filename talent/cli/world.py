@@ -105,6 +105,13 @@ def simulate(
         f"{result.inmails:,} InMails ({result.accepted:,} accepted, {result.declined:,} declined, "
         f"{result.pending:,} pending) in {_seconds(result.seconds)}"
     )
+    if not app.settings.cache_url.startswith("memory://"):  # a shared cache: rebuild it now
+        from talent.cache.base import open_cache
+        from talent.dynamic.sources import ensure_warm
+        from talent.dynamic.store import DynamicStore
+
+        ensure_warm(DynamicStore(open_cache(app.settings.cache_url)), db.engine)
+        click.echo(f"dynamic features rebuilt in {app.settings.cache_url}")
 
 
 @command.command()

@@ -4,7 +4,9 @@ searches and scored on the same held-out candidate sets.
 Default ladder: ``text_match`` -> ``linear`` -> ``pointwise_gbdt`` -> ``pairwise_gbdt``.
 Reference rungs: ``random`` (a broken model: the floor), ``logging_policy`` (the logged
 order) and ``hindsight`` (ranks by the logged outcome itself: the replay ceiling).
-Later rungs (title expansion, GLMix, re-ranking, bandit) plug in with :func:`register_rung`.
+The L2 rungs (``l2_global`` .. ``l2_dynamic``, GLMix over the served L1 model) come from
+:mod:`talent.evaluation.l2_rungs` as per-run overrides. Later rungs (title expansion,
+re-ranking, bandit) plug in with :func:`register_rung`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from talent.evaluation.replay import precision_curve
 from talent.ranking.candidates import Candidates, per_query_metrics
 from talent.ranking.metrics import CUTOFFS, calibration_curve
 
-DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pairwise_gbdt")
+DEFAULT_LADDER: tuple[str, ...] = ("text_match", "linear", "pointwise_gbdt", "pairwise_gbdt",
+                                   "l2_global", "l2_leaves", "l2_contract", "l2_glmix",
+                                   "l2_dynamic")
+#: Rungs that need the served L1 model (:mod:`talent.evaluation.l2_rungs`): left out without one.
+L2_RUNGS: tuple[str, ...] = ("l2_global", "l2_leaves", "l2_contract", "l2_glmix", "l2_dynamic")
 REFERENCE_RUNGS: tuple[str, ...] = ("random", "logging_policy", "hindsight")
 CURVE_K = 25
 SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
@@ -37,7 +43,10 @@ SEGMENT_METRICS: tuple[str, ...] = ("precision@10", "ndcg@10", "mrr")
 HEADLINE_COMPARISONS: tuple[tuple[str, str], ...] = (("pairwise_gbdt", "linear"),
                                                      ("pairwise_gbdt", "text_match"),
                                                      ("linear", "text_match"),
-                                                     ("pairwise_gbdt", "pointwise_gbdt"))
+                                                     ("pairwise_gbdt", "pointwise_gbdt"),
+                                                     ("l2_glmix", "l2_global"),
+                                                     ("l2_dynamic", "l2_global"),
+                                                     ("l2_dynamic", "pairwise_gbdt"))
 COMPARISON_METRICS: tuple[str, ...] = ("precision@5", "precision@10", "precision@25", "ndcg@10")
 TEXT_MATCH_PATTERN = re.compile(r"(bm25|text)", re.IGNORECASE)
 

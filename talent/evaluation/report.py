@@ -78,6 +78,25 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
                          f"{_fmt(p['log_loss']['value'])} | {_ci(p['log_loss'])} | "
                          f"{_fmt(p['ece']['value'])} | {_ci(p['ece'])} |")
         lines.append("")
+    if replay.get("probability_comparisons"):
+        lines += ["### Log loss, rung vs baseline (pooled, paired bootstrap over searches)", "",
+                  "| rung vs baseline | log loss change | 95% CI |", "| --- | --- | --- |"]
+        for c in replay["probability_comparisons"]:
+            est = c["log_loss_change"]
+            lines.append(f"| {c['rung']} vs {c['baseline']} | {_fmt(est['value'], True)} | "
+                         f"{_ci(est, True)} |")
+        lines.append("")
+    for model_name, rows in replay.get("archetype_coefficients", {}).items():
+        lines += [f"### {model_name}: learned per-recruiter effects by planted archetype", "",
+                  "Mean per-recruiter coefficient (logit per sd) inside the archetype vs the other "
+                  "recruiters; learned = the difference has the planted sign.", "",
+                  "| column (archetype) | inside | others | planted sign | learned | recruiters |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for column, r in rows.items():
+            lines.append(f"| {column} | {r['inside']:+.3f} | {r['outside']:+.3f} | "
+                         f"{r['expected_sign']:+d} | {'yes' if r['learned'] else 'no'} | "
+                         f"{r['recruiters'][0]} / {r['recruiters'][1]} |")
+        lines.append("")
     for seg_name, seg in replay.get("segments", {}).items():
         lines += [f"### By {seg_name} (precision@10, 95% CI)", ""]
         rungs = list(replay["rungs"])

@@ -19,6 +19,7 @@ from talent.errors import ConfigError, InvalidInput
 from talent.evaluation.bootstrap import DEFAULT_RESAMPLES
 from talent.evaluation.ladder import (
     DEFAULT_LADDER,
+    L2_RUNGS,
     REFERENCE_RUNGS,
     PairwiseGBDTScorer,
     Rung,
@@ -60,6 +61,43 @@ def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Se
     if "query_type" in test.searches:
         segments["query_type"] = test.searches["query_type"].replace("", "unknown")
     return segments
+
+
+#: (rung, baseline): paired log-loss change over the same held-out searches (GLMix vs global)
+PROBABILITY_COMPARISONS = (("l2_glmix", "l2_global"), ("l2_dynamic", "l2_global"),
+                           ("l2_dynamic", "l2_glmix"), ("l2_leaves", "l2_global"))
+
+
+def probability_comparisons(result: Any, resamples: int, seed: int) -> list[dict[str, Any]]:
+    """Relative change of pooled log loss, rung vs baseline, with a paired bootstrap CI over
+    searches (each search's summed log loss, so the ratio of means is the pooled ratio)."""
+    from talent.evaluation.bootstrap import paired_lift
+
+    probs = {r.name: r.probabilities for r in result.rungs if r.probabilities is not None}
+    y = result.test.rows["accepted"].to_numpy(dtype=np.float64)
+    groups = result.test.rows["search_id"].to_numpy()
+    _, inverse = np.unique(groups, return_inverse=True)
+
+    def per_search(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return np.bincount(inverse, weights=-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    out = []
+    for rung, base in PROBABILITY_COMPARISONS:
+        if rung in probs and base in probs:
+            lift = paired_lift(per_search(probs[rung]), per_search(probs[base]),
+                               resamples=resamples, seed=seed)
+            out.append({"rung": rung, "baseline": base, "log_loss_change": lift.as_dict()})
+    return out
+
+
+def recruiters_in_training(train: Candidates, test: Candidates) -> pd.Series:
+    """Per held-out search: did its recruiter have searches in the training window (L2 has an
+    effect for them) or not (L2 falls back to the global model)?"""
+    seen = set(train.searches["recruiter_id"].dropna().astype(int))
+    values = ["yes" if int(r) in seen else "no (global model)"
+              for r in test.searches["recruiter_id"].fillna(0)]
+    return pd.Series(values, index=test.searches.index)
 
 
 class ServedL1Scorer:
@@ -145,10 +183,35 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     if model is not None:
         overrides["served_l1"] = lambda: ServedL1Scorer(model)
         reference.append("served_l1")
-    result = run_ladder(train, test, opts.ladder, reference, on_rung=lambda n: step(f"rung {n}"),
+    ladder = opts.ladder
+    notes: list[str] = []
+    l2_context = None
+    if model is not None:
+        from talent.dynamic.history import EventHistory
+        from talent.evaluation.l2_rungs import L2Context, l2_rung_factories
+
+        l2_context = L2Context(model, EventHistory.from_database(db.engine), seed=opts.seed)
+        overrides.update(l2_rung_factories(l2_context))
+    elif any(r in L2_RUNGS for r in ladder):
+        ladder = tuple(r for r in ladder if r not in L2_RUNGS)
+        notes.append("the L2 rungs need a served L1 model (`talent train l1`): left out")
+    result = run_ladder(train, test, ladder, reference, on_rung=lambda n: step(f"rung {n}"),
                         overrides=overrides)
+    segments = segments_of(test, cands.searches)
+    segments["recruiter_in_training"] = recruiters_in_training(train, test)
+    from talent.evaluation.archetypes import coefficient_breakdown, recruiter_archetypes
+
+    archetypes = recruiter_archetypes(settings, info.name)
+    segments["archetype"] = pd.Series(
+        archetypes.reindex(test.searches["recruiter_id"].to_numpy()).to_numpy(),
+        index=test.searches.index)
     replay = summarize_ladder(result, resamples=opts.resamples, seed=opts.seed,
-                              segments=segments_of(test, cands.searches))
+                              segments=segments)
+    replay["probability_comparisons"] = probability_comparisons(result, opts.resamples, opts.seed)
+    if l2_context is not None:
+        replay["archetype_coefficients"] = {
+            name: coefficient_breakdown(m, archetypes) for name, m in l2_context.models.items()
+            if "recruiter" in m.entities}
     replay["skipped_searches"] = data.skipped_searches
     step("replay metrics with bootstrap CIs")
 
@@ -164,7 +227,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
                   "train_searches": len(split.train_search_ids),
                   "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
         "replay": replay,
-        "notes": [pairwise_note],
+        "notes": [pairwise_note, *notes],
     }
     if model is not None:
         trained_until = str(model.meta.get("training_window", {}).get("validation_from", ""))

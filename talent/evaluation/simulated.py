@@ -157,7 +157,9 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
                             conn)
     shown = shown.loc[shown["search_id"].isin(ids)]
     logged = {sid: g["member_id"].to_numpy(dtype=np.int64) for sid, g in shown.groupby("search_id")}
-    service = SearchService.from_settings(settings, database=db)
+    # replay: stages that read state changing over time (L2's dynamic features) read it as it
+    # was at each held-out search (``as_of``), not as it is now, after the held-out outcomes
+    service = SearchService.from_settings(settings, database=db, replay=True)
     engines, below = engine_variants(service)
     all_members = np.arange(1, truth.state.n_members + 1, dtype=np.int64)
     rng = np.random.default_rng(opts.seed)
@@ -178,7 +180,8 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
         for name, switches in engines.items():
             request = SearchRequest(recruiter_id=int(row["recruiter_id"]),
                                     contract_id=int(row["contract_id"]), query=query_of(row),
-                                    page_size=k_max, facets=False, stages=switches)
+                                    page_size=k_max, facets=False, stages=switches,
+                                    as_of=pd.Timestamp(row["created_at"]).to_pydatetime())
             try:
                 cands = service.rank(request).candidates
                 rankings[name].append(np.asarray(cands.member_ids[:k_max], dtype=np.int64))

@@ -66,7 +66,8 @@ def test_replay_covers_every_rung_on_the_same_held_out_searches(evaluated):
                                     "text_match", "linear", "pairwise_gbdt"}
     ns = {e["metrics"]["precision@10"]["n"] for e in replay["rungs"].values()}
     assert ns == {replay["queries"]}
-    assert set(replay["segments"]) == {"query_type", "recruiter_history"}
+    assert set(replay["segments"]) == {"query_type", "recruiter_history", "recruiter_in_training",
+                                       "archetype"}
 
 
 def test_simulated_outcome_sits_between_floor_and_ceiling(evaluated):

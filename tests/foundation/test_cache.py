@@ -60,3 +60,29 @@ def test_namespaces_do_not_collide(cache):
 def test_unknown_cache_url_is_refused():
     with pytest.raises(ConfigError, match="memory://"):
         open_cache("memcached://x")
+
+
+def test_update_is_a_read_modify_write(cache):
+    def append(raw):
+        return (raw or b"") + b"x"
+
+    assert cache.update("u", append) == b"x"
+    assert cache.update("u", append) == b"xx"
+    assert cache.get("u") == b"xx"
+
+
+def test_concurrent_updates_lose_nothing(cache):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def bump(_: int) -> None:
+        cache.update("c", lambda raw: str(int(raw or b"0") + 1).encode())
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(bump, range(40)))
+    assert cache.get("c") == b"40"
+
+
+def test_delete_prefix_keeps_other_keys(cache):
+    cache.set_many({"dyn:a": b"1", "dyn:b": b"2", "session:a": b"3"})
+    assert cache.delete_prefix("dyn:") == 2
+    assert cache.get_many(["dyn:a", "dyn:b", "session:a"]) == [None, None, b"3"]

@@ -23,6 +23,8 @@ TRUTH_READERS = {
     "talent.world.stats": "checks the simulated logs against it (`talent world stats`)",
     "talent.evaluation.simulated": "the evaluation's outcome protocol: scores rankings with it",
     "talent.world.erasure": "erases one member's hidden latents (`talent member erase`)",
+    "talent.evaluation.archetypes": "groups L2's learned per-recruiter effects by the planted "
+                                    "archetypes (a report, never a model input)",
 }
 """The only modules that may import the truth module itself."""
 

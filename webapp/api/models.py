@@ -373,6 +373,29 @@ class RecruiterOut(Reply):
     contract: str
 
 
+class EntityEffectsOut(Reply):
+    """One entity's own GLMix effects (logit per standard deviation of each feature)."""
+
+    id: int
+    rows: int = Field(description="Training rows (shown candidates) behind these effects.")
+    intercept: float
+    coefficients: dict[str, float]
+
+
+class RecruiterModelOut(Reply):
+    """Your own L2 ranking model: your effects, your contract's, and the global coefficients
+    (``recruiter`` or ``contract`` is null when the model has no data for it: the global model
+    ranks for you)."""
+
+    model: str
+    l1: str | None
+    recruiter_id: int
+    contract_id: int | None
+    recruiter: EntityEffectsOut | None
+    contract: EntityEffectsOut | None
+    global_coefficients: dict[str, float]
+
+
 # --- operators ------------------------------------------------------------------------------------
 class ErasureOut(Reply):
     member_id: int

@@ -30,6 +30,7 @@ from webapp.api.models import (
     ProjectIn,
     ProjectList,
     ProjectOut,
+    RecruiterModelOut,
     RecruiterOut,
     SearchBody,
     SearchOut,
@@ -67,6 +68,23 @@ def me() -> RecruiterOut:
     contract = db_session().get(Contract, r.contract_id)
     return RecruiterOut(id=r.id, name=r.name, email=r.email, contract_id=r.contract_id,
                         contract=contract.name if contract else "")
+
+
+@api_route(bp, "GET", "/me/model", summary="Your own L2 ranking model (GLMix effects)",
+           response=RecruiterModelOut, tags=("account",))
+def my_model() -> RecruiterModelOut:
+    """Your per-recruiter effects, your contract's and the global coefficients of the L2 model
+    serving your searches; 404 when no L2 model serves."""
+    from webapp.search import search_service
+
+    l2 = next((s for s in search_service().pipeline.stages if s.name == "l2"), None)
+    model = getattr(l2, "model", None)
+    if model is None:
+        raise NotFound("no L2 model serves: run `talent train l2`")
+    r = g.recruiter
+    report = model.recruiter_report(r.id, r.contract_id)
+    report["global_coefficients"] = report.pop("global")
+    return RecruiterModelOut.model_validate(report)
 
 
 # --- search ---------------------------------------------------------------------------------------

@@ -1,0 +1,266 @@
+"""Train L2 (GLMix) from the logs, on the same time split as L1.
+
+Rows: every shown candidate of the logged searches (the L1 dataset, :mod:`talent.training.dataset`),
+labelled 1 when the member accepted an InMail from that search. Inputs per row
+(:func:`l2_inputs`): the L1 features, the served L1 model's score and the leaf each of its trees
+puts the row in, and the dynamic features as they were just BEFORE the search (the event history
+of :mod:`talent.dynamic.history`, events strictly earlier than the search: nothing from the
+future). The training side keeps every accept and a uniform sample of the rest (weighted back,
+so P(accept) stays calibrated) when there are more than ``max_rows`` rows.
+
+The artifact (``<models_dir>/l2/<version>/``) records the L1 model version it was trained on;
+serving refuses a mismatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+from index.l1.features import FEATURE_NAMES
+from index.l1.model import L1Model
+from talent.dynamic.history import EventHistory, epoch_seconds
+from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES, transform
+from talent.errors import InvalidInput, ModelUnavailable
+from talent.glmix.design import DesignSpec
+from talent.glmix.fit import GLMixConfig, fit_glmix, select_entity_l2
+from talent.glmix.model import EntityEffects, GLMixModel, l2_models_dir, make_current
+from talent.logging import get_logger
+from talent.ranking.candidates import Candidates, per_query_metrics
+from talent.ranking.metrics import auc, expected_calibration_error, log_loss
+from talent.ranking.split import time_split
+
+log = get_logger(__name__)
+
+L1_SCORE = "l1_score"
+DEFAULT_MAX_ROWS = 100_000
+#: Leaves of the first trees only: they hold the L1 model's main interactions, and every tree
+#: adds a nonzero per row to every training pass and a tree walk per candidate at serving time.
+LEAF_TREES = 50
+
+
+@dataclass(frozen=True)
+class L2Variant:
+    """Which parts of GLMix a model uses (the evaluation ladder's rungs are variants)."""
+
+    leaves: bool = True
+    entities: tuple[str, ...] = ("contract", "recruiter")
+    dynamic: bool = True
+
+    @property
+    def dense_names(self) -> tuple[str, ...]:
+        return (*FEATURE_NAMES, L1_SCORE, *(DYNAMIC_FEATURE_NAMES if self.dynamic else ()))
+
+
+#: The ladder's L2 rungs in order; the last is what ``talent train l2`` serves.
+L2_VARIANTS: dict[str, L2Variant] = {
+    "l2_global": L2Variant(leaves=False, entities=(), dynamic=False),
+    "l2_leaves": L2Variant(leaves=True, entities=(), dynamic=False),
+    "l2_contract": L2Variant(leaves=True, entities=("contract",), dynamic=False),
+    "l2_glmix": L2Variant(leaves=True, entities=("contract", "recruiter"), dynamic=False),
+    "l2_dynamic": L2Variant(leaves=True, entities=("contract", "recruiter"), dynamic=True),
+}
+SERVED_VARIANT = "l2_dynamic"
+
+
+@dataclass
+class L2Inputs:
+    """What L2 sees of each row: raw dense columns (L1 features, L1 score, dynamic features),
+    leaves, the search's recruiter and contract, and the label."""
+
+    dense: np.ndarray
+    leaves: np.ndarray
+    recruiter: np.ndarray
+    contract: np.ndarray
+    labels: np.ndarray
+    search_ids: np.ndarray
+
+    def subset(self, rows: np.ndarray) -> L2Inputs:
+        return L2Inputs(self.dense[rows], self.leaves[rows], self.recruiter[rows],
+                        self.contract[rows], self.labels[rows], self.search_ids[rows])
+
+    def columns(self, variant: L2Variant) -> np.ndarray:
+        return self.dense[:, : len(variant.dense_names)]
+
+
+def search_times(cands: Candidates) -> np.ndarray:
+    """Epoch seconds of each row's search."""
+    created = cands.searches["created_at"].reindex(cands.rows["search_id"].to_numpy())
+    return epoch_seconds(created.to_numpy())
+
+
+def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory) -> L2Inputs:
+    """L2's inputs for the shown candidates ``cands`` (with L1 features), dynamic features as
+    they were just before each search."""
+    if cands.features is None:
+        raise InvalidInput("L2 inputs need the L1 features: build them with build_dataset")
+    X = np.asarray(cands.features, np.float32)
+    sid = cands.rows["search_id"].to_numpy(dtype=np.int64)
+    searches = cands.searches.reindex(sid)
+    rec = searches["recruiter_id"].fillna(0).to_numpy(dtype=np.int64)
+    con = searches["contract_id"].fillna(0).to_numpy(dtype=np.int64)
+    members = cands.rows["member_id"].to_numpy(dtype=np.int64)
+    times = search_times(cands)
+    dynamic = transform(history.records(rec, con, members, times), times)
+    dense = np.column_stack([X, l1.predict(X), dynamic]).astype(np.float32)
+    return L2Inputs(dense, l1.leaves(X, LEAF_TREES), rec, con,
+                    cands.rows["accepted"].to_numpy(dtype=np.float64), sid)
+
+
+def sample_rows(labels: np.ndarray, max_rows: int, seed: int = 0) -> tuple[np.ndarray, float]:
+    """Every positive and a uniform sample of negatives so that at most ``max_rows`` remain;
+    returns (rows, rate of negatives kept)."""
+    n = len(labels)
+    pos = labels > 0
+    if n <= max_rows:
+        return np.arange(n), 1.0
+    rate = float(max(1e-3, (max_rows - pos.sum()) / max((~pos).sum(), 1)))
+    keep = pos | (np.random.default_rng(seed).random(n) < rate)
+    return np.flatnonzero(keep), rate
+
+
+def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None = None,
+                negative_rate: float = 1.0, version: str = "",
+                held_out: np.ndarray | None = None) -> GLMixModel:
+    """Fit one GLMix variant on ``train``, whose negatives were kept at ``negative_rate``.
+
+    The sample is fitted unweighted and the intercept corrected by log(rate) afterwards (prior
+    correction: the odds in the sample are the true odds / rate), so P(accept) stays calibrated
+    while the penalties act on the rows actually seen: weighting the kept negatives up instead
+    makes a few dozen rows look like thousands and lets every recruiter's effects overfit.
+
+    ``held_out``: rows of the latest training sessions on which the entity penalty is chosen
+    (:func:`~talent.glmix.fit.select_entity_l2`) before the final fit on every row; without it,
+    the config's penalty is used."""
+    config = config or GLMixConfig()
+    config = GLMixConfig(**{**config.__dict__, "entities": variant.entities})
+    names = variant.dense_names
+    raw = train.columns(variant)
+    spec = DesignSpec.fit(names, raw, train.leaves if variant.leaves else None)
+    z = spec.dense(raw)
+    x = spec.global_matrix(z, train.leaves if variant.leaves else None)
+    ids = {"recruiter": train.recruiter, "contract": train.contract}
+    selection: dict[str, Any] = {}
+    if variant.entities and held_out is not None and held_out.any() and (~held_out).any():
+        best, losses = select_entity_l2(x, z, train.labels, ids, held_out, config)
+        selection = {"entity_l2": best, "held_out_log_loss": losses,
+                     "held_out_rows": int(held_out.sum())}
+        config = GLMixConfig(**{**config.__dict__, "entity_l2": best,
+                                "entities": variant.entities if np.isfinite(best) else ()})
+    fit = fit_glmix(x, z, train.labels, ids, config)
+    effects = {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in fit.entities.items()}
+    meta = {"objective": fit.objective, "fit_seconds": fit.seconds,
+            "config": {**config.__dict__, "entities": list(config.entities)},
+            "variant": {"leaves": variant.leaves, "entities": list(variant.entities),
+                        "dynamic": variant.dynamic}}
+    meta["negative_rate"] = negative_rate
+    meta["entity_l2_selection"] = selection
+    return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), fit.coef,
+                      effects, meta)
+
+
+def predict_variant(model: GLMixModel, inputs: L2Inputs) -> np.ndarray:
+    """P(accept) of every row of ``inputs`` under ``model``."""
+    raw = inputs.dense[:, : model.spec.n_dense]
+    return model.predict(raw, inputs.leaves if model.spec.uses_leaves else None,
+                         inputs.recruiter, inputs.contract)
+
+
+def validation_metrics(cands: Candidates, probs: np.ndarray) -> dict[str, float]:
+    """Replay precision@5/25 and NDCG over the searches, pooled log loss, AUC and ECE."""
+    per = per_query_metrics(cands, probs, (5, 10, 25))
+    y = cands.rows["accepted"].to_numpy()
+    out = {f"precision@{k}": float(per[f"precision@{k}"].mean()) for k in (5, 10, 25)}
+    out.update({"log_loss": log_loss(probs, y), "auc": auc(probs, y),
+                "ece": expected_calibration_error(probs, y)})
+    return out
+
+
+@dataclass
+class L2Report:
+    version: str
+    path: Path
+    metrics: dict[str, dict[str, float]]
+    train_rows: int
+    sampled_rows: int
+    validation_rows: int
+    seconds: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
+             test_fraction: float = 0.2, config: GLMixConfig | None = None,
+             max_rows: int = DEFAULT_MAX_ROWS, seed: int = 0, world: str = "",
+             index_version: str = "", make_active: bool = True) -> L2Report:
+    """Fit the served GLMix variant (and the global-only model beside it, for the comparison) on
+    the training sessions; validate both on the later sessions; save the served one."""
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if cands.rows.empty:
+        raise InvalidInput("no logged searches with impressions to train on: run `talent world "
+                           "simulate` first")
+    if not l1.meta.get("version") and not l1.version:
+        raise ModelUnavailable("L2 needs a trained L1 model: run `talent train l1`")
+    searches = cands.searches.loc[cands.searches.index.isin(cands.rows["search_id"].unique())]
+    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], test_fraction)
+    train, valid = cands.subset(split.train_search_ids), cands.subset(split.test_search_ids)
+    if train.rows["accepted"].sum() == 0:
+        raise InvalidInput("the training logs hold no accepted InMails to learn from: simulate "
+                           "more searches")
+    history = EventHistory.from_database(engine)
+    seconds["history"] = time.perf_counter() - t0
+    rows, rate = sample_rows(train.rows["accepted"].to_numpy(), max_rows, seed)
+    sampled = Candidates(train.rows.iloc[rows].reset_index(drop=True), train.searches,
+                         train.features[rows] if train.features is not None else None,
+                         train.feature_names)
+    inner = time_split(train.searches.reset_index()[["id", "session_id", "created_at"]],
+                       test_fraction)
+    held_out = sampled.rows["search_id"].isin(inner.test_search_ids).to_numpy()
+    t1 = time.perf_counter()
+    train_in = l2_inputs(sampled, l1, history)
+    valid_in = l2_inputs(valid, l1, history)
+    seconds["inputs"] = time.perf_counter() - t1
+    version = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
+    t1 = time.perf_counter()
+    model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, rate, version, held_out)
+    seconds["fit"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    global_only = fit_variant(train_in, L2Variant(entities=()), config, rate)
+    seconds["fit_global_only"] = time.perf_counter() - t1
+    metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in)),
+               "global_only": validation_metrics(valid, predict_variant(global_only, valid_in)),
+               "l1": {k: float(v) for k, v in per_query_metrics(
+                   valid, valid_in.dense[:, len(FEATURE_NAMES)], (5, 10, 25)).mean().items()
+                   if k.startswith("precision")}}
+    created = pd.to_datetime(searches["created_at"])
+    model.meta.update({
+        "kind": "glmix", "l1_version": l1.version, "l1_name": l1.name,
+        "index_version": index_version, "world": world,
+        "training_window": {"first_search": str(created.min()), "last_search": str(created.max()),
+                            "validation_from": str(split.cutoff)},
+        "train_rows": len(train.rows), "sampled_rows": len(rows),
+        "negative_rate": rate,
+        "validation_rows": len(valid.rows), "validation": metrics,
+        "train_searches": len(split.train_search_ids),
+        "validation_searches": len(split.test_search_ids),
+        "entities_fitted": {k: int(len(e.ids)) for k, e in model.entities.items()},
+        "leaf_columns": model.spec.n_leaf_columns,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    })
+    seconds["total"] = time.perf_counter() - t0
+    model.meta["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
+    path = l2_models_dir(models_dir) / version
+    model.save(path)
+    if make_active:
+        make_current(models_dir, version)
+    log.info("train.l2.done", version=version,
+             **{f"{k}.p@25": round(m.get("precision@25", float("nan")), 4)
+                for k, m in metrics.items()})
+    return L2Report(version, path, metrics, len(train.rows), len(rows), len(valid.rows), seconds,
+                    model.meta)
