@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from talent.errors import InvalidInput, QueryError, TalentError
 from talent.logging import get_logger
@@ -98,6 +98,8 @@ class PipelineRun:
     candidates: CandidateList
     reports: list[StageReport]
     timings: dict[str, float] = field(default_factory=dict)
+    #: stage -> the aggregate figures it reported (``CandidateList.debug`` of the list it made)
+    debug: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
@@ -135,6 +137,7 @@ class Pipeline:
         self.check_switches(request.search.stages)
         reports: list[StageReport] = []
         timings: dict[str, float] = {}
+        debug: dict[str, dict[str, Any]] = {}
         for stage in self.stages:
             if not request.switch(stage.name, stage.config.enabled) and not stage.required:
                 reports.append(StageReport(stage.name, "off"))
@@ -161,7 +164,9 @@ class Pipeline:
             # a new list carries the sub-timings of the stage that made it
             if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
+                if out.debug:
+                    debug[stage.name] = dict(out.debug)
             reports.append(StageReport(stage.name, "ran", ms))
             candidates = out
-        return PipelineRun(candidates, reports, timings)
+        return PipelineRun(candidates, reports, timings, debug)
 

@@ -23,6 +23,7 @@ from federator.labels import (
 )
 from federator.page import PageAssembler
 from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
+from federator.rerank import RepresentativeRerank
 from federator.retrieval import Retrieval, RetrievalConfig
 from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
@@ -100,9 +101,16 @@ class SearchService:
         if scorer is None and load_model:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
-        return cls.build(taxonomy, serving, scorer,
-                         broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names)
+        broker = Broker(serving, taxonomy, scorer, BrokerSettings.from_settings(settings))
+        stages: list[Stage] = [Retrieval(broker)]
+        try:
+            if database is not None:  # representative re-ranking reads its protected store there
+                stages.append(RepresentativeRerank.from_settings(settings, broker, database))
+        except BaseException:
+            broker.close()
+            serving.close()
+            raise
+        return cls(taxonomy, serving, stages, names)
 
     @property
     def ranker(self) -> str:
@@ -140,9 +148,13 @@ class SearchService:
                               or s.role != "include"],
             partial=candidates.partial, partitions_answered=candidates.partitions_answered,
             partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
-            index_version=self.serving.version, stages=run.reports,
+            index_version=self.serving.version, stages=run.reports, debug=run.debug,
         )
 
     def close(self) -> None:
+        for stage in self.pipeline.stages[1:]:
+            close = getattr(stage, "close", None)
+            if close is not None:
+                close()
         self.broker.close()
         self.serving.close()

@@ -97,6 +97,8 @@ class SearchResponse:
     timings: dict[str, float]           # stage -> milliseconds, and "total"
     index_version: str = ""
     stages: list[StageReport] = field(default_factory=list)  # how each ranking stage went
+    #: stage -> aggregate figures it reports (never anything about one candidate)
+    debug: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

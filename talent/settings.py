@@ -60,6 +60,16 @@ class Settings(BaseSettings):
         description="Worker processes of `talent index build` (0 = in-process; default: by world "
                     "size).",
     )
+    rerank_algorithm: Literal["detgreedy", "detcons", "detrelaxed", "detconstsort", "off"] = Field(
+        "detgreedy",
+        description="Gender-representative re-ranking of the results (stage `rerank`): the "
+                    "algorithm, or 'off' (a request may still switch it on).",
+    )
+    rerank_pool_cache_seconds: float = Field(
+        60.0, ge=0,
+        description="How long the gender mix of a query's qualified pool is reused for the same "
+                    "query and index version (0: count it for every search).",
+    )
 
     @field_validator("backend")
     @classmethod
