@@ -98,22 +98,22 @@ class RepresentativeRerank:
             raise InvalidInput(f"pick one re-ranking algorithm, not {', '.join(picked)}")
         return picked[0] if picked else self.config.algorithm
 
-    def desired(self, request: RankingRequest, candidates: CandidateList
-                ) -> tuple[np.ndarray, PoolCount]:
-        """Each group's share of the query's qualified pool (which holds the candidates at least:
-        a partition missing from the count cannot push them out), and the count itself."""
+    def pool_counts(self, request: RankingRequest, candidates: CandidateList
+                    ) -> tuple[np.ndarray, PoolCount]:
+        """The query's qualified pool by group (holding the candidates at least: a partition
+        missing from the count cannot push them out), and the count itself."""
         pool = self.pool(request.query)
         if pool.partitions_answered == 0 and len(candidates):
             raise PoolUnavailable("no partition answered the qualified-pool count")
-        counts = np.maximum(pool.counts, self.store.counts(candidates.member_ids))
-        return desired_shares(counts), pool
+        return np.maximum(pool.counts, self.store.counts(candidates.member_ids)), pool
 
     def __call__(self, request: RankingRequest, candidates: CandidateList) -> CandidateList:
         algorithm = self.algorithm_for(request)
         if len(candidates) == 0:
             return candidates
         t0 = time.perf_counter()
-        shares, pool = self.desired(request, candidates)
+        counts, pool = self.pool_counts(request, candidates)
+        shares, size = desired_shares(counts), int(counts.sum())
         t1 = time.perf_counter()
         groups = self.store.codes_of(candidates.member_ids)
         order = rerank(groups, shares, algorithm)
@@ -122,8 +122,8 @@ class RepresentativeRerank:
         debug: dict[str, Any] = {
             "algorithm": algorithm, "k": k, "pool_members": pool.members,
             "pool_partial": pool.partial, "pool_cached": pool.cached,
-            "before": representativeness(groups, shares, k).as_dict(),
-            "after": representativeness(groups[order], shares, k).as_dict(),
+            "before": representativeness(groups, shares, k, size).as_dict(),
+            "after": representativeness(groups[order], shares, k, size).as_dict(),
             "ndcg_kept": ndcg_kept(candidates.scores, order, k),
         }
         t3 = time.perf_counter()

@@ -48,6 +48,7 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
       talent train l1            train the first-pass ranker from the logs
       talent search "QUERY"      search from the terminal
       talent evaluate            offline evaluation report
+      talent audit               fairness audit of the rankings (by sex, impact ratios)
       talent serve               the recruiter web UI and JSON API
       talent demo                all of the above on the demo world
 
@@ -61,9 +62,9 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
 
 
 def _register() -> None:
-    from talent.cli import db, demo, evaluate, index, search, serve, train, world
+    from talent.cli import audit, db, demo, evaluate, index, search, serve, train, world
 
-    for module in (db, world, index, train, search, evaluate, serve, demo):
+    for module in (db, world, index, train, search, evaluate, audit, serve, demo):
         cli.add_command(module.command)
 
 

@@ -3,10 +3,12 @@
 Groups are small integer codes (which attribute they stand for is not this module's business);
 ``desired`` is each group's share of the qualified pool, summing to 1.
 
-- ``Skew_i@k = ln(share_i@k / p_i)``, smoothed: the top-k share adds one pseudo-count per group
-  (``(count + 1) / (k + G)``, ``G`` the groups with a positive share), so a group missing from a
-  short prefix has a finite skew and a prefix that meets every minimum ``floor(p_i k)`` has a
-  MinSkew@25 of about -0.11 or more. Groups with a desired share of 0 have no skew.
+- ``Skew_i@k = ln(share_i@k / p_i)``, smoothed: both distributions add one pseudo-count per
+  group (``(count + 1) / (k + G)`` against ``(n_i + 1) / (N + G)`` for a pool of ``N`` members,
+  ``n_i`` of group ``i``; ``G`` the groups with a positive share; without a pool size, ``p_i``
+  itself), so a group missing from a short prefix has a finite skew, a top k that is the whole
+  pool has skew 0, and a prefix that meets every minimum ``floor(p_i k)`` has a MinSkew@25 of
+  about -0.11 or more. Groups with a desired share of 0 have no skew.
 - ``MinSkew@k`` / ``MaxSkew@k``: the most under- and over-represented group.
 - ``NDKL``: the KL divergence of each prefix's distribution from the desired one, discounted by
   ``1 / log2(k + 1)`` and normalized by the sum of the discounts (0: every prefix as desired).
@@ -19,6 +21,7 @@ Groups are small integer codes (which attribute they stand for is not this modul
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -38,14 +41,18 @@ def prefix_counts(groups: np.ndarray, n_groups: int, k: int) -> np.ndarray:
     return np.cumsum(onehot, axis=0)
 
 
-def skews_at_k(groups: np.ndarray, desired: np.ndarray, k: int,
+def skews_at_k(groups: np.ndarray, desired: np.ndarray, k: int, pool_size: int | None = None,
                pseudocount: float = SKEW_PSEUDOCOUNT) -> np.ndarray:
-    """Smoothed Skew@k of every group (``nan`` for groups with a desired share of 0)."""
+    """Smoothed Skew@k of every group (``nan`` for groups with a desired share of 0);
+    ``pool_size``: how many members the desired shares were counted from (None: exact shares)."""
     p = np.asarray(desired, dtype=np.float64)
     g = np.asarray(groups, dtype=np.int64)[:k]
     counts = np.bincount(g, minlength=len(p)).astype(np.float64)
     present = p > 0
-    share = (counts + pseudocount) / (len(g) + pseudocount * int(present.sum()))
+    n_present = int(present.sum())
+    share = (counts + pseudocount) / (len(g) + pseudocount * n_present)
+    if pool_size is not None:
+        p = (p * pool_size + pseudocount) / (pool_size + pseudocount * n_present)
     out = np.full(len(p), np.nan)
     out[present] = np.log(share[present] / p[present])
     return out
@@ -64,6 +71,34 @@ def ndkl(groups: np.ndarray, desired: np.ndarray, k: int | None = None) -> float
     kl = terms.sum(axis=1)
     discount = 1.0 / np.log2(np.arange(2, n + 2))
     return float((discount * kl).sum() / discount.sum())
+
+
+def ndkl_floor(supply: np.ndarray, desired: np.ndarray, k: int) -> float:
+    """The smallest NDKL of the first ``k`` places that any order of a list holding
+    ``supply[i]`` candidates of group ``i`` can reach (the first places cannot match a mix of
+    groups: one candidate is one group). Dynamic programming over the prefixes' group counts:
+    for a few groups and a page-sized ``k``."""
+    p = np.maximum(np.asarray(desired, dtype=np.float64), _KL_FLOOR)
+    stock = [int(x) for x in np.asarray(supply)]
+    n = min(k, sum(stock))
+    if n == 0:
+        return 0.0
+    log_p = np.log(p).tolist()
+    discount = [1.0 / math.log2(t + 1) for t in range(1, n + 1)]
+    best: dict[tuple[int, ...], float] = {tuple([0] * len(stock)): 0.0}
+    for t in range(1, n + 1):
+        reached: dict[tuple[int, ...], float] = {}
+        for counts, cost in best.items():
+            for i, have in enumerate(counts):
+                if have < stock[i]:
+                    nxt = counts[:i] + (have + 1,) + counts[i + 1:]
+                    if nxt not in reached or cost < reached[nxt]:
+                        reached[nxt] = cost
+        best = {}
+        for counts, cost in reached.items():
+            kl = sum((c / t) * (math.log(c / t) - log_p[i]) for i, c in enumerate(counts) if c)
+            best[counts] = cost + discount[t - 1] * kl
+    return float(min(best.values()) / sum(discount))
 
 
 def infeasible(groups: np.ndarray, desired: np.ndarray, k: int) -> tuple[int, int]:
@@ -116,9 +151,11 @@ class Representativeness:
         return {**asdict(self), "representative": self.representative}
 
 
-def representativeness(groups: np.ndarray, desired: np.ndarray, k: int) -> Representativeness:
-    """MinSkew@k, MaxSkew@k, NDKL@k and the infeasibility of a ranking's first ``k`` places."""
-    skews = skews_at_k(groups, desired, k)
+def representativeness(groups: np.ndarray, desired: np.ndarray, k: int,
+                       pool_size: int | None = None) -> Representativeness:
+    """MinSkew@k, MaxSkew@k, NDKL@k and the infeasibility of a ranking's first ``k`` places
+    (``pool_size``: see :func:`skews_at_k`)."""
+    skews = skews_at_k(groups, desired, k, pool_size)
     finite = skews[~np.isnan(skews)]
     index, count = infeasible(groups, desired, k)
     return Representativeness(k, float(finite.min()) if finite.size else 0.0,
