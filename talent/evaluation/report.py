@@ -163,6 +163,12 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         lines += ["## Logged replay", ""] + _replay_tables(replay)
     if report.get("simulated"):
         lines += ["## Simulated outcome", ""] + _simulated_tables(report["simulated"])
+    if report.get("fairness"):
+        from talent.evaluation.audit.report import before_after_figures, before_after_lines
+
+        lines += ["## Fairness of the top k: before and after representative re-ranking", ""]
+        lines += before_after_lines(report["fairness"])
+        figures += before_after_figures(report["fairness"], out_dir, prov)
     for note in report.get("notes", []):
         lines.append(f"> {note}")
     if figures:

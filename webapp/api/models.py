@@ -120,6 +120,12 @@ class SearchOut(Reply):
     ranker: str
     timings: dict[str, float]
     stages: list[StageReportOut] = Field(description="How each ranking stage went, in order.")
+    debug: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Aggregate figures a ranking stage reports, by stage. rerank: MinSkew, "
+                    "MaxSkew, NDKL and infeasible prefixes of the top 25 before and after "
+                    "representative re-ranking, the utility kept (NDCG@25) and the pool size; "
+                    "never a group, a share or anything about one candidate.")
 
 
 # --- members --------------------------------------------------------------------------------------

@@ -157,3 +157,23 @@ def run_audit(settings: Any, db: Any, options: AuditOptions | None = None,
     finally:
         service.close()
     return report
+
+
+def evaluation_section(settings: Any, db: Any, test: Candidates, model: Any,
+                       options: BeforeAfterOptions, step: Step = lambda _: None
+                       ) -> dict[str, Any]:
+    """The evaluation report's fairness section: the held-out searches of ``test`` before and
+    after re-ranking, and the replay cost on their logged candidates (``model``'s order; none
+    without a model)."""
+    from federator.service import SearchService
+
+    groups = MemberGroups.from_database(db)
+    service = SearchService.from_settings(settings, database=db)
+    try:
+        replay = None
+        if model is not None and test.features is not None:
+            replay = (test, np.asarray(model.predict(np.asarray(test.features, dtype=np.float32)),
+                                       dtype=np.float64))
+        return before_after_section(service, groups, test.searches, options, replay, step)
+    finally:
+        service.close()
