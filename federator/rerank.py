@@ -29,7 +29,7 @@ from federator.pool import PoolCount, QualifiedPool
 from federator.types import CandidateList
 from index.serving.broker import Broker
 from talent.errors import InvalidInput, TalentError
-from talent.protected import GenderStore, load_gender_store
+from talent.protected import GenderStore, load_gender_store, protected_dir
 from talent.ranking.fairness import ndcg_kept, representativeness
 from talent.ranking.representative import ALGORITHMS, Algorithm, desired_shares, rerank
 
@@ -87,8 +87,9 @@ class RepresentativeRerank:
 
     @classmethod
     def from_settings(cls, settings: Any, broker: Broker, database: Any) -> RepresentativeRerank:
-        """The stage with the protected store read from ``database``."""
-        return cls.build(broker, load_gender_store(database), RerankConfig.from_settings(settings))
+        """The stage with the protected store of ``database`` (kept under the data home)."""
+        store = load_gender_store(database, protected_dir(settings))
+        return cls.build(broker, store, RerankConfig.from_settings(settings))
 
     def algorithm_for(self, request: RankingRequest) -> str:
         """The algorithm the request picked (at most one), else the configured one."""

@@ -257,3 +257,32 @@ def test_the_service_built_from_settings_with_a_database_runs_the_stage(search_w
         assert [r.status for r in svc.rank(request("nurse")).reports] == ["ran", "ran"]
     finally:
         svc.close()
+
+
+def test_the_store_file_is_used_until_the_table_changes(search_world, tmp_path, monkeypatch):
+    import talent.protected as protected
+
+    directory = tmp_path / "protected"
+    first = protected.load_gender_store(search_world.db, directory)
+    assert (directory / "gender.npy").stat().st_mode & 0o077 == 0  # its owner's only
+    real_read = protected.read_gender_store
+
+    def no_reading(database):
+        raise AssertionError("the table was read although the file is current")
+
+    monkeypatch.setattr(protected, "read_gender_store", no_reading)
+    np.testing.assert_array_equal(protected.load_gender_store(search_world.db, directory).codes,
+                                  first.codes)
+    monkeypatch.setattr(protected, "read_gender_store", real_read)
+    flip = ("UPDATE member_protected SET gender = CASE gender WHEN 'female' THEN 'male' ELSE "
+            "'female' END WHERE member_id = (SELECT MIN(member_id) FROM member_protected WHERE "
+            "gender <> 'unknown')")
+    engine = search_world.db.engine
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(flip))
+        changed = protected.load_gender_store(search_world.db, directory)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(flip))
+    assert int((changed.codes != first.codes).sum()) == 1

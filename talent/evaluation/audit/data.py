@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from talent.protected import GROUPS, UNKNOWN, GenderStore, load_gender_store
+from talent.protected import GROUPS, UNKNOWN, GenderStore, load_gender_store, protected_dir
 
 #: Group names, index = code; ``unknown`` is reported but never in an impact ratio.
 GROUP_NAMES: tuple[str, ...] = GROUPS
@@ -26,8 +26,11 @@ class MemberGroups:
         self._store = store
 
     @classmethod
-    def from_database(cls, database: Any) -> MemberGroups:
-        return cls(load_gender_store(database))
+    def from_database(cls, database: Any, settings: Any = None) -> MemberGroups:
+        """The groups of ``database``'s members (through the data home's store file when
+        ``settings`` are given)."""
+        return cls(load_gender_store(database, None if settings is None
+                                     else protected_dir(settings)))
 
     def of(self, member_ids: Any) -> np.ndarray:
         """The group code of each member (``unknown`` for members without a row)."""

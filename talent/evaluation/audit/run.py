@@ -131,7 +131,7 @@ def run_audit(settings: Any, db: Any, options: AuditOptions | None = None,
                            f"{', '.join(ALGORITHMS)}")
     report: dict[str, Any] = {"world": world_name(db), "group_names": list(GROUP_NAMES),
                               "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    groups = MemberGroups.from_database(db)
+    groups = MemberGroups.from_database(db, settings)
     service = SearchService.from_settings(settings, database=db)
     try:
         report["index_version"] = service.serving.version
@@ -167,7 +167,7 @@ def evaluation_section(settings: Any, db: Any, test: Candidates, model: Any,
     without a model)."""
     from federator.service import SearchService
 
-    groups = MemberGroups.from_database(db)
+    groups = MemberGroups.from_database(db, settings)
     service = SearchService.from_settings(settings, database=db)
     try:
         replay = None

@@ -207,11 +207,12 @@ def replay_cost(test: Candidates, base_scores: np.ndarray, groups: MemberGroups,
             order = np.arange(int(size))
         else:
             counts = np.maximum(pool, np.bincount(codes, minlength=G))
-            shares, size = desired_shares(counts), int(counts.sum())
+            shares, pool_size = desired_shares(counts), int(counts.sum())
             order = rerank(codes, shares, algorithm)
-            flags["before"].append(representativeness(codes, shares, opts.k, size).representative)
+            flags["before"].append(representativeness(codes, shares, opts.k,
+                                                      pool_size).representative)
             flags["after"].append(representativeness(codes[order], shares, opts.k,
-                                                      size).representative)
+                                                      pool_size).representative)
         ranks = np.empty(int(size), dtype=np.float64)
         ranks[base[order]] = -np.arange(int(size), dtype=np.float64)
         after[sl] = ranks
