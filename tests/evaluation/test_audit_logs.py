@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from talent.evaluation.audit.data import MemberGroups
-from talent.evaluation.audit.logs import LogAuditOptions, audit_logs, period_of, rates, window
+from talent.evaluation.audit.logs import (
+    LogAuditOptions,
+    audit_logs,
+    period_of,
+    rate_tests,
+    rates,
+    window,
+)
 from talent.protected import GenderStore
 from talent.ranking.candidates import Candidates
 
@@ -22,6 +29,13 @@ def test_impact_ratios_divide_by_the_most_selected_known_group():
     assert out["male"]["impression_impact_ratio"] == 1.0
     assert out["unknown"]["impression_impact_ratio"] is None  # outside the ratios, as LL144
     assert out["female"]["inmail_rate"] == 0.2 and out["male"]["inmail_impact_ratio"] == 0.5
+
+
+def test_fishers_test_tells_chance_from_a_real_gap():
+    even = rate_tests(np.array([100, 100, 5]), np.array([30, 30, 1]), np.array([3, 4, 0]))
+    gap = rate_tests(np.array([1000, 1000, 5]), np.array([100, 300, 1]), np.array([5, 60, 0]))
+    assert even["impression_p_value"] == 1.0 and even["inmail_p_value"] > 0.5
+    assert gap["impression_p_value"] < 1e-6 and gap["inmail_p_value"] < 0.01
 
 
 def test_a_group_with_an_empty_pool_has_no_rate():

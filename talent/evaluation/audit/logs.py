@@ -9,7 +9,10 @@ sent an InMail, by group. Summed over a period or a contract:
   (``unknown`` is reported with its counts and rates, outside the ratios, as the law's
   "unknown category"); below 0.8 fails the four-fifths rule of thumb;
 - representativeness of the shown top k (25): the share of searches whose MinSkew@k against the
-  pool's distribution is at least -0.1.
+  pool's distribution is at least -0.1;
+- Fisher's exact test of the two known groups' rates (each (search, member) pair counted as one
+  trial, which overstates the evidence when the same members fill many pools): a ratio below
+  0.8 on a few dozen InMails is often chance.
 
 Caveat: the pool is counted on today's index, not the one the search ran on.
 """
@@ -22,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
+from scipy.stats import fisher_exact  # type: ignore[import-untyped]
 
 from talent.errors import QueryError
 from talent.evaluation.audit.data import GROUP_NAMES, KNOWN_GROUPS, MemberGroups
@@ -90,6 +94,17 @@ def rates(pool: np.ndarray, shown: np.ndarray, inmailed: np.ndarray) -> dict[str
     return out
 
 
+def rate_tests(pool: np.ndarray, shown: np.ndarray, inmailed: np.ndarray) -> dict[str, Any]:
+    """Fisher's exact p-value of the known groups' impression and InMail rates differing."""
+    a, b = KNOWN_GROUPS[:2]
+    out: dict[str, Any] = {}
+    for name, hits, trials in (("impression", shown, pool), ("inmail", inmailed, shown)):
+        table = [[int(hits[g]), int(max(trials[g] - hits[g], 0))] for g in (a, b)]
+        usable = all(sum(row) > 0 for row in table)
+        out[f"{name}_p_value"] = float(fisher_exact(table).pvalue) if usable else None
+    return out
+
+
 def _num(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
@@ -142,6 +157,7 @@ def _summary(frame: pd.DataFrame, k: int) -> dict[str, Any]:
     skew = frame["min_skew"].to_numpy(dtype=np.float64)
     defined = skew[~np.isnan(skew)]
     return {"searches": int(len(frame)), "groups": rates(pool, shown, inmailed),
+            "tests": rate_tests(pool, shown, inmailed),
             f"representative_share@{k}": (float((defined >= -0.1).mean()) if defined.size
                                           else None)}
 

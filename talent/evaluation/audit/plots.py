@@ -35,11 +35,12 @@ def impact_ratios_by_period(logs: dict[str, Any], path: Path, provenance: str) -
             ax.bar(np.arange(len(periods)) + i * width, values, width, label=name)
         ax.axhline(FOUR_FIFTHS, color="crimson", linestyle="--", linewidth=1,
                    label="four-fifths (0.8)")
-        ax.set_xticks(np.arange(len(periods)) + width * (len(names) - 1) / 2, periods,
-                      rotation=45, fontsize=8)
+        labels = [f"{p}\n(n={logs['by_period'][p]['searches']})" for p in periods]
+        ax.set_xticks(np.arange(len(periods)) + width * (len(names) - 1) / 2, labels,
+                      rotation=45, fontsize=7)
         ax.set_title(f"{'Impression' if kind == 'impression' else 'InMail'} impact ratio")
-        ax.set_ylim(0, 1.1)
-        ax.legend(fontsize=8)
+        ax.set_ylim(0, 1.25)
+        ax.legend(fontsize=7, loc="upper center", ncol=3)
     axes[0].set_ylabel("rate / highest rate")
     return _save(fig, path, provenance)
 

@@ -34,6 +34,10 @@ def _pct(e: dict[str, Any] | None) -> str:
     return f"{100 * e['value']:+.2f}% [{100 * e['low']:+.2f}, {100 * e['high']:+.2f}]"
 
 
+def _p(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2g}"
+
+
 def _lowest(entry: dict[str, Any], kind: str) -> float | None:
     ratios = [g[f"{kind}_impact_ratio"] for n, g in entry["groups"].items()
               if n != "unknown" and g[f"{kind}_impact_ratio"] is not None]
@@ -59,7 +63,12 @@ def log_lines(logs: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | {g['pool']:,} | {g['shown']:,} | {g['inmailed']:,} | "
                      f"{_f(g['impression_rate'], 4)} | {_f(g['impression_impact_ratio'])} | "
                      f"{_f(g['inmail_rate'], 4)} | {_f(g['inmail_impact_ratio'])} |")
-    lines += ["", f"Representative shown top {k} (MinSkew@{k} >= -0.1 against the pool): "
+    tests = overall.get("tests", {})
+    pair = " vs ".join(n for n in logs["group_names"] if n != "unknown")
+    lines += ["", f"Fisher's exact test, {pair} (each (search, member) pair one trial): "
+              f"impressions p = {_p(tests.get('impression_p_value'))}, InMails p = "
+              f"{_p(tests.get('inmail_p_value'))}.", "",
+              f"Representative shown top {k} (MinSkew@{k} >= -0.1 against the pool): "
               f"{_est(overall.get(f'representative_share@{k}_ci'), pct=True)} of searches.", ""]
     known = [n for n in logs["group_names"] if n != "unknown"]
     lines += ["### By period", "",
@@ -78,9 +87,12 @@ def log_lines(logs: dict[str, Any]) -> list[str]:
     lines += ["", "### By contract", ""]
     for kind in ("impression", "inmail"):
         below = [c for c, e in big.items() if (_lowest(e, kind) or 1.0) < FOUR_FIFTHS]
+        significant = [c for c in below
+                       if (big[c].get("tests", {}).get(f"{kind}_p_value") or 1.0) < 0.05]
         lines.append(f"- {kind} impact ratio below {FOUR_FIFTHS}: {len(below)} of {len(big)} "
                      f"contracts with at least {MIN_CONTRACT_SEARCHES} audited searches "
-                     f"({len(contracts)} contracts in all)")
+                     f"({len(contracts)} contracts in all); {len(significant)} of them with "
+                     "p < 0.05 (Fisher's exact test of the two known groups)")
     worst = sorted(big, key=lambda c: _lowest(big[c], "impression") or 1.0)[:10]
     if worst:
         lines += ["", "Lowest impression impact ratios (contracts with at least "
