@@ -6,11 +6,13 @@ would not do as a control: the re-ranking treats groups alike, so the order woul
 from __future__ import annotations
 
 import numpy as np
-from conftest import EVERYTHING
 from sqlalchemy import text
 
 from federator.types import SearchRequest
 from talent.query import parse_query
+
+#: every match of every partition (the search fixtures' broker settings)
+EVERYTHING = {"deadline_ms": 30_000, "retrieval_depth": 5_000, "partition_top_k": 5_000}
 
 QUERIES = ("title:nurse", "nurse OR engineer", "python", "manager")
 SWAP = ("UPDATE member_protected SET gender = CASE gender WHEN 'female' THEN 'male' "

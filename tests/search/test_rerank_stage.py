@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import EVERYTHING
 from sqlalchemy import text
 
 from federator.types import SearchRequest
@@ -16,6 +15,9 @@ from talent.protected import GROUPS, UNKNOWN, GenderStore, load_gender_store
 from talent.query import parse_query
 from talent.ranking.fairness import infeasible
 from talent.ranking.representative import desired_shares
+
+#: every match of every partition (the search fixtures' broker settings)
+EVERYTHING = {"deadline_ms": 30_000, "retrieval_depth": 5_000, "partition_top_k": 5_000}
 
 QUERIES = ("title:nurse", "nurse OR engineer", "python", 'title:"software developer"',
            "manager")
