@@ -99,3 +99,26 @@ def test_the_window_keeps_from_inclusive_to_exclusive_and_can_sample():
     assert window(cands.searches, opts).index.tolist() == [2]
     sampled = window(cands.searches, LogAuditOptions(max_searches=2, seed=1))
     assert len(sampled) == 2 and sampled.index.is_monotonic_increasing
+
+
+def test_shown_against_the_pool_compares_within_each_search():
+    """A mostly-female large pool and a mostly-male small one, each shown in proportion: the
+    pooled impression rate reads as a gap, shown against the pool does not."""
+    searches = pd.DataFrame({
+        "session_id": ["a", "b"], "contract_id": [1, 1],
+        "created_at": pd.to_datetime(["2025-01-10", "2025-01-11"]),
+        "query_text": ["nurse", "engineer"], "query_json": [None, None],
+    }, index=pd.Index([1, 2], name="id"))
+    shown = {1: list(range(1, 19)) + [101, 102], 2: [19, 20] + list(range(103, 121))}
+    rows = pd.DataFrame([{"search_id": s, "member_id": m, "position": i, "logged_score": 0.0,
+                          "grade": 0, "accepted": 0}
+                         for s, ms in shown.items() for i, m in enumerate(ms)])
+    ids = np.arange(1, 121)
+    groups = MemberGroups(GenderStore.from_rows(ids, np.where(ids <= 100, FEMALE, MALE)))
+    pools = {"nurse": np.array([900, 100, 0]), "engineer": np.array([10, 90, 0])}
+    out = audit_logs(Candidates(rows, searches), groups,
+                     lambda search: pools[search["query_text"]], LogAuditOptions(resamples=50))
+    female = out["overall"]["groups"]["female"]
+    assert female["impression_impact_ratio"] < 0.3
+    assert female["shown_vs_pool_rate"] == pytest.approx(1.0)
+    assert female["shown_vs_pool_impact_ratio"] == pytest.approx(1.0)

@@ -5,6 +5,11 @@ current index: the logs do not keep the pool), the members it showed and the one
 sent an InMail, by group. Summed over a period or a contract:
 
 - impression rate of a group = shown / qualified pool; InMail rate = InMails / shown;
+- shown against the pool = shown / what each search would have shown of the group in
+  proportion to its pool (summed over searches): pooled rates mix queries with pools of
+  different sizes and mixes (large mostly-female pools and small mostly-male ones give women a
+  lower pooled impression rate although no query under-represents them); this one compares
+  within each search;
 - impact ratio (NYC Local Law 144) = a group's rate over the highest rate among the known groups
   (``unknown`` is reported with its counts and rates, outside the ratios, as the law's
   "unknown category"); below 0.8 fails the four-fifths rule of thumb;
@@ -76,13 +81,20 @@ def period_of(created: pd.Series, period: str) -> pd.Series:
     return ts.dt.strftime("%Y-%m")
 
 
-def rates(pool: np.ndarray, shown: np.ndarray, inmailed: np.ndarray) -> dict[str, Any]:
-    """Per group: counts, impression and InMail rates, and their impact ratios."""
+def rates(pool: np.ndarray, shown: np.ndarray, inmailed: np.ndarray,
+          expected: np.ndarray | None = None) -> dict[str, Any]:
+    """Per group: counts, impression and InMail rates, and their impact ratios; with
+    ``expected`` (what each search would have shown of the group in proportion to its pool,
+    summed), shown / expected too."""
     with np.errstate(divide="ignore", invalid="ignore"):
         impression = np.where(pool > 0, shown / np.maximum(pool, 1), np.nan)
         inmail = np.where(shown > 0, inmailed / np.maximum(shown, 1), np.nan)
+        kinds = [("impression", impression), ("inmail", inmail)]
+        if expected is not None:
+            kinds.append(("shown_vs_pool", np.where(expected > 0, shown / np.where(
+                expected > 0, expected, 1.0), np.nan)))
     out: dict[str, Any] = {}
-    for name, rate in (("impression", impression), ("inmail", inmail)):
+    for name, rate in kinds:
         known = rate[list(KNOWN_GROUPS)]
         best = np.nanmax(known) if np.isfinite(known).any() else np.nan
         for g in range(G):
@@ -133,6 +145,7 @@ def per_search(cands: Candidates, groups: MemberGroups, pool_of: PoolFn, searche
         shown_counts = np.bincount(codes, minlength=G)
         # the pool holds whatever was shown (a member since gone from the index included)
         pool = np.maximum(pool, shown_counts)
+        expected = shown_counts.sum() * desired_shares(pool)
         top = codes[np.argsort(shown["position"].to_numpy(), kind="stable")][:k] if len(codes) \
             else codes
         record: dict[str, Any] = {"search_id": sid, "period": periods.loc[sid],
@@ -141,6 +154,7 @@ def per_search(cands: Candidates, groups: MemberGroups, pool_of: PoolFn, searche
             record[f"pool_{g}"] = int(pool[g])
             record[f"shown_{g}"] = int(shown_counts[g])
             record[f"inmailed_{g}"] = int((inmailed == g).sum())
+            record[f"expected_{g}"] = float(expected[g])
         if pool.sum() > 0 and len(top):
             record["min_skew"] = representativeness(top, desired_shares(pool), k,
                                                     int(pool.sum())).min_skew
@@ -154,9 +168,10 @@ def _summary(frame: pd.DataFrame, k: int) -> dict[str, Any]:
     pool = np.array([frame[f"pool_{g}"].sum() for g in range(G)])
     shown = np.array([frame[f"shown_{g}"].sum() for g in range(G)])
     inmailed = np.array([frame[f"inmailed_{g}"].sum() for g in range(G)])
+    expected = np.array([frame[f"expected_{g}"].sum() for g in range(G)])
     skew = frame["min_skew"].to_numpy(dtype=np.float64)
     defined = skew[~np.isnan(skew)]
-    return {"searches": int(len(frame)), "groups": rates(pool, shown, inmailed),
+    return {"searches": int(len(frame)), "groups": rates(pool, shown, inmailed, expected),
             "tests": rate_tests(pool, shown, inmailed),
             f"representative_share@{k}": (float((defined >= -0.1).mean()) if defined.size
                                           else None)}

@@ -51,17 +51,23 @@ def log_lines(logs: dict[str, Any]) -> list[str]:
              f"{logs['searches_audited']:,} audited of {logs['searches_in_window']:,} in the window"
              + (" (a seeded sample)" if logs.get("sampled") else "")
              + f", {logs['query_failures']} whose query no longer parses. Impression rate = shown "
-             "/ qualified pool (every member the query matches in today's index); InMail rate = "
-             "InMails / shown; impact ratio = rate / the highest known group's rate (NYC Local "
-             "Law 144; `unknown` is reported outside the ratios).", ""]
+             "/ qualified pool (every member the query matches in today's index); shown / in "
+             "proportion to the pool = shown / what each search would have shown of the group "
+             "in proportion to its own pool (within-search: pooled rates mix pools of different "
+             "sizes and mixes); InMail rate = InMails / shown; impact ratio = rate / the highest "
+             "known group's rate (NYC Local Law 144; `unknown` is reported outside the ratios).",
+             ""]
     overall = logs.get("overall")
     if not overall:
         return lines + ["No searches in the window.", ""]
     lines += ["| group | qualified pool | shown | InMailed | impression rate | impact ratio | "
-              "InMail rate | impact ratio |", "| --- " * 8 + "|"]
+              "shown / in proportion to the pool | impact ratio | InMail rate | impact ratio |",
+              "| --- " * 10 + "|"]
     for name, g in overall["groups"].items():
         lines.append(f"| {name} | {g['pool']:,} | {g['shown']:,} | {g['inmailed']:,} | "
                      f"{_f(g['impression_rate'], 4)} | {_f(g['impression_impact_ratio'])} | "
+                     f"{_f(g.get('shown_vs_pool_rate'))} | "
+                     f"{_f(g.get('shown_vs_pool_impact_ratio'))} | "
                      f"{_f(g['inmail_rate'], 4)} | {_f(g['inmail_impact_ratio'])} |")
     tests = overall.get("tests", {})
     pair = " vs ".join(n for n in logs["group_names"] if n != "unknown")
@@ -85,14 +91,17 @@ def log_lines(logs: dict[str, Any]) -> list[str]:
     contracts = logs["by_contract"]
     big = {c: e for c, e in contracts.items() if e["searches"] >= MIN_CONTRACT_SEARCHES}
     lines += ["", "### By contract", ""]
-    for kind in ("impression", "inmail"):
+    for kind in ("impression", "shown_vs_pool", "inmail"):
         below = [c for c, e in big.items() if (_lowest(e, kind) or 1.0) < FOUR_FIFTHS]
-        significant = [c for c in below
-                       if (big[c].get("tests", {}).get(f"{kind}_p_value") or 1.0) < 0.05]
-        lines.append(f"- {kind} impact ratio below {FOUR_FIFTHS}: {len(below)} of {len(big)} "
-                     f"contracts with at least {MIN_CONTRACT_SEARCHES} audited searches "
-                     f"({len(contracts)} contracts in all); {len(significant)} of them with "
-                     "p < 0.05 (Fisher's exact test of the two known groups)")
+        line = (f"- {kind.replace('_', ' ')} impact ratio below {FOUR_FIFTHS}: {len(below)} of "
+                f"{len(big)} contracts with at least {MIN_CONTRACT_SEARCHES} audited searches "
+                f"({len(contracts)} contracts in all)")
+        if kind != "shown_vs_pool":
+            significant = [c for c in below
+                           if (big[c].get("tests", {}).get(f"{kind}_p_value") or 1.0) < 0.05]
+            line += (f"; {len(significant)} of them with p < 0.05 (Fisher's exact test of the "
+                     "two known groups)")
+        lines.append(line)
     worst = sorted(big, key=lambda c: _lowest(big[c], "impression") or 1.0)[:10]
     if worst:
         lines += ["", "Lowest impression impact ratios (contracts with at least "
