@@ -1,16 +1,19 @@
 """The qualified pool of a query: every member it matches, in every partition, aggregated.
 
 The broker keeps each partition's top k; a question about *all* the matches (how the pool
-splits into groups) needs them all. :class:`QualifiedPool` runs the broker's own query plan in
-every partition at once (the plan the broker searches with, so the pool is what it matched),
-reads the member id of every match from the ``member_id`` fast field (constant-scored: no BM25
-work), hands those ids to a counting function in the partition's thread and sums what the
-partitions return. Nothing but the sums leaves it: which members matched is not kept.
+splits into groups) needs them all. A partition that matched fewer than its top k handed the
+broker every match already: :class:`QualifiedPool` counts those from the candidates. The others
+(and partitions the broker did not hear from) it searches again with the broker's own query
+plan (so the pool is what the broker matched), constant-scored (no BM25 work), reading the
+member id of every match from the ``member_id`` fast field; a counting function turns ids into
+counts in the partition's thread and the sums are added up. Nothing but the sums leaves it:
+which members matched is not kept.
 
-Costs on the 1M world (4 shards, a partition thread each): reading a match back is about 1 us,
-so a typical query (a few hundred matches) counts in a few ms and a broad one (30k) in ~30 ms,
-plus one evaluation of the query per partition. A small cache (index version + query, for
-``cache_seconds``) answers the same query again (pages 2, 3, ... and stage switches) for free.
+Costs on the 1M world (4 shards, a partition thread each): most queries match fewer than 250
+members a partition and cost nothing; otherwise reading a match back is about 1 us, plus one
+evaluation of the query in the partition (see ``docs/rerank.md``). A small cache (index version
++ query, for ``cache_seconds``) answers the same query again (pages 2, 3, ... and stage
+switches) for free.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import tantivy
 
 from index.guard import engine_call
 from index.serving.broker import Broker
+from index.serving.candidates import CandidateList
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
+from index.serving.snapshot import IndexSnapshot
 from talent.logging import get_logger
 from talent.query import ParsedQuery
 
@@ -51,6 +56,8 @@ class PoolCount:
     partitions_total: int
     cached: bool = False
     ms: float = 0.0
+    #: partitions searched for their matches (the others were counted from the candidates)
+    searched: int = 0
 
     @property
     def partial(self) -> bool:
@@ -97,38 +104,70 @@ class QualifiedPool:
         ids = matching_member_ids(partition, plan.compile(partition))
         return np.asarray(self.count(ids), dtype=np.int64), len(ids)
 
-    def __call__(self, parsed: ParsedQuery) -> PoolCount:
-        """The sums over every member ``parsed`` matches in the current index version."""
+    def complete_partitions(self, known: CandidateList) -> dict[int, np.ndarray]:
+        """Partitions whose every match is among ``known`` (the broker's candidates): those that
+        answered the broker with fewer than its top k (a partition returns its top k, or all its
+        matches when it has fewer) -> their member ids."""
+        top_k = self.broker.settings.partition_top_k
+        complete = {}
+        for shard in known.partitions_answered:
+            ids = known.member_ids[known.shards == shard]
+            if len(ids) < top_k:
+                complete[int(shard)] = ids
+        return complete
+
+    def _search(self, snapshot: IndexSnapshot, parsed: ParsedQuery, shards: set[int]
+                ) -> dict[int, tuple[np.ndarray, int]]:
+        """Partition -> (counts, matches) of the partitions in ``shards`` that answer in time."""
+        if not shards:
+            return {}
+        plan = self.broker.plan(parsed, snapshot)
+        futures: dict[Future[tuple[np.ndarray, int]], int] = {
+            self._pool.submit(self._count_partition, p, plan): p.shard
+            for p in snapshot.partitions if p.shard in shards}
+        done, late = wait(futures, timeout=self.deadline_ms / 1000.0)
+        for fut in late:
+            fut.cancel()
+        out = {}
+        for fut in done:
+            try:
+                out[futures[fut]] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a broken partition makes the pool partial
+                log.warning("pool.partition_failed", shard=futures[fut],
+                            error=f"{type(exc).__name__}: {exc}")
+        return out
+
+    def __call__(self, parsed: ParsedQuery, known: CandidateList | None = None) -> PoolCount:
+        """The sums over every member ``parsed`` matches in the current index version.
+
+        ``known``: the broker's candidates for ``parsed`` (any stage's reordering of them). A
+        partition that gave the broker fewer than its top k gave it every match, and is counted
+        from them without a search; the others are searched. If the counts do not add up to the
+        broker's match count (a stage cut the list, or the index moved), every partition is
+        searched."""
         t0 = time.perf_counter()
         snapshot = self.broker.serving.snapshot()
         key = (snapshot.version, query_key(parsed))
         hit = self._cached(key)
         if hit is not None:
             return PoolCount(hit.counts, hit.members, hit.partitions_answered,
-                             hit.partitions_total, True, (time.perf_counter() - t0) * 1e3)
-        plan = self.broker.plan(parsed, snapshot)
-        futures: dict[Future[tuple[np.ndarray, int]], int] = {
-            self._pool.submit(self._count_partition, p, plan): p.shard
-            for p in snapshot.partitions}
-        done, late = wait(futures, timeout=self.deadline_ms / 1000.0)
-        for fut in late:
-            fut.cancel()
-        sums: np.ndarray | None = None
-        members = answered = 0
-        for fut in done:
-            try:
-                counts, n = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a broken partition makes the pool partial
-                log.warning("pool.partition_failed", shard=futures[fut],
-                            error=f"{type(exc).__name__}: {exc}")
-                continue
-            sums = counts if sums is None else sums + counts
-            members += n
-            answered += 1
-        if sums is None:
-            sums = np.asarray(self.count(np.zeros(0, dtype=np.int64)), dtype=np.int64)
-        out = PoolCount(sums, members, answered, len(snapshot.partitions), False,
-                        (time.perf_counter() - t0) * 1e3)
+                             hit.partitions_total, True, (time.perf_counter() - t0) * 1e3, 0)
+        every = {p.shard for p in snapshot.partitions}
+        complete = self.complete_partitions(known) if known is not None else {}
+        found = self._search(snapshot, parsed, every - set(complete))
+        if known is not None and complete:
+            seen = (sum(len(ids) for ids in complete.values())
+                    + sum(n for shard, (_, n) in found.items()
+                          if shard in known.partitions_answered))
+            if seen != known.total:
+                found.update(self._search(snapshot, parsed, set(complete)))
+                complete = {}
+        found.update({shard: (np.asarray(self.count(ids), dtype=np.int64), len(ids))
+                      for shard, ids in complete.items()})
+        zero = np.asarray(self.count(np.zeros(0, dtype=np.int64)), dtype=np.int64)
+        sums = sum((counts for counts, _ in found.values()), zero)
+        out = PoolCount(sums, sum(n for _, n in found.values()), len(found), len(every), False,
+                        (time.perf_counter() - t0) * 1e3, len(found) - len(complete))
         if not out.partial:
             self._store(key, out)
         return out

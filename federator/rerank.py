@@ -103,7 +103,7 @@ class RepresentativeRerank:
                     ) -> tuple[np.ndarray, PoolCount]:
         """The query's qualified pool by group (holding the candidates at least: a partition
         missing from the count cannot push them out), and the count itself."""
-        pool = self.pool(request.query)
+        pool = self.pool(request.query, candidates)
         if pool.partitions_answered == 0 and len(candidates):
             raise PoolUnavailable("no partition answered the qualified-pool count")
         return np.maximum(pool.counts, self.store.counts(candidates.member_ids)), pool
@@ -123,6 +123,7 @@ class RepresentativeRerank:
         debug: dict[str, Any] = {
             "algorithm": algorithm, "k": k, "pool_members": pool.members,
             "pool_partial": pool.partial, "pool_cached": pool.cached,
+            "pool_partitions_searched": pool.searched,
             "before": representativeness(groups, shares, k, size).as_dict(),
             "after": representativeness(groups[order], shares, k, size).as_dict(),
             "ndcg_kept": ndcg_kept(candidates.scores, order, k),

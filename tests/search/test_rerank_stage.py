@@ -139,7 +139,7 @@ def test_the_debug_section_holds_aggregate_figures_only(service):
     assert set(debug) == {"rerank"}
     figures = debug["rerank"]
     assert set(figures) == {"algorithm", "k", "pool_members", "pool_partial", "pool_cached",
-                            "before", "after", "ndcg_kept"}
+                            "pool_partitions_searched", "before", "after", "ndcg_kept"}
     assert set(figures["after"]) == {"k", "min_skew", "max_skew", "ndkl", "infeasible_index",
                                      "infeasible_count", "representative"}
     dumped = json.dumps(debug).lower()
@@ -213,7 +213,7 @@ def test_a_partition_that_fails_the_count_makes_the_pool_partial(search_world, s
         return real(partition, query)
 
     monkeypatch.setattr(pool_module, "matching_member_ids", broken_shard_0)
-    svc = make(search_world, search_world.index_four, store)
+    svc = _small_top_k(search_world, store)  # partitions with over 20 matches are searched
     try:
         run = svc.rank(request("nurse OR engineer"))
         assert run.reports[-1].status == "ran"
@@ -233,13 +233,16 @@ def test_no_partition_answering_fails_the_stage_and_keeps_the_order(search_world
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(pool_module, "matching_member_ids", broken)
-    svc = make(search_world, search_world.index_four, store)
+    svc = _small_top_k(search_world, store)
     try:
-        run = svc.rank(request("nurse"))
+        query = "nurse OR engineer"  # over 20 matches in every partition: all are searched
+        candidates = svc.broker.search(parse_query(query, svc.taxonomy))
+        assert all((candidates.shards == s).sum() == 20 for s in range(4))
+        run = svc.rank(request(query))
         assert run.reports[-1].status == "failed"
         assert "qualified-pool" in run.reports[-1].detail
         assert run.candidates.member_ids.tolist() == \
-            svc.rank(request("nurse", rerank=False)).candidates.member_ids.tolist()
+            svc.rank(request(query, rerank=False)).candidates.member_ids.tolist()
     finally:
         svc.close()
 
@@ -288,3 +291,52 @@ def test_the_store_file_is_used_until_the_table_changes(search_world, tmp_path, 
         with engine.begin() as conn:
             conn.execute(text(flip))
     assert int((changed.codes != first.codes).sum()) == 1
+
+
+def _small_top_k(search_world, store):
+    """A service whose partitions return at most 20 candidates each."""
+    from federator.rerank import RepresentativeRerank
+    from federator.retrieval import Retrieval
+    from federator.service import SearchService
+    from index.serving.broker import Broker, BrokerSettings
+    from index.serving.serving_index import ServingIndex
+
+    broker = Broker(ServingIndex(search_world.index_four), search_world.taxonomy, None,
+                    BrokerSettings(deadline_ms=30_000, partition_top_k=20))
+    stage = RepresentativeRerank.build(broker, store)
+    return SearchService(search_world.taxonomy, broker.serving, [Retrieval(broker), stage])
+
+
+def test_partitions_that_returned_every_match_are_counted_from_the_candidates(service):
+    parsed = parse_query("title:nurse", service.taxonomy)
+    every = stage_of(service).pool(parsed)
+    stage_of(service).pool._cache.clear()
+    known = stage_of(service).pool(parsed, service.broker.search(parsed))
+    assert known.searched == 0
+    assert known.counts.tolist() == every.counts.tolist() and known.members == every.members
+
+
+def test_partitions_with_more_matches_than_their_top_k_are_searched(search_world, store):
+    svc = _small_top_k(search_world, store)
+    try:
+        for query in ("nurse OR engineer", "title:nurse", 'title:"software developer"'):
+            parsed = parse_query(query, svc.taxonomy)
+            candidates = svc.broker.search(parsed)
+            pool = stage_of(svc).pool(parsed, candidates)
+            stage_of(svc).pool._cache.clear()
+            assert pool.counts.tolist() == stage_of(svc).pool(parsed).counts.tolist(), query
+            stage_of(svc).pool._cache.clear()
+            full = [s for s in range(4) if (candidates.shards == s).sum() == 20]
+            assert pool.searched == len(full), query
+    finally:
+        svc.close()
+
+
+def test_a_cut_list_is_noticed_and_every_partition_searched(service):
+    parsed = parse_query("nurse OR engineer", service.taxonomy)
+    candidates = service.broker.search(parsed)
+    stage_of(service).pool._cache.clear()
+    cut = stage_of(service).pool(parsed, candidates.reordered(np.arange(10)))
+    stage_of(service).pool._cache.clear()
+    assert cut.searched == 4
+    assert cut.counts.tolist() == stage_of(service).pool(parsed).counts.tolist()
