@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from talent.errors import InvalidInput, QueryError, TalentError
 from talent.logging import get_logger
@@ -100,6 +100,8 @@ class PipelineRun:
     candidates: CandidateList
     reports: list[StageReport]
     timings: dict[str, float] = field(default_factory=dict)
+    #: stage -> the aggregate figures it reported (``CandidateList.debug`` of the list it made)
+    debug: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
@@ -137,6 +139,7 @@ class Pipeline:
         self.check_switches(request.search.stages)
         reports: list[StageReport] = []
         timings: dict[str, float] = {}
+        debug: dict[str, dict[str, Any]] = {}
         for stage in self.stages:
             if not request.switch(stage.name, stage.config.enabled) and not stage.required:
                 reports.append(StageReport(stage.name, "off"))
@@ -163,11 +166,13 @@ class Pipeline:
             # a new list carries the sub-timings of the stage that made it
             if out is not candidates:
                 timings.update({f"{stage.name}.{k}": v for k, v in out.timings.items()})
+                if out.debug:
+                    debug[stage.name] = dict(out.debug)
             # a stage that ran degraded says how: a caveat on its list (e.g. L2 without its
             # cache), else its optional ``notice`` (e.g. a model fallback)
             note = out.notes.get(stage.name, "") if out is not candidates else ""
             reports.append(StageReport(stage.name, "ran", ms,
                                        note or getattr(stage, "notice", "") or ""))
             candidates = out
-        return PipelineRun(candidates, reports, timings)
+        return PipelineRun(candidates, reports, timings, debug)
 

@@ -23,6 +23,7 @@ from federator.labels import (
 )
 from federator.page import PageAssembler
 from federator.pipeline import Pipeline, PipelineRun, RankingRequest, Stage
+from federator.rerank import RepresentativeRerank
 from federator.retrieval import Retrieval, RetrievalConfig
 from federator.types import CandidateList, SearchRequest, SearchResponse
 from index.l1.features import FEATURE_NAMES
@@ -96,7 +97,8 @@ class SearchService:
         ``load_model=False``), the current title embeddings (no expansion without them; an L1
         model trained with other embeddings is refused), company names from ``database``, then
         the federator's stages: L2 (its dynamic features from ``cache``, else the settings' cache;
-        with ``replay``, from the database's event history as of each request's ``as_of``)."""
+        with ``replay``, from the database's event history as of each request's ``as_of``) and
+        representative re-ranking (its protected store in ``database``)."""
         from federator.l2 import build_l2
         from talent.embeddings.artifact import check_embedding_version
         from talent.world.config import world_taxonomy
@@ -125,14 +127,20 @@ class SearchService:
         if scorer is None and load_model and not chosen.notice:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
-        stages: list[Stage] = []
-        if load_model:
-            l1 = scorer if isinstance(scorer, L1Model) else None
-            stages.append(build_l2(settings, l1, database, cache=cache, replay=replay))
-        return cls.build(taxonomy, serving, scorer,
-                         broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names, retrieval=RetrievalConfig(notice=chosen.notice),
-                         expander=expander, executor=executor, extra_stages=stages)
+        broker = Broker(serving, taxonomy, scorer, BrokerSettings.from_settings(settings),
+                        expander=expander, executor=executor)
+        stages: list[Stage] = [Retrieval(broker, RetrievalConfig(notice=chosen.notice))]
+        try:
+            if load_model:
+                l1 = scorer if isinstance(scorer, L1Model) else None
+                stages.append(build_l2(settings, l1, database, cache=cache, replay=replay))
+            if database is not None:  # representative re-ranking reads its protected store there
+                stages.append(RepresentativeRerank.from_settings(settings, broker, database))
+        except BaseException:
+            broker.close()
+            serving.close()
+            raise
+        return cls(taxonomy, serving, stages, names)
 
     @property
     def ranker(self) -> str:
@@ -170,11 +178,15 @@ class SearchService:
                               or s.role != "include"],
             partial=candidates.partial, partitions_answered=candidates.partitions_answered,
             partitions_total=candidates.partitions_total, ranker=candidates.ranker, timings=timings,
-            index_version=self.serving.version, stages=run.reports,
+            index_version=self.serving.version, stages=run.reports, debug=run.debug,
             facets_approximate=bool(request.facets and candidates.facets_approximate),
             expansion=candidates.expansion,
         )
 
     def close(self) -> None:
+        for stage in self.pipeline.stages[1:]:
+            close = getattr(stage, "close", None)
+            if close is not None:
+                close()
         self.broker.close()
         self.serving.close()

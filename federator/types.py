@@ -106,6 +106,8 @@ class SearchResponse:
     #: title expansion: applied or not and why, the titles it added (with their similarity),
     #: suggested titles and skills (None: no title embeddings loaded)
     expansion: ExpansionReport | None = None
+    #: stage -> aggregate figures it reports (never anything about one candidate)
+    debug: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numpy scalars converted)."""

@@ -27,6 +27,7 @@ log = get_logger(__name__)
 
 ERASER_MODULES: list[str] = [
     "talent.storage.erasure",   # database rows of every contract (first: the outbox delete)
+    "talent.protected",         # the protected store's file (gender codes; after the table)
     "index.erasure",            # the serving index and every retained version, the next build
     "talent.cache.erasure",     # cache keys under the member's prefix
     "talent.dynamic.erasure",   # L2's dynamic-feature counters of the member

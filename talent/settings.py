@@ -79,6 +79,16 @@ class Settings(BaseSettings):
         description="CPUs of the local Ray instance started when ray_address is unset (default: "
                     "every core).",
     )
+    rerank_algorithm: Literal["detgreedy", "detcons", "detrelaxed", "detconstsort", "off"] = Field(
+        "detgreedy",
+        description="Gender-representative re-ranking of the results (stage `rerank`): the "
+                    "algorithm, or 'off' (a request may still switch it on).",
+    )
+    rerank_pool_cache_seconds: float = Field(
+        60.0, ge=0,
+        description="How long the gender mix of a query's qualified pool is reused for the same "
+                    "query and index version (0: count it for every search).",
+    )
 
     admin_token: str | None = Field(
         None, description="Operator token of the admin API (member erasure); the admin routes "

@@ -44,6 +44,8 @@ class CandidateList:
     #: what title expansion did (None: no embeddings loaded)
     expansion: ExpansionReport | None = None
     notes: dict[str, str] = field(default_factory=dict)  # stage -> what its report should say
+    #: aggregate figures the stage that made this list reports (the response's debug section)
+    debug: dict[str, Any] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
@@ -53,10 +55,12 @@ class CandidateList:
         return len(self.member_ids)
 
     def reordered(self, order: np.ndarray, scores: np.ndarray | None = None,
-                  timings: dict[str, float] | None = None) -> CandidateList:
+                  timings: dict[str, float] | None = None,
+                  debug: dict[str, Any] | None = None) -> CandidateList:
         """The candidates at positions ``order`` (a permutation or a prefix of one), best first,
         with new ``scores`` (aligned with ``order``) if given; counts and facets are kept.
-        ``timings`` are the sub-timings of the stage that reordered them."""
+        ``timings`` are the sub-timings of the stage that reordered them, ``debug`` the aggregate
+        figures it reports."""
         order = np.asarray(order, dtype=np.int64)
         if len(np.unique(order)) != len(order) or (len(order)
                                                    and (order.min() < 0
@@ -66,7 +70,7 @@ class CandidateList:
                        features=self.features[order],
                        scores=self.scores[order] if scores is None
                        else np.asarray(scores, dtype=np.float32),
-                       timings=dict(timings or {}))
+                       timings=dict(timings or {}), debug=dict(debug or {}))
 
     def candidates(self, start: int = 0, stop: int | None = None) -> list[Candidate]:
         stop = len(self) if stop is None else min(stop, len(self))

@@ -49,6 +49,7 @@ def cli(ctx: click.Context, config_file: str | None, home: str | None, database_
       talent train l2            train the federator's GLMix re-ranker
       talent search "QUERY"      search from the terminal
       talent evaluate            offline evaluation report
+      talent audit               fairness audit of the rankings (by sex, impact ratios)
       talent serve               the recruiter web UI and JSON API
       talent demo                all of the above on the demo world
 

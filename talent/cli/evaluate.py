@@ -31,11 +31,15 @@ from talent.cli import AppContext, pass_app
               show_default=True,
               help="Held-out low-recall title queries of the title-expansion figure (with title "
                    "embeddings served; 0: skip it).")
+@click.option("--fairness-queries", type=click.IntRange(0, 100000), default=300,
+              show_default=True,
+              help="Held-out queries ranked before and after representative re-ranking (0: skip "
+                   "the fairness section).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @pass_app
 def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
             ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int,
-            expansion_queries: int, seed: int) -> None:
+            expansion_queries: int, fairness_queries: int, seed: int) -> None:
     """Offline evaluation: logged replay of the model ladder and the simulated outcome.
 
     \b
@@ -62,8 +66,10 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
     opts = EvaluationOptions(ladder=rungs, test_fraction=test_fraction, resamples=resamples,
                              seed=seed, simulated=simulated_queries > 0,
                              simulated_queries=simulated_queries,
-                             expansion_queries=expansion_queries)
-    steps = 3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0) + 1
+                             expansion_queries=expansion_queries,
+                             fairness_queries=fairness_queries)
+    steps = (3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0)
+             + (2 if fairness_queries else 0) + 1)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   transient=True,
                   console=None) as progress:

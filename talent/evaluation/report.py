@@ -217,6 +217,12 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         if report["simulated"].get("title_expansion"):
             lines += ["## Title expansion on low-recall title queries", ""] + _expansion_tables(
                 report["simulated"]["title_expansion"])
+    if report.get("fairness"):
+        from talent.evaluation.audit.report import before_after_figures, before_after_lines
+
+        lines += ["## Fairness of the top k: before and after representative re-ranking", ""]
+        lines += before_after_lines(report["fairness"])
+        figures += before_after_figures(report["fairness"], out_dir, prov)
     for note in report.get("notes", []):
         lines.append(f"> {note}")
     if figures:

@@ -44,6 +44,7 @@ class EvaluationOptions:
     simulated_queries: int = 300
     simulated_ks: tuple[int, ...] = (5, 10, 25)
     expansion_queries: int = 300   # low-recall title queries of the title-expansion figure
+    fairness_queries: int = 300
 
 
 def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
@@ -242,4 +243,11 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
 
         report["simulated"] = simulate_held_out(settings, db, info.name, test.searches, opts,
                                                 step=step)
+    if opts.fairness_queries > 0:  # representativeness before and after re-ranking (the audit)
+        from talent.evaluation.audit.run import evaluation_section
+        from talent.evaluation.audit.split import BeforeAfterOptions
+
+        report["fairness"] = evaluation_section(
+            settings, db, test, model, BeforeAfterOptions(opts.fairness_queries, seed=opts.seed,
+                                                          resamples=opts.resamples), step=step)
     return report

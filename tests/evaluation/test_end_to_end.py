@@ -44,8 +44,7 @@ def evaluated(tmp_path_factory):
     out = home / "report"
     code = main(["--home", str(home), "evaluate", "--world", "test", "--out", str(out),
                  "--resamples", "100", "--simulated-queries", "40", "--expansion-queries", "20",
-                 "--ladder",
-                 "text_match,linear,pairwise_gbdt"])
+                 "--fairness-queries", "30", "--ladder", "text_match,linear,pairwise_gbdt"])
     return code, out, home
 
 
@@ -126,3 +125,57 @@ def test_the_report_compares_expansion_off_on_and_both_baselines(evaluated):
     assert on["relevant_retrieved"]["value"] >= exp["variants"]["expansion off"][
         "relevant_retrieved"]["value"]
     assert "Title expansion on low-recall title queries" in (out / "summary.md").read_text()
+def test_the_report_has_a_fairness_section_before_and_after_each_algorithm(evaluated):
+    code, out, _ = evaluated
+    assert code == 0
+    fairness = json.loads((out / "metrics.json").read_text())["fairness"]
+    engine = fairness["engine"]
+    assert list(engine) == ["before", "after_detgreedy", "after_detcons", "after_detrelaxed",
+                            "after_detconstsort"]
+    assert engine["after_detgreedy"]["feasible_share@25"]["value"] == 1.0
+    assert "precision@25" in fairness["replay"]["metrics"]
+    summary = (out / "summary.md").read_text()
+    assert "## Fairness of the top k" in summary and "fairness_before_after.png" in summary
+    assert (out / "fairness_before_after.png").stat().st_size > 0
+
+
+def test_the_simulated_outcome_has_a_rerank_rung_over_l1(evaluated):
+    _, out, _ = evaluated
+    sim = json.loads((out / "metrics.json").read_text())["simulated"]["rankers"]
+    assert sim["engine_+rerank"]["lift_over_below"]["below"] == "engine_l1"
+
+
+@pytest.fixture(scope="module")
+def audited(evaluated):
+    _, _, home = evaluated
+    out = home / "audit"
+    code = main(["--home", str(home), "audit", "--out", str(out), "--queries", "20",
+                 "--algorithms", "detgreedy,detconstsort", "--period", "month"])
+    return code, out
+
+
+def test_the_audit_writes_rates_impact_ratios_and_plots(audited):
+    code, out = audited
+    assert code == 0
+    report = json.loads((out / "audit.json").read_text())
+    overall = report["logs"]["overall"]
+    assert set(overall["groups"]) == {"female", "male", "unknown"}
+    ratios = [overall["groups"][g]["impression_impact_ratio"] for g in ("female", "male")]
+    assert max(ratios) == 1.0 and overall["groups"]["unknown"]["impression_impact_ratio"] is None
+    assert report["logs"]["by_period"] and report["logs"]["by_contract"]
+    assert list(report["before_after"]["engine"]) == ["before", "after_detgreedy",
+                                                      "after_detconstsort"]
+    for png in ("impact_ratios_by_period.png", "impact_ratios_by_contract.png",
+                "fairness_before_after.png", "fairness_skew_by_group.png"):
+        assert (out / png).stat().st_size > 0
+    assert "## From the logs" in (out / "summary.md").read_text()
+
+
+def test_the_audit_window_and_bad_options(evaluated, capsys):
+    _, _, home = evaluated
+    assert main(["--home", str(home), "audit", "--from", "2030-01-01", "--queries", "0",
+                 "--out", str(home / "empty-audit")]) == 0
+    report = json.loads((home / "empty-audit" / "audit.json").read_text())
+    assert report["logs"]["searches_audited"] == 0 and "before_after" not in report
+    assert main(["--home", str(home), "audit", "--algorithms", "detmagic"]) == 1
+    assert "unknown re-ranking algorithm" in capsys.readouterr().err

@@ -60,7 +60,18 @@ def _member_with_data(settings, database, web_world) -> int:
             scope.save_candidate(project.id, member, notes="strong")
             scope.send_inmail(member, "Hello", "a role for you", project_id=project.id)
             scope.record_feedback(member, "good_fit", search_id=search.id)
-    open_cache(settings.cache_url).set(member_key(member, "dyn"), b"1")
+    cache = open_cache(settings.cache_url)
+    cache.set(member_key(member, "dyn"), b"1")
+    from talent.dynamic.store import contract_key, recruiter_key
+    from talent.dynamic.store import member_key as counters_key
+
+    # L2's dynamic-feature counters (keys outside the member's prefix) and the protected store
+    cache.set(recruiter_key(web_world.alice.recruiter_id, member), b"\0" * 8)
+    cache.set(contract_key(1, member), b"\0" * 8)
+    cache.set(counters_key(member), b"\0" * 8)
+    from talent.protected import load_gender_store, protected_dir
+
+    assert load_gender_store(database, protected_dir(settings)).codes_of([member])[0] >= 0
     cache_dir = feature_cache_dir(settings)
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.savez(cache_dir / "features.npz", member_id=np.array([1, member]), features=np.zeros((2, 3)))
@@ -96,6 +107,12 @@ def _assert_gone_everywhere(settings, database, member: int) -> None:
         assert state.m_skill_ptr[row + 1] == state.m_skill_ptr[row]
         with np.load(world / "truth" / "members.npz") as z:
             assert np.isnan(z["responsiveness"][row]) and np.isnan(z["seeking"][row])
+    from talent.cache.base import open_cache
+
+    cache = open_cache(settings.cache_url)
+    assert [k for p in ("dyn:r:", "dyn:c:", "dyn:m:") for k in cache.keys(p)
+            if k.endswith(f":{member}")] == []
+    assert np.load(settings.home / "protected" / "gender.npy")[member] == -1
     ctx = ErasureContext(member, settings, database, actor="test")
     assert {e.name: e.remaining(ctx) for e in registered_erasers()} == {
         e.name: [] for e in registered_erasers()}
@@ -124,6 +141,8 @@ def test_the_operator_route_erases_a_member_from_every_surface(private_world, we
         assert report["removed"]["database"]["inmails"] == 2
         assert report["removed"]["database"]["feedback"] >= 2
         assert report["removed"]["cache"] == {"keys": 1}
+        assert report["removed"]["dynamic"] == {"keys": 3}
+        assert report["removed"]["protected-store"] == {"codes": 1}
         service.serving.refresh()  # what a serving worker's refresher does within 0.25 s
         assert client.get(f"/api/v1/members/{member}", headers=alice).status_code == 404
         again = client.post(f"/api/v1/admin/members/{member}/erase",

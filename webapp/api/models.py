@@ -168,6 +168,12 @@ class SearchOut(Reply):
     expansion: ExpansionOut | None = Field(
         None, description="Title expansion: the titles added with their similarity, and related "
                           "titles and skills to add (null: no title embeddings trained).")
+    debug: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Aggregate figures a ranking stage reports, by stage. rerank: MinSkew, "
+                    "MaxSkew, NDKL and infeasible prefixes of the top 25 before and after "
+                    "representative re-ranking, the utility kept (NDCG@25) and the pool size; "
+                    "never a group, a share or anything about one candidate.")
 
 
 # --- members --------------------------------------------------------------------------------------
