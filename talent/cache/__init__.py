@@ -1,8 +1,10 @@
 """A key-value cache with expiry, in-process (``memory://``) or in Redis (``redis://``).
 
-Nothing in the engine uses it yet: the in-session bandit will keep session state here. Today
-``cache_url`` serves only the web app's rate limits, which Flask-Limiter stores itself (in each
-worker's memory, or in that Redis; see :mod:`webapp.extensions`), not through this package.
+The in-session bandit keeps its review sessions here (keys ``session:*``, see
+:mod:`federator.sessions`): written with :meth:`Cache.compare_and_set`, so that two web workers
+serving one session never lose an update. ``cache_url`` also names the store of the web app's
+rate limits, which Flask-Limiter keeps itself (in each worker's memory, or in that Redis; see
+:mod:`webapp.extensions`), not through this package.
 """
 
 from talent.cache.base import Cache, open_cache

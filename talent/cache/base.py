@@ -53,6 +53,16 @@ class Cache(ABC):
     def ping(self) -> bool:
         """True when the backend answers."""
 
+    @abstractmethod
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes,
+                        ttl: float | None = None) -> bool:
+        """Atomically store ``value`` if the current value is ``expected`` (``None``: the key is
+        missing or expired); False, and nothing written, when another writer got there first."""
+
+    @abstractmethod
+    def expire(self, key: str, ttl: float) -> bool:
+        """Give ``key`` a new time to live (seconds); False when it is missing."""
+
     def get_json(self, key: str) -> Any:
         raw = self.get(key)
         return None if raw is None else json.loads(raw)
