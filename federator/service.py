@@ -36,6 +36,16 @@ from talent.taxonomy.model import Taxonomy
 log = get_logger(__name__)
 
 
+def bandit_stage(settings: Any, serving: ServingIndex) -> Stage:
+    """Stage ``bandit`` over the review sessions in the cache ``settings.cache_url`` names."""
+    from federator.bandit import BanditConfig, BanditStage
+    from federator.sessions import SessionStore
+    from talent.cache import open_cache
+
+    sessions = SessionStore(open_cache(settings.cache_url), ttl=settings.review_session_ttl)
+    return BanditStage(sessions, serving, BanditConfig.from_settings(settings))
+
+
 def empty_candidates() -> CandidateList:
     """What the first stage is handed: nothing yet."""
     return CandidateList(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int16),
@@ -100,9 +110,15 @@ class SearchService:
         if scorer is None and load_model:
             log.info("search.no_l1_model", models_dir=str(settings.models_dir))
         names = company_names_from_database(database) if database is not None else no_company_names
+        stages: list[Stage] = []
+        stages.append(bandit_stage(settings, serving))  # last: after l2 and rerank
         return cls.build(taxonomy, serving, scorer,
                          broker_settings=BrokerSettings.from_settings(settings),
-                         company_names=names)
+                         company_names=names, extra_stages=stages)
+
+    def stage(self, name: str) -> Stage | None:
+        """The pipeline's stage called ``name``, if it has one."""
+        return next((s for s in self.pipeline.stages if s.name == name), None)
 
     @property
     def ranker(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from talent.cache.base import Cache
 from talent.errors import ConfigError, DatabaseUnavailable
 
-
 #: Compare-and-set in one server-side step: set KEYS[1] to ARGV[2] only if it holds ARGV[1]
 #: (ARGV[3] = "1": only if it is missing); ARGV[4] = time to live in ms ("0": none).
 _CAS_SCRIPT = """

@@ -39,6 +39,7 @@ from webapp.database import db_session
 from webapp.exports import project_csv
 from webapp.jobs import is_job, job_out, recommended_matches
 from webapp.profiles import member_profile
+from webapp.review import note_search_feedback
 from webapp.search import run_search
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -200,10 +201,13 @@ def inmail(inmail_id: int) -> InMailOut:
 @api_route(bp, "POST", "/feedback", summary="Mark a candidate a good fit or not a fit",
            body=FeedbackIn, response=FeedbackOut, status=201, tags=("feedback",))
 def feedback(body: FeedbackIn) -> FeedbackOut:
-    """Recorded with the search and session ids, for training and evaluation. Results do not change
-    with feedback yet: the in-session bandit will use it."""
-    row = scope().record_feedback(body.member_id, body.kind, search_id=body.search_id,
-                                  session_id=body.session_id)
+    """Recorded with the search and session ids, for training and evaluation. With a session id,
+    the session's learned skill weights take it too: the next search carrying that session id is
+    re-ordered by it (stage ``bandit``)."""
+    s = scope()
+    row = s.record_feedback(body.member_id, body.kind, search_id=body.search_id,
+                            session_id=body.session_id)
+    note_search_feedback(s, body.session_id, body.member_id, body.kind)
     return FeedbackOut.model_validate(row)
 
 
@@ -226,3 +230,6 @@ def job_matches(job_id: int, query: PageQuery) -> MatchesOut:
            public=True, tags=("meta",))
 def openapi_spec() -> Response:
     return Response(spec_json(current_app), mimetype="application/json")
+
+
+from webapp.api import review_views  # noqa: E402,F401 - registers review mode's endpoints on bp

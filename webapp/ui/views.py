@@ -49,6 +49,7 @@ from webapp.exports import project_csv
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
+from webapp.review import note_search_feedback
 from webapp.search import own_search_id, run_search, search_service
 from webapp.ui.facets import (
     ROLE_LABELS,
@@ -184,10 +185,12 @@ def search() -> Any:
     selection = read_selection(request.args)
     page_size = int(current_app.config["PAGE_SIZE"])
     outcome, error = None, None
+    # a review session's id re-orders the results by its feedback (stage ``bandit``)
+    search_session = request.args.get("session") or session_id()
     if not selection.empty:
         try:
             outcome = run_search(scope(), selection.query(), page=selection.page,
-                                 page_size=page_size, session_id=session_id())
+                                 page_size=page_size, session_id=search_session)
             db_session().commit()
             session["last_search"] = {"id": outcome.search_id, "url": request.full_path}
         except QueryError as exc:
@@ -204,8 +207,19 @@ def search() -> Any:
                            pages=pages, page_size=page_size, panels=panels, chips=applied,
                            role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
                            shown_values=FACET_VALUES_SHOWN, args=request.args,
-                           show_timings=request.args.get("timings") == "1")
+                           show_timings=request.args.get("timings") == "1",
+                           review_args=urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                                  if k not in ("page", "session", "timings")]),
+                           reordered=_reordered(outcome))
 
+
+
+def _reordered(outcome: Any) -> bool:
+    """Whether stage ``bandit`` changed this search's order (a session with feedback)."""
+    if outcome is None:
+        return False
+    return any(r.name == "bandit" and r.status == "ran" for r in outcome.response.stages) and \
+        "bandit.score" in outcome.response.timings
 
 
 def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], str]:
@@ -306,6 +320,7 @@ def feedback(member_id: int, kind: str) -> Any:
     s = scope()
     s.record_feedback(member_id, kind, session_id=session_id(),
                       search_id=own_search_id(s, request.form.get("search_id", type=int)))
+    note_search_feedback(s, session_id(), member_id, kind)
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
@@ -445,3 +460,6 @@ def inmails() -> Any:
 
 
 INMAILS_PER_PAGE = 50
+
+
+from webapp.ui import review_views  # noqa: E402,F401 - registers review mode's pages on bp
