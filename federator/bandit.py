@@ -6,8 +6,9 @@ good fit / not a fit marks given on results pages, see
 :meth:`federator.review_service.ReviewService.note_feedback`) with at least one good fit or miss,
 the list it is handed is re-scored by the convex combination review mode orders a group by:
 ``(1 - online_weight) * offline + online_weight * online``, ``offline`` the candidate's rank in
-the list scaled to [0, 1] and ``online`` the cosine of its skills with the session's Rocchio
-direction. Without a session, or a session without feedback, the list goes on unchanged.
+the list and ``online`` its rank by the session's Rocchio skill score, both scaled to [0, 1]
+(see :mod:`federator.review`). Without a session, or a session without feedback, the list goes
+on unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from federator.pipeline import RankingRequest, StageConfig
+from federator.review import rank_scaled
 from federator.sessions import SessionStore
 from federator.types import CandidateList
 from index.serving.serving_index import ServingIndex
@@ -81,9 +83,7 @@ class BanditStage:
         held = sp.csr_matrix((np.ones(len(local)), local.astype(np.int64),
                               np.asarray(csr.indptr, dtype=np.int64)), shape=(depth, len(skills)))
         t2 = time.perf_counter()
-        lengths = np.sqrt(np.asarray(held.sum(axis=1)).ravel())
-        direction = state.skills.direction(skills)
-        online = np.asarray(held @ direction).ravel() / np.maximum(lengths, 1.0)
+        online = rank_scaled(np.asarray(held @ state.skills.direction(skills)).ravel())
         offline = 1.0 - np.arange(depth) / max(depth - 1, 1)
         lam = self.config.online_weight
         combined = (1.0 - lam) * offline + lam * online

@@ -10,11 +10,15 @@ recruiter) can run a step from what the cache holds:
 
 A step (:func:`choose_next`): the bandit (:mod:`federator.arm_policies`) picks a group among
 those with candidates left; within it, the candidate with the best
-``(1 - online_weight) * offline + online_weight * online`` where ``offline`` is the candidate's
-rank in the pool scaled to [0, 1] (1 = the offline top) and ``online`` the cosine between its
-skill vector and the session's Rocchio direction (mean skill vector of the good fits minus that
-of the misses). ``policy="offline"`` and ``"random"`` are the yardsticks the evaluation compares
-against: the pool in offline order, and in random order.
+``(1 - online_weight) * offline + online_weight * online``: ``offline`` is the candidate's rank
+in the pool by the ranking stages' score and ``online`` its rank in the pool by the session's
+Rocchio score (the sum, over the skills it holds, of the share of good fits holding the skill
+minus the share of misses holding it), both scaled to [0, 1] (1 = the top). Ranks make the two
+comparable whatever the scores' scales; binary skill vectors (not idf-weighted) because the
+skills a recruiter cares about are often common ones (measured: the top 15 by binary Rocchio
+after 10 verdicts held 0.40 good fits, by idf-weighted cosine 0.34, demo world).
+``policy="offline"`` and ``"random"`` are the yardsticks the evaluation compares against: the
+pool in offline order, and in random order.
 """
 
 from __future__ import annotations
@@ -89,11 +93,7 @@ class ReviewPool:
     @cached_property
     def offline_rank(self) -> np.ndarray:
         """Each candidate's offline rank scaled to [0, 1]: 1 for the top, 0 for the last."""
-        n = len(self)
-        order = np.argsort(-self.offline, kind="stable")
-        scaled = np.empty(n, dtype=np.float64)
-        scaled[order] = 1.0 - np.arange(n) / max(n - 1, 1)
-        return scaled
+        return rank_scaled(self.offline)
 
     @cached_property
     def index_of(self) -> dict[int, int]:
@@ -121,8 +121,8 @@ class ReviewPool:
 
 @dataclass
 class SkillFeedback:
-    """The session's online skill weights, Rocchio style: running sums of the unit skill vectors
-    of good fits and of misses (keyed by skill id, so any candidate list can be scored)."""
+    """The session's online skill weights, Rocchio style: how many good fits and how many misses
+    held each skill (keyed by skill id, so any candidate list can be scored)."""
 
     good: dict[str, float] = field(default_factory=dict)
     bad: dict[str, float] = field(default_factory=dict)
@@ -134,7 +134,7 @@ class SkillFeedback:
         return self.n_good + self.n_bad == 0
 
     def add(self, vector: Mapping[str, float], good: bool) -> None:
-        """Add one rated candidate's skill vector (skill id -> weight)."""
+        """Add one rated candidate's skill vector (skill id -> weight, 1 for a held skill)."""
         sums = self.good if good else self.bad
         for skill, weight in vector.items():
             sums[skill] = sums.get(skill, 0.0) + float(weight)
@@ -144,15 +144,14 @@ class SkillFeedback:
             self.n_bad += 1
 
     def direction(self, skills: Sequence[str]) -> np.ndarray:
-        """The Rocchio direction over ``skills`` (mean of the good fits minus mean of the misses),
-        unit length; zeros when there is no feedback or it cancels out."""
+        """The Rocchio weights over ``skills``: mean vector of the good fits minus that of the
+        misses (zeros without feedback)."""
         w = np.zeros(len(skills), dtype=np.float64)
         for sums, n, sign in ((self.good, self.n_good, 1.0), (self.bad, self.n_bad, -1.0)):
             if n:
                 w += sign * np.fromiter((sums.get(s, 0.0) for s in skills), np.float64,
                                         len(skills)) / n
-        norm = float(np.linalg.norm(w))
-        return w / norm if norm > 1e-12 else w
+        return w
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -239,7 +238,7 @@ class Pick:
     group: int
     step: int                       # 1-based
     offline: float                  # offline rank in [0, 1]
-    online: float                   # cosine with the session's skill direction
+    online: float                   # rank by the session's learned skills in [0, 1]
     score: float                    # the convex combination the group was ordered by
     arm_value: float | None         # the group's sampled rate / upper bound (bandits only)
     order: str
@@ -251,12 +250,24 @@ def step_rng(state: ReviewState, salt: int = 0) -> np.random.Generator:
     return np.random.default_rng([state.seed, state.step, salt])
 
 
+def rank_scaled(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among ``values`` scaled to [0, 1] (1 = the highest; ties share their
+    mean rank)."""
+    from scipy.stats import rankdata
+
+    n = len(values)
+    if n < 2:
+        return np.ones(n, dtype=np.float64)
+    return (rankdata(np.asarray(values, dtype=np.float64)) - 1.0) / (n - 1)
+
+
 def online_scores(pool: ReviewPool, state: ReviewState, rows: np.ndarray) -> np.ndarray:
-    """Cosine between candidates ``rows``' skill vectors and the session's Rocchio direction."""
+    """Candidates ``rows``' rank in the pool by the session's Rocchio score, in [0, 1] (zeros
+    before any good fit or miss: the offline order alone)."""
     if state.skills.empty:
         return np.zeros(len(rows), dtype=np.float64)
-    w = state.skills.direction(pool.skills)
-    return np.asarray(pool.vectors[rows] @ w, dtype=np.float64).ravel()
+    raw = np.asarray(pool.matrix @ state.skills.direction(pool.skills), dtype=np.float64).ravel()
+    return rank_scaled(raw)[rows]
 
 
 def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None = None
@@ -299,9 +310,8 @@ def present(state: ReviewState, pick: Pick) -> None:
 
 
 def skill_vector(pool: ReviewPool, i: int) -> dict[str, float]:
-    """Candidate ``i``'s unit skill vector as skill id -> weight."""
-    row = pool.vectors[i]
-    return {pool.skills[c]: float(v) for c, v in zip(row.indices, row.data)}
+    """Candidate ``i``'s skills as skill id -> 1."""
+    return {pool.skills[c]: 1.0 for c in pool.skill_idx[pool.skill_ptr[i]:pool.skill_ptr[i + 1]]}
 
 
 def apply_verdict(pool: ReviewPool, state: ReviewState, i: int, verdict: str) -> None:

@@ -115,8 +115,9 @@ class CandidateView:
         elif self.order == "ucb1" and self.arm_value is not None:
             text += (" (not tried yet)" if self.arm_value == float("inf")
                      else f" (its upper confidence bound {self.arm_value:.2f} was the highest)")
-        return (text + f"; within it, score {self.score:.2f} = offline {self.offline:.2f} and "
-                f"skills learned from your feedback {self.online:+.2f}.")
+        return (text + f"; within it, score {self.score:.2f} from its rank by the search "
+                f"({self.offline:.2f}) and by the skills learned from your verdicts "
+                f"({self.online:.2f}).")
 
 
 @dataclass(frozen=True)
@@ -348,15 +349,14 @@ def _replay_pick(pool: ReviewPool, state: ReviewState, i: int) -> Pick:
 
 
 def member_skill_vector(serving: Any, member_id: int) -> dict[str, float]:
-    """A member's unit binary skill vector (skill id -> weight) from the forward store."""
+    """A member's skills as skill id -> 1, from the forward store."""
     batch = serving.features(np.array([int(member_id)], dtype=np.int64))
     if not bool(batch.found[0]):
         return {}
     codes = np.unique(np.asarray(batch.csr["skills"].indices, dtype=np.int64))
     if not len(codes):
         return {}
-    weight = 1.0 / float(np.sqrt(len(codes)))
-    return {serving.vocab.term("skill", int(c)): weight for c in codes}
+    return {serving.vocab.term("skill", int(c)): 1.0 for c in codes}
 
 
 def skill_ids_of(serving: Any, member_ids: Sequence[int]) -> list[list[str]]:

@@ -18,6 +18,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 #: Dimensions the SVD keeps (fewer when the pool has fewer distinct skills).
 SVD_DIMENSIONS = 24
@@ -57,8 +58,15 @@ def cluster_skills(skills: sp.csr_matrix, *, k: int | None = None,
 
     ``k`` fixes the number of groups; without it the k in ``k_range`` (inclusive) with the best
     cosine silhouette wins. Pools too small to split (fewer than 4 members, or fewer distinct
-    skill vectors than 2) are one group.
+    skill vectors than 2) are one group. Runs on one BLAS/OpenMP thread: on pools this small,
+    thread start-up costs several times the work (measured 8x on 2 cores).
     """
+    with threadpool_limits(limits=1):
+        return _cluster(skills, k, k_range, seed)
+
+
+def _cluster(skills: sp.csr_matrix, k: int | None, k_range: tuple[int, int],
+             seed: int) -> SkillGroups:
     n = skills.shape[0]
     vectors = skill_vectors(skills)
     distinct = len({tuple(row.indices) for row in vectors}) if n <= 5000 else n

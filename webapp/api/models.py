@@ -367,7 +367,8 @@ class ReviewCandidateOut(Reply):
     order: str
     score: float = Field(description="(1 - online_weight) x offline + online_weight x online.")
     offline: float = Field(description="Offline rank in the pool scaled to [0, 1] (1 = top).")
-    online: float = Field(description="Cosine with the skills learned from this session.")
+    online: float = Field(description="Rank in the pool by the skills learned from this "
+                                      "session's verdicts, scaled to [0, 1] (1 = top).")
     arm_value: float | None = Field(description="The group's sampled rate or upper bound.")
     verdict: str | None
 
