@@ -261,6 +261,17 @@ def rank_scaled(values: np.ndarray) -> np.ndarray:
     return (rankdata(np.asarray(values, dtype=np.float64)) - 1.0) / (n - 1)
 
 
+#: Verdicts at which the online skill weights get half their configured weight: a direction
+#: learned from one or two verdicts is mostly noise.
+EVIDENCE_HALF = 5.0
+
+
+def effective_weight(state: ReviewState) -> float:
+    """The online weight after ``n`` good fits and misses: ``online_weight * n / (n + 5)``."""
+    n = state.skills.n_good + state.skills.n_bad
+    return state.online_weight * n / (n + EVIDENCE_HALF)
+
+
 def online_scores(pool: ReviewPool, state: ReviewState, rows: np.ndarray) -> np.ndarray:
     """Candidates ``rows``' rank in the pool by the session's Rocchio score, in [0, 1] (zeros
     before any good fit or miss: the offline order alone)."""
@@ -294,7 +305,7 @@ def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None =
     choice = policy.choose(np.asarray(state.successes), np.asarray(state.failures), available, rng)
     members = rows[pool.groups[rows] == choice.arm]
     online = online_scores(pool, state, members)
-    lam = state.online_weight
+    lam = effective_weight(state)
     combined = (1.0 - lam) * pool.offline_rank[members] + lam * online
     best = int(np.argmax(combined))
     i = int(members[best])

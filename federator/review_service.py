@@ -339,10 +339,10 @@ class ReviewService:
 
 def _replay_pick(pool: ReviewPool, state: ReviewState, i: int) -> Pick:
     """A pending candidate's pick as a page shows it again (its step; scores as of now)."""
-    from federator.review import online_scores
+    from federator.review import effective_weight, online_scores
 
     online = float(online_scores(pool, state, np.array([i]))[0])
-    lam = state.online_weight if state.order not in ("offline", "random") else 0.0
+    lam = effective_weight(state) if state.order not in ("offline", "random") else 0.0
     score = (1 - lam) * float(pool.offline_rank[i]) + lam * online
     return Pick(i, int(pool.member_ids[i]), int(pool.groups[i]), state.presented.index(i) + 1,
                 float(pool.offline_rank[i]), online, score, None, state.order)

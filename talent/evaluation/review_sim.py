@@ -62,7 +62,12 @@ class ReviewSimulationOptions:
 
 class MabwiserArms:
     """An :class:`~federator.arm_policies.ArmPolicy` that asks a ``mabwiser`` MAB which group to
-    play: the counts seen since the last call are fed to it with ``partial_fit``."""
+    play: the counts seen since the last call are fed to it with ``partial_fit``.
+
+    mabwiser's UCB1 scores an arm it has never seen 0 (so it never explores one once another has
+    a positive bound), where UCB1 as Auer et al. define it (ours) first plays every arm once; the
+    UCB1 adapter does that round first so that the side-by-side compares the bound itself.
+    """
 
     def __init__(self, policy: str, k: int, seed: int):
         from mabwiser.mab import MAB, LearningPolicy
@@ -80,6 +85,12 @@ class MabwiserArms:
         from federator.arm_policies import Choice
 
         now = np.vstack([successes, failures]).astype(np.int64)
+        if self.name == "mabwiser_ucb1":
+            untried = np.asarray(available, dtype=bool) & (now.sum(axis=0) == 0)
+            if untried.any():
+                arm = int(np.flatnonzero(untried)[0])
+                return Choice(arm, float("inf"), tuple(float("inf") if u else float("-inf")
+                                                       for u in untried))
         new = now - self.seen
         decisions = np.concatenate([np.repeat(np.arange(self.k), new[0]),
                                     np.repeat(np.arange(self.k), new[1])])
