@@ -22,6 +22,8 @@ TRUTH_READERS = {
     "talent.world.simulator": "simulates recruiters and members from it",
     "talent.world.stats": "checks the simulated logs against it (`talent world stats`)",
     "talent.evaluation.simulated": "the evaluation's outcome protocol: scores rankings with it",
+    "talent.evaluation.review_sim": "simulated review sessions: the truth draws each session's "
+                                    "hidden intent and the recruiter's verdicts (never a model)",
 }
 """The only modules that may import the truth module itself."""
 
