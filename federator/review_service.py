@@ -213,9 +213,7 @@ class ReviewService:
             from federator.sessions import SessionExpired, expired_message
 
             raise SessionExpired(expired_message(session_id))
-        self._check_owner(state, recruiter_id)
-        if state.kind != "review":
-            raise NotFound(f"review session {session_id} not found")
+        self._check_review(state, recruiter_id)
         return state, self.sessions.pool(session_id)
 
     @staticmethod
@@ -223,14 +221,22 @@ class ReviewService:
         if recruiter_id is not None and state.recruiter_id != recruiter_id:
             raise NotFound(f"review session {state.session_id} not found")
 
+    @classmethod
+    def _check_review(cls, state: ReviewState, recruiter_id: int | None) -> None:
+        cls._check_owner(state, recruiter_id)
+        if state.kind != "review":
+            raise NotFound(f"review session {state.session_id} not found")
+
     def session(self, session_id: str, recruiter_id: int | None) -> SessionView:
         state, pool = self._own(session_id, recruiter_id)
         return self._view(state, pool)
 
-    def next(self, session_id: str, recruiter_id: int | None) -> CandidateView | None:
+    def next(self, session_id: str, recruiter_id: int | None
+             ) -> tuple[SessionView, CandidateView | None]:
         """Draw and present a new candidate (``None`` when the pool is used up)."""
-        state, pool = self._own(session_id, recruiter_id)
-        return self._draw(session_id, pool)
+        pool = self.sessions.pool(session_id)
+        state, candidate = self._draw(session_id, pool, recruiter_id)
+        return self._view(state, pool), candidate
 
     def current(self, session_id: str, recruiter_id: int | None) -> CandidateView | None:
         """The newest presented candidate without a verdict, else a new draw (a page reload does
@@ -240,17 +246,19 @@ class ReviewService:
         if pending:
             i = pending[-1]
             return self._candidate(pool, state, _replay_pick(pool, state, i))
-        return self._draw(session_id, pool)
+        return self._draw(session_id, pool, recruiter_id)[1]
 
-    def _draw(self, session_id: str, pool: ReviewPool) -> CandidateView | None:
+    def _draw(self, session_id: str, pool: ReviewPool, recruiter_id: int | None
+              ) -> tuple[ReviewState, CandidateView | None]:
         def change(state: ReviewState) -> Pick | None:
+            self._check_review(state, recruiter_id)
             pick = choose_next(pool, state, self.policies.get(state.order))
             if pick is not None:
                 present(state, pick)
             return pick
 
         state, pick = self.sessions.update(session_id, change)
-        return None if pick is None else self._candidate(pool, state, pick)
+        return state, None if pick is None else self._candidate(pool, state, pick)
 
     def feedback(self, session_id: str, recruiter_id: int | None, member_id: int, verdict: str, *,
                  then_next: bool = True) -> tuple[SessionView, CandidateView | None]:
@@ -258,10 +266,11 @@ class ReviewService:
         candidate: one step."""
         if verdict not in VERDICTS:
             raise InvalidInput(f"unknown verdict {verdict!r}: use one of {', '.join(VERDICTS)}")
-        state, pool = self._own(session_id, recruiter_id)
+        pool = self.sessions.pool(session_id)
         i = pool.index_of.get(int(member_id))
 
         def change(state: ReviewState) -> Pick | None:
+            self._check_review(state, recruiter_id)
             if i is None or i not in state.presented:
                 raise InvalidInput(f"member {member_id} was not presented in review session "
                                    f"{session_id}")

@@ -39,8 +39,7 @@ def review_start(body: ReviewStartIn) -> ReviewStepOut:
     s = scope()
     view = start_review(s, query=query, project_id=body.project_id, policy=body.policy,
                         online_weight=body.online_weight)
-    candidate = review_service().next(view.session_id, s.recruiter.id)
-    view = review_service().session(view.session_id, s.recruiter.id)
+    view, candidate = review_service().next(view.session_id, s.recruiter.id)
     return ReviewStepOut(session=session_out(view), candidate=candidate_out(candidate))
 
 
@@ -55,9 +54,7 @@ def review_session(session_id: str) -> ReviewSessionOut:
 def review_next(session_id: str) -> ReviewStepOut:
     """Presents a new candidate each call (two tabs each get their own); ``candidate`` is null
     when the pool is used up."""
-    s = scope()
-    candidate = review_service().next(session_id, s.recruiter.id)
-    view = review_service().session(session_id, s.recruiter.id)
+    view, candidate = review_service().next(session_id, scope().recruiter.id)
     return ReviewStepOut(session=session_out(view), candidate=candidate_out(candidate))
 
 
