@@ -173,3 +173,50 @@ def test_the_ui_restarts_a_lost_session_with_a_message(ui, api, app):
     assert again.status_code == 302 and sid not in again.location
     page = ui.get(again.location)
     assert "had expired, so a new one started" in page.text and "Why:" in page.text
+
+
+@pytest.mark.redis
+def test_two_app_instances_sharing_redis_never_lose_a_verdict(web_world, redis_url):
+    """Two apps (two web workers), each with its own Redis client, serve one session from eight
+    threads at once: every verdict is counted, whichever app took it."""
+    import threading
+    import uuid
+
+    from conftest import Api, make_app
+
+    from federator.review_service import ReviewConfig, ReviewService
+    from federator.sessions import SessionStore
+    from talent.cache import open_cache
+
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
+    apps = [make_app(web_world) for _ in range(2)]
+    for a in apps:
+        a.extensions["talent.review"] = ReviewService(
+            web_world.service, SessionStore(open_cache(redis_url, namespace)), ReviewConfig())
+    apis = [Api(a.test_client(), web_world.alice.token) for a in apps]
+    started = apis[0].post("/review/sessions", {"query": QUERY})
+    assert started.status_code == 201, started.json
+    sid = started.json["session"]["session_id"]
+    assert apis[1].get(f"/review/sessions/{sid}").status_code == 200  # the other app sees it
+    sent, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def tab(api: Api) -> None:
+        barrier.wait()
+        for _ in range(3):
+            body = api.post(f"/review/sessions/{sid}/next").json
+            member = body["candidate"]["member_id"]
+            r = api.post(f"/review/sessions/{sid}/feedback", {"member_id": member,
+                                                              "verdict": "good_fit"})
+            (sent if r.status_code == 200 else errors).append(member)
+
+    threads = [threading.Thread(target=tab, args=(apis[i % 2],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = apis[1].get(f"/review/sessions/{sid}").json
+    assert errors == [] and len(sent) == 24
+    assert final["counts"]["good_fit"] == 24
+    assert sum(g["good_fits"] for g in final["groups"]) == 24
+    open_cache(redis_url, namespace).clear()
