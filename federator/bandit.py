@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from federator.pipeline import RankingRequest, StageConfig
 from federator.review import rank_scaled
-from federator.sessions import SessionStore
+from federator.sessions import SessionStore, usable_session_id
 from federator.types import CandidateList
 from index.serving.serving_index import ServingIndex
 
@@ -64,10 +64,9 @@ class BanditStage:
         if not sid or len(candidates) < 2:
             return candidates
         t0 = time.perf_counter()
-        try:
-            state = self.sessions.state(sid)
-        except ValueError:
+        if not usable_session_id(sid):  # a client's own session id: nothing stored under it
             return candidates
+        state = self.sessions.state(sid)
         if (state is None or state.skills.empty
                 or (request.recruiter_id is not None
                     and state.recruiter_id != request.recruiter_id)):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from federator.arm_policies import ArmPolicy
 from federator.review import (
@@ -30,7 +31,13 @@ from federator.review import (
     new_state,
     present,
 )
-from federator.sessions import SessionStore, check_session_id, new_session_id
+from federator.sessions import (
+    SessionExpired,
+    SessionStore,
+    check_session_id,
+    expired_message,
+    new_session_id,
+)
 from federator.skill_groups import cluster_skills
 from federator.types import SearchRequest
 from talent.errors import InvalidInput, NotFound, TalentError
@@ -181,8 +188,6 @@ class ReviewService:
         names = [taxonomy.skills[s].name if s in taxonomy.skills else s.split(":", 1)[-1]
                  for s in skills]
         ptr = np.asarray(csr.indptr, dtype=np.int64)
-        import scipy.sparse as sp
-
         matrix = sp.csr_matrix((np.ones(len(local)), local.astype(np.int64), ptr),
                                shape=(n, len(skills)))
         groups = cluster_skills(matrix, k=self.config.groups, k_range=self.config.k_range,
@@ -210,8 +215,6 @@ class ReviewService:
     def _own(self, session_id: str, recruiter_id: int | None) -> tuple[ReviewState, ReviewPool]:
         state = self.sessions.state(session_id)
         if state is None:
-            from federator.sessions import SessionExpired, expired_message
-
             raise SessionExpired(expired_message(session_id))
         self._check_review(state, recruiter_id)
         return state, self.sessions.pool(session_id)

@@ -46,6 +46,11 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def usable_session_id(session_id: str | None) -> bool:
+    """Whether ``session_id`` can name a session in the store (clients may send any string)."""
+    return isinstance(session_id, str) and bool(SESSION_ID.match(session_id))
+
+
 def check_session_id(session_id: str) -> str:
     if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
         raise InvalidInput("a session id is 1-64 letters, digits, '-' or '_'")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from federator.review_service import CandidateView, ReviewConfig, ReviewService, SessionView
-from federator.sessions import SessionStore
+from federator.sessions import SessionStore, usable_session_id
 from federator.types import SearchRequest
 from talent.errors import InvalidInput
 from talent.storage.access import RecruiterScope
@@ -74,8 +74,10 @@ def review_feedback(scope: RecruiterScope, session_id: str, member_id: int,
 def note_search_feedback(scope: RecruiterScope, session_id: str | None, member_id: int,
                          kind: str) -> None:
     """A good fit / not a fit given on a results page or profile: the session's online skill
-    weights learn it (stage ``bandit`` re-orders the session's next searches)."""
-    if session_id and kind in ("good_fit", "not_fit"):
+    weights learn it (stage ``bandit`` re-orders the session's next searches). A client's session
+    id that cannot name a stored session (other than letters, digits, '-' and '_') is only
+    logged with the feedback, as before."""
+    if usable_session_id(session_id) and kind in ("good_fit", "not_fit"):
         review_service().note_feedback(session_id, scope.recruiter.id, scope.contract_id,
                                        member_id, kind)
 

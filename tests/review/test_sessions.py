@@ -182,3 +182,8 @@ def test_the_stage_lifts_candidates_with_the_sessions_liked_skills(stage):
 def test_the_stage_leaves_the_order_alone_without_a_usable_session(stage, session_id, recruiter):
     candidates = ranked()
     assert stage(request(session_id, recruiter), candidates) is candidates
+
+
+def test_the_stage_ignores_a_session_id_that_cannot_name_a_session(stage):
+    candidates = ranked()
+    assert stage(request("a client's own id!"), candidates) is candidates

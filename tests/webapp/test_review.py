@@ -220,3 +220,10 @@ def test_two_app_instances_sharing_redis_never_lose_a_verdict(web_world, redis_u
     assert final["counts"]["good_fit"] == 24
     assert sum(g["good_fits"] for g in final["groups"]) == 24
     open_cache(redis_url, namespace).clear()
+
+
+def test_feedback_with_any_client_session_id_is_still_recorded(api):
+    member = api.post("/search", {"query": QUERY, "facets": False}).json["results"][0]["member_id"]
+    response = api.post("/feedback", {"member_id": member, "kind": "good_fit",
+                                      "session_id": "my tab / 7"})
+    assert response.status_code == 201 and response.json["session_id"] == "my tab / 7"
