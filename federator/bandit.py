@@ -52,6 +52,7 @@ class BanditStage:
     name = "bandit"
     required = False
     switches: tuple[str, ...] = ()
+    session_only = True  # changes nothing for a search without a session (no evaluation rung)
 
     def __init__(self, sessions: SessionStore, serving: ServingIndex,
                  config: BanditConfig | None = None):
