@@ -24,6 +24,7 @@ and, after each ``bandit+online`` session, the same search run with the session'
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,6 +110,14 @@ class MabwiserArms:
         return Choice(arm, float(masked[arm]), tuple(float(v) for v in masked))
 
 
+def mabwiser_installed() -> bool:
+    try:
+        import mabwiser  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def run_order(pool: Any, verdicts: np.ndarray, order: str, online_weight: float, steps: int,
               seed: int, policy: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Present ``steps`` candidates of ``pool`` in ``order``, learning from ``verdicts`` (one bool
@@ -172,6 +181,9 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
     sessions = stage.sessions if stage is not None else SessionStore(MemoryCache())
     review = ReviewService(service, sessions, config)
     orders = dict(ORDERS)
+    if opts.mabwiser and not mabwiser_installed():
+        step("mabwiser is not installed (pip install 'talent[dev]'): no side-by-side check")
+        opts = dataclasses.replace(opts, mabwiser=False)
     names = list(orders) + (list(MABWISER_ORDERS) if opts.mabwiser else [])
     good: dict[str, list[np.ndarray]] = {n: [] for n in names}
     reorder: dict[str, list[float]] = {f"{v}@{k}": [] for v in ("stage_off", "stage_on")
