@@ -18,8 +18,9 @@ learns from each verdict:
   policies instead of ours (online weight 0), a side-by-side check of the bandit code.
 
 Precision by step block (good fits among steps 1-5, 6-10, ...) with bootstrap CIs over sessions;
-and, after each ``bandit+online`` session, the same search run with the session's id (stage
-``bandit`` on vs off): the hidden P(good fit) of its top 10 and 25.
+and, after each ``bandit+online`` session (the first :data:`REORDER_SESSIONS`), the same search
+run with the session's id (stage ``bandit`` on vs off): the hidden P(good fit) of its top 10 and
+25.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from talent.evaluation.bootstrap import bootstrap_mean, paired_lift
+from talent.logging import get_logger
+
+log = get_logger(__name__)
 
 #: order name -> (review order, online weight; None = the configured one)
 ORDERS: dict[str, tuple[str, float | None]] = {
@@ -49,6 +53,8 @@ MABWISER_ORDERS: dict[str, tuple[str, str]] = {
     "mabwiser_ucb1": ("ucb1", "ucb1"),
 }
 BLOCK = 5
+#: Sessions that also run the results-page check (two more searches each: the costliest part).
+REORDER_SESSIONS = 200
 
 
 @dataclass
@@ -232,7 +238,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
                 arms = MabwiserArms(policy, pool.k, seed)
                 good[name].append(run_order(pool, verdicts, policy, 0.0, opts.steps, seed,
                                             arms)[0])
-        if opts.reorder_check and stage is not None:
+        if opts.reorder_check and stage is not None and n < REORDER_SESSIONS:
             sid = f"simulated-{opts.seed}-{n}"
             state = _final_state(pool, verdicts, "thompson", config.online_weight, opts.steps,
                                  seed, sid, request)
@@ -249,6 +255,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
             sessions.delete(sid)
         if (n + 1) % 50 == 0:
             step(f"review sessions: {n + 1:,} of {opts.sessions:,}")
+            log.info("review_sim.progress", sessions=n + 1, of=opts.sessions, skipped=skipped)
     service.close()
     step(f"simulated {len(good['offline']):,} review sessions")
     return summarize(good, reorder, stats, skipped, opts)
