@@ -56,10 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     from federator.skill_groups import cluster_skills
     from federator.types import SearchRequest
     from talent.cache import open_cache
+    from talent.logging import configure_logging
     from talent.settings import load_settings
     from talent.storage.db import Database
     from talent.storage.models import Metro, Project
 
+    configure_logging("WARNING")  # stdout carries the figures only
     settings = load_settings(home=args.home, database_url=args.database_url)
     db = Database(settings.resolved_database_url)
     service = SearchService.from_settings(settings, database=db)
