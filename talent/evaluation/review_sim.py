@@ -55,6 +55,8 @@ MABWISER_ORDERS: dict[str, tuple[str, str]] = {
 BLOCK = 5
 #: Sessions that also run the results-page check (two more searches each: the costliest part).
 REORDER_SESSIONS = 200
+#: Jobs tried per session asked for, at most (a job whose query finds too few is skipped).
+MAX_ATTEMPTS = 4
 
 
 @dataclass
@@ -178,9 +180,13 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
     held = searches.loc[searches["project_id"].notna()]
     if held.empty:
         raise InvalidInput("no held-out searches with a job to start review sessions from")
+    # jobs in a seeded random order (again and again when there are fewer than needed), until
+    # ``opts.sessions`` sessions ran: a job whose query finds fewer candidates than steps is skipped
     rng = np.random.default_rng(opts.seed)
-    picks = rng.choice(len(held), size=opts.sessions, replace=len(held) < opts.sessions)
-    queries = job_queries(db, {int(p) for p in held["project_id"].iloc[picks]})
+    rounds = -(-MAX_ATTEMPTS * opts.sessions // len(held))
+    picks = np.concatenate([rng.permutation(len(held)) for _ in range(rounds)])
+    picks = picks[: MAX_ATTEMPTS * opts.sessions]
+    queries = job_queries(db, {int(p) for p in held["project_id"]})
     service = SearchService.from_settings(settings, database=db)
     config = ReviewConfig.from_settings(settings)
     stage = service.stage("bandit")
@@ -197,8 +203,10 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
     stats: dict[str, list[float]] = {"k": [], "silhouette": [], "pool": [], "pool_ms": [],
                                      "base_rate": [], "ceiling": [], "group_share": [],
                                      "focus_population": [], "steps_ms": []}
-    skipped = 0
+    skipped = last_report = 0
     for n, row_i in enumerate(picks.tolist()):
+        if len(good["offline"]) >= opts.sessions:
+            break
         row = held.iloc[row_i]
         seed = int(np.random.default_rng([opts.seed, n]).integers(2**31))
         query = queries.get(int(row["project_id"]))
@@ -238,7 +246,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
                 arms = MabwiserArms(policy, pool.k, seed)
                 good[name].append(run_order(pool, verdicts, policy, 0.0, opts.steps, seed,
                                             arms)[0])
-        if opts.reorder_check and stage is not None and n < REORDER_SESSIONS:
+        if opts.reorder_check and stage is not None and len(good["offline"]) <= REORDER_SESSIONS:
             sid = f"simulated-{opts.seed}-{n}"
             state = _final_state(pool, verdicts, "thompson", config.online_weight, opts.steps,
                                  seed, sid, request)
@@ -253,9 +261,11 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
                     reorder[f"{label}@{k}"].append(float(values[:k].mean()) if len(values)
                                                    else 0.0)
             sessions.delete(sid)
-        if (n + 1) % 50 == 0:
-            step(f"review sessions: {n + 1:,} of {opts.sessions:,}")
-            log.info("review_sim.progress", sessions=n + 1, of=opts.sessions, skipped=skipped)
+        done = len(good["offline"])
+        if done and done % 50 == 0 and done != last_report:
+            last_report = done
+            step(f"review sessions: {done:,} of {opts.sessions:,}")
+            log.info("review_sim.progress", sessions=done, of=opts.sessions, skipped=skipped)
     service.close()
     step(f"simulated {len(good['offline']):,} review sessions")
     return summarize(good, reorder, stats, skipped, opts)
