@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Api, make_app
 
 from talent.storage.models import Feedback
 
@@ -181,8 +182,6 @@ def test_two_app_instances_sharing_redis_never_lose_a_verdict(web_world, redis_u
     threads at once: every verdict is counted, whichever app took it."""
     import threading
     import uuid
-
-    from conftest import Api, make_app
 
     from federator.review_service import ReviewConfig, ReviewService
     from federator.sessions import SessionStore

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g
 from talent.errors import NotFound
 from talent.storage.models import Contract, InMail, ProjectCandidate
 from webapp.access import member_names, scope
+from webapp.api import review_views
 from webapp.api.auth import authenticate
 from webapp.api.models import (
     CandidateIn,
@@ -44,6 +45,7 @@ from webapp.search import run_search
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 bp.before_request(authenticate)
+review_views.register(bp)  # review mode's endpoints (webapp/api/review_views.py)
 
 
 def candidate_out(row: ProjectCandidate, names: dict[int, str]) -> CandidateOut:
@@ -231,5 +233,3 @@ def job_matches(job_id: int, query: PageQuery) -> MatchesOut:
 def openapi_spec() -> Response:
     return Response(spec_json(current_app), mimetype="application/json")
 
-
-from webapp.api import review_views  # noqa: E402,F401 - registers review mode's endpoints on bp

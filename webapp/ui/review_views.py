@@ -1,8 +1,9 @@
 """Review mode in the UI: one candidate at a time with good fit / not a fit / skip.
 
-Registered on the UI blueprint of :mod:`webapp.ui.views`. A session is started from a job's page
-or from a search (its query); the review page's URL carries where it came from, so a session
-that expired or was lost restarts cleanly with a message instead of an error.
+:func:`register` adds them to the UI blueprint; :mod:`webapp.ui.views` calls it with its blueprint
+(this module imports nothing of the views module: no import cycle). A session is started from a
+job's page or from a search (its query); the review page's URL carries where it came from, so a
+session that expired or was lost restarts cleanly with a message instead of an error.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from federator.review_service import AlreadyRated
@@ -22,7 +23,6 @@ from webapp.extensions import rate_limited
 from webapp.review import review_feedback, review_service, start_review
 from webapp.ui.facets import read_selection
 from webapp.ui.forms import ActionForm
-from webapp.ui.views import bp
 
 VERDICT_LABELS = {"good_fit": "Good fit", "not_fit": "Not a fit", "skip": "Skip"}
 
@@ -64,49 +64,50 @@ def _restart(origin: dict[str, str]) -> Any:
     return redirect(url_for("ui.review", session_id=session_id, **origin))
 
 
-@bp.route("/review/start", methods=["POST"])
-@rate_limited("search")
-def review_start() -> Any:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("the form expired: reload the page and try again")
-    origin = _origin(request.form)
-    session_id = _start(origin)
-    return redirect(url_for("ui.review", session_id=session_id, **origin))
+def register(bp: Blueprint) -> None:
+    """Add review mode's pages to the UI blueprint ``bp``."""
 
+    @bp.route("/review/start", methods=["POST"])
+    @rate_limited("search")
+    def review_start() -> Any:
+        form = ActionForm()
+        if not form.validate_on_submit():
+            raise InvalidInput("the form expired: reload the page and try again")
+        origin = _origin(request.form)
+        session_id = _start(origin)
+        return redirect(url_for("ui.review", session_id=session_id, **origin))
 
-@bp.route("/review/<session_id>")
-@rate_limited("profile")
-def review(session_id: str) -> Any:
-    origin = _origin(request.args)
-    service = review_service()
-    recruiter = scope().recruiter.id
-    try:
-        candidate = service.current(session_id, recruiter)
-        view = service.session(session_id, recruiter)
-    except SessionExpired:
-        return _restart(origin)
-    return render_template("review.html", view=view, candidate=candidate, origin=origin,
-                           form=ActionForm(), labels=VERDICT_LABELS,
-                           search_args=origin.get("search", ""))
+    @bp.route("/review/<session_id>")
+    @rate_limited("profile")
+    def review(session_id: str) -> Any:
+        origin = _origin(request.args)
+        service = review_service()
+        recruiter = scope().recruiter.id
+        try:
+            candidate = service.current(session_id, recruiter)
+            view = service.session(session_id, recruiter)
+        except SessionExpired:
+            return _restart(origin)
+        return render_template("review.html", view=view, candidate=candidate, origin=origin,
+                               form=ActionForm(), labels=VERDICT_LABELS,
+                               search_args=origin.get("search", ""))
 
-
-@bp.route("/review/<session_id>/feedback", methods=["POST"])
-@rate_limited("profile")
-def review_verdict(session_id: str) -> Any:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("the form expired: reload the page and try again")
-    origin = _origin(request.form)
-    verdict = request.form.get("verdict", "")
-    member_id = request.form.get("member_id", type=int)
-    if member_id is None:
-        raise InvalidInput("which candidate? (member_id is missing)")
-    try:
-        review_feedback(scope(), session_id, member_id, verdict)
-        db_session().commit()
-    except SessionExpired:
-        return _restart(origin)
-    except AlreadyRated as exc:
-        flash(f"{exc}: the first verdict stands.", "ok")
-    return redirect(url_for("ui.review", session_id=session_id, **origin))
+    @bp.route("/review/<session_id>/feedback", methods=["POST"])
+    @rate_limited("profile")
+    def review_verdict(session_id: str) -> Any:
+        form = ActionForm()
+        if not form.validate_on_submit():
+            raise InvalidInput("the form expired: reload the page and try again")
+        origin = _origin(request.form)
+        verdict = request.form.get("verdict", "")
+        member_id = request.form.get("member_id", type=int)
+        if member_id is None:
+            raise InvalidInput("which candidate? (member_id is missing)")
+        try:
+            review_feedback(scope(), session_id, member_id, verdict)
+            db_session().commit()
+        except SessionExpired:
+            return _restart(origin)
+        except AlreadyRated as exc:
+            flash(f"{exc}: the first verdict stands.", "ok")
+        return redirect(url_for("ui.review", session_id=session_id, **origin))

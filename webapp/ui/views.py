@@ -51,6 +51,7 @@ from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
 from webapp.review import note_search_feedback
 from webapp.search import own_search_id, run_search, search_service
+from webapp.ui import review_views
 from webapp.ui.facets import (
     ROLE_LABELS,
     ROLE_SYMBOLS,
@@ -71,6 +72,7 @@ from webapp.ui.forms import (
 )
 
 bp = Blueprint("ui", __name__)
+review_views.register(bp)  # review mode's pages (webapp/ui/review_views.py)
 
 OPEN_ENDPOINTS = {"ui.login", "static"}
 """Endpoints served without signing in."""
@@ -461,5 +463,3 @@ def inmails() -> Any:
 
 INMAILS_PER_PAGE = 50
 
-
-from webapp.ui import review_views  # noqa: E402,F401 - registers review mode's pages on bp
