@@ -226,3 +226,17 @@ def test_feedback_with_any_client_session_id_is_still_recorded(api):
     response = api.post("/feedback", {"member_id": member, "kind": "good_fit",
                                       "session_id": "my tab / 7"})
     assert response.status_code == 201 and response.json["session_id"] == "my tab / 7"
+
+
+def test_the_ui_reviews_a_search_and_links_to_its_reordered_results(ui):
+    page = ui.get("/search?q=nurse")
+    assert 'action="/review/start"' in page.text
+    start = ui.post("/review/start", data={"search": "q=nurse"})
+    assert start.status_code == 302
+    review = ui.get(start.location).text
+    sid = start.location.split("/review/")[1].split("?")[0]
+    member = int(review.split('data-member="')[1].split('"')[0])
+    ui.post(f"/review/{sid}/feedback", data={"member_id": member, "verdict": "good_fit",
+                                             "search": "q=nurse"})
+    assert f"session={sid}" in ui.get(start.location).text
+    assert "Re-ordered by review session feedback" in ui.get(f"/search?q=nurse&session={sid}").text
