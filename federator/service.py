@@ -39,6 +39,16 @@ from talent.taxonomy.model import Taxonomy
 log = get_logger(__name__)
 
 
+def bandit_stage(settings: Any, serving: ServingIndex) -> Stage:
+    """Stage ``bandit`` over the review sessions in the cache ``settings.cache_url`` names."""
+    from federator.bandit import BanditConfig, BanditStage
+    from federator.sessions import SessionStore
+    from talent.cache import open_cache
+
+    sessions = SessionStore(open_cache(settings.cache_url), ttl=settings.review_session_ttl)
+    return BanditStage(sessions, serving, BanditConfig.from_settings(settings))
+
+
 def empty_candidates() -> CandidateList:
     """What the first stage is handed: nothing yet."""
     return CandidateList(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int16),
@@ -134,6 +144,9 @@ class SearchService:
             if load_model:
                 l1 = scorer if isinstance(scorer, L1Model) else None
                 stages.append(build_l2(settings, l1, database, cache=cache, replay=replay))
+            # the session's feedback re-orders before representative re-ranking has the last
+            # word: the page a recruiter sees keeps the qualified pool's gender mix
+            stages.append(bandit_stage(settings, serving))
             if database is not None:  # representative re-ranking reads its protected store there
                 stages.append(RepresentativeRerank.from_settings(settings, broker, database))
         except BaseException:
@@ -141,6 +154,10 @@ class SearchService:
             serving.close()
             raise
         return cls(taxonomy, serving, stages, names)
+
+    def stage(self, name: str) -> Stage | None:
+        """The pipeline's stage called ``name``, if it has one."""
+        return next((s for s in self.pipeline.stages if s.name == name), None)
 
     @property
     def ranker(self) -> str:

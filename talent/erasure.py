@@ -31,6 +31,7 @@ ERASER_MODULES: list[str] = [
     "index.erasure",            # the serving index and every retained version, the next build
     "talent.cache.erasure",     # cache keys under the member's prefix
     "talent.dynamic.erasure",   # L2's dynamic-feature counters of the member
+    "federator.session_erasure",  # review sessions whose pool holds the member
     "talent.training.erasure",  # cached training features
     "talent.world.erasure",     # the synthetic world's files: public arrays and hidden truth
 ]

@@ -116,6 +116,26 @@ class Settings(BaseSettings):
     l2_dynamic_features: bool = Field(
         True, description="L2 reads recruiters' and members' recent history from the cache.")
 
+    review_pool_size: int = Field(
+        200, ge=2, le=1000,
+        description="Review mode: candidates (the ranking stages' top N) a session clusters into "
+                    "skill groups and presents one at a time.")
+    review_groups: int | None = Field(
+        None, ge=1, le=20,
+        description="Review mode: number of skill groups (default: chosen by silhouette, 2-8).")
+    review_policy: Literal["thompson", "ucb1"] = Field(
+        "thompson", description="Review mode: the bandit over skill groups.")
+    review_online_weight: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Review mode and stage 'bandit': weight of the skills learned from the "
+                    "session's feedback against the offline order (0 = offline order only).")
+    review_session_ttl: float = Field(
+        7200.0, gt=0, le=7 * 86400,
+        description="Seconds a review session is kept after its last use (in the cache).")
+    bandit_stage: bool = Field(
+        True, description="Stage 'bandit' on by default: a search carrying a session id is "
+                          "re-ordered by that session's feedback (a request may switch it).")
+
     @field_validator("backend")
     @classmethod
     def _available_backend(cls, value: str) -> str:

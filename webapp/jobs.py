@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from talent.errors import InvalidInput
+from federator import jobs as federator_jobs
 from talent.storage.access import RecruiterScope
 from talent.storage.models import MemberSkill, Metro, Project
 from webapp.api.models import JobOut, MatchesOut, MatchOut, ResultCardOut
@@ -24,29 +24,13 @@ def job_out(project: Project) -> JobOut:
 
 def is_job(project: Project) -> bool:
     """Whether the project carries enough job fields to be searched as a query."""
-    return bool(project.occupation_id or project.title or project.required_skills)
+    return federator_jobs.is_job(project)
 
 
 def job_query(session: Session, project: Project) -> dict[str, Any]:
     """The structured query a job becomes: its title must match; its skills, level and place may."""
-    if not is_job(project):
-        raise InvalidInput(f"project {project.id} has no job fields: "
-                           "give it a title or required skills")
-    query: dict[str, Any] = {}
-    if project.occupation_id or project.title:
-        query["titles"] = {"must_have": [project.occupation_id or project.title]}
-    skills = list(dict.fromkeys([*(project.required_skills or []),
-                                 *(project.nice_skills or [])]))[:50]
-    if skills:
-        query["skills"] = {"can_have": skills}
-    if project.seniority_min is not None or project.seniority_max is not None:
-        bounds = [b for b in (project.seniority_min, project.seniority_max) if b is not None]
-        query["seniority"] = {"can_have": list(range(int(bounds[0]), int(bounds[-1]) + 1))}
-    if project.metro_id is not None and not project.remote:
-        metro = session.get(Metro, project.metro_id)
-        if metro is not None:
-            query["locations"] = {"can_have": [metro.name]}
-    return query
+    metro = session.get(Metro, project.metro_id) if project.metro_id is not None else None
+    return federator_jobs.job_query(project, metro.name if metro is not None else None)
 
 
 def skill_names(session: Session, skill_ids: list[str]) -> dict[str, str]:

@@ -63,6 +63,16 @@ class Cache(ABC):
     def keys(self, prefix: str) -> list[str]:
         """Live keys that start with ``prefix`` (without the namespace)."""
 
+    @abstractmethod
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes,
+                        ttl: float | None = None) -> bool:
+        """Atomically store ``value`` if the current value is ``expected`` (``None``: the key is
+        missing or expired); False, and nothing written, when another writer got there first."""
+
+    @abstractmethod
+    def expire(self, key: str, ttl: float) -> bool:
+        """Give ``key`` a new time to live (seconds); False when it is missing."""
+
     def delete_prefix(self, prefix: str) -> int:
         """Delete every key that starts with ``prefix``; returns how many."""
         return sum(self.delete(key) for key in self.keys(prefix))

@@ -94,3 +94,22 @@ class MemoryCache(Cache):
         with self._lock:
             return [k[skip:] for k in list(self._data) if k.startswith(full)
                     and self._live(k) is not None]
+
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes,
+                        ttl: float | None = None) -> bool:
+        expires = None if ttl is None else self._clock() + ttl
+        with self._lock:
+            full = self.key(key)
+            if self._live(full) != expected:
+                return False
+            self._data[full] = (bytes(value), expires)
+            return True
+
+    def expire(self, key: str, ttl: float) -> bool:
+        with self._lock:
+            full = self.key(key)
+            current = self._live(full)
+            if current is None:
+                return False
+            self._data[full] = (current, self._clock() + ttl)
+            return True

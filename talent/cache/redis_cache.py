@@ -8,6 +8,23 @@ from typing import Any
 from talent.cache.base import Cache
 from talent.errors import ConfigError, DatabaseUnavailable
 
+#: Compare-and-set in one server-side step: set KEYS[1] to ARGV[2] only if it holds ARGV[1]
+#: (ARGV[3] = "1": only if it is missing); ARGV[4] = time to live in ms ("0": none).
+_CAS_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+if ARGV[4] ~= '0' then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+"""
+
 
 class RedisCache(Cache):
     def __init__(self, url: str, namespace: str = "talent"):
@@ -20,6 +37,7 @@ class RedisCache(Cache):
         self._redis_errors = (redis.RedisError,)
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.url = url
+        self._cas = self.client.register_script(_CAS_SCRIPT)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -98,6 +116,15 @@ class RedisCache(Cache):
             return bool(self.client.ping())
         except self._redis_errors:
             return False
+
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes,
+                        ttl: float | None = None) -> bool:
+        px = 0 if ttl is None else max(1, int(ttl * 1000))
+        args = [expected or b"", value, "1" if expected is None else "0", px]
+        return bool(self._call(self._cas, keys=[self.key(key)], args=args))
+
+    def expire(self, key: str, ttl: float) -> bool:
+        return bool(self._call(self.client.pexpire, self.key(key), max(1, int(ttl * 1000))))
 
     def close(self) -> None:
         self.client.close()

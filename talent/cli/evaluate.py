@@ -35,12 +35,18 @@ from talent.cli import AppContext, pass_app
               show_default=True,
               help="Held-out queries ranked before and after representative re-ranking (0: skip "
                    "the fairness section).")
+@click.option("--review-sessions", type=click.IntRange(0, 100000), default=500, show_default=True,
+              help="Simulated review sessions (review mode without a person; 0: skip them).")
+@click.option("--review-only", is_flag=True,
+              help="Only the simulated review sessions: no ladder, no outcome protocol.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @pass_app
 def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
             ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int,
-            expansion_queries: int, fairness_queries: int, seed: int) -> None:
-    """Offline evaluation: logged replay of the model ladder and the simulated outcome.
+            expansion_queries: int, fairness_queries: int, review_sessions: int,
+            review_only: bool, seed: int) -> None:
+    """Offline evaluation: logged replay of the model ladder, the simulated outcome and simulated
+    review sessions (in-session personalization).
 
     \b
     Writes a folder with summary.md (tables with 95% bootstrap CIs and lifts), PNG plots and
@@ -56,7 +62,7 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
 
     from talent.evaluation.ladder import DEFAULT_LADDER
     from talent.evaluation.report import write_report
-    from talent.evaluation.run import EvaluationOptions, evaluate_world
+    from talent.evaluation.run import EvaluationOptions, evaluate_review_only, evaluate_world
 
     settings = app.settings
     settings.ensure_home()
@@ -67,9 +73,11 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
                              seed=seed, simulated=simulated_queries > 0,
                              simulated_queries=simulated_queries,
                              expansion_queries=expansion_queries,
-                             fairness_queries=fairness_queries)
-    steps = (3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0)
-             + (2 if fairness_queries else 0) + 1)
+                             fairness_queries=fairness_queries,
+                             review_sessions=max(review_sessions, 1 if review_only else 0))
+    review_steps = 2 + opts.review_sessions // 50 if opts.review_sessions else 0
+    steps = (1 if review_only else 3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0)
+             + (2 if fairness_queries else 0) + 1) + review_steps
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   transient=True,
                   console=None) as progress:
@@ -78,18 +86,29 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
         def step(what: str) -> None:
             progress.update(task, advance=1, description=what)
 
-        report = evaluate_world(settings, db, world=world, options=opts, step=step)
+        run = evaluate_review_only if review_only else evaluate_world
+        report = run(settings, db, world=world, options=opts, step=step)
         folder = out or settings.reports_dir / (f"eval-{report['world']}-"
                                                 f"{dt.datetime.now():%Y%m%d-%H%M%S}")
         write_report(report, folder)
     click.echo(f"report written to {folder} (summary.md, metrics.json, *.png)")
-    replay = report["replay"]["rungs"]
-    click.echo(f"{'rung':<22} {'p@5':>8} {'p@10':>8} {'p@25':>8} {'ndcg@10':>8}")
-    for name, entry in replay.items():
-        m = entry["metrics"]
-        click.echo(f"{name:<22} " + " ".join(f"{m[k]['value']:8.4f}" for k in
-                                            ("precision@5", "precision@10", "precision@25",
-                                             "ndcg@10")))
+    if "replay" in report:
+        replay = report["replay"]["rungs"]
+        click.echo(f"{'rung':<22} {'p@5':>8} {'p@10':>8} {'p@25':>8} {'ndcg@10':>8}")
+        for name, entry in replay.items():
+            m = entry["metrics"]
+            click.echo(f"{name:<22} " + " ".join(f"{m[k]['value']:8.4f}" for k in
+                                                ("precision@5", "precision@10", "precision@25",
+                                                 "ndcg@10")))
+    review = report.get("review")
+    if review and review.get("sessions"):
+        click.echo(f"review sessions: {review['sessions']:,} (good-fit share by step block)")
+        click.echo(f"{'order':<20} " + " ".join(f"{b:>7}" for b in review["blocks"])
+                   + f" {'overall':>8}")
+        for name, entry in review["orders"].items():
+            click.echo(f"{name:<20} " + " ".join(f"{entry['blocks'][b]['value']:7.3f}"
+                                                 for b in review["blocks"])
+                       + f" {entry['overall']['value']:8.3f}")
 
 
 def _print_comparison(a: dict, b: dict, rows: list[dict]) -> None:

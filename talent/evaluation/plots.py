@@ -78,3 +78,60 @@ def calibration_plot(summary: dict[str, Any], path: Path, provenance: str) -> Pa
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+REVIEW_STYLES = {"bandit+online": ("#4C78A8", "-"), "bandit": ("#72B7B2", "-"),
+                 "ucb1+online": ("#F58518", "-"), "ucb1": ("#EECA3B", "-"),
+                 "offline": ("#54A24B", "--"), "random": ("#9D755D", ":"),
+                 "mabwiser_thompson": ("#B279A2", "-."), "mabwiser_ucb1": ("#FF9DA6", "-.")}
+
+
+def review_blocks(review: dict[str, Any], path: Path, provenance: str,
+                  orders: tuple[str, ...] = ("bandit+online", "bandit", "offline", "random")
+                  ) -> Path:
+    """Good-fit precision per block of steps (1-5, 6-10, ...) for each order, with 95% CIs."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    blocks = review.get("blocks", [])
+    x = list(range(len(blocks)))
+    width = 0.8 / max(len(orders), 1)
+    for j, name in enumerate(orders):
+        entry = review["orders"].get(name)
+        if entry is None:
+            continue
+        est = [entry["blocks"][b] for b in blocks]
+        values = [e["value"] for e in est]
+        err = [[e["value"] - e["low"] for e in est], [e["high"] - e["value"] for e in est]]
+        color, _ = REVIEW_STYLES.get(name, ("0.5", "-"))
+        ax.bar([i + (j - (len(orders) - 1) / 2) * width for i in x], values, width, yerr=err,
+               capsize=3, label=name, color=color)
+    ax.set_xticks(x, [f"steps {b}" for b in blocks], fontsize=8)
+    ax.set_ylabel("share of good fits")
+    ax.set_title(f"Review sessions: precision by step ({review.get('sessions', 0):,} sessions, "
+                 "95% CI)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    _footer(fig, provenance)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def review_curves(review: dict[str, Any], path: Path, provenance: str) -> Path:
+    """Share of good fits at each step 1..N, one line per order (every order the run has)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, entry in review.get("orders", {}).items():
+        curve = entry.get("by_step", [])
+        color, style = REVIEW_STYLES.get(name, ("0.5", "-"))
+        ax.plot(range(1, len(curve) + 1), curve, label=name, color=color, linestyle=style,
+                marker=".")
+    ax.set_xlabel("step (index of the presented candidate)")
+    ax.set_ylabel("share of good fits")
+    ax.set_title("Review sessions: good fits at each step")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    _footer(fig, provenance)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

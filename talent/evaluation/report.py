@@ -179,6 +179,59 @@ def _expansion_tables(exp: dict[str, Any]) -> list[str]:
                      f"{e['expansion_applied']['value']:.0%} | "
                      f"{e['titles_added']['value']:.1f} |")
     lines.append("")
+def _review_tables(review: dict[str, Any]) -> list[str]:
+    pools = review.get("pools", {})
+
+    def p(key: str, field: str = "mean", fmt: str = "{:.2f}") -> str:
+        value = pools.get(key, {}).get(field)
+        return "n/a" if value is None or value != value else fmt.format(value)
+
+    lines = [f"{review['sessions']:,} simulated review sessions of {review['steps']} steps "
+             f"(seed {review['seed']}; {review.get('skipped', 0):,} jobs skipped: their query "
+             "found fewer candidates than steps). Each starts from a held-out search's job, as "
+             "review mode does; the world's truth draws the recruiter's hidden skill focus and a "
+             f"verdict for every pool member (the same verdicts for every order). Pools: "
+             f"{p('pool', fmt='{:.0f}')} candidates on average, {p('k')} skill groups (k by "
+             f"counts: {pools.get('k_counts', {})}), silhouette {p('silhouette')}; good-fit rate "
+             f"of the pool {p('base_rate')}, of its best 25 (the ceiling) {p('ceiling')}. Pool "
+             f"start {p('pool_ms', 'p50', '{:.0f}')} ms median, a step of the review core "
+             f"{p('steps_ms', 'p50', '{:.2f}')} ms.", "",
+             "| order | " + " | ".join(f"steps {b}" for b in review["blocks"])
+             + " | overall [95% CI] | last / first block [CI] |",
+             "| --- " * (len(review["blocks"]) + 3) + "|"]
+    for name, entry in review["orders"].items():
+        cells = [_fmt(entry["blocks"][b]["value"]) for b in review["blocks"]]
+        o, r = entry["overall"], entry["last_over_first"]
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | {_fmt(o['value'])} {_ci(o)} | {r['value']:.2f} "
+                     f"[{r['low']:.2f}, {r['high']:.2f}] |")
+    lines.append("")
+    if review.get("lifts"):
+        lines += ["Paired lifts of overall precision (bootstrap over sessions):", "",
+                  "| order | over | lift | 95% CI |", "| --- | --- | --- | --- |"]
+        for lift in review["lifts"]:
+            lines.append(f"| {lift['order']} | {lift['over']} | {_fmt(lift['value'], True)} | "
+                         f"{_ci(lift, True)} |")
+        lines.append("")
+    if review.get("mabwiser"):
+        lines += ["Side by side with `mabwiser` (its policy picks the group; same pools, verdicts "
+                  "and within-group order): difference of overall precision, mabwiser - ours.", "",
+                  "| mabwiser | ours | difference | 95% CI |", "| --- | --- | --- | --- |"]
+        for m in review["mabwiser"]:
+            lines.append(f"| {m['order']} | {m['ours']} | {m['value']:+.4f} | "
+                         f"[{m['low']:+.4f}, {m['high']:+.4f}] |")
+        lines.append("")
+    page = review.get("results_page")
+    if page:
+        lines += ["The results page after a `bandit+online` session: the same job's search with "
+                  "the session id, stage `bandit` off and on; mean hidden P(good fit) of the top "
+                  "k.", "", "| k | stage off | stage on | lift [95% CI] |",
+                  "| --- | --- | --- | --- |"]
+        for k in (10, 25):
+            off, on, lift = page[f"stage_off@{k}"], page[f"stage_on@{k}"], page[f"lift@{k}"]
+            lines.append(f"| {k} | {_fmt(off['value'])} {_ci(off)} | {_fmt(on['value'])} "
+                         f"{_ci(on)} | {_fmt(lift['value'], True)} {_ci(lift, True)} |")
+        lines.append("")
     return lines
 
 
@@ -195,6 +248,12 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
                         plots.lift_chart(replay, "precision@10", out_dir / "lift.png", prov).name))
         figures.append(("Calibration",
                         plots.calibration_plot(replay, out_dir / "calibration.png", prov).name))
+    review = report.get("review")
+    if review and review.get("sessions"):
+        figures.append(("Review sessions: precision by step block",
+                        plots.review_blocks(review, out_dir / "review_blocks.png", prov).name))
+        figures.append(("Review sessions: good fits at each step",
+                        plots.review_curves(review, out_dir / "review_steps.png", prov).name))
     (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2, default=float),
                                         encoding="utf-8")
     lines = [f"# Offline evaluation: world {report.get('world', '?')}", "",
@@ -223,6 +282,9 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         lines += ["## Fairness of the top k: before and after representative re-ranking", ""]
         lines += before_after_lines(report["fairness"])
         figures += before_after_figures(report["fairness"], out_dir, prov)
+    if review and review.get("sessions"):
+        lines += ["## In-session personalization: simulated review sessions", ""]
+        lines += _review_tables(review)
     for note in report.get("notes", []):
         lines.append(f"> {note}")
     if figures:
@@ -251,6 +313,10 @@ def _flatten(report: dict[str, Any]) -> dict[tuple[str, str, str], float]:
     for name, entry in report.get("simulated", {}).get("rankers", {}).items():
         for metric, est in entry.get("metrics", {}).items():
             flat[("simulated", name, metric)] = est["value"]
+    for name, entry in report.get("review", {}).get("orders", {}).items():
+        flat[("review", name, "precision")] = entry["overall"]["value"]
+        for block, est in entry.get("blocks", {}).items():
+            flat[("review", name, f"precision steps {block}")] = est["value"]
     return flat
 
 

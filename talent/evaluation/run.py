@@ -45,6 +45,9 @@ class EvaluationOptions:
     simulated_ks: tuple[int, ...] = (5, 10, 25)
     expansion_queries: int = 300   # low-recall title queries of the title-expansion figure
     fairness_queries: int = 300
+    review_sessions: int = 500      # simulated review sessions (0: skip)
+    review_steps: int = 25
+    review_mabwiser: bool = True
 
 
 def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
@@ -250,4 +253,61 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
         report["fairness"] = evaluation_section(
             settings, db, test, model, BeforeAfterOptions(opts.fairness_queries, seed=opts.seed,
                                                           resamples=opts.resamples), step=step)
+    if opts.review_sessions > 0:
+        report["review"] = run_review_sessions(settings, db, info.name, test.searches, opts, step)
     return report
+
+
+def run_review_sessions(settings: Any, db: Any, world: str, searches: pd.DataFrame,
+                        opts: EvaluationOptions, step: Step) -> dict[str, Any]:
+    """The simulated review sessions on held-out searches' jobs (:mod:`review_sim`)."""
+    from talent.evaluation.review_sim import ReviewSimulationOptions, simulate_review_sessions
+
+    return simulate_review_sessions(
+        settings, db, world, searches,
+        ReviewSimulationOptions(sessions=opts.review_sessions, steps=opts.review_steps,
+                                seed=opts.seed, mabwiser=opts.review_mabwiser,
+                                resamples=opts.resamples), step=step)
+
+
+def evaluate_review_only(settings: Any, db: Any, *, world: str | None = None,
+                         options: EvaluationOptions | None = None,
+                         step: Step = lambda _: None) -> dict[str, Any]:
+    """Only the simulated review sessions (no ladder, no outcome protocol), on the jobs of the
+    same held-out split of logged searches (by time, whole sessions)."""
+    from sqlalchemy import text
+
+    from index.l1.model import load_current_model
+    from index.serving.serving_index import ServingIndex
+    from talent.world.simulator import current_world
+
+    opts = options or EvaluationOptions()
+    info = current_world(db)
+    if world is not None and world != info.name:
+        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
+                          f"run `talent world generate {world}` and `talent world simulate` first")
+    with db.engine.connect() as conn:
+        searches = pd.read_sql(text("SELECT id, session_id, created_at, project_id, recruiter_id, "
+                                    "contract_id FROM searches"), conn,
+                               parse_dates=["created_at"]).set_index("id")
+    if searches.empty:
+        raise InvalidInput("no logged searches: run `talent world simulate` first")
+    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]],
+                       opts.test_fraction)
+    serving = ServingIndex.from_settings(settings)
+    version = serving.version
+    serving.close()
+    model = load_current_model(settings.models_dir)
+    step("held-out searches read")
+    return {
+        "world": info.name, "index_version": version,
+        "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
+                  "test_sessions": split.test_sessions,
+                  "train_searches": len(split.train_search_ids),
+                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
+        "review": run_review_sessions(settings, db, info.name,
+                                      searches.loc[list(split.test_search_ids)], opts, step),
+        "notes": [],
+    }

@@ -15,7 +15,9 @@ nothing it reads flows back into a model. Rankings compared on the same queries:
 - ``engine_+<stage>``: the same with the federator's optional stages switched on one by one in
   pipeline order (``engine_+l2`` = L1 and L2, ``engine_+rerank`` = L1, L2 and re-ranking, ...):
   one service, per-request switches (:mod:`federator.pipeline`), so each rung differs from the
-  one below by exactly one stage; each carries its paired lift over the rung below.
+  one below by exactly one stage; each carries its paired lift over the rung below. A stage
+  that acts only within a session (the bandit) has no rung: these searches have none (its figures
+  are the simulated review sessions', :mod:`talent.evaluation.review_sim`).
 
 Value of a ranking for a query: sum over its top k members of P(InMail | examined) x
 P(accept | InMail) for the search's own job, recruiter and contract (``expected_accepts@k``:
@@ -102,8 +104,13 @@ def score_rankings(rankings: Mapping[str, Sequence[np.ndarray]], value_fn: Value
 def engine_variants(service: Any) -> tuple[dict[str, dict[str, bool]], dict[str, str]]:
     """The engine's ladder as stage switches: text match, L1, title expansion (when served),
     then each optional federator stage added in pipeline order; and each variant's rung below."""
-    optional = [s.name for s in service.pipeline.stages if not s.required]
-    off = {name: False for name in optional}
+    # a stage that acts only within a session (the bandit: a search carrying a session with
+    # feedback) has no rung here, where no search has a session: it stays off in every rung
+    session_only = [s.name for s in service.pipeline.stages
+                    if not s.required and getattr(s, "session_only", False)]
+    optional = [s.name for s in service.pipeline.stages
+                if not s.required and s.name not in session_only]
+    off = {name: False for name in (*optional, *session_only)}
     expansion = getattr(service.broker, "expander", None) is not None
     if expansion:
         off["expansion"] = False

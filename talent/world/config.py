@@ -58,6 +58,11 @@ class MemberConfig(_Section):
     skills_median: float = Field(
         11.0, ge=5.0, le=40.0, description="Median number of skills (clipped to 5..40)."
     )
+    specializations: int = Field(
+        0, ge=0, le=8,
+        description="Skill specializations per occupation: 0 = none (skills drawn by importance "
+                    "alone); k > 0 gives each member one of k specializations, each favouring its "
+                    "own third of the occupation's skills (skill groups for review mode).")
 
 
 class CompanyConfig(_Section):

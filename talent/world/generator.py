@@ -451,7 +451,7 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy,
     seeds = np.random.SeedSequence(config.seed).spawn(12)
     rngs = [np.random.default_rng(s) for s in seeds]
     (r_comp, r_mem, r_title, r_skill, r_pos, r_edu, r_name, r_hire, r_job, r_hidden, r_text,
-     _r_misc) = rngs
+     _r_misc) = rngs  # _r_misc: the skill specializations (only when a config asks for them)
     vocab = Vocab.from_taxonomy(taxonomy)
     n = config.members.count
     start = config.start_date
@@ -528,7 +528,8 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy,
     # skills
     # ---------------------------------------------------------------------------------------------
     skill_ptr, skill_idx, skill_endorse = _draw_skills(
-        r_skill, vocab, occ, years, config.members.skills_median
+        r_skill, vocab, occ, years, config.members.skills_median,
+        specializations=config.members.specializations, spec_rng=_r_misc
     )
     timings["skills"] = time.perf_counter() - t0
     task.advance()
@@ -694,11 +695,19 @@ def _draw_names(rng: np.random.Generator, tax: Taxonomy,
     return first_arr.tolist(), last_arr.tolist()
 
 
+#: How much a member's specialization favours its skills: added to the Gumbel key
+#: ``2 ln(importance)`` (as if those skills were e^1.5, about 4.5 times, more important).
+SPECIALIZATION_BOOST = 3.0
+
+
 def _draw_skills(
-    rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years: np.ndarray, median: float
+    rng: np.random.Generator, vocab: Vocab, occ: np.ndarray, years: np.ndarray, median: float,
+    *, specializations: int = 0, spec_rng: np.random.Generator | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """5-40 skills per member: Gumbel top-k by importance^2 from the occupation, plus 0-3 adjacent
-    ones."""
+    ones. With ``specializations`` k > 0, each member gets one of k specializations of its
+    occupation (uniformly, from ``spec_rng``), each favouring a random third of the occupation's
+    skills (:data:`SPECIALIZATION_BOOST`); the other draws are the same as without."""
     n = occ.shape[0]
     want = np.round(rng.lognormal(np.log(median), 0.45, n) * (1 + 0.01 * years)).astype(np.int64)
     want = np.clip(want, 5, 40)
@@ -709,6 +718,10 @@ def _draw_skills(
         sk, imp = vocab.skills_of(o)
         k = len(sk)
         keys = 2.0 * np.log(imp)[None, :] + rng.gumbel(size=(rows.shape[0], k))
+        if specializations and spec_rng is not None:
+            favoured = spec_rng.random((specializations, k)) < 1.0 / 3.0
+            member_spec = spec_rng.integers(0, specializations, rows.shape[0])
+            keys = keys + SPECIALIZATION_BOOST * favoured[member_spec]
         order = np.argsort(-keys, axis=1)
         take = np.minimum(want[rows] - n_extra[rows], k)
         extra = want[rows] - take

@@ -507,3 +507,114 @@ def member_latents_held(directory: Path, index: int) -> bool:
         if not 0 <= index < len(z["responsiveness"]):
             return False
         return any(not np.isnan(float(z[k][index])) for k in ("responsiveness", "seeking"))
+
+
+# --- review sessions: the simulated recruiter's hidden intent ------------------------------------
+#: How a simulated recruiter judges candidates in review mode. Each session wants one *skill
+#: group* of the job's relevant members: the truth clusters them by their skills on its own
+#: (k-means on idf-weighted skill vectors, :data:`REVIEW` ``clusters`` groups), draws one group,
+#: and the session's hidden *focus* is that group's most distinctive skills. P(good fit) is a
+#: logistic of the share of the focus a member holds and of their graded relevance to the job.
+REVIEW = {
+    "population_grade": 2,      # the job's relevant members: graded relevance >= 2 ...
+    "min_population": 30,       # ... or >= 1 when fewer, among the job's occupation and related
+    "max_population": 3000,     # a random sample of them when more
+    "clusters": 5,
+    "min_group_share": 0.05,    # a group the recruiter may want holds this share of them
+    "focus_size": 2,            # skills in the focus
+    "min_focus_share": 0.4,     # a focus skill is held by this share of its group
+    "intercept": -2.4,
+    "focus": 4.0,               # x share of the focus held
+    "relevance": 0.5,           # x (graded relevance - 2)
+}
+
+
+@dataclass(frozen=True)
+class ReviewIntent:
+    """What one simulated review session's recruiter really wants (hidden)."""
+
+    job: Job
+    focus: np.ndarray           # skill indexes of the world
+    population: int             # relevant members the group was drawn among
+    group_share: float          # share of them in the wanted group
+
+    def names(self, truth: Truth) -> list[str]:
+        return [truth.state.skill_names[s] for s in self.focus.tolist()]
+
+
+def _job_population(truth: Truth, job: Job, rng: np.random.Generator) -> np.ndarray:
+    """Member ids of the job's occupation and related ones, relevant to it (see :data:`REVIEW`)."""
+    s = truth.state
+    near = np.flatnonzero(truth._related[job.occ])
+    members = np.flatnonzero(np.isin(s.m_occ, np.concatenate([[job.occ], near]))) + 1
+    if members.size:
+        grade = truth.relevance(job, members)
+        relevant = members[grade >= REVIEW["population_grade"]]
+        if relevant.size >= REVIEW["min_population"]:
+            members = relevant
+        elif (grade >= 1).sum() >= REVIEW["min_population"]:
+            members = members[grade >= 1]
+    if members.size > REVIEW["max_population"]:
+        members = np.sort(rng.choice(members, REVIEW["max_population"], replace=False))
+    return members
+
+
+def _skill_rows(truth: Truth, members: np.ndarray) -> sp.csr_matrix:
+    """Members x world skills, 1 where held."""
+    s = truth.state
+    rows = np.asarray(members, dtype=np.int64) - 1
+    starts, lengths = s.m_skill_ptr[rows], s.m_skill_ptr[rows + 1] - s.m_skill_ptr[rows]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    flat = np.repeat(starts - indptr[:-1], lengths) + np.arange(int(indptr[-1]))
+    return sp.csr_matrix((np.ones(len(flat)), s.m_skill_idx[flat], indptr),
+                         shape=(rows.size, len(s.skills)))
+
+
+def draw_review_intent(truth: Truth, rng: np.random.Generator, job: Job | int) -> ReviewIntent:
+    """Draw a session's hidden focus for ``job`` (see :data:`REVIEW`)."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+    from threadpoolctl import threadpool_limits
+
+    job = truth._job(job)
+    population = _job_population(truth, job, rng)
+    if population.size < REVIEW["clusters"] * 2:
+        return ReviewIntent(job, job.skills[: REVIEW["focus_size"]].astype(np.int64),
+                            int(population.size), 1.0)
+    held = _skill_rows(truth, population)
+    share = np.asarray(held.mean(axis=0)).ravel()
+    idf = np.log((1.0 + held.shape[0]) / (1.0 + held.sum(axis=0).A.ravel())) + 1.0
+    vectors = normalize(sp.csr_matrix(held @ sp.diags(idf)))
+    with threadpool_limits(limits=1):
+        dims = min(20, vectors.shape[1] - 1, vectors.shape[0] - 1)
+        points = normalize(TruncatedSVD(dims, random_state=int(rng.integers(2**31)))
+                           .fit_transform(vectors))
+        labels = KMeans(REVIEW["clusters"], n_init=2,
+                        random_state=int(rng.integers(2**31))).fit_predict(points)
+    sizes = np.bincount(labels, minlength=REVIEW["clusters"]) / len(labels)
+    eligible = np.flatnonzero(sizes >= REVIEW["min_group_share"])
+    group = int(rng.choice(eligible))
+    inside = np.asarray(held[labels == group].mean(axis=0)).ravel()
+    distinct = np.where(inside >= REVIEW["min_focus_share"], inside - share, -np.inf)
+    order = np.argsort(-distinct, kind="stable")[: REVIEW["focus_size"]]
+    focus = order[np.isfinite(distinct[order])]
+    if focus.size == 0:
+        focus = np.argsort(-inside, kind="stable")[: REVIEW["focus_size"]]
+    return ReviewIntent(job, focus.astype(np.int64), int(population.size), float(sizes[group]))
+
+
+def focus_share(truth: Truth, intent: ReviewIntent, members: np.ndarray) -> np.ndarray:
+    """Share of the intent's focus skills each member holds."""
+    weights = np.zeros(len(truth.state.skills), dtype=np.float64)
+    weights[intent.focus] = 1.0
+    m = np.asarray(members, dtype=np.int64) - 1
+    return row_dot(truth.state.m_skill_ptr, truth.state.m_skill_idx, m, weights) / max(
+        len(intent.focus), 1)
+
+
+def p_good_fit(truth: Truth, intent: ReviewIntent, members: np.ndarray) -> np.ndarray:
+    """P(the recruiter marks each member a good fit) in the session with ``intent``."""
+    grade = truth.relevance(intent.job, members).astype(np.float64)
+    return sigmoid(REVIEW["intercept"] + REVIEW["focus"] * focus_share(truth, intent, members)
+                   + REVIEW["relevance"] * (grade - 2.0))

@@ -44,7 +44,8 @@ def evaluated(tmp_path_factory):
     out = home / "report"
     code = main(["--home", str(home), "evaluate", "--world", "test", "--out", str(out),
                  "--resamples", "100", "--simulated-queries", "40", "--expansion-queries", "20",
-                 "--fairness-queries", "30", "--ladder", "text_match,linear,pairwise_gbdt"])
+                 "--fairness-queries", "30", "--review-sessions", "12",
+                 "--ladder", "text_match,linear,pairwise_gbdt"])
     return code, out, home
 
 
@@ -78,6 +79,17 @@ def test_simulated_outcome_sits_between_floor_and_ceiling(evaluated):
     oracle = rankers["oracle"]["metrics"]["expected_accepts@10"]["value"]
     for name, entry in rankers.items():
         assert entry["metrics"]["expected_accepts@10"]["value"] <= oracle + 1e-9, name
+
+
+def test_review_sessions_compare_the_orders_on_the_same_sessions(evaluated):
+    _, out, _ = evaluated
+    review = json.loads((out / "metrics.json").read_text())["review"]
+    assert review["sessions"] >= 1 and review["blocks"][0] == "1-5"
+    sessions = {name: e["overall"]["n"] for name, e in review["orders"].items()}
+    assert set(sessions) >= {"bandit+online", "bandit", "offline", "random"}
+    assert len(set(sessions.values())) == 1  # every order ran on every session
+    summary = (out / "summary.md").read_text()
+    assert "simulated review sessions" in summary and (out / "review_blocks.png").is_file()
 
 
 def test_world_mismatch_is_refused_with_what_to_do(evaluated, capsys):

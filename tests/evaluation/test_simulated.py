@@ -104,6 +104,21 @@ def test_engine_variants_add_one_stage_per_rung():
     assert variants["engine_+l2"] == {"l1": False, "l2": True, "rerank": False}
 
 
+def test_a_stage_that_acts_only_within_a_session_has_no_rung_and_stays_off():
+    from types import SimpleNamespace
+
+    from talent.evaluation.simulated import engine_variants
+
+    stages = [SimpleNamespace(name="broker", required=True),
+              SimpleNamespace(name="l2", required=False),
+              SimpleNamespace(name="bandit", required=False, session_only=True)]
+    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages),
+                              broker=SimpleNamespace(scorer=object()))
+    variants, _ = engine_variants(service)
+    assert "engine_+bandit" not in variants
+    assert all(v["bandit"] is False for v in variants.values())
+
+
 def test_a_rung_carries_its_paired_lift_over_the_rung_below():
     from talent.evaluation.simulated import score_rankings
 

@@ -86,3 +86,29 @@ def test_delete_prefix_keeps_other_keys(cache):
     cache.set_many({"dyn:a": b"1", "dyn:b": b"2", "session:a": b"3"})
     assert cache.delete_prefix("dyn:") == 2
     assert cache.get_many(["dyn:a", "dyn:b", "session:a"]) == [None, None, b"3"]
+
+
+def test_compare_and_set_writes_only_over_the_expected_value(cache):
+    assert cache.compare_and_set("cas", None, b"one") is True
+    assert cache.compare_and_set("cas", None, b"again") is False
+    assert cache.compare_and_set("cas", b"stale", b"two") is False
+    assert cache.get("cas") == b"one"
+    assert cache.compare_and_set("cas", b"one", b"two", ttl=60) is True
+    assert cache.get("cas") == b"two"
+
+
+def test_compare_and_set_sees_an_expired_key_as_missing(cache):
+    cache.set("gone", b"old", ttl=0.05)
+    time.sleep(0.15)
+    assert cache.compare_and_set("gone", b"old", b"new") is False
+    assert cache.compare_and_set("gone", None, b"new", ttl=0.05) is True
+    time.sleep(0.15)
+    assert cache.get("gone") is None
+
+
+def test_expire_gives_a_key_a_new_lifetime(cache):
+    cache.set("k", b"v", ttl=0.1)
+    assert cache.expire("k", 60) is True
+    time.sleep(0.2)
+    assert cache.get("k") == b"v"
+    assert cache.expire("missing", 60) is False

@@ -24,6 +24,8 @@ VALID_BODIES = {
     "update_candidate": {"stage": "screening"},
     "send_inmail": {"member_id": 1, "subject": "hi"},
     "feedback": {"member_id": 1, "kind": "good_fit"},
+    "review_start": {"query": "nurse"},
+    "review_verdict": {"member_id": 1, "verdict": "skip"},
 }
 BAD_QUERIES = {
     "member": "search_id=abc",
@@ -32,7 +34,7 @@ BAD_QUERIES = {
 }
 
 
-def _path(route, **ids: int) -> str:
+def _path(route, **ids: int | str) -> str:
     path = route.openapi_path
     for name in route.path_params:
         path = path.replace("{" + name + "}", str(ids.get(name, 1)))
@@ -78,7 +80,7 @@ def test_bad_query_strings_are_422(api, route, web_world):
 
 @pytest.fixture
 def b_entities(api_b, web_world):
-    """Contract B's project, saved candidate, InMail and job."""
+    """Contract B's project, saved candidate, InMail, job and review session."""
     member = member_ids(web_world, 1)[0]
     project = api_b.post("/projects", {"name": "B private", "title": "Registered Nurse"}).json["id"]
     candidate = api_b.post(f"/projects/{project}/candidates",
@@ -86,8 +88,9 @@ def b_entities(api_b, web_world):
     inmail = api_b.post("/inmails", {"member_id": member, "subject": "B's InMail",
                                      "project_id": project}).json["id"]
     job = next(j["id"] for j in api_b.get("/jobs").json["jobs"] if j["required_skills"])
+    session = api_b.post("/review/sessions", {"query": "title:nurse"}).json["session"]
     return {"project_id": project, "candidate_id": candidate, "inmail_id": inmail, "job_id": job,
-            "member": member}
+            "member": member, "session_id": session["session_id"]}
 
 
 @pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{r.method} {r.path}")

@@ -4,6 +4,7 @@ cached training features, the world's files), by the operator API route and by t
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import uuid
@@ -69,6 +70,9 @@ def _member_with_data(settings, database, web_world) -> int:
     cache.set(recruiter_key(web_world.alice.recruiter_id, member), b"\0" * 8)
     cache.set(contract_key(1, member), b"\0" * 8)
     cache.set(counters_key(member), b"\0" * 8)
+    # a review session whose pool holds the member (its keys mix members: not under the prefix)
+    cache.set(f"session:erasure{member}:pool", json.dumps({"member_ids": [1, member]}).encode())
+    cache.set(f"session:erasure{member}", b"{}")
     from talent.protected import load_gender_store, protected_dir
 
     assert load_gender_store(database, protected_dir(settings)).codes_of([member])[0] >= 0
@@ -113,6 +117,7 @@ def _assert_gone_everywhere(settings, database, member: int) -> None:
     assert [k for p in ("dyn:r:", "dyn:c:", "dyn:m:") for k in cache.keys(p)
             if k.endswith(f":{member}")] == []
     assert np.load(settings.home / "protected" / "gender.npy")[member] == -1
+    assert cache.get(f"session:erasure{member}") is None
     ctx = ErasureContext(member, settings, database, actor="test")
     assert {e.name: e.remaining(ctx) for e in registered_erasers()} == {
         e.name: [] for e in registered_erasers()}
@@ -143,6 +148,7 @@ def test_the_operator_route_erases_a_member_from_every_surface(private_world, we
         assert report["removed"]["cache"] == {"keys": 1}
         assert report["removed"]["dynamic"] == {"keys": 3}
         assert report["removed"]["protected-store"] == {"codes": 1}
+        assert report["removed"]["review-sessions"] == {"sessions": 1}
         service.serving.refresh()  # what a serving worker's refresher does within 0.25 s
         assert client.get(f"/api/v1/members/{member}", headers=alice).status_code == 404
         again = client.post(f"/api/v1/admin/members/{member}/erase",

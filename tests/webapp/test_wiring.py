@@ -22,6 +22,12 @@ EXPECTED_LIMITS = {
     "api.job_matches": ("search", None),
     "api.member": ("profile", None),
     "api.export_project": ("export", None),
+    "ui.review_start": ("search", None),
+    "ui.review": ("profile", None),
+    "ui.review_verdict": ("profile", None),
+    "api.review_start": ("search", None),
+    "api.review_next": ("profile", None),
+    "api.review_verdict": ("profile", None),
 }
 
 

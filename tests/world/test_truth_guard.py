@@ -25,6 +25,8 @@ TRUTH_READERS = {
     "talent.world.erasure": "erases one member's hidden latents (`talent member erase`)",
     "talent.evaluation.archetypes": "groups L2's learned per-recruiter effects by the planted "
                                     "archetypes (a report, never a model input)",
+    "talent.evaluation.review_sim": "simulated review sessions: the truth draws each session's "
+                                    "hidden intent and the recruiter's verdicts (never a model)",
 }
 """The only modules that may import the truth module itself."""
 

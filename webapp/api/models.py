@@ -72,8 +72,9 @@ class SearchBody(Request):
     project_id: Id | None = Field(
         None, description="The project this search is for (logged with it).")
     session_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        None, description="Client session id, logged with the search and with feedback. Results do "
-                          "not change with feedback yet (the in-session bandit will use it)."
+        None, description="Client session id, logged with the search and with feedback. The good "
+                          "fits and misses of that session (review mode, or POST /feedback with "
+                          "it) re-order the results (stage 'bandit')."
     )
     stages: dict[StageName, bool] | None = Field(
         None, max_length=16,
@@ -409,3 +410,76 @@ class ErasureOut(Reply):
     removed: dict[str, dict[str, int]] = Field(description="Per surface, what was removed.")
     remaining: dict[str, list[str]] = Field(description="Per surface, what it still holds.")
     failed: dict[str, str] = Field(description="Surfaces whose eraser failed, with the reason.")
+
+
+# --- review mode (one candidate at a time, in-session bandit) -------------------------------------
+class ReviewStartIn(Request):
+    """A review session for a job (``project_id``: the job's query) or for a query."""
+
+    query: QueryText | StructuredQuery | None = Field(
+        None, description="Boolean query text or the structured form (when no project is given).")
+    project_id: Id | None = Field(None, description="A job of your contract: its query is used.")
+    policy: Literal["thompson", "ucb1"] | None = Field(
+        None, description="The bandit over skill groups (default: the server's setting).")
+    online_weight: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Weight of the skills learned from feedback against the offline order within "
+                    "a group (default: the server's setting).")
+
+
+class ReviewGroupOut(Reply):
+    group: int
+    name: str = Field(description="The group's distinctive skills, joined.")
+    skills: list[str]
+    size: int
+    good_fits: int
+    misses: int
+    left: int = Field(description="Candidates of the group not presented yet.")
+    rate: float = Field(description="Posterior mean good-fit rate (Beta(1, 1) prior).")
+
+
+class ReviewCandidateOut(Reply):
+    member_id: int
+    step: int = Field(description="1-based position in the session.")
+    name: str
+    title: str
+    headline: str
+    company: str | None
+    location: str | None
+    skills: list[str]
+    group: ReviewGroupOut = Field(description="The skill group the candidate was drawn from.")
+    group_skills_held: list[str] = Field(description="Which of the group's name skills they hold.")
+    why: str = Field(description="Why this candidate: the group's draw and the within-group score.")
+    order: str
+    score: float = Field(description="(1 - online_weight) x offline + online_weight x online.")
+    offline: float = Field(description="Offline rank in the pool scaled to [0, 1] (1 = top).")
+    online: float = Field(description="Rank in the pool by the skills learned from this "
+                                      "session's verdicts, scaled to [0, 1] (1 = top).")
+    arm_value: float | None = Field(description="The group's sampled rate or upper bound.")
+    verdict: str | None
+
+
+class ReviewSessionOut(Reply):
+    session_id: str = Field(description="Send it with searches to re-order them by this session.")
+    policy: str
+    online_weight: float
+    step: int
+    pool_size: int
+    counts: dict[str, int]
+    precision: float | None = Field(description="Good fits among rated candidates so far.")
+    groups: list[ReviewGroupOut]
+    pending: list[int] = Field(description="Presented candidates without a verdict.")
+    project_id: int | None
+    silhouette: float | None = Field(description="Of the chosen number of groups.")
+    done: bool = Field(description="Every candidate of the pool was presented and rated.")
+
+
+class ReviewFeedbackIn(Request):
+    member_id: Id
+    verdict: Literal["good_fit", "not_fit", "skip"]
+
+
+class ReviewStepOut(Reply):
+    session: ReviewSessionOut
+    candidate: ReviewCandidateOut | None = Field(
+        description="The candidate to review now (null when the pool is used up).")

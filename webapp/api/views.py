@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, g
 from talent.errors import NotFound
 from talent.storage.models import Contract, InMail, ProjectCandidate
 from webapp.access import member_names, scope
+from webapp.api import review_views
 from webapp.api.auth import authenticate
 from webapp.api.models import (
     CandidateIn,
@@ -41,10 +42,12 @@ from webapp.database import db_session
 from webapp.exports import project_csv
 from webapp.jobs import is_job, job_out, recommended_matches
 from webapp.profiles import member_profile
+from webapp.review import note_search_feedback
 from webapp.search import run_search
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 bp.before_request(authenticate)
+review_views.register(bp)  # review mode's endpoints (webapp/api/review_views.py)
 
 
 def candidate_out(row: ProjectCandidate, names: dict[int, str]) -> CandidateOut:
@@ -221,10 +224,13 @@ def inmail(inmail_id: int) -> InMailOut:
 @api_route(bp, "POST", "/feedback", summary="Mark a candidate a good fit or not a fit",
            body=FeedbackIn, response=FeedbackOut, status=201, tags=("feedback",))
 def feedback(body: FeedbackIn) -> FeedbackOut:
-    """Recorded with the search and session ids, for training and evaluation. Results do not change
-    with feedback yet: the in-session bandit will use it."""
-    row = scope().record_feedback(body.member_id, body.kind, search_id=body.search_id,
-                                  session_id=body.session_id)
+    """Recorded with the search and session ids, for training and evaluation. With a session id,
+    the session's learned skill weights take it too: the next search carrying that session id is
+    re-ordered by it (stage ``bandit``)."""
+    s = scope()
+    row = s.record_feedback(body.member_id, body.kind, search_id=body.search_id,
+                            session_id=body.session_id)
+    note_search_feedback(s, body.session_id, body.member_id, body.kind)
     return FeedbackOut.model_validate(row)
 
 

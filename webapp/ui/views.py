@@ -50,7 +50,9 @@ from webapp.exports import project_csv
 from webapp.extensions import rate_limited
 from webapp.jobs import is_job, recommended_matches
 from webapp.profiles import member_profile
+from webapp.review import note_search_feedback
 from webapp.search import own_search_id, run_search, search_service
+from webapp.ui import review_views
 from webapp.ui.facets import (
     ROLE_LABELS,
     ROLE_SYMBOLS,
@@ -74,6 +76,7 @@ from webapp.ui.forms import (
 from webapp.ui.suggestions import expansion_panel
 
 bp = Blueprint("ui", __name__)
+review_views.register(bp)  # review mode's pages (webapp/ui/review_views.py)
 
 OPEN_ENDPOINTS = {"ui.login", "static"}
 """Endpoints served without signing in."""
@@ -190,12 +193,14 @@ def search() -> Any:
     page_size = int(current_app.config["PAGE_SIZE"])
     outcome, error = None, None
     problems = selection_problems(request.args)
+    # a review session's id re-orders the results by its feedback (stage ``bandit``)
+    search_session = request.args.get("session") or session_id()
     if problems:
         error = QueryError("; ".join(problems))
     elif not selection.empty:
         try:
             outcome = run_search(scope(), selection.query(), page=selection.page,
-                                 page_size=page_size, session_id=session_id())
+                                 page_size=page_size, session_id=search_session)
             db_session().commit()
             session["last_search"] = {"id": outcome.search_id, "url": request.full_path}
         except QueryError as exc:
@@ -216,8 +221,20 @@ def search() -> Any:
                            expansion=expansion,
                            role_labels=ROLE_LABELS, role_symbols=ROLE_SYMBOLS, with_args=with_args,
                            shown_values=FACET_VALUES_SHOWN, args=request.args,
-                           show_timings=request.args.get("timings") == "1")
+                           show_timings=request.args.get("timings") == "1",
+                           review_args=urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                                  if k not in ("page", "session", "timings")]),
+                           reordered=_reordered(outcome))
     return page, 400 if error is not None else 200
+
+
+
+def _reordered(outcome: Any) -> bool:
+    """Whether stage ``bandit`` changed this search's order (a session with feedback)."""
+    if outcome is None:
+        return False
+    return any(r.name == "bandit" and r.status == "ran" for r in outcome.response.stages) and \
+        "bandit.score" in outcome.response.timings
 
 
 def _value_namer(facets: dict[str, list[FacetValue]]) -> Callable[[str, str], str]:
@@ -319,6 +336,7 @@ def feedback(member_id: int, kind: str) -> Any:
     s = scope()
     s.record_feedback(member_id, kind, session_id=session_id(),
                       search_id=own_search_id(s, id_value(request.form.get("search_id"))))
+    note_search_feedback(s, session_id(), member_id, kind)
     db_session().commit()
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"recorded": kind})
@@ -492,3 +510,4 @@ def inmails() -> Any:
 
 
 INMAILS_PER_PAGE = 50
+

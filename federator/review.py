@@ -1,0 +1,342 @@
+"""Review mode's logic: a candidate pool in skill groups, one candidate at a time, feedback.
+
+Pure functions over two plain records, so that any web worker (or the evaluation's simulated
+recruiter) can run a step from what the cache holds:
+
+- :class:`ReviewPool` (written once when a session starts): the top N candidates after the
+  ranking stages with their offline scores, skills and skill groups (:mod:`federator.skill_groups`);
+- :class:`ReviewState` (updated at every step): who was presented, the verdicts, each group's
+  good fits and misses, and the session's online skill weights (:class:`SkillFeedback`).
+
+A step (:func:`choose_next`): the bandit (:mod:`federator.arm_policies`) picks a group among
+those with candidates left; within it, the candidate with the best
+``(1 - online_weight) * offline + online_weight * online``: ``offline`` is the candidate's rank
+in the pool by the ranking stages' score and ``online`` its rank in the pool by the session's
+Rocchio score (the sum, over the skills it holds, of the share of good fits holding the skill
+minus the share of misses holding it), both scaled to [0, 1] (1 = the top). Ranks make the two
+comparable whatever the scores' scales; binary skill vectors (not idf-weighted) because the
+skills a recruiter cares about are often common ones (measured: the top 15 by binary Rocchio
+after 10 verdicts held 0.40 good fits, by idf-weighted cosine 0.34, demo world).
+``policy="offline"`` and ``"random"`` are the yardsticks the evaluation compares against: the
+pool in offline order, and in random order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from federator.arm_policies import POLICIES, ArmPolicy, arm_policy
+from federator.skill_groups import skill_vectors
+
+Verdict = Literal["good_fit", "not_fit", "skip"]
+VERDICTS: tuple[str, ...] = ("good_fit", "not_fit", "skip")
+#: Orders a session can present its pool in: the bandits, and the evaluation's yardsticks.
+ORDERS: tuple[str, ...] = (*POLICIES, "offline", "random")
+
+
+@dataclass(frozen=True)
+class ReviewPool:
+    """The candidates one review session draws from (never changes during the session)."""
+
+    member_ids: np.ndarray          # int64, in offline order (best first)
+    offline: np.ndarray             # float64, the ranking stages' scores
+    groups: np.ndarray              # int64, skill group of each candidate
+    group_skills: list[list[int]]   # per group: columns (into ``skills``) of its name
+    skills: list[str]               # the pool's skill ids (columns)
+    skill_names: list[str]
+    skill_ptr: np.ndarray           # CSR rows of each candidate's skill columns
+    skill_idx: np.ndarray
+    silhouette: float | None = None
+    index_version: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.member_ids)
+        if not (len(self.offline) == len(self.groups) == n and len(self.skill_ptr) == n + 1):
+            raise ValueError("pool arrays must have one entry per candidate")
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    @property
+    def k(self) -> int:
+        return len(self.group_skills)
+
+    def group_name(self, group: int) -> str:
+        """A group's display name: its distinctive skills, joined."""
+        return " · ".join(self.skill_names[c] for c in self.group_skills[group]) or "other"
+
+    def member_skills(self, i: int) -> list[str]:
+        """Display names of candidate ``i``'s skills."""
+        cols = self.skill_idx[self.skill_ptr[i]:self.skill_ptr[i + 1]]
+        return [self.skill_names[c] for c in cols]
+
+    @cached_property
+    def matrix(self) -> sp.csr_matrix:
+        """Candidates x pool skills, 1 where held."""
+        data = np.ones(len(self.skill_idx), dtype=np.float64)
+        return sp.csr_matrix((data, self.skill_idx, self.skill_ptr),
+                             shape=(len(self), len(self.skills)))
+
+    @cached_property
+    def vectors(self) -> sp.csr_matrix:
+        """Unit, pool-idf-weighted skill vectors (the ones the groups were clustered on)."""
+        return skill_vectors(self.matrix)
+
+    @cached_property
+    def offline_rank(self) -> np.ndarray:
+        """Each candidate's offline rank scaled to [0, 1]: 1 for the top, 0 for the last."""
+        return rank_scaled(self.offline)
+
+    @cached_property
+    def index_of(self) -> dict[int, int]:
+        return {int(m): i for i, m in enumerate(self.member_ids)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"member_ids": self.member_ids.tolist(), "offline": self.offline.tolist(),
+                "groups": self.groups.tolist(), "group_skills": self.group_skills,
+                "skills": self.skills, "skill_names": self.skill_names,
+                "skill_ptr": self.skill_ptr.tolist(), "skill_idx": self.skill_idx.tolist(),
+                "silhouette": self.silhouette, "index_version": self.index_version}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReviewPool:
+        return cls(member_ids=np.asarray(data["member_ids"], dtype=np.int64),
+                   offline=np.asarray(data["offline"], dtype=np.float64),
+                   groups=np.asarray(data["groups"], dtype=np.int64),
+                   group_skills=[list(map(int, g)) for g in data["group_skills"]],
+                   skills=list(data["skills"]), skill_names=list(data["skill_names"]),
+                   skill_ptr=np.asarray(data["skill_ptr"], dtype=np.int64),
+                   skill_idx=np.asarray(data["skill_idx"], dtype=np.int64),
+                   silhouette=data.get("silhouette"), index_version=str(data.get("index_version",
+                                                                                 "")))
+
+
+@dataclass
+class SkillFeedback:
+    """The session's online skill weights, Rocchio style: how many good fits and how many misses
+    held each skill (keyed by skill id, so any candidate list can be scored)."""
+
+    good: dict[str, float] = field(default_factory=dict)
+    bad: dict[str, float] = field(default_factory=dict)
+    n_good: int = 0
+    n_bad: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.n_good + self.n_bad == 0
+
+    def add(self, vector: Mapping[str, float], good: bool) -> None:
+        """Add one rated candidate's skill vector (skill id -> weight, 1 for a held skill)."""
+        sums = self.good if good else self.bad
+        for skill, weight in vector.items():
+            sums[skill] = sums.get(skill, 0.0) + float(weight)
+        if good:
+            self.n_good += 1
+        else:
+            self.n_bad += 1
+
+    def direction(self, skills: Sequence[str]) -> np.ndarray:
+        """The Rocchio weights over ``skills``: mean vector of the good fits minus that of the
+        misses (zeros without feedback)."""
+        w = np.zeros(len(skills), dtype=np.float64)
+        for sums, n, sign in ((self.good, self.n_good, 1.0), (self.bad, self.n_bad, -1.0)):
+            if n:
+                w += sign * np.fromiter((sums.get(s, 0.0) for s in skills), np.float64,
+                                        len(skills)) / n
+        return w
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> SkillFeedback:
+        data = data or {}
+        return cls(dict(data.get("good", {})), dict(data.get("bad", {})),
+                   int(data.get("n_good", 0)), int(data.get("n_bad", 0)))
+
+
+@dataclass
+class ReviewState:
+    """Everything a session learned and did; JSON in the cache, rewritten at every step."""
+
+    session_id: str
+    recruiter_id: int | None
+    contract_id: int | None
+    kind: Literal["review", "search"] = "review"   # "search": results-page feedback only
+    order: str = "thompson"
+    online_weight: float = 0.5
+    seed: int = 0
+    query: Any = None
+    project_id: int | None = None
+    created_at: str = ""
+    presented: list[int] = field(default_factory=list)       # pool indexes, in order
+    verdicts: dict[int, str] = field(default_factory=dict)    # pool index -> verdict
+    successes: list[int] = field(default_factory=list)        # per group
+    failures: list[int] = field(default_factory=list)
+    skills: SkillFeedback = field(default_factory=SkillFeedback)
+    version: int = 0
+
+    @property
+    def step(self) -> int:
+        """Candidates presented so far."""
+        return len(self.presented)
+
+    @property
+    def pending(self) -> list[int]:
+        """Presented candidates without a verdict yet, oldest first."""
+        return [i for i in self.presented if i not in self.verdicts]
+
+    def counts(self) -> dict[str, int]:
+        values = list(self.verdicts.values())
+        return {v: values.count(v) for v in VERDICTS}
+
+    def to_bytes(self) -> bytes:
+        data = asdict(self)
+        data["verdicts"] = {str(k): v for k, v in self.verdicts.items()}
+        data["skills"] = self.skills.to_json()
+        return json.dumps(data, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> ReviewState:
+        data = json.loads(raw)
+        data["verdicts"] = {int(k): v for k, v in data.get("verdicts", {}).items()}
+        data["skills"] = SkillFeedback.from_json(data.get("skills"))
+        return cls(**data)
+
+
+def new_state(session_id: str, pool: ReviewPool | None, *, recruiter_id: int | None,
+              contract_id: int | None, order: str = "thompson", online_weight: float = 0.5,
+              seed: int = 0, query: Any = None, project_id: int | None = None) -> ReviewState:
+    """A fresh session over ``pool`` (``None``: a search session that only collects feedback)."""
+    if order not in ORDERS:
+        raise ValueError(f"unknown review order {order!r}: use one of {', '.join(ORDERS)}")
+    if not 0.0 <= online_weight <= 1.0:
+        raise ValueError("the online weight must be between 0 and 1")
+    k = pool.k if pool is not None else 0
+    return ReviewState(session_id, recruiter_id, contract_id,
+                       kind="review" if pool is not None else "search", order=order,
+                       online_weight=float(online_weight), seed=int(seed), query=query,
+                       project_id=project_id,
+                       created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                       successes=[0] * k, failures=[0] * k)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One candidate the session presents, and why."""
+
+    index: int                      # into the pool
+    member_id: int
+    group: int
+    step: int                       # 1-based
+    offline: float                  # offline rank in [0, 1]
+    online: float                   # rank by the session's learned skills in [0, 1]
+    score: float                    # the convex combination the group was ordered by
+    arm_value: float | None         # the group's sampled rate / upper bound (bandits only)
+    order: str
+
+
+def step_rng(state: ReviewState, salt: int = 0) -> np.random.Generator:
+    """The random stream of the session's next step: a function of its seed and step only, so
+    that a retried step (another worker won the race) draws the same way."""
+    return np.random.default_rng([state.seed, state.step, salt])
+
+
+def rank_scaled(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among ``values`` scaled to [0, 1] (1 = the highest; ties share their
+    mean rank)."""
+    from scipy.stats import rankdata
+
+    n = len(values)
+    if n < 2:
+        return np.ones(n, dtype=np.float64)
+    return (rankdata(np.asarray(values, dtype=np.float64)) - 1.0) / (n - 1)
+
+
+#: Verdicts at which the online skill weights get half their configured weight: a direction
+#: learned from one or two verdicts is mostly noise.
+EVIDENCE_HALF = 5.0
+
+
+def effective_weight(state: ReviewState) -> float:
+    """The online weight after ``n`` good fits and misses: ``online_weight * n / (n + 5)``."""
+    n = state.skills.n_good + state.skills.n_bad
+    return state.online_weight * n / (n + EVIDENCE_HALF)
+
+
+def online_scores(pool: ReviewPool, state: ReviewState, rows: np.ndarray) -> np.ndarray:
+    """Candidates ``rows``' rank in the pool by the session's Rocchio score, in [0, 1] (zeros
+    before any good fit or miss: the offline order alone)."""
+    if state.skills.empty:
+        return np.zeros(len(rows), dtype=np.float64)
+    raw = np.asarray(pool.matrix @ state.skills.direction(pool.skills), dtype=np.float64).ravel()
+    return rank_scaled(raw)[rows]
+
+
+def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None = None
+                ) -> Pick | None:
+    """The candidate to present next (``None`` when the pool is used up); does not change the
+    state (see :func:`present`)."""
+    left = np.ones(len(pool), dtype=bool)
+    left[state.presented] = False
+    if not left.any():
+        return None
+    rng = step_rng(state)
+    step = state.step + 1
+    rows = np.flatnonzero(left)
+    if state.order == "offline":
+        i = int(rows[np.argmax(pool.offline_rank[rows])])
+        return Pick(i, int(pool.member_ids[i]), int(pool.groups[i]), step,
+                    float(pool.offline_rank[i]), 0.0, float(pool.offline_rank[i]), None, "offline")
+    if state.order == "random":
+        i = int(rng.choice(rows))
+        return Pick(i, int(pool.member_ids[i]), int(pool.groups[i]), step,
+                    float(pool.offline_rank[i]), 0.0, float(pool.offline_rank[i]), None, "random")
+    policy = policy or arm_policy(state.order)
+    available = np.bincount(pool.groups[rows], minlength=pool.k) > 0
+    choice = policy.choose(np.asarray(state.successes), np.asarray(state.failures), available, rng)
+    members = rows[pool.groups[rows] == choice.arm]
+    online = online_scores(pool, state, members)
+    lam = effective_weight(state)
+    combined = (1.0 - lam) * pool.offline_rank[members] + lam * online
+    best = int(np.argmax(combined))
+    i = int(members[best])
+    return Pick(i, int(pool.member_ids[i]), choice.arm, step, float(pool.offline_rank[i]),
+                float(online[best]), float(combined[best]), choice.value, policy.name)
+
+
+def present(state: ReviewState, pick: Pick) -> None:
+    """Record that ``pick`` was shown."""
+    if pick.index in state.presented:
+        raise ValueError(f"candidate {pick.member_id} was presented already")
+    state.presented.append(pick.index)
+
+
+def skill_vector(pool: ReviewPool, i: int) -> dict[str, float]:
+    """Candidate ``i``'s skills as skill id -> 1."""
+    return {pool.skills[c]: 1.0 for c in pool.skill_idx[pool.skill_ptr[i]:pool.skill_ptr[i + 1]]}
+
+
+def apply_verdict(pool: ReviewPool, state: ReviewState, i: int, verdict: str) -> None:
+    """Learn from the verdict on presented candidate ``i``: its group's reward (good fit 1, not a
+    fit 0) and the online skill weights; a skip only marks it done."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}: use one of {', '.join(VERDICTS)}")
+    state.verdicts[i] = verdict
+    if verdict == "skip":
+        return
+    group = int(pool.groups[i])
+    good = verdict == "good_fit"
+    if good:
+        state.successes[group] += 1
+    else:
+        state.failures[group] += 1
+    state.skills.add(skill_vector(pool, i), good)
