@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import json
 
-from talent.cache.base import Cache, open_cache
+from talent.cache.base import Cache
+from talent.cache.erasure import erasure_cache
 from talent.erasure import ErasureContext, FunctionEraser, register_eraser
 
 POOL_SUFFIX = ":pool"
-
-
-def _cache(ctx: ErasureContext) -> Cache:
-    cache = ctx.facts.get("cache")
-    if cache is None:
-        cache = ctx.facts["cache"] = open_cache(ctx.settings.cache_url)
-    return cache
 
 
 def sessions_holding(cache: Cache, member_id: int) -> list[str]:
@@ -42,7 +36,7 @@ def sessions_holding(cache: Cache, member_id: int) -> list[str]:
 
 
 def erase_sessions(ctx: ErasureContext) -> dict[str, int]:
-    cache = _cache(ctx)
+    cache = erasure_cache(ctx)
     ended = sessions_holding(cache, ctx.member_id)
     for session_id in ended:
         cache.delete(f"session:{session_id}")
@@ -51,7 +45,7 @@ def erase_sessions(ctx: ErasureContext) -> dict[str, int]:
 
 
 def remaining_sessions(ctx: ErasureContext) -> list[str]:
-    return [f"review session {s}" for s in sessions_holding(_cache(ctx), ctx.member_id)]
+    return [f"review session {s}" for s in sessions_holding(erasure_cache(ctx), ctx.member_id)]
 
 
 register_eraser(FunctionEraser("review-sessions", erase_sessions, remaining_sessions))

@@ -6,7 +6,8 @@ from talent.cache.base import Cache, member_prefix, open_cache
 from talent.erasure import ErasureContext, FunctionEraser, register_eraser
 
 
-def _cache(ctx: ErasureContext) -> Cache:
+def erasure_cache(ctx: ErasureContext) -> Cache:
+    """The settings' cache, opened once per erasure (shared by every eraser of cached data)."""
     cache = ctx.facts.get("cache")
     if cache is None:
         cache = ctx.facts["cache"] = open_cache(ctx.settings.cache_url)
@@ -14,11 +15,11 @@ def _cache(ctx: ErasureContext) -> Cache:
 
 
 def erase_cached(ctx: ErasureContext) -> dict[str, int]:
-    return {"keys": _cache(ctx).delete_prefix(member_prefix(ctx.member_id))}
+    return {"keys": erasure_cache(ctx).delete_prefix(member_prefix(ctx.member_id))}
 
 
 def remaining_cached(ctx: ErasureContext) -> list[str]:
-    return [f"cache key {k}" for k in _cache(ctx).keys(member_prefix(ctx.member_id))]
+    return [f"cache key {k}" for k in erasure_cache(ctx).keys(member_prefix(ctx.member_id))]
 
 
 register_eraser(FunctionEraser("cache", erase_cached, remaining_cached))

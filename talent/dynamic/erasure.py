@@ -6,16 +6,10 @@ events they count are database rows, erased by :mod:`talent.storage.erasure`, so
 
 from __future__ import annotations
 
-from talent.cache.base import Cache, open_cache
+from talent.cache.base import Cache
+from talent.cache.erasure import erasure_cache
 from talent.dynamic.store import member_key
 from talent.erasure import ErasureContext, FunctionEraser, register_eraser
-
-
-def _cache(ctx: ErasureContext) -> Cache:
-    cache = ctx.facts.get("cache")
-    if cache is None:
-        cache = ctx.facts["cache"] = open_cache(ctx.settings.cache_url)
-    return cache
 
 
 def member_counter_keys(cache: Cache, member_id: int) -> list[str]:
@@ -28,12 +22,12 @@ def member_counter_keys(cache: Cache, member_id: int) -> list[str]:
 
 
 def erase_counters(ctx: ErasureContext) -> dict[str, int]:
-    cache = _cache(ctx)
+    cache = erasure_cache(ctx)
     return {"keys": sum(cache.delete(k) for k in member_counter_keys(cache, ctx.member_id))}
 
 
 def remaining_counters(ctx: ErasureContext) -> list[str]:
-    return [f"cache key {k}" for k in member_counter_keys(_cache(ctx), ctx.member_id)]
+    return [f"cache key {k}" for k in member_counter_keys(erasure_cache(ctx), ctx.member_id)]
 
 
 register_eraser(FunctionEraser("dynamic", erase_counters, remaining_counters))
