@@ -179,6 +179,9 @@ def _expansion_tables(exp: dict[str, Any]) -> list[str]:
                      f"{e['expansion_applied']['value']:.0%} | "
                      f"{e['titles_added']['value']:.1f} |")
     lines.append("")
+    return lines
+
+
 def _review_tables(review: dict[str, Any]) -> list[str]:
     pools = review.get("pools", {})
 
