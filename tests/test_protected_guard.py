@@ -26,6 +26,7 @@ TABLE_MENTIONS = {
     "talent.migrations.versions.0001_initial_schema": "creates the table",
     "talent.world.writer": "writes a generated world's rows",
     "talent.world.stats": "checks the generator's gender base rates (`talent world stats`)",
+    "talent.storage.erasure": "deletes an erased member's row (`talent member erase`)",
 }
 """The only modules whose source names the protected table (or its ORM class)."""
 

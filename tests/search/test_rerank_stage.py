@@ -258,7 +258,7 @@ def test_the_service_built_from_settings_with_a_database_runs_the_stage(search_w
     svc = SearchService.from_settings(search_world.settings, database=search_world.db,
                                       taxonomy=search_world.taxonomy, load_model=False)
     try:
-        assert [s.name for s in svc.pipeline.stages] == ["broker", "rerank"]
+        assert [s.name for s in svc.pipeline.stages] == ["broker", "bandit", "rerank"]
         assert [r.status for r in svc.rank(request("nurse")).reports] == ["ran", "ran"]
     finally:
         svc.close()

@@ -34,7 +34,8 @@ def register(bp: Blueprint) -> None:
 
     @api_route(bp, "POST", "/review/sessions",
                summary="Start a review session (one candidate at a time)", body=ReviewStartIn,
-               response=ReviewStepOut, status=201, limit="search", tags=("review",))
+               response=ReviewStepOut, status=201, limit="search", tags=("review",),
+               errors=(404,))
     def review_start(body: ReviewStartIn) -> ReviewStepOut:
         """For a job (``project_id``) or a query: the ranking stages' top candidates, clustered
         into skill groups; a bandit picks the group of each next candidate from your verdicts.
@@ -49,12 +50,12 @@ def register(bp: Blueprint) -> None:
         return ReviewStepOut(session=session_out(view), candidate=candidate_out(candidate))
 
     @api_route(bp, "GET", "/review/sessions/<session_id>", summary="A review session's progress",
-               response=ReviewSessionOut, tags=("review",))
+               response=ReviewSessionOut, tags=("review",), errors=(410, 422))
     def review_session(session_id: str) -> ReviewSessionOut:
         return session_out(review_service().session(session_id, scope().recruiter.id))
 
     @api_route(bp, "POST", "/review/sessions/<session_id>/next", summary="Draw the next candidate",
-               response=ReviewStepOut, limit="profile", tags=("review",))
+               response=ReviewStepOut, limit="profile", tags=("review",), errors=(409, 410))
     def review_next(session_id: str) -> ReviewStepOut:
         """Presents a new candidate each call (two tabs each get their own); ``candidate`` is null
         when the pool is used up."""
@@ -63,7 +64,8 @@ def register(bp: Blueprint) -> None:
 
     @api_route(bp, "POST", "/review/sessions/<session_id>/feedback",
                summary="Good fit, not a fit or skip; returns the next candidate",
-               body=ReviewFeedbackIn, response=ReviewStepOut, limit="profile", tags=("review",))
+               body=ReviewFeedbackIn, response=ReviewStepOut, limit="profile", tags=("review",),
+               errors=(409, 410))
     def review_verdict(session_id: str, body: ReviewFeedbackIn) -> ReviewStepOut:
         """The verdict on a presented candidate (409 if it has one already) and the next candidate,
         chosen with it: one step. Good fits and misses also go to the feedback log."""

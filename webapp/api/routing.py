@@ -50,6 +50,7 @@ class ApiRoute:
     description: str = ""
     path_params: tuple[str, ...] = field(default=())
     admin: bool = False  # an operator route: the admin token, not a recruiter's
+    errors: tuple[int, ...] = ()  # error statuses of its own, beside those every route has
 
     @property
     def openapi_path(self) -> str:
@@ -120,13 +121,15 @@ def api_route(
     media_type: str = "application/json",
     public: bool = False,
     admin: bool = False,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on ``bp``, with its :class:`ApiRoute` (read back by :func:`api_routes`).
 
     The view receives path parameters, then ``body=`` and ``query=`` (validated models) when
     declared, and returns a ``response`` model (serialized as JSON with ``status``) or a Flask
     response. Writes (including logged searches and views) are committed when the view returns
-    normally.
+    normally. ``errors`` documents statuses the view raises besides those of every route (e.g. 410
+    for an expired review session).
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -153,7 +156,7 @@ def api_route(
 
         doc = inspect.cleandoc(view.__doc__ or "")
         route = ApiRoute(method, path, endpoint, summary, response, body, query, status, limit,
-                         tags, media_type, public, doc, params, admin)
+                         tags, media_type, public, doc, params, admin, errors)
         setattr(handler, ROUTE_ATTRIBUTE, route)
         if limit:
             rate_limited(limit)(handler)

@@ -21,6 +21,8 @@ _ERRORS = {
     400: "The query could not be parsed (with the position of the problem).",
     401: "Missing or invalid API token (with a WWW-Authenticate: Bearer header).",
     404: "No such entity in your contract (other contracts' ids answer the same).",
+    409: "The change conflicts with the current state (a verdict given already, a busy session).",
+    410: "The review session expired or was lost: start a new one.",
     415: "The body is not JSON (send Content-Type: application/json).",
     422: "The body or query string failed validation, or the domain refused a value.",
     429: "Rate limit exceeded; retry after the Retry-After header's seconds.",
@@ -93,6 +95,7 @@ def _error_codes(route: ApiRoute) -> list[int]:
         codes.append(400)
     if route.endpoint in ("save_candidate", "send_inmail", "feedback"):
         codes.append(404)
+    codes.extend(route.errors)
     return sorted(set(codes))
 
 

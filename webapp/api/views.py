@@ -74,7 +74,7 @@ def me() -> RecruiterOut:
 
 
 @api_route(bp, "GET", "/me/model", summary="Your own L2 ranking model (GLMix effects)",
-           response=RecruiterModelOut, tags=("account",))
+           response=RecruiterModelOut, tags=("account",), errors=(404,))
 def my_model() -> RecruiterModelOut:
     """Your per-recruiter effects, your contract's and the global coefficients of the L2 model
     serving your searches; 404 when no L2 model serves."""
