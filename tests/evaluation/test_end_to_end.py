@@ -151,10 +151,12 @@ def test_the_report_has_a_fairness_section_before_and_after_each_algorithm(evalu
     assert (out / "fairness_before_after.png").stat().st_size > 0
 
 
-def test_the_simulated_outcome_has_a_rerank_rung_over_l1(evaluated):
+def test_the_simulated_outcome_has_a_rerank_rung_over_the_stage_before_it(evaluated):
     _, out, _ = evaluated
     sim = json.loads((out / "metrics.json").read_text())["simulated"]["rankers"]
-    assert sim["engine_+rerank"]["lift_over_below"]["below"] == "engine_l1"
+    # pipeline order: broker (l1, expansion), l2, bandit (no rung: sessions only), rerank
+    assert sim["engine_+rerank"]["lift_over_below"]["below"] == "engine_+l2"
+    assert "engine_+bandit" not in sim
 
 
 @pytest.fixture(scope="module")

@@ -259,7 +259,7 @@ def test_the_service_built_from_settings_with_a_database_runs_the_stage(search_w
                                       taxonomy=search_world.taxonomy, load_model=False)
     try:
         assert [s.name for s in svc.pipeline.stages] == ["broker", "bandit", "rerank"]
-        assert [r.status for r in svc.rank(request("nurse")).reports] == ["ran", "ran"]
+        assert [r.status for r in svc.rank(request("nurse")).reports] == ["ran", "ran", "ran"]
     finally:
         svc.close()
 
