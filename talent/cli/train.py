@@ -203,15 +203,20 @@ def line(app: AppContext, dim: int, samples: int, negatives: int, learning_rate:
               help="Outer iterations of block coordinate descent.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-activate", is_flag=True, help="Save the model without pointing CURRENT at it.")
+@click.option("--activate-anyway", is_flag=True,
+              help="Point CURRENT at it even when it ranks the validation searches worse than the "
+                   "L1 order (by default such a model is saved, not served).")
 @click.option("--json", "as_json", is_flag=True, help="Print the model's metadata as JSON.")
 @pass_app
 def l2(app: AppContext, test_fraction: float, max_rows: int, entity_l2: float, global_l2: float,
-       iterations: int, seed: int, no_activate: bool, as_json: bool) -> None:
+       iterations: int, seed: int, no_activate: bool, activate_anyway: bool, as_json: bool) -> None:
     """Train L2: GLMix (global + per-contract + per-recruiter) over the L1 features, the L1 score,
     the L1 trees' leaves and the dynamic features as they were at each logged search.
 
     Uses the same time split as `talent train l1` and the current L1 model (the artifact records
-    its version; serving refuses an L2 trained on another L1). Saves <home>/models/l2/<version>/.
+    its version; serving refuses an L2 trained on another L1). Saves <home>/models/l2/<version>/
+    and makes it current only when its precision@10 and @25 on the validation searches are at
+    least the L1 order's (else searches keep the L1 order; --activate-anyway overrides).
     """
     import resource
 
@@ -243,15 +248,19 @@ def l2(app: AppContext, test_fraction: float, max_rows: int, entity_l2: float, g
     report = train_l2(db.engine, data.candidates, l1_model, settings.models_dir,
                       test_fraction=test_fraction, config=config, max_rows=max_rows, seed=seed,
                       world=_world_name(db), index_version=snapshot.version,
-                      make_active=not no_activate)
+                      make_active=not no_activate, activate_anyway=activate_anyway)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.meta["dataset_seconds"] = round(data.seconds, 2)
     report.meta["peak_rss_mb"] = round(peak_mb, 1)
     if as_json:
         click.echo(json.dumps(report.meta, indent=2))
         return
+    activation = report.meta["activation"]
     click.echo(f"L2 model {report.version} (GLMix on {l1_model.name}) saved to {report.path}"
-               f"{'' if no_activate else ' and made current'}")
+               f"{' and made current' if activation['activated'] else ''}")
+    if not activation["activated"] and not no_activate:
+        click.echo(f"not made current: {activation['reason']}; searches keep the L1 order "
+                   "(--activate-anyway serves it regardless)")
     click.echo(f"{report.train_rows:,} training rows ({report.sampled_rows:,} kept), "
                f"{report.validation_rows:,} validation rows; dataset {data.seconds:.1f} s"
                f"{' (cached features)' if data.cached else ''}, L2 "

@@ -194,10 +194,31 @@ class L2Report:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+#: What L2 must not lose against the L1 order on the validation searches to be made current.
+ACTIVATION_METRICS = ("precision@10", "precision@25")
+
+
+def activation_verdict(metrics: dict[str, dict[str, float]]) -> tuple[bool, str]:
+    """Whether a trained L2 earns serving: GLMix's precision@10 and @25 on the validation
+    searches at least the L1 order's on the same candidates (a re-ranker that loses to the list
+    it re-ranks would make every search worse); and why, in words."""
+    glmix, l1 = metrics.get("glmix", {}), metrics.get("l1", {})
+    # NaN or missing counts as worse
+    worse = [m for m in ACTIVATION_METRICS
+             if not glmix.get(m, float("nan")) >= l1.get(m, float("inf"))]
+    if worse:
+        return False, ("L2 ranks the validation searches worse than the L1 order ("
+                       + ", ".join(f"{m} {glmix.get(m, float('nan')):.4f} < {l1.get(m, 0):.4f}"
+                                   for m in worse) + ")")
+    return True, "L2 ranks the validation searches at least as well as the L1 order (" + ", ".join(
+        f"{m} {glmix[m]:.4f} >= {l1[m]:.4f}" for m in ACTIVATION_METRICS) + ")"
+
+
 def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
              test_fraction: float = 0.2, config: GLMixConfig | None = None,
              max_rows: int = DEFAULT_MAX_ROWS, seed: int = 0, world: str = "",
-             index_version: str = "", make_active: bool = True) -> L2Report:
+             index_version: str = "", make_active: bool = True,
+             activate_anyway: bool = False) -> L2Report:
     """Fit the served GLMix variant (and the global-only model beside it, for the comparison) on
     the training sessions; validate both on the later sessions; save the served one."""
     seconds: dict[str, float] = {}
@@ -255,10 +276,15 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     })
     seconds["total"] = time.perf_counter() - t0
     model.meta["seconds"] = {k: round(v, 2) for k, v in seconds.items()}
+    earns, why = activation_verdict(metrics)
+    activated = make_active and (earns or activate_anyway)
+    model.meta["activation"] = {"earns_serving": earns, "reason": why, "activated": activated}
     path = l2_models_dir(models_dir) / version
     model.save(path)
-    if make_active:
+    if activated:
         make_current(models_dir, version)
+    elif make_active:
+        log.warning("train.l2.not_activated", version=version, reason=why)
     log.info("train.l2.done", version=version,
              **{f"{k}.p@25": round(m.get("precision@25", float("nan")), 4)
                 for k, m in metrics.items()})

@@ -135,3 +135,16 @@ def test_without_entity_signal_the_global_model_is_kept(planted):
                                     {"recruiter": rec, "contract": con}, held_out,
                                     GLMixConfig(threads=1))
     assert best >= 1000.0
+
+
+def test_an_l2_that_loses_to_the_l1_order_is_not_activated():
+    from talent.training.l2 import activation_verdict
+
+    l1 = {"precision@10": 0.030, "precision@25": 0.018}
+    worse = {"glmix": {"precision@10": 0.031, "precision@25": 0.017}, "l1": l1}
+    earns, why = activation_verdict(worse)
+    assert not earns and "precision@25 0.0170 < 0.0180" in why and "precision@10" not in why
+    better = {"glmix": {"precision@10": 0.030, "precision@25": 0.019}, "l1": l1}
+    assert activation_verdict(better)[0]
+    assert not activation_verdict({"glmix": {"precision@10": float("nan"),
+                                             "precision@25": 0.02}, "l1": l1})[0]
