@@ -1,6 +1,7 @@
 """Stage ``bandit``: a search carrying a session id is re-ordered by that session's feedback.
 
-The last stage (after L2 and re-ranking). When the request's ``session_id`` names a session of
+After L2, before representative re-ranking (which has the last word, so a re-ordered page keeps
+the qualified pool's gender mix). When the request's ``session_id`` names a session of
 the same recruiter in the :class:`~federator.sessions.SessionStore` (a review session, or the
 good fit / not a fit marks given on results pages, see
 :meth:`federator.review_service.ReviewService.note_feedback`) with at least one good fit or miss,
