@@ -17,7 +17,6 @@ from index.serving import queries as Q
 from index.serving.serving_index import ServingIndex
 from index.versions import VersionStore
 
-
 MEMBERS = 6000  # enough chunks that a build seen midway is still running when the signal lands
 
 
