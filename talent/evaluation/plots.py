@@ -16,6 +16,15 @@ def _footer(fig: Any, provenance: str) -> None:
     fig.text(0.01, 0.01, provenance, fontsize=7, color="0.4")
 
 
+def _save(fig: Any, path: Path, provenance: str) -> Path:
+    """Write ``fig`` with its provenance footer to ``path`` and close it."""
+    _footer(fig, provenance)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def precision_curves(summary: dict[str, Any], path: Path, provenance: str) -> Path:
     """Mean InMail-accept precision@k for k = 1..K, one line per rung."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -28,11 +37,7 @@ def precision_curves(summary: dict[str, Any], path: Path, provenance: str) -> Pa
     ax.set_title("Logged replay: precision@k per rung")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    _footer(fig, provenance)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, provenance)
 
 
 def lift_chart(summary: dict[str, Any], metric: str, path: Path, provenance: str) -> Path:
@@ -53,11 +58,7 @@ def lift_chart(summary: dict[str, Any], metric: str, path: Path, provenance: str
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_ylabel(f"lift in {metric} (%)")
     ax.set_title(f"Lift over the rung below ({metric}, 95% paired bootstrap CI)")
-    _footer(fig, provenance)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, provenance)
 
 
 def calibration_plot(summary: dict[str, Any], path: Path, provenance: str) -> Path:
@@ -73,11 +74,7 @@ def calibration_plot(summary: dict[str, Any], path: Path, provenance: str) -> Pa
     ax.set_title("Calibration (held-out impressions)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    _footer(fig, provenance)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, provenance)
 
 
 REVIEW_STYLES = {"bandit+online": ("#4C78A8", "-"), "bandit": ("#72B7B2", "-"),
@@ -110,11 +107,7 @@ def review_blocks(review: dict[str, Any], path: Path, provenance: str,
                  "95% CI)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    _footer(fig, provenance)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, provenance)
 
 
 def review_curves(review: dict[str, Any], path: Path, provenance: str) -> Path:
@@ -130,8 +123,4 @@ def review_curves(review: dict[str, Any], path: Path, provenance: str) -> Path:
     ax.set_title("Review sessions: good fits at each step")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
-    _footer(fig, provenance)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, provenance)

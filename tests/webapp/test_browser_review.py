@@ -12,36 +12,22 @@ import shutil
 
 import pytest
 from test_browser import (  # noqa: F401 - fixtures
-    ARGS,
     COMMITTED_SCREENSHOTS,
     REFRESH_SCREENSHOTS,
     chromium_path,
     live_url,
+    page,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def page(chromium_path, live_url):  # noqa: F811 - the fixtures imported above
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1100, "height": 800}, base_url=live_url)
-        pg = context.new_page()
-        pg.set_default_timeout(15_000)
-        yield pg
-        context.close()
-        browser.close()
-
-
-def progress(page) -> str:
+def progress(page) -> str:  # noqa: F811 - the fixture imported above
     return " ".join(page.inner_text("p.progress").split())
 
 
-def test_recruiter_reviews_a_job_one_candidate_at_a_time(page, web_world, tmp_path):
+def test_recruiter_reviews_a_job_one_candidate_at_a_time(page, web_world, tmp_path):  # noqa: F811
     page.goto("/projects")
     page.fill("input[name=email]", web_world.alice.email)
     page.fill("input[name=password]", web_world.alice.password)
