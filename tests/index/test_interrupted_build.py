@@ -35,6 +35,9 @@ def _start_build(home: Path) -> subprocess.Popen:
         [sys.executable, "-m", "talent.cli", "--home", str(home), "index", "build", "--shards", "4",
          "--processes", "2", "--chunk-size", "100", "--quiet"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell that runs the suite in the background (`make test &`, CI) starts it with Ctrl-C
+        # ignored, which children inherit: the build must get Python's own Ctrl-C handling
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
