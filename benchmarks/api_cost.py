@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/api_cost.py --home /work/data/x/1m --requests 300
+    .venv/bin/python benchmarks/api_cost.py --home var/1m --requests 300
 
 Builds the web app in this process (the app `talent serve` runs), signs a demo recruiter's
 bearer token, and sends logged searches (the same seeded mix of text and structured queries as

@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/build_backends.py --home /work/data/ray/1m --shards 4 \
-        --out /work/data/ray/1m/builds
+    .venv/bin/python benchmarks/build_backends.py --home var/1m --shards 4 \
+        --out var/1m/builds
 
 Builds the home's database into ``<out>/processes-<shards>`` with
 ``index.build.builder.build_index`` (worker processes: one per core, each dealt several shards

@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/fanout_backends.py --home /work/data/ray/1m \
-        --index 4=/work/data/ray/1m/builds/processes-4 --index 8=... --index 16=... \
+    .venv/bin/python benchmarks/fanout_backends.py --home var/1m \
+        --index 4=var/1m/builds/processes-4 --index 8=... --index 16=... \
         --queries 200 --kills 5
 
 For every index given (the same world split in 4, 8, 16 shards), two search services over the

@@ -3,8 +3,8 @@ it takes to recover once the fault is gone.
 
 Usage::
 
-    .venv/bin/python benchmarks/fault_matrix.py --home /work/data/hardening/demo \\
-        --work /work/data/hardening/faults --out /work/data/hardening/faults/matrix.json
+    .venv/bin/python benchmarks/fault_matrix.py --home var/demo \\
+        --work var/faults --out var/faults/matrix.json
 
 ``--home`` is a data home with a world, an index and an L1 model (``talent demo --no-serve``); it
 is copied under ``--work`` (never changed). Each fault runs against a fresh ``talent serve`` (2
@@ -520,7 +520,7 @@ def markdown(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True)
-    parser.add_argument("--work", default="/work/data/hardening/faults")
+    parser.add_argument("--work", default="var/faults")
     parser.add_argument("--out")
     parser.add_argument("--pg-url", default=os.environ.get(
         "TALENT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))

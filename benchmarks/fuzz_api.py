@@ -4,7 +4,7 @@ a documented status code, the documented content type and headers, the body sche
 
 Usage::
 
-    .venv/bin/python benchmarks/fuzz_api.py --home /work/data/hardening/demo --examples 400
+    .venv/bin/python benchmarks/fuzz_api.py --home var/demo --examples 400
 
 Runs against the in-process WSGI app over a copy of ``--home`` (a world with an index; the copy is
 changed by the generated writes, the home never). ``--examples`` per operation (hypothesis
@@ -82,7 +82,7 @@ def fuzz(app: Any, token: str, examples: int, seed: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True)
-    parser.add_argument("--work", default="/work/data/hardening/fuzz")
+    parser.add_argument("--work", default="var/fuzz")
     parser.add_argument("--examples", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -3,7 +3,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/l1_features.py --home /work/data/x/1m --searches 300
+    .venv/bin/python benchmarks/l1_features.py --home var/1m --searches 300
 
 For a seeded sample of logged searches with impressions, parses the logged query, builds its
 plan against the serving index and computes the L1 features of the members the search showed

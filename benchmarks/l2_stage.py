@@ -2,7 +2,7 @@
 
 Usage::
 
-    TALENT_HOME=/work/data/l2/1m .venv/bin/python benchmarks/l2_stage.py --queries 100
+    TALENT_HOME=var/1m .venv/bin/python benchmarks/l2_stage.py --queries 100
     TALENT_HOME=... TALENT_CACHE_URL=redis://127.0.0.1:6379/0 .venv/bin/python \
         benchmarks/l2_stage.py
 

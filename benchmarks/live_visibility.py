@@ -3,7 +3,7 @@ server; and a build swapped in, then rolled back, under search load without a fa
 
 Usage::
 
-    .venv/bin/python benchmarks/live_visibility.py --home /work/data/serve-follow/demo
+    .venv/bin/python benchmarks/live_visibility.py --home var/demo
     .venv/bin/python benchmarks/live_visibility.py --home HOME --url http://127.0.0.1:8000
         # a running server
     .venv/bin/python benchmarks/live_visibility.py --home HOME --churn-rate 5  # with background

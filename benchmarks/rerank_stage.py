@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/rerank_stage.py --synthetic
-    TALENT_HOME=/work/data/rerank/1m .venv/bin/python benchmarks/rerank_stage.py --queries 300
+    TALENT_HOME=var/1m .venv/bin/python benchmarks/rerank_stage.py --queries 300
 
 ``--synthetic`` (no data home): the paper's kind of simulation. For 2 to 8 groups, random desired
 distributions (Dirichlet(1)) and rankings of 100 candidates whose scores favour some groups

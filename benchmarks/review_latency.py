@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/review_latency.py --home /work/data/bandit/demo --sessions 30
+    .venv/bin/python benchmarks/review_latency.py --home var/demo --sessions 30
 
 Starts ``talent serve --workers N`` on a free port with ``TALENT_CACHE_URL`` pointing at Redis
 (review sessions live there: any worker serves any step), signs in with a demo account's API

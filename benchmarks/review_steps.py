@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/review_steps.py --home /work/data/bandit/1m \\
-        --database-url 'sqlite:///file:/work/data/1m/talent.db?immutable=1&uri=true' --sessions 20
+    .venv/bin/python benchmarks/review_steps.py --home var/1m \\
+        --database-url 'sqlite:///file:var/1m/talent.db?immutable=1&uri=true' --sessions 20
 
 For jobs of the world (their structured query, as review mode starts a session for a job): a
 session start split into its parts (the ranking stages' search, reading the pool's skills,

@@ -3,8 +3,8 @@ model, ``benchmarks/capacity_model.py``).
 
 Usage::
 
-    .venv/bin/python benchmarks/shard_costs.py --home /work/data/ray/1m \
-        --index 4=/work/data/ray/1m/builds/processes-4 --index 8=... --index 16=... \
+    .venv/bin/python benchmarks/shard_costs.py --home var/1m \
+        --index 4=var/1m/builds/processes-4 --index 8=... --index 16=... \
         --queries 150 --json > shard_costs.json
 
 For every index (the same world in 4, 8, 16 shards: shards of different sizes) and every

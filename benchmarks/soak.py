@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/soak.py --home /work/data/hardening/demo --minutes 10 \\
-        --work /work/data/hardening/soak
+    .venv/bin/python benchmarks/soak.py --home var/demo --minutes 10 \\
+        --work var/soak
 
 ``--home`` (a world, an index, ideally an L1 model and logged searches: ``talent demo
 --no-serve``) is copied under ``--work``, never changed. The copy is served by ``talent serve
@@ -413,7 +413,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", required=True)
-    parser.add_argument("--work", default="/work/data/hardening/soak")
+    parser.add_argument("--work", default="var/soak")
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--contracts", type=int, default=3)
