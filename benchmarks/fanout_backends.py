@@ -31,12 +31,55 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+
+def home_arguments(doc: str | None, *, queries: int, seed: int) -> argparse.ArgumentParser:
+    """The arguments every backend benchmark takes: a data home, its index directories by shard
+    count, the logged queries to replay, and JSON output."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--home", required=True, help="data home (database, models, taxonomy)")
+    parser.add_argument("--index", action="append", required=True, metavar="SHARDS=DIR",
+                        help="an index directory of the home's world (repeatable)")
+    parser.add_argument("--queries", type=int, default=queries)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
+@dataclass
+class Home:
+    """What a backend benchmark reads from a data home."""
+
+    settings: Any
+    db: Any
+    taxonomy: Any
+    scorer: Any
+    broker: Any  # BrokerSettings
+
+
+def open_home(path: str) -> Home:
+    """The home's settings, database, taxonomy, current L1 model and broker settings; logs go to
+    stderr at WARNING (stdout is the report)."""
+    from index.l1.model import load_current_model
+    from index.serving.broker import BrokerSettings
+    from talent.logging import configure_logging
+    from talent.settings import load_settings
+    from talent.storage.db import Database
+    from talent.world.config import world_taxonomy
+
+    configure_logging("WARNING")
+    settings = load_settings(home=path)
+    db = Database.from_settings(settings)
+    return Home(settings, db, world_taxonomy(settings, db), load_current_model(settings.models_dir),
+                BrokerSettings.from_settings(settings))
 
 
 def _pct(values: list[float]) -> dict[str, float]:
@@ -141,20 +184,11 @@ def measure_kills(service, kills: int, queries) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", required=True, help="data home (database, models, taxonomy)")
-    parser.add_argument("--index", action="append", required=True, metavar="SHARDS=DIR",
-                        help="an index directory of the home's world (repeatable)")
-    parser.add_argument("--queries", type=int, default=200)
+    parser = home_arguments(__doc__, queries=200, seed=0)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--num-cpus", type=int, default=2)
     parser.add_argument("--kills", type=int, default=0)
-    parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    from talent.logging import configure_logging
-
-    configure_logging("WARNING")  # logs to stderr: stdout is the JSON report
 
     import ray
 
@@ -164,19 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     from index.cluster.connect import connect
     from index.cluster.executor import RayExecutor
     from index.cluster.serving import ClusterServing
-    from index.l1.model import load_current_model
-    from index.serving.broker import BrokerSettings
     from index.serving.serving_index import ServingIndex
-    from talent.settings import load_settings
-    from talent.storage.db import Database
-    from talent.world.config import world_taxonomy
 
-    settings = load_settings(home=args.home)
-    db = Database.from_settings(settings)
-    taxonomy = world_taxonomy(settings, db)
-    scorer = load_current_model(settings.models_dir)
+    home = open_home(args.home)
+    db, taxonomy, scorer, broker_settings = home.db, home.taxonomy, home.scorer, home.broker
     names = company_names_from_database(db)
-    broker_settings = BrokerSettings.from_settings(settings)
     queries = load_queries(db, max(args.queries + args.warmup, args.kills), args.seed)
     connect(num_cpus=args.num_cpus)
     report: dict[str, object] = {"home": args.home, "ranker": scorer.name if scorer else None,

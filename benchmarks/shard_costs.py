@@ -20,7 +20,6 @@ forward store). Not a timed test.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -38,34 +37,18 @@ def _dir_bytes(path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--home", required=True)
-    parser.add_argument("--index", action="append", required=True, metavar="SHARDS=DIR")
-    parser.add_argument("--queries", type=int, default=150)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    from talent.logging import configure_logging
+    from fanout_backends import home_arguments, load_queries, open_home
 
-    configure_logging("WARNING")  # logs to stderr: stdout is the JSON report
-
-    from fanout_backends import load_queries
+    args = home_arguments(__doc__, queries=150, seed=1).parse_args(argv)
 
     from federator.retrieval import SEARCH_FACETS
-    from index.l1.model import load_current_model
     from index.l1.scoring import score_partition
-    from index.serving.broker import Broker, BrokerSettings, _merge
+    from index.serving.broker import Broker, _merge
     from index.serving.partition import merge_facets
     from talent.query import parse_query
-    from talent.settings import load_settings
-    from talent.storage.db import Database
-    from talent.world.config import world_taxonomy
 
-    settings = load_settings(home=args.home)
-    db = Database.from_settings(settings)
-    taxonomy = world_taxonomy(settings, db)
-    scorer = load_current_model(settings.models_dir)
-    cfg = BrokerSettings.from_settings(settings)
+    home = open_home(args.home)
+    db, taxonomy, scorer, cfg = home.db, home.taxonomy, home.scorer, home.broker
     queries = load_queries(db, args.queries, args.seed)
     from sqlalchemy import text
 
