@@ -115,6 +115,12 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
               help="Edges per vectorized step.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed: the same graph and seed give the same vectors.")
+@click.option("--edge-sampling", type=click.Choice(["per-type", "weight"]), default="per-type",
+              show_default=True,
+              help="per-type: every pair of node kinds (occupation-occupation, skill-company, "
+                   "...) gets the same share of the samples, in proportion to weight within it; "
+                   "weight: in proportion to weight over the whole graph (skill edges then take "
+                   "most samples).")
 @click.option("--min-title-members", type=click.IntRange(1), default=10, show_default=True,
               help="Raw titles held by fewer members are not nodes.")
 @click.option("--min-edge-weight", type=click.IntRange(1), default=1, show_default=True,
@@ -128,7 +134,8 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
 @click.option("--json", "as_json", is_flag=True, help="Print the artifact's metadata as JSON.")
 @pass_app
 def line(app: AppContext, dim: int, samples: int, negatives: int, learning_rate: float,
-         batch_size: int, seed: int, min_title_members: int, min_edge_weight: int,
+         batch_size: int, seed: int, edge_sampling: str, min_title_members: int,
+         min_edge_weight: int,
          evaluate: bool, link_prediction: bool, no_activate: bool, as_json: bool) -> None:
     """Train title embeddings (LINE, first + second order) on the entity graph of the profiles.
 
@@ -152,7 +159,8 @@ def line(app: AppContext, dim: int, samples: int, negatives: int, learning_rate:
     serving = ServingIndex.from_settings(settings)
     taxonomy = world_taxonomy(settings, db)
     config = LineConfig(dim=dim, negatives=negatives, learning_rate=learning_rate,
-                        samples=samples, batch_size=batch_size, seed=seed)
+                        samples=samples, batch_size=batch_size, seed=seed,
+                        edge_sampling=edge_sampling)
     say = (lambda _: None) if as_json else (lambda m: click.echo(f"[line] {m}"))
     try:
         with line_progress(disable=as_json) as progress:

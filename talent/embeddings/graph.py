@@ -81,6 +81,11 @@ class EntityGraph:
         return (upper.row.astype(np.int64), upper.col.astype(np.int64),
                 upper.data.astype(np.float64))
 
+    def edge_types(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """The kind pair of each edge as a code (the same for ``a -- b`` and ``b -- a``)."""
+        a, b = self.kinds[src].astype(np.int64), self.kinds[dst].astype(np.int64)
+        return np.minimum(a, b) * len(NODE_KINDS) + np.maximum(a, b)
+
     def without_edges(self, src: np.ndarray, dst: np.ndarray) -> EntityGraph:
         """The same nodes with the given undirected edges removed (held out)."""
         n = self.n_nodes

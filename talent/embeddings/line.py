@@ -9,7 +9,16 @@ order, stochastic gradient ascent on
 - second order: ``log s(c_j . u_i) + sum_K log s(-c_n . u_i)`` (a vertex vector ``u`` and a
   context vector ``c`` per node: nodes with similar neighbourhoods end up close),
 
-with the learning rate falling linearly from ``learning_rate`` to ~0 over the samples. Steps are
+with the learning rate falling linearly from ``learning_rate`` to ~0 over the samples.
+
+The entity graph is heterogeneous, and its kinds of edges differ in total weight by two orders of
+magnitude (skill-skill edges hold ~46% of the demo world's weight, occupation-occupation edges, the
+career moves, 0.4%). Sampling every arc in proportion to its weight (``edge_sampling="weight"``,
+the paper's homogeneous recipe) spends almost no samples on the rare kinds. The default,
+``"per-type"``, gives every pair of node kinds the same share of the samples and samples in
+proportion to weight within a pair: PTE's joint training over bipartite networks (Tang, Qu and
+Mei, KDD 2015), by the same authors, for graphs like this one. Negatives follow the sampled arcs'
+degrees ** 0.75, so the noise matches what is sampled as positive. Steps are
 vectorized minibatches: the gradients of one batch are summed per node, as hogwild SGD would
 apply them, except that a node drawn more than :data:`MAX_DRAWS_PER_STEP` times in one batch
 gets that many draws' worth (the mean times the cap): sequential updates would saturate the
@@ -37,6 +46,8 @@ SAMPLES_PER_ARC = 20
 MIN_SAMPLES, MAX_SAMPLES = 2_000_000, 200_000_000
 #: Most draws of one node a batch step applies in full (see the module docstring).
 MAX_DRAWS_PER_STEP = 10
+#: How arcs are drawn: in proportion to weight, or per pair of node kinds (see the docstring).
+EDGE_SAMPLING = ("weight", "per-type")
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class LineConfig:
     negative_power: float = 0.75
     orders: tuple[int, ...] = (1, 2)
     seed: int = 0
+    edge_sampling: str = "per-type"
 
     def __post_init__(self) -> None:
         if not 8 <= self.dim <= 512:
@@ -59,6 +71,9 @@ class LineConfig:
             raise ValueError("negatives, batch_size and learning_rate must be positive")
         if not self.orders or set(self.orders) - {1, 2}:
             raise ValueError(f"orders must be a non-empty subset of (1, 2), got {self.orders}")
+        if self.edge_sampling not in EDGE_SAMPLING:
+            raise ValueError(f"edge_sampling must be one of {EDGE_SAMPLING}, "
+                             f"got {self.edge_sampling!r}")
 
     def samples_for(self, arcs: int) -> int:
         if self.samples > 0:
@@ -77,6 +92,11 @@ class LineEmbeddings:
     config: LineConfig
     samples: int                        # per order
     seconds: dict[int, float] = field(default_factory=dict)
+    #: order -> (vertex, context) as trained, before normalizing (only with ``keep_raw``):
+    #: the model's own edge probability is ``sigmoid(vertex[i] . context[j])``
+    raw: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: each node's weighted degree over the arcs as sampled (only with ``keep_raw``)
+    degree: np.ndarray | None = None
 
     def combined(self, orders: tuple[int, ...] | None = None) -> np.ndarray:
         """The chosen orders' vectors concatenated and scaled so that a dot product of two rows
@@ -86,11 +106,26 @@ class LineEmbeddings:
         return (np.concatenate(parts, axis=1) / math.sqrt(len(parts))).astype(np.float32)
 
 
+def sampling_weights(weight: np.ndarray, edge_types: np.ndarray | None,
+                     mode: str) -> np.ndarray:
+    """How often each edge is drawn: its weight (``"weight"``, or without ``edge_types``), or its
+    weight over the total weight of its type, so every type gets the same share (``"per-type"``)."""
+    if mode == "weight" or edge_types is None:
+        return weight
+    codes, inverse = np.unique(np.asarray(edge_types), return_inverse=True)
+    totals = np.bincount(inverse, weights=weight, minlength=len(codes))
+    return weight / totals[inverse]
+
+
 def train_line(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, n_nodes: int,
                config: LineConfig | None = None,
-               progress: Progress | None = None) -> LineEmbeddings:
+               progress: Progress | None = None, *,
+               edge_types: np.ndarray | None = None,
+               keep_raw: bool = False) -> LineEmbeddings:
     """LINE vectors of an undirected graph given as edges ``src[i] -- dst[i]`` of ``weight[i]``
-    (each edge once)."""
+    (each edge once). ``edge_types`` (a code per edge, e.g. the pair of its ends' kinds) lets
+    ``config.edge_sampling="per-type"`` balance the kinds; ``keep_raw`` keeps the unnormalized
+    vertex and context vectors (:attr:`LineEmbeddings.raw`)."""
     cfg = config or LineConfig()
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -99,24 +134,30 @@ def train_line(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, n_nodes: in
         raise ValueError("train_line needs at least one edge and equal-length edge arrays")
     if (weight <= 0).any():
         raise ValueError("edge weights must be positive")
+    if edge_types is not None and len(edge_types) != len(src):
+        raise ValueError("edge_types needs one code per edge")
+    drawn = sampling_weights(weight, edge_types, cfg.edge_sampling)
     tail = np.concatenate([src, dst])
     head = np.concatenate([dst, src])
-    w = np.concatenate([weight, weight])
+    w = np.concatenate([drawn, drawn])
     arcs = AliasTable.build(w)
     degree = np.bincount(tail, weights=w, minlength=n_nodes)
     negatives = AliasTable.build(degree ** cfg.negative_power)
     total = cfg.samples_for(len(w))
     vectors: dict[int, np.ndarray] = {}
     seconds: dict[int, float] = {}
+    raw: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for order in cfg.orders:
         t0 = time.perf_counter()
         rng = np.random.default_rng([cfg.seed, order])
         vertex, context = _train_order(order, tail, head, arcs, negatives, n_nodes, total, cfg,
                                        rng, progress)
-        del context
         vectors[order] = _normalized(vertex, degree > 0)
+        if keep_raw:
+            raw[order] = (vertex, context)
+        del context
         seconds[order] = time.perf_counter() - t0
-    return LineEmbeddings(vectors, cfg, total, seconds)
+    return LineEmbeddings(vectors, cfg, total, seconds, raw, degree if keep_raw else None)
 
 
 def _train_order(order: int, tail: np.ndarray, head: np.ndarray, arcs: AliasTable,

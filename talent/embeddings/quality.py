@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from talent.embeddings.graph import KIND_CODE, EntityGraph
-from talent.embeddings.line import LineConfig, train_line
+from talent.embeddings.line import LineConfig, LineEmbeddings, train_line
 from talent.taxonomy.model import Taxonomy
 
 
@@ -187,9 +187,52 @@ def non_edges(graph: EntityGraph, sources: np.ndarray, count: int, mode: str,
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
+def edge_scores(embeddings: LineEmbeddings, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Scores of node pairs ``a[i] -- b[i]`` from trained LINE vectors: the cosine of the served
+    (normalized) vectors per order and concatenated, and, where the raw vectors were kept, the
+    model's own inner product (association) and log-probability of the edge.
+
+    Negative sampling fits ``x = u_i . c_j`` to ``log P(i, j) / (P(i) K Pn(j))`` (a shifted PMI:
+    Levy and Goldberg 2014), with ``P(i)`` the sampled degree and ``Pn(j)`` the degree ** 0.75 the
+    negatives are drawn by, so ``log P(i, j) = x + log d_i + 0.75 log d_j + const``: averaged
+    over both directions per order, summed over the orders. The inner product alone leaves the
+    degrees out: it measures association (the fair score against degree-matched negatives), not
+    how likely the edge is."""
+    def rowdot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", x, y, dtype=np.float64)
+
+    out: dict[str, np.ndarray] = {}
+    for order, name in ((1, "first order"), (2, "second order")):
+        if order in embeddings.vectors:
+            out[f"{name}, cosine"] = rowdot(embeddings.vectors[order][a],
+                                            embeddings.vectors[order][b])
+    combined = embeddings.combined()
+    out["first + second, cosine"] = rowdot(combined[a], combined[b])
+    if embeddings.degree is None:
+        return out
+    log_d = np.log(np.maximum(embeddings.degree, 1e-12))
+    prior = (1.0 + embeddings.config.negative_power) / 2 * (log_d[a] + log_d[b])
+    inner: list[np.ndarray] = []
+    for order, name in ((1, "first order"), (2, "second order")):
+        if order not in embeddings.raw:
+            continue
+        vertex, context = embeddings.raw[order]
+        x = 0.5 * (rowdot(vertex[a], context[b]) + rowdot(vertex[b], context[a]))
+        out[f"{name}, inner product"] = x
+        out[f"{name}, edge probability"] = x + prior
+        inner.append(x)
+    if len(inner) == 2:
+        out["first + second, inner product"] = inner[0] + inner[1]
+        out["first + second, edge probability"] = inner[0] + inner[1] + 2 * prior
+    return out
+
+
 def link_prediction(graph: EntityGraph, config: LineConfig, *, holdout: float = 0.1,
                     seed: int = 0, max_pairs: int = 200_000) -> list[LinkPrediction]:
-    """AUC of held-out edges against non-edges, with uniform and degree-matched negatives."""
+    """AUC of held-out edges against non-edges, with uniform and degree-matched negatives, for
+    LINE's scores (:func:`edge_scores`) and two baselines on the training graph: the
+    co-occurrence cosine and the product of the ends' degrees (preferential attachment: what
+    uniform negatives reward, since most random pairs join rare nodes)."""
     from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
     from talent.embeddings.baselines import CooccurrenceCosine
@@ -202,10 +245,10 @@ def link_prediction(graph: EntityGraph, config: LineConfig, *, holdout: float = 
         pick = rng.choice(len(pos_a), max_pairs, replace=False)
         pos_a, pos_b = pos_a[pick], pos_b[pick]
     src, dst, w = train.edges()
-    emb = train_line(src, dst, w, train.n_nodes, config)
-    vectors = {"first order": emb.vectors.get(1), "second order": emb.vectors.get(2),
-               "first + second": emb.combined()}
+    emb = train_line(src, dst, w, train.n_nodes, config, edge_types=train.edge_types(src, dst),
+                     keep_raw=True)
     cooc = CooccurrenceCosine(train)
+    log_degree = np.log1p(train.degree())
     eligible = np.flatnonzero(np.diff(train.adjacency.indptr) > 0)
     results = []
     seconds = time.perf_counter() - t0
@@ -214,16 +257,14 @@ def link_prediction(graph: EntityGraph, config: LineConfig, *, holdout: float = 
         a = np.r_[pos_a, neg_a]
         b = np.r_[pos_b, neg_b]
         y = np.r_[np.ones(len(pos_a)), np.zeros(len(neg_a))]
-        auc: dict[str, float] = {}
-        for name, V in vectors.items():
-            if V is not None:
-                auc[name] = float(roc_auc_score(y, np.einsum("ij,ij->i", V[a], V[b])))
+        scores = edge_scores(emb, a, b)
         rows = cooc._rows
-        auc["co-occurrence cosine"] = float(roc_auc_score(
-            y, np.asarray(rows[a].multiply(rows[b]).sum(axis=1)).ravel()))
+        scores["co-occurrence cosine"] = np.asarray(rows[a].multiply(rows[b]).sum(axis=1)).ravel()
+        scores["degree product"] = log_degree[a] + log_degree[b]
+        auc = {name: round(float(roc_auc_score(y, s)), 4) for name, s in scores.items()}
         results.append(LinkPrediction(int(len(pos_a)), mode, auc, round(seconds, 2)))
     return results
 
 
-__all__ = ["KIND_CODE", "LinkPrediction", "TitleQuality", "link_prediction",
+__all__ = ["KIND_CODE", "LinkPrediction", "TitleQuality", "edge_scores", "link_prediction",
            "nearest_title_quality", "raw_title_quality", "related_sets"]

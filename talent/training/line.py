@@ -204,7 +204,8 @@ def train_line_embeddings(snapshot: IndexSnapshot, engine: Any, taxonomy: Taxono
     if len(src) == 0:
         raise InvalidInput("the entity graph has no edges: the profiles share no titles, skills "
                            "or companies")
-    embeddings = train_line(src, dst, w, graph.n_nodes, config, progress)
+    embeddings = train_line(src, dst, w, graph.n_nodes, config, progress,
+                            edge_types=graph.edge_types(src, dst))
     t2, c2 = time.perf_counter(), time.process_time()
     step(f"LINE trained: {embeddings.samples:,} samples per order ({t2 - t1:.1f} s)")
     # wall time and the CPU time of this process (threads included): the latter does not count

@@ -8,8 +8,9 @@ import pytest
 from talent.embeddings.artifact import NodeSimilarity
 from talent.embeddings.baselines import CooccurrenceCosine, TaxonomyRelated
 from talent.embeddings.graph import KIND_CODE, IncidenceBuilder
-from talent.embeddings.line import LineConfig
+from talent.embeddings.line import LineConfig, LineEmbeddings
 from talent.embeddings.quality import (
+    edge_scores,
     link_prediction,
     nearest_title_quality,
     raw_title_quality,
@@ -109,10 +110,31 @@ def test_link_prediction_reports_each_order_both_and_the_baseline(mode):
     results = {r.negatives: r for r in link_prediction(
         g, LineConfig(dim=8, samples=40_000, batch_size=200), holdout=0.2)}
     auc = results[mode].auc
-    assert set(auc) == {"first order", "second order", "first + second", "co-occurrence cosine"}
+    assert set(auc) == {"first order, cosine", "second order, cosine", "first + second, cosine",
+                        "first order, edge probability", "second order, edge probability",
+                        "first + second, edge probability", "first order, inner product",
+                        "second order, inner product", "first + second, inner product",
+                        "co-occurrence cosine",
+                        "degree product"}
     assert results[mode].held_out_edges > 0
-    assert auc["first + second"] > 0.5
+    assert auc["first + second, cosine"] > 0.5
+    assert auc["first + second, edge probability"] > 0.5
 
 
 def test_kind_codes_cover_every_node_kind():
     assert set(KIND_CODE) == {"occupation", "title", "skill", "company"}
+
+
+def test_edge_probability_adds_the_degrees_the_inner_product_leaves_out():
+    # equal vectors everywhere: the inner products tie, the edge probability ranks by degree
+    vertex = np.full((4, 8), 0.1, np.float32)
+    emb = LineEmbeddings({1: vertex / np.linalg.norm(vertex[0])}, LineConfig(dim=8, orders=(1,)),
+                         samples=1, raw={1: (vertex, vertex)},
+                         degree=np.array([1.0, 10.0, 100.0, 1000.0]))
+    scores = edge_scores(emb, np.array([0, 2]), np.array([1, 3]))
+    assert scores["first order, inner product"][0] == pytest.approx(
+        scores["first order, inner product"][1])
+    prob = scores["first order, edge probability"]
+    # log P(i, j) = x + (1 + 0.75) / 2 (log d_i + log d_j) + const
+    assert prob[1] - prob[0] == pytest.approx(0.875 * (np.log(100_000) - np.log(10)))
+    assert "second order, inner product" not in scores

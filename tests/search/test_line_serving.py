@@ -61,8 +61,12 @@ def test_the_artifact_records_graph_parameters_samples_time_memory_and_quality(l
     assert {"line", "line-order1", "line-order2", "cooccurrence-cosine",
             "taxonomy-related"} <= set(quality["nearest_titles"]["occupations"])
     for lp in quality["link_prediction"]:
-        assert {"first order", "second order", "first + second",
-                "co-occurrence cosine"} == set(lp["auc"])
+        assert set(lp["auc"]) == {
+            "first order, cosine", "second order, cosine", "first + second, cosine",
+            "first order, edge probability", "second order, edge probability",
+            "first + second, edge probability", "first order, inner product",
+                        "second order, inner product", "first + second, inner product",
+                        "co-occurrence cosine", "degree product"}
         assert all(0.0 <= v <= 1.0 for v in lp["auc"].values())
 
 
