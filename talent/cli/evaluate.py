@@ -39,12 +39,15 @@ from talent.cli import AppContext, pass_app
               help="Simulated review sessions (review mode without a person; 0: skip them).")
 @click.option("--review-only", is_flag=True,
               help="Only the simulated review sessions: no ladder, no outcome protocol.")
+@click.option("--expansion-only", is_flag=True,
+              help="Only the title-expansion figure on low-recall held-out title queries: no "
+                   "ladder, no outcome protocol (needs `talent train line`).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @pass_app
 def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
             ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int,
             expansion_queries: int, fairness_queries: int, review_sessions: int,
-            review_only: bool, seed: int) -> None:
+            review_only: bool, expansion_only: bool, seed: int) -> None:
     """Offline evaluation: logged replay of the model ladder, the simulated outcome and simulated
     review sessions (in-session personalization).
 
@@ -62,7 +65,15 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
 
     from talent.evaluation.ladder import DEFAULT_LADDER
     from talent.evaluation.report import write_report
-    from talent.evaluation.run import EvaluationOptions, evaluate_review_only, evaluate_world
+    from talent.evaluation.run import (
+        EvaluationOptions,
+        evaluate_expansion_only,
+        evaluate_review_only,
+        evaluate_world,
+    )
+
+    if review_only and expansion_only:
+        raise click.UsageError("--review-only and --expansion-only exclude each other")
 
     settings = app.settings
     settings.ensure_home()
@@ -76,8 +87,11 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
                              fairness_queries=fairness_queries,
                              review_sessions=max(review_sessions, 1 if review_only else 0))
     review_steps = 2 + opts.review_sessions // 50 if opts.review_sessions else 0
-    steps = (1 if review_only else 3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0)
-             + (2 if fairness_queries else 0) + 1) + review_steps
+    if expansion_only:
+        steps = 2
+    else:
+        steps = (1 if review_only else 3 + 3 + len(rungs) + 1 + (2 if opts.simulated else 0)
+                 + (2 if fairness_queries else 0) + 1) + review_steps
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   transient=True,
                   console=None) as progress:
@@ -86,7 +100,8 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
         def step(what: str) -> None:
             progress.update(task, advance=1, description=what)
 
-        run = evaluate_review_only if review_only else evaluate_world
+        run = (evaluate_review_only if review_only
+               else evaluate_expansion_only if expansion_only else evaluate_world)
         report = run(settings, db, world=world, options=opts, step=step)
         folder = out or settings.reports_dir / (f"eval-{report['world']}-"
                                                 f"{dt.datetime.now():%Y%m%d-%H%M%S}")

@@ -275,7 +275,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     if replay:
         lines += ["## Logged replay", ""] + _replay_tables(replay)
     if report.get("simulated"):
-        lines += ["## Simulated outcome", ""] + _simulated_tables(report["simulated"])
+        if "rankers" in report["simulated"]:
+            lines += ["## Simulated outcome", ""] + _simulated_tables(report["simulated"])
         if report["simulated"].get("title_expansion"):
             lines += ["## Title expansion on low-recall title queries", ""] + _expansion_tables(
                 report["simulated"]["title_expansion"])

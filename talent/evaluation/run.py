@@ -258,6 +258,69 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     return report
 
 
+def held_out_logged_searches(db: Any, test_fraction: float) -> tuple[Any, pd.DataFrame]:
+    """The time split of the logged searches that showed candidates (the searches the full
+    evaluation reads) and the held-out ones, as ``load_candidates`` frames them."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        searches = pd.read_sql(text(
+            "SELECT id, session_id, recruiter_id, contract_id, project_id, created_at, query_type, "
+            "query_text, query_json, ranker, result_count FROM searches s WHERE EXISTS "
+            "(SELECT 1 FROM impressions i WHERE i.search_id = s.id) ORDER BY id"), conn,
+            parse_dates=["created_at"]).set_index("id")
+    if searches.empty:
+        raise InvalidInput("no logged searches with impressions: run `talent world simulate` first")
+    split = time_split(searches.reset_index()[["id", "session_id", "created_at"]], test_fraction)
+    return split, searches.loc[searches.index.isin(list(split.test_search_ids))]
+
+
+def evaluate_expansion_only(settings: Any, db: Any, *, world: str | None = None,
+                            options: EvaluationOptions | None = None,
+                            step: Step = lambda _: None) -> dict[str, Any]:
+    """Only the title-expansion figure (low-recall held-out title queries, expansion off / on /
+    the two baselines), on the same held-out split as the full evaluation: no ladder, no
+    outcome protocol."""
+    from federator.service import SearchService
+    from index.l1.model import load_current_model
+    from talent.evaluation.simulated import expansion_held_out
+    from talent.world.simulator import current_world
+    from talent.world.truth import load_truth
+
+    opts = options or EvaluationOptions()
+    info = current_world(db)
+    if world is not None and world != info.name:
+        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
+                          f"run `talent world generate {world}` and `talent world simulate` first")
+    split, held = held_out_logged_searches(db, opts.test_fraction)
+    step("held-out searches read")
+    service = SearchService.from_settings(settings, database=db, replay=True)
+    try:
+        expander = service.broker.expander
+        if expander is None:
+            raise ConfigError("no title embeddings are served: run `talent train line` (and "
+                              "`talent train l1` after it) first")
+        model = load_current_model(settings.models_dir)
+        section = expansion_held_out(service, load_truth(settings.worlds_dir, info.name), held,
+                                     opts)
+        version = service.serving.version
+    finally:
+        service.close()
+    step("title expansion on low-recall title queries")
+    return {
+        "world": info.name, "index_version": version,
+        "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)",
+                           "title_embeddings": expander.source},
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
+                  "test_sessions": split.test_sessions,
+                  "train_searches": len(split.train_search_ids),
+                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
+        "simulated": {"title_expansion": section},
+        "notes": [],
+    }
+
+
 def run_review_sessions(settings: Any, db: Any, world: str, searches: pd.DataFrame,
                         opts: EvaluationOptions, step: Step) -> dict[str, Any]:
     """The simulated review sessions on held-out searches' jobs (:mod:`review_sim`)."""

@@ -137,6 +137,30 @@ def test_the_report_compares_expansion_off_on_and_both_baselines(evaluated):
     assert on["relevant_retrieved"]["value"] >= exp["variants"]["expansion off"][
         "relevant_retrieved"]["value"]
     assert "Title expansion on low-recall title queries" in (out / "summary.md").read_text()
+def test_expansion_only_runs_the_same_queries_without_the_ladder(evaluated):
+    _, out, home = evaluated
+    only = home / "expansion-only"
+    code = main(["--home", str(home), "evaluate", "--expansion-only", "--out", str(only),
+                 "--resamples", "100", "--expansion-queries", "20"])
+    assert code == 0
+    report = json.loads((only / "metrics.json").read_text())
+    assert "replay" not in report and set(report["simulated"]) == {"title_expansion"}
+    full = json.loads((out / "metrics.json").read_text())
+    assert report["split"] == full["split"]
+    exp, full_exp = report["simulated"]["title_expansion"], full["simulated"]["title_expansion"]
+    assert exp["queries"] == full_exp["queries"] and exp["selection"] == full_exp["selection"]
+    summary = (only / "summary.md").read_text()
+    assert "Title expansion on low-recall title queries" in summary
+    assert "## Simulated outcome" not in summary
+
+
+def test_expansion_only_and_review_only_exclude_each_other(evaluated, capsys):
+    _, _, home = evaluated
+    code = main(["--home", str(home), "evaluate", "--expansion-only", "--review-only"])
+    assert code == 2
+    assert "exclude each other" in capsys.readouterr().err
+
+
 def test_the_report_has_a_fairness_section_before_and_after_each_algorithm(evaluated):
     code, out, _ = evaluated
     assert code == 0
