@@ -281,11 +281,9 @@ def evaluate_expansion_only(settings: Any, db: Any, *, world: str | None = None,
     """Only the title-expansion figure (low-recall held-out title queries, expansion off / on /
     the two baselines), on the same held-out split as the full evaluation: no ladder, no
     outcome protocol."""
-    from federator.service import SearchService
     from index.l1.model import load_current_model
-    from talent.evaluation.simulated import expansion_held_out
+    from talent.evaluation.simulated import expansion_on_held_out
     from talent.world.simulator import current_world
-    from talent.world.truth import load_truth
 
     opts = options or EvaluationOptions()
     info = current_world(db)
@@ -294,23 +292,13 @@ def evaluate_expansion_only(settings: Any, db: Any, *, world: str | None = None,
                           f"run `talent world generate {world}` and `talent world simulate` first")
     split, held = held_out_logged_searches(db, opts.test_fraction)
     step("held-out searches read")
-    service = SearchService.from_settings(settings, database=db, replay=True)
-    try:
-        expander = service.broker.expander
-        if expander is None:
-            raise ConfigError("no title embeddings are served: run `talent train line` (and "
-                              "`talent train l1` after it) first")
-        model = load_current_model(settings.models_dir)
-        section = expansion_held_out(service, load_truth(settings.worlds_dir, info.name), held,
-                                     opts)
-        version = service.serving.version
-    finally:
-        service.close()
+    model = load_current_model(settings.models_dir)
+    section, version, source = expansion_on_held_out(settings, db, info.name, held, opts)
     step("title expansion on low-recall title queries")
     return {
         "world": info.name, "index_version": version,
         "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)",
-                           "title_embeddings": expander.source},
+                           "title_embeddings": source},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
                   "test_sessions": split.test_sessions,

@@ -211,6 +211,27 @@ def simulate_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame
     return out
 
 
+def expansion_on_held_out(settings: Any, db: Any, world: str, searches: pd.DataFrame, opts: Any
+                          ) -> tuple[dict[str, Any], str | None, str]:
+    """The title-expansion figure alone (:func:`expansion_held_out` with a service of its own):
+    ``(section, index version, embedding source)``."""
+    from federator.service import SearchService
+    from talent.errors import ConfigError
+    from talent.world.truth import load_truth
+
+    service = SearchService.from_settings(settings, database=db, replay=True)
+    try:
+        expander = service.broker.expander
+        if expander is None:
+            raise ConfigError("no title embeddings are served: run `talent train line` (and "
+                              "`talent train l1` after it) first")
+        section = expansion_held_out(service, load_truth(settings.worlds_dir, world), searches,
+                                     opts)
+        return section, service.serving.version, expander.source
+    finally:
+        service.close()
+
+
 def expansion_held_out(service: Any, truth: Any, searches: pd.DataFrame, opts: Any
                        ) -> dict[str, Any]:
     """Relevant members retrieved on the held-out title queries with the fewest matches, with
