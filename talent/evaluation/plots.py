@@ -124,3 +124,30 @@ def review_curves(review: dict[str, Any], path: Path, provenance: str) -> Path:
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     return _save(fig, path, provenance)
+
+
+def expansion_chart(expansion: dict[str, Any], path: Path, provenance: str) -> Path:
+    """Title expansion on low-recall queries: each variant's lift in relevant members retrieved
+    and its change in precision@25 over expansion off, with paired-bootstrap 95% CIs."""
+    rows = [(name, entry) for name, entry in expansion.get("variants", {}).items()
+            if "lift" in entry]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    panels = (("relevant members retrieved: lift (%)", lambda e: e["lift"]["relevant_retrieved"],
+               100.0),
+              ("precision@25: difference", lambda e: e["difference"]["precision@25"], 1.0))
+    for ax, (label, pick, scale) in zip(axes, panels, strict=True):
+        if rows:
+            est = [pick(entry) for _, entry in rows]
+            values = [scale * e["value"] for e in est]
+            ax.bar(range(len(rows)), values,
+                   yerr=[[scale * (e["value"] - e["low"]) for e in est],
+                         [scale * (e["high"] - e["value"]) for e in est]],
+                   capsize=6, color="#4C78A8")
+            ax.set_xticks(range(len(rows)),
+                          [name.replace("expansion on ", "").strip("()") for name, _ in rows],
+                          fontsize=8)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel(label)
+    fig.suptitle(f"Title expansion on {expansion.get('queries', 0):,} low-recall title queries "
+                 f"(over {expansion.get('baseline', 'expansion off')}, 95% paired bootstrap CI)")
+    return _save(fig, path, provenance)

@@ -257,6 +257,10 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
                         plots.review_blocks(review, out_dir / "review_blocks.png", prov).name))
         figures.append(("Review sessions: good fits at each step",
                         plots.review_curves(review, out_dir / "review_steps.png", prov).name))
+    expansion = (report.get("simulated") or {}).get("title_expansion")
+    if expansion and expansion.get("queries"):
+        figures.append(("Title expansion on low-recall title queries",
+                        plots.expansion_chart(expansion, out_dir / "expansion.png", prov).name))
     (out_dir / METRICS_FILE).write_text(json.dumps(report, indent=2, default=float),
                                         encoding="utf-8")
     lines = [f"# Offline evaluation: world {report.get('world', '?')}", "",

@@ -152,6 +152,7 @@ def test_expansion_only_runs_the_same_queries_without_the_ladder(evaluated):
     summary = (only / "summary.md").read_text()
     assert "Title expansion on low-recall title queries" in summary
     assert "## Simulated outcome" not in summary
+    assert "expansion.png" in summary and (only / "expansion.png").stat().st_size > 10_000
 
 
 def test_expansion_only_and_review_only_exclude_each_other(evaluated, capsys):
