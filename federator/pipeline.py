@@ -153,8 +153,10 @@ class Pipeline:
                 if stage.required:
                     raise
                 ms = (time.perf_counter() - t0) * 1e3
+                # our own errors say what happened (a missing model ...): no traceback for them
                 log.warning("federator.stage_failed", stage=stage.name,
-                            error=f"{type(exc).__name__}: {exc}", exc_info=True)
+                            error=f"{type(exc).__name__}: {exc}",
+                            exc_info=not isinstance(exc, TalentError))
                 # what a user may read: our own errors say what to do; anything else is a bug
                 detail = (str(exc) if isinstance(exc, TalentError)
                           else f"{type(exc).__name__} (see the server log)")

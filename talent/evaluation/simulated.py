@@ -16,6 +16,7 @@ nothing it reads flows back into a model. Rankings compared on the same queries:
   pipeline order (``engine_+l2`` = L1 and L2, ``engine_+rerank`` = L1, L2 and re-ranking, ...):
   one service, per-request switches (:mod:`federator.pipeline`), so each rung differs from the
   one below by exactly one stage; each carries its paired lift over the rung below. A stage
+  with nothing to serve (L2 without a trained model) has no rung and stays off. A stage
   that acts only within a session (the bandit) has no rung: these searches have none (its figures
   are the simulated review sessions', :mod:`talent.evaluation.review_sim`).
 
@@ -108,9 +109,13 @@ def engine_variants(service: Any) -> tuple[dict[str, dict[str, bool]], dict[str,
     # feedback) has no rung here, where no search has a session: it stays off in every rung
     session_only = [s.name for s in service.pipeline.stages
                     if not s.required and getattr(s, "session_only", False)]
+    # a stage with nothing to serve (L2 without a model: ``refusal`` says why) has no rung: it
+    # would only fail on every search and show a +0.0% lift
+    unavailable = [s.name for s in service.pipeline.stages
+                   if not s.required and getattr(s, "refusal", None)]
     optional = [s.name for s in service.pipeline.stages
-                if not s.required and s.name not in session_only]
-    off = {name: False for name in (*optional, *session_only)}
+                if not s.required and s.name not in session_only and s.name not in unavailable]
+    off = {name: False for name in (*optional, *session_only, *unavailable)}
     expansion = getattr(service.broker, "expander", None) is not None
     if expansion:
         off["expansion"] = False

@@ -179,9 +179,10 @@ def test_the_report_has_a_fairness_section_before_and_after_each_algorithm(evalu
 def test_the_simulated_outcome_has_a_rerank_rung_over_the_stage_before_it(evaluated):
     _, out, _ = evaluated
     sim = json.loads((out / "metrics.json").read_text())["simulated"]["rankers"]
-    # pipeline order: broker (l1, expansion), l2, bandit (no rung: sessions only), rerank
-    assert sim["engine_+rerank"]["lift_over_below"]["below"] == "engine_+l2"
-    assert "engine_+bandit" not in sim
+    # pipeline order: broker (l1, expansion), l2 (no rung: no L2 model is trained here), bandit
+    # (no rung: sessions only), rerank
+    assert sim["engine_+rerank"]["lift_over_below"]["below"] == "engine_+expansion"
+    assert "engine_+bandit" not in sim and "engine_+l2" not in sim
 
 
 @pytest.fixture(scope="module")

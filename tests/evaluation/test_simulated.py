@@ -104,6 +104,21 @@ def test_engine_variants_add_one_stage_per_rung():
     assert variants["engine_+l2"] == {"l1": False, "l2": True, "rerank": False}
 
 
+def test_a_stage_with_nothing_to_serve_has_no_rung_and_stays_off():
+    from types import SimpleNamespace
+
+    from talent.evaluation.simulated import engine_variants
+
+    stages = [SimpleNamespace(name="broker", required=True),
+              SimpleNamespace(name="l2", required=False, refusal="no L2 model"),
+              SimpleNamespace(name="rerank", required=False, refusal=None)]
+    service = SimpleNamespace(pipeline=SimpleNamespace(stages=stages),
+                              broker=SimpleNamespace(scorer=object()))
+    variants, below = engine_variants(service)
+    assert "engine_+l2" not in variants and below["engine_+rerank"] == "engine_l1"
+    assert all(v["l2"] is False for v in variants.values())
+
+
 def test_a_stage_that_acts_only_within_a_session_has_no_rung_and_stays_off():
     from types import SimpleNamespace
 
