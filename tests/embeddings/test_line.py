@@ -118,7 +118,7 @@ def test_per_type_sampling_gives_every_kind_of_edge_the_same_share():
 
 def test_per_type_sampling_learns_the_structure_of_a_light_kind_of_edge():
     # two kinds of edges on the same nodes: a heavy kind joining everything at random and a
-    # light kind (1/50 of the weight) holding the communities; balanced sampling finds them
+    # light kind (1.5% of the weight) holding the communities; balanced sampling finds them
     src, dst, w, n, group = planted(edges=3000)
     rng = np.random.default_rng(5)
     noise_a, noise_b = rng.integers(0, n, 6000), rng.integers(0, n, 6000)
