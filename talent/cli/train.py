@@ -106,7 +106,7 @@ def l1(app: AppContext, test_fraction: float, seed: int, labels: str, rounds: in
 @click.option("--dim", type=click.IntRange(8, 512), default=64, show_default=True,
               help="Dimensions per order (the artifact concatenates both orders).")
 @click.option("--samples", type=click.IntRange(0), default=0, show_default=True,
-              help="Edge samples per order (0: 20 per directed edge, within 2M..200M).")
+              help="Edge samples per order (0: 20 per directed edge, within 2M..400M).")
 @click.option("--negatives", type=click.IntRange(1, 50), default=5, show_default=True,
               help="Negative nodes per sampled edge (drawn by degree^0.75).")
 @click.option("--learning-rate", type=click.FloatRange(0, 1, min_open=True), default=0.025,

@@ -43,7 +43,9 @@ from talent.embeddings.alias import AliasTable
 Progress = Callable[[int, int, int], None]  # (order, samples done, samples total)
 #: Default samples per order: this many per directed arc, within the bounds below.
 SAMPLES_PER_ARC = 20
-MIN_SAMPLES, MAX_SAMPLES = 2_000_000, 200_000_000
+#: (400M: at 1M members a 200M cap left 3.5 samples per arc and nearest titles at 0.7998
+#: related @10; 400M gives 0.810 for 1.4x the training time, docs/expansion.md)
+MIN_SAMPLES, MAX_SAMPLES = 2_000_000, 400_000_000
 #: Most draws of one node a batch step applies in full (see the module docstring).
 MAX_DRAWS_PER_STEP = 10
 #: How arcs are drawn: in proportion to weight, or per pair of node kinds (see the docstring).

@@ -79,7 +79,7 @@ def test_the_default_samples_follow_the_graph_size_within_bounds():
     cfg = LineConfig()
     assert cfg.samples_for(10) == 2_000_000
     assert cfg.samples_for(1_000_000) == 20_000_000
-    assert cfg.samples_for(10**9) == 200_000_000
+    assert cfg.samples_for(10**9) == 400_000_000
     assert LineConfig(samples=5).samples_for(10**9) == 5
 
 
