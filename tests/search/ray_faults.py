@@ -9,6 +9,7 @@ Registered to be pickled by value: Ray's workers do not have the tests on their 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,10 @@ def set_faults(index_dir: Path, *, sleep: dict[int, float] | None = None,
                raise_: dict[int, str] | None = None) -> None:
     payload = {"sleep": {str(k): v for k, v in (sleep or {}).items()},
                "raise": {str(k): v for k, v in (raise_ or {}).items()}}
-    (index_dir / "faults.json").write_text(json.dumps(payload), encoding="utf-8")
+    # atomically: an actor reading it while it is being rewritten would see an empty file
+    tmp = index_dir / "faults.json.tmp"
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, index_dir / "faults.json")
 
 
 class FaultyPartitionActor(PartitionActor):
