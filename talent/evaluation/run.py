@@ -50,6 +50,24 @@ class EvaluationOptions:
     review_mabwiser: bool = True
 
 
+def checked_world(db: Any, world: str | None) -> Any:
+    """The world the database holds, refused with what to do when it is not ``world``."""
+    from talent.world.simulator import current_world
+
+    info = current_world(db)
+    if world is not None and world != info.name:
+        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
+                          f"run `talent world generate {world}` and `talent world simulate` first")
+    return info
+
+
+def split_summary(split: Any, test_fraction: float) -> dict[str, Any]:
+    """What a report says of its time split."""
+    return {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
+            "test_sessions": split.test_sessions, "train_searches": len(split.train_search_ids),
+            "test_searches": len(split.test_search_ids), "test_fraction": test_fraction}
+
+
 def segments_of(test: Candidates, all_searches: pd.DataFrame) -> dict[str, pd.Series]:
     """Segment value per held-out search: query type, and recruiters with many vs few past searches.
 
@@ -150,13 +168,9 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
     from index.l1.model import load_current_model
     from index.serving.serving_index import ServingIndex
     from talent.training.dataset import build_dataset, feature_cache_dir
-    from talent.world.simulator import current_world
 
     opts = options or EvaluationOptions()
-    info = current_world(db)
-    if world is not None and world != info.name:
-        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
-                          f"run `talent world generate {world}` and `talent world simulate` first")
+    info = checked_world(db, world)
     serving = ServingIndex.from_settings(settings)
     snapshot = serving.snapshot()
     from talent.world.config import world_taxonomy
@@ -226,10 +240,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
                            "title_embeddings": (expander.source if expander is not None
                                                 else "none (no title expansion)")},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
-                  "test_sessions": split.test_sessions,
-                  "train_searches": len(split.train_search_ids),
-                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
+        "split": split_summary(split, opts.test_fraction),
         "replay": replay,
         "notes": [pairwise_note, *notes],
     }
@@ -283,13 +294,9 @@ def evaluate_expansion_only(settings: Any, db: Any, *, world: str | None = None,
     outcome protocol."""
     from index.l1.model import load_current_model
     from talent.evaluation.simulated import expansion_on_held_out
-    from talent.world.simulator import current_world
 
     opts = options or EvaluationOptions()
-    info = current_world(db)
-    if world is not None and world != info.name:
-        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
-                          f"run `talent world generate {world}` and `talent world simulate` first")
+    info = checked_world(db, world)
     split, held = held_out_logged_searches(db, opts.test_fraction)
     step("held-out searches read")
     model = load_current_model(settings.models_dir)
@@ -300,10 +307,7 @@ def evaluate_expansion_only(settings: Any, db: Any, *, world: str | None = None,
         "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)",
                            "title_embeddings": source},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
-                  "test_sessions": split.test_sessions,
-                  "train_searches": len(split.train_search_ids),
-                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
+        "split": split_summary(split, opts.test_fraction),
         "simulated": {"title_expansion": section},
         "notes": [],
     }
@@ -330,13 +334,9 @@ def evaluate_review_only(settings: Any, db: Any, *, world: str | None = None,
 
     from index.l1.model import load_current_model
     from index.serving.serving_index import ServingIndex
-    from talent.world.simulator import current_world
 
     opts = options or EvaluationOptions()
-    info = current_world(db)
-    if world is not None and world != info.name:
-        raise ConfigError(f"the database holds world {info.name!r}, not {world!r}: "
-                          f"run `talent world generate {world}` and `talent world simulate` first")
+    info = checked_world(db, world)
     with db.engine.connect() as conn:
         searches = pd.read_sql(text("SELECT id, session_id, created_at, project_id, recruiter_id, "
                                     "contract_id FROM searches"), conn,
@@ -354,10 +354,7 @@ def evaluate_review_only(settings: Any, db: Any, *, world: str | None = None,
         "world": info.name, "index_version": version,
         "model_versions": {"l1": model.name if model is not None else "none (text-match fallback)"},
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "split": {"cutoff": str(split.cutoff), "train_sessions": split.train_sessions,
-                  "test_sessions": split.test_sessions,
-                  "train_searches": len(split.train_search_ids),
-                  "test_searches": len(split.test_search_ids), "test_fraction": opts.test_fraction},
+        "split": split_summary(split, opts.test_fraction),
         "review": run_review_sessions(settings, db, info.name,
                                       searches.loc[list(split.test_search_ids)], opts, step),
         "notes": [],
