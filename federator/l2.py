@@ -24,9 +24,10 @@ import numpy as np
 from federator.pipeline import RankingRequest, StageConfig
 from federator.types import CandidateList
 from index.l1.model import L1Model
-from talent.dynamic.schema import DynamicRecords, transform
+from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES, DynamicRecords, transform
 from talent.dynamic.sources import DynamicSource
 from talent.errors import ModelUnavailable, TalentError
+from talent.glmix.design import CONTEXT_PREFIX, context_columns
 from talent.glmix.model import GLMixModel
 from talent.logging import get_logger
 
@@ -74,15 +75,18 @@ class L2Stage:
         t0 = time.perf_counter()
         features = candidates.features[:n]
         l1_scores = candidates.scores[:n]
-        uses_dynamic = len(self.model.spec.dense_names) > features.shape[1] + 1
+        names = self.model.spec.dense_names
         notes: list[str] = []
         timings: dict[str, float] = {}
+        # the model's dense columns, in its order: L1 features, L1 score, [dynamic], [context]
         dense = [features, l1_scores[:, None]]
-        if uses_dynamic:
+        if DYNAMIC_FEATURE_NAMES[0] in names:
             at = epoch_of(request.search.as_of) if request.search.as_of else self.clock()
             records = self._records(request, candidates.member_ids[:n], at, notes)
             dense.append(transform(records, at))
             timings["dynamic"] = (time.perf_counter() - t0) * 1e3
+        if any(name.startswith(CONTEXT_PREFIX) for name in names):
+            dense.append(context_columns(features, int(self.model.meta.get("context_rows", 100))))
         t1 = time.perf_counter()
         spec = self.model.spec
         leaves = (self.l1.leaves(features, spec.leaf_columns.shape[0]) if spec.uses_leaves

@@ -281,7 +281,8 @@ def l2(app: AppContext, test_fraction: float, max_rows: int, entity_l2: float, g
         click.echo(f"  {kind:<16} {m['precision@5']:.4f}  {m['precision@10']:.4f}  "
                    f"{m['precision@25']:.4f}  {m['log_loss']:.5f}  {m['auc']:.4f}  {m['ece']:.4f}")
     l1m = report.metrics["l1"]
-    click.echo(f"  {'l1':<16} {l1m['precision@5']:.4f}          {l1m['precision@25']:.4f}")
+    click.echo(f"  {'l1':<16} {l1m['precision@5']:.4f}  {l1m['precision@10']:.4f}  "
+               f"{l1m['precision@25']:.4f}")
 
 
 def _world_name(db: object) -> str:

@@ -27,6 +27,7 @@ from talent.training.l2 import (
     l2_inputs,
     predict_variant,
     sample_rows,
+    search_context,
 )
 
 L2_LADDER: tuple[str, ...] = tuple(L2_VARIANTS)
@@ -51,7 +52,8 @@ class L2Context:
             sub = Candidates(cands.rows.iloc[rows].reset_index(drop=True), cands.searches,
                              None if cands.features is None else cands.features[rows],
                              cands.feature_names)
-            self._inputs[key] = (cands, l2_inputs(sub, self.l1, self.history), rate)
+            self._inputs[key] = (cands, l2_inputs(sub, self.l1, self.history,
+                                                  search_context(cands)), rate)
         _, inputs, rate = self._inputs[key]
         return inputs, rate
 

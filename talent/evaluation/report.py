@@ -86,6 +86,20 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
             lines.append(f"| {c['rung']} vs {c['baseline']} | {_fmt(est['value'], True)} | "
                          f"{_ci(est, True)} |")
         lines.append("")
+    ceiling = replay.get("personalization_ceiling")
+    if ceiling and ceiling.get("searches"):
+        lines += ["### What per-recruiter effects could add at most (the world's truth)", "",
+                  f"Held-out logged lists ({ceiling['searches']} searches), expected accepts per "
+                  "slot given examination, ordered by the truth with each recruiter's own "
+                  "preferences vs with the recruiters' mean preferences: the ceiling of any "
+                  "per-recruiter model's lift.", "",
+                  "| cutoff | own preferences | mean preferences | ceiling lift |",
+                  "| --- | --- | --- | --- |"]
+        for key, c in ceiling.items():
+            if key.startswith("precision@"):
+                lines.append(f"| {key} | {c['own_preferences']:.4f} | "
+                             f"{c['mean_preferences']:.4f} | {100 * c['ceiling_lift']:+.2f}% |")
+        lines.append("")
     for model_name, rows in replay.get("archetype_coefficients", {}).items():
         lines += [f"### {model_name}: learned per-recruiter effects by planted archetype", "",
                   "Mean per-recruiter coefficient (logit per sd) inside the archetype vs the other "

@@ -217,7 +217,11 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
                         overrides=overrides)
     segments = segments_of(test, cands.searches)
     segments["recruiter_in_training"] = recruiters_in_training(train, test)
-    from talent.evaluation.archetypes import coefficient_breakdown, recruiter_archetypes
+    from talent.evaluation.archetypes import (
+        coefficient_breakdown,
+        personalization_ceiling,
+        recruiter_archetypes,
+    )
 
     archetypes = recruiter_archetypes(settings, info.name)
     segments["archetype"] = pd.Series(
@@ -230,6 +234,7 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
         replay["archetype_coefficients"] = {
             name: coefficient_breakdown(m, archetypes) for name, m in l2_context.models.items()
             if "recruiter" in m.entities}
+        replay["personalization_ceiling"] = personalization_ceiling(settings, info.name, test)
     replay["skipped_searches"] = data.skipped_searches
     step("replay metrics with bootstrap CIs")
 

@@ -79,3 +79,36 @@ class DesignSpec:
                 raise ValueError("this design needs the L1 trees' leaves")
             blocks.append(self.leaf_matrix(leaves))
         return sp.hstack(blocks, format="csr")
+
+
+#: Prefix of a search-context column: the mean of an L1 feature over the search's list.
+CONTEXT_PREFIX = "ctx_"
+
+
+def context_columns(features: np.ndarray, rows: int) -> np.ndarray:
+    """Each row's search context: the mean of every feature over the list's first ``rows``
+    candidates (the list as L2 receives it), the same for every row.
+
+    With these beside the features, a linear model separates what a feature does within one
+    search (which candidate to put first) from what its level says about the search (how many
+    accepts it will get); without them the between-search part leaks into the order and
+    re-ranks lists worse than the L1 model alone (docs/l2.md)."""
+    features = np.asarray(features, np.float64)
+    if len(features) == 0:
+        return np.zeros_like(features)
+    mean = features[: max(1, rows)].mean(axis=0)
+    return np.broadcast_to(mean, features.shape).copy()
+
+
+def entity_design(spec: DesignSpec, raw: np.ndarray, names: tuple[str, ...],
+                  centered: bool) -> np.ndarray:
+    """z of the random effects: the standardized columns ``names`` of the raw dense block, each
+    minus its search context when ``centered`` (an entity's slope then says what it prefers
+    among one search's candidates, not how its searches differ)."""
+    raw = np.asarray(raw, np.float64)
+    cols = [spec.dense_names.index(n) for n in names]
+    z = (raw[:, cols] - spec.mean[cols]) / spec.scale[cols]
+    if centered:
+        ctx = [spec.dense_names.index(CONTEXT_PREFIX + n) for n in names]
+        z = (raw[:, cols] - raw[:, ctx]) / spec.scale[cols]
+    return z

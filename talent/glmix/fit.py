@@ -76,12 +76,13 @@ def _entity_scores(z: np.ndarray, index: np.ndarray, coef: np.ndarray) -> np.nda
 
 
 def _fit_global(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, offset: np.ndarray,
-                start: np.ndarray, l2: float) -> np.ndarray:
+                start: np.ndarray, l2: float | np.ndarray) -> np.ndarray:
+    """``l2``: one penalty for every column, or one per column."""
     def fg(theta: np.ndarray) -> tuple[float, np.ndarray]:
         b0, beta = theta[0], theta[1:]
         eta = x @ beta + b0 + offset
         r = w * (expit(eta) - y)
-        f = _loss(eta, y, w) + 0.5 * l2 * float(beta @ beta)
+        f = _loss(eta, y, w) + 0.5 * float(np.sum(l2 * beta * beta))
         g = np.empty_like(theta)
         g[0] = r.sum()
         g[1:] = x.T @ r + l2 * beta
@@ -142,13 +143,20 @@ def _fit_entities(z: np.ndarray, y: np.ndarray, w: np.ndarray, offset: np.ndarra
 
 
 def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mapping[str, np.ndarray],
-              config: GLMixConfig, weights: np.ndarray | None = None) -> GLMixFit:
+              config: GLMixConfig, weights: np.ndarray | None = None,
+              offset: np.ndarray | None = None,
+              column_l2: np.ndarray | None = None) -> GLMixFit:
     """Fit the global model on ``x`` and the random effects on ``z`` (rows aligned with ``y``);
-    ``entity_ids[type]`` holds each row's entity id (<= 0: none)."""
+    ``entity_ids[type]`` holds each row's entity id (<= 0: none); ``offset``: a fixed part of
+    every row's logit that no block refits (e.g. the calibrated L1 margin); ``column_l2``: the
+    global penalty per column of ``x`` (default: ``config.global_l2`` for all)."""
     y = np.asarray(y, np.float64)
+    fixed = np.zeros(len(y)) if offset is None else np.asarray(offset, np.float64)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, np.float64)
     z = np.asarray(z, np.float64)
     x = sp.csr_matrix(x, dtype=np.float64)
+    global_l2 = (np.full(x.shape[1], config.global_l2) if column_l2 is None
+                 else np.asarray(column_l2, np.float64))
     index: dict[str, np.ndarray] = {}
     states: dict[str, EntityFit] = {}
     for kind in config.entities:
@@ -161,13 +169,15 @@ def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mappin
                                  np.bincount(idx[idx >= 0], minlength=len(uniq)))
     base = float(np.log(max(np.average(y, weights=w), 1e-6) / max(1 - np.average(y, weights=w),
                                                                    1e-6)))
+    if offset is not None:
+        base = 0.0
     theta = np.r_[base, np.zeros(x.shape[1])]
     effect = {k: np.zeros(len(y)) for k in config.entities}
     seconds: dict[str, float] = {"global": 0.0, **{k: 0.0 for k in config.entities}}
 
     def penalized() -> float:
-        eta = x @ theta[1:] + theta[0] + sum(effect.values(), np.zeros(len(y)))
-        f = _loss(eta, y, w) + 0.5 * config.global_l2 * float(theta[1:] @ theta[1:])
+        eta = x @ theta[1:] + theta[0] + fixed + sum(effect.values(), np.zeros(len(y)))
+        f = _loss(eta, y, w) + 0.5 * float(np.sum(global_l2 * theta[1:] ** 2))
         return f + sum(0.5 * config.entity_l2 * float((s.coef ** 2).sum())
                        for s in states.values())
 
@@ -176,8 +186,8 @@ def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mappin
     for _ in range(iterations):
         t0 = time.perf_counter()
         old = theta
-        theta = _fit_global(x, y, w, sum(effect.values(), np.zeros(len(y))), theta,
-                            config.global_l2)
+        theta = _fit_global(x, y, w, fixed + sum(effect.values(), np.zeros(len(y))), theta,
+                            global_l2)
         value = penalized()
         if value > trace[-1]:
             theta, value = old, trace[-1]
@@ -185,8 +195,8 @@ def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mappin
         seconds["global"] += time.perf_counter() - t0
         for kind in config.entities:
             t0 = time.perf_counter()
-            others = x @ theta[1:] + theta[0] + sum((v for k, v in effect.items() if k != kind),
-                                                    np.zeros(len(y)))
+            others = x @ theta[1:] + theta[0] + fixed + sum(
+                (v for k, v in effect.items() if k != kind), np.zeros(len(y)))
             old_coef, old_effect = states[kind].coef, effect[kind]
             states[kind].coef = _fit_entities(z, y, w, others, index[kind], states[kind], config)
             effect[kind] = _entity_scores(z, index[kind], states[kind].coef)
@@ -198,9 +208,6 @@ def fit_glmix(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, entity_ids: Mappin
     return GLMixFit(float(theta[0]), theta[1:].copy(), states, trace, seconds)
 
 
-__all__ = ["ENTITY_TYPES", "GLMixConfig", "GLMixFit", "fit_glmix"]
-
-
 #: Entity penalties tried by :func:`select_entity_l2` (inf: no random effects, the global model).
 ENTITY_L2_GRID: tuple[float, ...] = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, float("inf"))
 
@@ -208,7 +215,9 @@ ENTITY_L2_GRID: tuple[float, ...] = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, f
 def select_entity_l2(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
                      entity_ids: Mapping[str, np.ndarray], held_out: np.ndarray,
                      config: GLMixConfig,
-                     grid: tuple[float, ...] = ENTITY_L2_GRID) -> tuple[float, dict[str, float]]:
+                     grid: tuple[float, ...] = ENTITY_L2_GRID,
+                     offset: np.ndarray | None = None,
+                     column_l2: np.ndarray | None = None) -> tuple[float, dict[str, float]]:
     """The entity penalty with the lowest log loss on the ``held_out`` rows (the latest part of
     the training window) after one block pass on the others, and the loss of each tried; ``inf``
     (no random effects) when none beats the global model."""
@@ -216,10 +225,12 @@ def select_entity_l2(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
     z = np.asarray(z, np.float64)
     y = np.asarray(y, np.float64)
     fit_rows = ~held_out
+    fixed = np.zeros(len(y)) if offset is None else np.asarray(offset, np.float64)
     base_fit = fit_glmix(x[fit_rows], z[fit_rows], y[fit_rows],
                          {k: v[fit_rows] for k, v in entity_ids.items()},
-                         GLMixConfig(**{**config.__dict__, "entities": ()}))
-    base = x @ base_fit.coef + base_fit.intercept
+                         GLMixConfig(**{**config.__dict__, "entities": ()}),
+                         offset=None if offset is None else fixed[fit_rows], column_l2=column_l2)
+    base = x @ base_fit.coef + base_fit.intercept + fixed
     losses: dict[str, float] = {}
     for l2 in grid:
         eta = base.copy()
@@ -241,3 +252,44 @@ def select_entity_l2(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
         losses[str(l2)] /= max(int(held_out.sum()), 1)
     best = min(grid, key=lambda v: losses[str(v)])
     return best, losses
+
+
+def calibrate_margin(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """``(scale, intercept)`` of the one-feature logistic regression of ``y`` on ``margin``: the
+    L1 score turned into a logit of P(accept), the fixed offset the other blocks correct."""
+    fit = fit_glmix(sp.csr_matrix(np.asarray(margin, np.float64)[:, None]),
+                    np.zeros((len(y), 0)), y, {}, GLMixConfig(entities=(), global_l2=0.0))
+    return float(fit.coef[0]), float(fit.intercept)
+
+
+#: Penalties on the leaf columns tried by :func:`select_leaf_l2` (inf: no leaves).
+LEAF_L2_GRID: tuple[float, ...] = (10.0, 100.0, 1000.0, float("inf"))
+
+
+def select_leaf_l2(x: sp.csr_matrix, y: np.ndarray, leaf_columns: np.ndarray,
+                   held_out: np.ndarray, config: GLMixConfig,
+                   offset: np.ndarray | None = None,
+                   grid: tuple[float, ...] = LEAF_L2_GRID) -> tuple[float, dict[str, float]]:
+    """The penalty on the one-hot leaf columns (``leaf_columns``: a mask over ``x``'s columns)
+    with the lowest log loss of the global model on the ``held_out`` rows; ``inf`` drops them."""
+    x = sp.csr_matrix(x, dtype=np.float64)
+    y = np.asarray(y, np.float64)
+    fixed = np.zeros(len(y)) if offset is None else np.asarray(offset, np.float64)
+    fit_rows = ~held_out
+    losses: dict[str, float] = {}
+    for l2 in grid:
+        column_l2 = np.where(leaf_columns, l2 if np.isfinite(l2) else 0.0, config.global_l2)
+        xs = x if np.isfinite(l2) else x[:, np.flatnonzero(~leaf_columns)]
+        cl2 = column_l2 if np.isfinite(l2) else column_l2[~leaf_columns]
+        fit = fit_glmix(xs[fit_rows], np.zeros((int(fit_rows.sum()), 0)), y[fit_rows], {},
+                        GLMixConfig(**{**config.__dict__, "entities": ()}),
+                        offset=fixed[fit_rows], column_l2=cl2)
+        eta = xs[held_out] @ fit.coef + fit.intercept + fixed[held_out]
+        losses[str(l2)] = _loss(eta, y[held_out], np.ones(int(held_out.sum())))
+        losses[str(l2)] /= max(int(held_out.sum()), 1)
+    best = min(grid, key=lambda v: losses[str(v)])
+    return best, losses
+
+
+__all__ = ["ENTITY_TYPES", "GLMixConfig", "GLMixFit", "calibrate_margin", "fit_glmix",
+           "select_entity_l2", "select_leaf_l2"]

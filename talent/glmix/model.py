@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from talent.errors import ModelUnavailable
-from talent.glmix.design import DesignSpec
+from talent.glmix.design import DesignSpec, entity_design
 
 MODEL_FILE = "model.npz"
 
@@ -49,9 +49,26 @@ class EntityEffects:
         return None if i < 0 else self.coef[i]
 
 
+@dataclass(frozen=True)
+class MarginOffset:
+    """A fixed part of every logit: ``scale * dense[column] + intercept`` (the L1 margin,
+    calibrated to P(accept) on the training rows). The global block fits corrections around it."""
+
+    column: str
+    scale: float
+    intercept: float
+
+    def as_meta(self) -> dict[str, Any]:
+        return {"column": self.column, "scale": self.scale, "intercept": self.intercept}
+
+
 @dataclass
 class GLMixModel:
-    """Global coefficients over x and random effects per entity type over z."""
+    """Global coefficients over x and random effects per entity type over z.
+
+    ``entity_names``: the dense columns z holds (all of them when empty, as models before the
+    margin offset had), each minus its search context when ``entity_centered``; ``offset``: the
+    fixed margin term, if the model was fitted around one."""
 
     version: str
     spec: DesignSpec
@@ -59,6 +76,15 @@ class GLMixModel:
     coef: np.ndarray
     entities: dict[str, EntityEffects]
     meta: dict[str, Any] = field(default_factory=dict)
+    entity_names: tuple[str, ...] = ()
+    offset: MarginOffset | None = None
+    entity_centered: bool = False
+
+    @property
+    def z_names(self) -> tuple[str, ...]:
+        """The dense columns the random effects act on."""
+        return self.entity_names or self.spec.dense_names
+
 
     @property
     def name(self) -> str:
@@ -74,11 +100,17 @@ class GLMixModel:
         """logit P(accept) of each row (raw dense columns; entity ids per row or None)."""
         z = self.spec.dense(dense_raw)
         eta = z @ self.coef[: self.spec.n_dense] + self.intercept
+        if self.offset is not None:
+            column = self.spec.dense_names.index(self.offset.column)
+            eta = eta + self.offset.scale * np.asarray(dense_raw, np.float64)[:, column] \
+                + self.offset.intercept
         if self.spec.uses_leaves:
             eta = eta + self.spec.leaf_matrix(leaves) @ self.coef[self.spec.n_dense:]
+        ze = (entity_design(self.spec, dense_raw, self.entity_names, self.entity_centered)
+              if self.entity_names else z)
         for kind, ids in (("recruiter", recruiter_ids), ("contract", contract_ids)):
             if kind in self.entities and ids is not None:
-                eta = eta + self.entities[kind].scores(z, np.broadcast_to(ids, (len(z),)))
+                eta = eta + self.entities[kind].scores(ze, np.broadcast_to(ids, (len(z),)))
         return eta
 
     def predict(self, dense_raw: np.ndarray, leaves: np.ndarray | None,
@@ -103,7 +135,7 @@ class GLMixModel:
             return None
         c = effects.coef[i]
         return {"id": int(entity_id), "rows": int(effects.rows[i]), "intercept": float(c[-1]),
-                "coefficients": dict(zip(self.spec.dense_names, map(float, c[:-1])))}
+                "coefficients": dict(zip(self.z_names, map(float, c[:-1])))}
 
     def recruiter_report(self, recruiter_id: int, contract_id: int | None) -> dict[str, Any]:
         """A recruiter's own model: their effects, their contract's and the global coefficients
@@ -116,7 +148,12 @@ class GLMixModel:
                 "global": self.global_coefficients()}
 
     def global_coefficients(self) -> dict[str, float]:
-        return dict(zip(self.spec.dense_names, map(float, self.coef[: self.spec.n_dense])))
+        """The global dense coefficients (logit per standard deviation); a model fitted around
+        the L1 margin shows the margin's own scale (logit per unit of L1 score) under its name."""
+        out = dict(zip(self.spec.dense_names, map(float, self.coef[: self.spec.n_dense])))
+        if self.offset is not None:
+            out[self.offset.column] = float(self.offset.scale)
+        return out
 
     # -- the artifact --------------------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -128,7 +165,9 @@ class GLMixModel:
             arrays.update({f"{kind}_ids": e.ids, f"{kind}_coef": e.coef, f"{kind}_rows": e.rows})
         np.savez(path / MODEL_FILE, **arrays)
         meta = {**self.meta, "version": self.version, "dense_names": list(self.spec.dense_names),
-                "entities": list(self.entities)}
+                "entities": list(self.entities), "entity_features": list(self.entity_names),
+                "entity_centered": self.entity_centered,
+                "margin_offset": self.offset.as_meta() if self.offset is not None else None}
         (path / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 
@@ -149,8 +188,12 @@ def load_l2(path: Path) -> GLMixModel:
                       arrays["leaf_columns"])
     entities = {k: EntityEffects(arrays[f"{k}_ids"], arrays[f"{k}_coef"], arrays[f"{k}_rows"])
                 for k in meta.get("entities", [])}
+    margin = meta.get("margin_offset")
+    offset = (MarginOffset(str(margin["column"]), float(margin["scale"]),
+                           float(margin["intercept"])) if margin else None)
     return GLMixModel(str(meta["version"]), spec, float(arrays["intercept"][0]), arrays["coef"],
-                      entities, meta)
+                      entities, meta, tuple(meta.get("entity_features") or ()), offset,
+                      bool(meta.get("entity_centered", False)))
 
 
 def load_current_l2(models_dir: Path) -> GLMixModel | None:

@@ -28,9 +28,15 @@ from index.l1.model import L1Model
 from talent.dynamic.history import EventHistory, epoch_seconds
 from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES, transform
 from talent.errors import InvalidInput, ModelUnavailable
-from talent.glmix.design import DesignSpec
-from talent.glmix.fit import GLMixConfig, fit_glmix, select_entity_l2
-from talent.glmix.model import EntityEffects, GLMixModel, l2_models_dir, make_current
+from talent.glmix.design import CONTEXT_PREFIX, DesignSpec, entity_design
+from talent.glmix.fit import (
+    GLMixConfig,
+    calibrate_margin,
+    fit_glmix,
+    select_entity_l2,
+    select_leaf_l2,
+)
+from talent.glmix.model import EntityEffects, GLMixModel, MarginOffset, l2_models_dir, make_current
 from talent.logging import get_logger
 from talent.ranking.candidates import Candidates, per_query_metrics
 from talent.ranking.metrics import auc, expected_calibration_error, log_loss
@@ -45,17 +51,46 @@ DEFAULT_MAX_ROWS = 100_000
 LEAF_TREES = 50
 
 
+#: The columns the per-recruiter and per-contract effects act on: the match signals a recruiter's
+#: taste weighs differently (skills, occupation, seniority, location, experience, availability,
+#: recency, employer). A few dozen accepts per recruiter cannot pin down an effect on every
+#: column; on these the held-out sessions keep a penalty that lets them move (see docs/l2.md).
+ENTITY_FEATURES: tuple[str, ...] = (
+    "skill_coverage", "title_same_occupation", "seniority_gap", "location_match", "years_fit",
+    "open_to_work", "days_inactive", "text_title", "text_company", "tenure_years")
+
+
 @dataclass(frozen=True)
 class L2Variant:
-    """Which parts of GLMix a model uses (the evaluation ladder's rungs are variants)."""
+    """Which parts of GLMix a model uses (the evaluation ladder's rungs are variants).
+
+    ``margin_offset``: the L1 score enters as a fixed offset (calibrated to P(accept) by a
+    one-feature logistic fit) and the global block fits corrections around it, instead of
+    weighing the score as one more feature (which re-ordered the lists worse than L1 alone).
+    ``context``: each L1 feature's mean over the search's list beside it (and the random
+    effects act on the features minus that mean), so that the model's order within a search is
+    learned apart from the differences between searches (docs/l2.md)."""
 
     leaves: bool = True
     entities: tuple[str, ...] = ("contract", "recruiter")
     dynamic: bool = True
+    margin_offset: bool = True
+    context: bool = True
 
     @property
     def dense_names(self) -> tuple[str, ...]:
-        return (*FEATURE_NAMES, L1_SCORE, *(DYNAMIC_FEATURE_NAMES if self.dynamic else ()))
+        return (*FEATURE_NAMES, L1_SCORE, *(DYNAMIC_FEATURE_NAMES if self.dynamic else ()),
+                *(CONTEXT_NAMES if self.context else ()))
+
+
+#: The search-context columns (:func:`talent.glmix.design.context_columns`).
+CONTEXT_NAMES: tuple[str, ...] = tuple(CONTEXT_PREFIX + n for n in FEATURE_NAMES)
+#: Every dense column :func:`l2_inputs` computes, in order; a variant picks its own by name.
+ALL_DENSE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, L1_SCORE, *DYNAMIC_FEATURE_NAMES,
+                                    *CONTEXT_NAMES)
+#: The logged lists are at most this long (the logging policy shows 100): serving takes the
+#: search context over as many of the top of its list.
+CONTEXT_ROWS = 100
 
 
 #: The ladder's L2 rungs in order; the last is what ``talent train l2`` serves.
@@ -71,8 +106,9 @@ SERVED_VARIANT = "l2_dynamic"
 
 @dataclass
 class L2Inputs:
-    """What L2 sees of each row: raw dense columns (L1 features, L1 score, dynamic features),
-    leaves, the search's recruiter and contract, and the label."""
+    """What L2 sees of each row: raw dense columns (:data:`ALL_DENSE_NAMES`: L1 features, L1
+    score, dynamic features, search context), leaves, the search's recruiter and contract, and
+    the label."""
 
     dense: np.ndarray
     leaves: np.ndarray
@@ -86,7 +122,11 @@ class L2Inputs:
                         self.contract[rows], self.labels[rows], self.search_ids[rows])
 
     def columns(self, variant: L2Variant) -> np.ndarray:
-        return self.dense[:, : len(variant.dense_names)]
+        return self.named(variant.dense_names)
+
+    def named(self, names: tuple[str, ...]) -> np.ndarray:
+        """The dense columns ``names``, in that order."""
+        return self.dense[:, [ALL_DENSE_NAMES.index(n) for n in names]]
 
 
 def search_times(cands: Candidates) -> np.ndarray:
@@ -95,20 +135,35 @@ def search_times(cands: Candidates) -> np.ndarray:
     return epoch_seconds(created.to_numpy())
 
 
-def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory) -> L2Inputs:
+def search_context(cands: Candidates) -> pd.DataFrame:
+    """Each search's context: the mean of every L1 feature over its whole logged list (indexed
+    by search id). Taken before any sampling of rows, so a search's context does not depend on
+    which of its rows training kept."""
+    if cands.features is None:
+        raise InvalidInput("the search context needs the L1 features: build them first")
+    frame = pd.DataFrame(np.asarray(cands.features, np.float64), columns=list(CONTEXT_NAMES))
+    frame["search_id"] = cands.rows["search_id"].to_numpy(dtype=np.int64)
+    return frame.groupby("search_id").mean()
+
+
+def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory,
+              context: pd.DataFrame | None = None) -> L2Inputs:
     """L2's inputs for the shown candidates ``cands`` (with L1 features), dynamic features as
-    they were just before each search."""
+    they were just before each search; ``context``: :func:`search_context` of the searches'
+    whole lists when ``cands`` holds only a sample of their rows (default: of ``cands``)."""
     if cands.features is None:
         raise InvalidInput("L2 inputs need the L1 features: build them with build_dataset")
     X = np.asarray(cands.features, np.float32)
     sid = cands.rows["search_id"].to_numpy(dtype=np.int64)
+    context = search_context(cands) if context is None else context
+    ctx = context.reindex(sid).to_numpy(dtype=np.float64)
     searches = cands.searches.reindex(sid)
     rec = searches["recruiter_id"].fillna(0).to_numpy(dtype=np.int64)
     con = searches["contract_id"].fillna(0).to_numpy(dtype=np.int64)
     members = cands.rows["member_id"].to_numpy(dtype=np.int64)
     times = search_times(cands)
     dynamic = transform(history.records(rec, con, members, times), times)
-    dense = np.column_stack([X, l1.predict(X), dynamic]).astype(np.float32)
+    dense = np.column_stack([X, l1.predict(X), dynamic, ctx]).astype(np.float32)
     return L2Inputs(dense, l1.leaves(X, LEAF_TREES), rec, con,
                     cands.rows["accepted"].to_numpy(dtype=np.float64), sid)
 
@@ -135,39 +190,66 @@ def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None 
     while the penalties act on the rows actually seen: weighting the kept negatives up instead
     makes a few dozen rows look like thousands and lets every recruiter's effects overfit.
 
-    ``held_out``: rows of the latest training sessions on which the entity penalty is chosen
-    (:func:`~talent.glmix.fit.select_entity_l2`) before the final fit on every row; without it,
-    the config's penalty is used."""
+    ``held_out``: rows of the latest training sessions on which the penalty of the leaf columns
+    (:func:`~talent.glmix.fit.select_leaf_l2`) and of the entities
+    (:func:`~talent.glmix.fit.select_entity_l2`) are chosen before the final fit on every row;
+    without it, the config's penalties are used."""
     config = config or GLMixConfig()
     config = GLMixConfig(**{**config.__dict__, "entities": variant.entities})
     names = variant.dense_names
     raw = train.columns(variant)
-    spec = DesignSpec.fit(names, raw, train.leaves if variant.leaves else None)
+    leaves = train.leaves if variant.leaves else None
+    spec = DesignSpec.fit(names, raw, leaves)
     z = spec.dense(raw)
-    x = spec.global_matrix(z, train.leaves if variant.leaves else None)
+    offset: MarginOffset | None = None
+    fixed: np.ndarray | None = None
+    if variant.margin_offset:
+        scale, intercept = calibrate_margin(raw[:, names.index(L1_SCORE)], train.labels)
+        offset = MarginOffset(L1_SCORE, scale, intercept)
+        fixed = scale * np.asarray(raw[:, names.index(L1_SCORE)], np.float64) + intercept
+        z = z.copy()
+        z[:, names.index(L1_SCORE)] = 0.0  # its weight is the offset's: no global coefficient
+    entity_names = tuple(n for n in ENTITY_FEATURES if n in names) if variant.margin_offset else ()
+    ze = entity_design(spec, raw, entity_names, variant.context) if entity_names else z
+    x = spec.global_matrix(z, leaves)
     ids = {"recruiter": train.recruiter, "contract": train.contract}
     selection: dict[str, Any] = {}
-    if variant.entities and held_out is not None and held_out.any() and (~held_out).any():
-        best, losses = select_entity_l2(x, z, train.labels, ids, held_out, config)
-        selection = {"entity_l2": best, "held_out_log_loss": losses,
-                     "held_out_rows": int(held_out.sum())}
+    tuned = held_out is not None and bool(held_out.any()) and bool((~held_out).any())
+    column_l2 = None
+    if variant.leaves and tuned:
+        leaf_mask = np.r_[np.zeros(spec.n_dense, bool), np.ones(spec.n_leaf_columns, bool)]
+        best_leaf, leaf_losses = select_leaf_l2(x, train.labels, leaf_mask, held_out, config,
+                                                offset=fixed)
+        selection["leaf_l2"] = best_leaf
+        selection["leaf_held_out_log_loss"] = leaf_losses
+        if np.isfinite(best_leaf):
+            column_l2 = np.where(leaf_mask, best_leaf, config.global_l2)
+        else:  # the leaves do not pay on the latest sessions: the model goes without them
+            spec = DesignSpec(spec.dense_names, spec.mean, spec.scale, np.zeros((0, 0), np.int32))
+            x = spec.global_matrix(z, None)
+    if variant.entities and tuned:
+        best, losses = select_entity_l2(x, ze, train.labels, ids, held_out, config,
+                                        offset=fixed, column_l2=column_l2)
+        selection.update({"entity_l2": best, "held_out_log_loss": losses,
+                          "held_out_rows": int(held_out.sum())})
         config = GLMixConfig(**{**config.__dict__, "entity_l2": best,
                                 "entities": variant.entities if np.isfinite(best) else ()})
-    fit = fit_glmix(x, z, train.labels, ids, config)
+    fit = fit_glmix(x, ze, train.labels, ids, config, offset=fixed, column_l2=column_l2)
     effects = {k: EntityEffects(e.ids, e.coef, e.rows) for k, e in fit.entities.items()}
     meta = {"objective": fit.objective, "fit_seconds": fit.seconds,
             "config": {**config.__dict__, "entities": list(config.entities)},
             "variant": {"leaves": variant.leaves, "entities": list(variant.entities),
-                        "dynamic": variant.dynamic}}
+                        "dynamic": variant.dynamic, "margin_offset": variant.margin_offset}}
     meta["negative_rate"] = negative_rate
     meta["entity_l2_selection"] = selection
+    meta["context_rows"] = CONTEXT_ROWS if variant.context else 0
     return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), fit.coef,
-                      effects, meta)
+                      effects, meta, entity_names, offset, variant.context and bool(entity_names))
 
 
 def predict_variant(model: GLMixModel, inputs: L2Inputs) -> np.ndarray:
     """P(accept) of every row of ``inputs`` under ``model``."""
-    raw = inputs.dense[:, : model.spec.n_dense]
+    raw = inputs.named(model.spec.dense_names)
     return model.predict(raw, inputs.leaves if model.spec.uses_leaves else None,
                          inputs.recruiter, inputs.contract)
 
@@ -244,7 +326,7 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
                        test_fraction)
     held_out = sampled.rows["search_id"].isin(inner.test_search_ids).to_numpy()
     t1 = time.perf_counter()
-    train_in = l2_inputs(sampled, l1, history)
+    train_in = l2_inputs(sampled, l1, history, search_context(train))
     valid_in = l2_inputs(valid, l1, history)
     seconds["inputs"] = time.perf_counter() - t1
     version = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
@@ -252,7 +334,7 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     model = fit_variant(train_in, L2_VARIANTS[SERVED_VARIANT], config, rate, version, held_out)
     seconds["fit"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    global_only = fit_variant(train_in, L2Variant(entities=()), config, rate)
+    global_only = fit_variant(train_in, L2Variant(entities=()), config, rate, held_out=held_out)
     seconds["fit_global_only"] = time.perf_counter() - t1
     metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in)),
                "global_only": validation_metrics(valid, predict_variant(global_only, valid_in)),

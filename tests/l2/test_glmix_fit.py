@@ -148,3 +148,114 @@ def test_an_l2_that_loses_to_the_l1_order_is_not_activated():
     assert activation_verdict(better)[0]
     assert not activation_verdict({"glmix": {"precision@10": float("nan"),
                                              "precision@25": 0.02}, "l1": l1})[0]
+
+
+# -- the L1 margin as a fixed offset -----------------------------------------------------------
+def test_an_offset_is_kept_fixed_and_the_blocks_fit_around_it(planted):
+    dense, _, rec, con, _ = planted
+    rng = np.random.default_rng(5)
+    margin = 1.2 * dense[:, 2] - 2.0
+    y = (rng.random(len(dense)) < expit(margin + 0.8 * dense[:, 1])).astype(float)
+    spec = DesignSpec.fit(("a", "b", "c"), dense, None)
+    z = spec.dense(dense)
+    x = spec.global_matrix(z, None)
+    with_offset = fit_glmix(x, z, y, {}, GLMixConfig(entities=(), threads=1), offset=margin)
+    # what the offset carries is not learned again; the correction is
+    assert abs(with_offset.coef[2]) < 0.15
+    assert with_offset.coef[1] == pytest.approx(0.8 * dense[:, 1].std(), abs=0.15)
+    assert abs(with_offset.intercept) < 0.2
+
+
+def test_the_margin_calibration_recovers_a_planted_scale():
+    from talent.glmix.fit import calibrate_margin
+
+    rng = np.random.default_rng(6)
+    margin = rng.standard_normal(20000) * 2
+    y = (rng.random(len(margin)) < expit(0.6 * margin - 2.5)).astype(float)
+    scale, intercept = calibrate_margin(margin, y)
+    assert scale == pytest.approx(0.6, abs=0.06) and intercept == pytest.approx(-2.5, abs=0.1)
+
+
+def test_the_leaf_penalty_keeps_leaves_that_pay_and_drops_leaves_that_do_not(planted):
+    from talent.glmix.fit import select_leaf_l2
+
+    dense, leaves, _, _, y = planted
+    spec = DesignSpec.fit(("a", "b", "c"), dense, leaves)
+    x = spec.global_matrix(spec.dense(dense), leaves)
+    mask = np.r_[np.zeros(spec.n_dense, bool), np.ones(spec.n_leaf_columns, bool)]
+    held_out = np.arange(len(y)) >= int(0.8 * len(y))
+    best, losses = select_leaf_l2(x, y, mask, held_out, GLMixConfig(threads=1))
+    assert np.isfinite(best) and losses[str(best)] < losses["inf"]  # leaf (0, 2) was planted
+    noise = np.random.default_rng(9).integers(0, 16, (len(y), 60))  # 960 columns of noise
+    spec = DesignSpec.fit(("a", "b", "c"), dense, noise)
+    x = spec.global_matrix(spec.dense(dense), noise)
+    mask = np.r_[np.zeros(spec.n_dense, bool), np.ones(spec.n_leaf_columns, bool)]
+    best, losses = select_leaf_l2(x, y, mask, held_out, GLMixConfig(threads=1))
+    assert best >= 1000.0
+
+
+def test_a_model_around_the_l1_margin_scores_and_saves_what_it_fitted(tmp_path):
+    from talent.training.l2 import ENTITY_FEATURES, L1_SCORE, L2Inputs, L2Variant, fit_variant
+    from index.l1.features import FEATURE_NAMES
+    from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES
+
+    rng = np.random.default_rng(11)
+    n, f = 12000, len(FEATURE_NAMES)
+    features = rng.random((n, f)).astype(np.float32)
+    l1_score = rng.standard_normal(n) * 1.5
+    rec = rng.integers(1, 9, n)
+    loc = FEATURE_NAMES.index("location_match")
+    local_lover = np.where(rec <= 4, 2.0, 0.0)
+    y = (rng.random(n) < expit(0.7 * l1_score - 3 + local_lover * (features[:, loc] - 0.5))
+         ).astype(float)
+    sid = np.arange(n) // 25
+    context = np.repeat(features.reshape(-1, 25, f).mean(axis=1), 25, axis=0)
+    dense = np.column_stack([features, l1_score, np.zeros((n, len(DYNAMIC_FEATURE_NAMES))),
+                             context]).astype(np.float32)
+    inputs = L2Inputs(dense, np.zeros((n, 0), np.int32), rec, np.where(rec <= 2, 1, 2), y, sid)
+    variant = L2Variant(leaves=False, dynamic=False)
+    raw = inputs.columns(variant)
+    held_out = np.arange(n) >= int(0.8 * n)
+    model = fit_variant(inputs, variant, GLMixConfig(threads=1), held_out=held_out)
+    assert model.offset is not None and model.offset.column == L1_SCORE
+    assert model.offset.scale == pytest.approx(0.7, abs=0.15)
+    assert model.coef[variant.dense_names.index(L1_SCORE)] == 0.0
+    assert model.entity_names == tuple(n for n in ENTITY_FEATURES if n in FEATURE_NAMES)
+    lovers = [model.entity_coefficients("recruiter", r)["coefficients"]["location_match"]
+              for r in range(1, 5)]
+    others = [model.entity_coefficients("recruiter", r)["coefficients"]["location_match"]
+              for r in range(5, 9)]
+    assert min(lovers) > max(others)
+    assert model.entity_centered
+    p = model.predict(raw, None, rec, inputs.contract)
+    assert p.mean() == pytest.approx(y.mean(), rel=0.1)  # calibrated
+    model.save(tmp_path / "m")
+    loaded = load_l2(tmp_path / "m")
+    assert loaded.offset == model.offset and loaded.entity_names == model.entity_names
+    assert loaded.entity_centered
+    assert np.allclose(loaded.predict(raw, None, rec, inputs.contract), p)
+
+
+def test_the_search_context_keeps_between_search_levels_out_of_the_order():
+    """A feature whose level says which searches get accepts (between) but whose variation
+    within a search lowers the chance: alone its coefficient takes the between sign and orders
+    each list backwards; beside its search mean it orders them right."""
+    from talent.glmix.design import context_columns
+
+    rng = np.random.default_rng(12)
+    searches, per = 600, 40
+    level = np.repeat(rng.standard_normal(searches) * 1.5, per)
+    within = rng.standard_normal(searches * per)
+    a = level + within
+    y = (rng.random(len(a)) < expit(-3.0 + 1.5 * level - 0.8 * within)).astype(float)
+    ctx = np.concatenate([context_columns(a[i * per:(i + 1) * per, None], per)
+                          for i in range(searches)])
+
+    def within_coefficient(dense: np.ndarray) -> float:
+        spec = DesignSpec.fit(tuple(f"c{i}" for i in range(dense.shape[1])), dense, None)
+        fit_ = fit_glmix(spec.global_matrix(spec.dense(dense), None), np.zeros((len(y), 0)), y,
+                         {}, GLMixConfig(entities=(), threads=1))
+        return float(fit_.coef[0] / spec.scale[0])
+
+    assert within_coefficient(a[:, None]) > 0  # the between-search level wins: backwards
+    assert within_coefficient(np.column_stack([a, ctx])) == pytest.approx(-0.8, abs=0.2)

@@ -155,3 +155,36 @@ class Source:
 
     def __call__(self, request, candidates):
         return self.cands
+
+
+def test_a_model_fitted_around_the_margin_with_context_serves_what_training_scores():
+    """Training's predictions (logged list, its context) and the stage's (the same list as it
+    arrives) agree: the offset, the context columns and the centered random effects are built
+    the same way on both sides."""
+    from scipy.special import expit
+
+    from talent.dynamic.schema import DynamicRecords, transform
+    from talent.glmix.fit import GLMixConfig
+    from talent.training.l2 import L2Inputs, L2Variant, fit_variant, predict_variant
+
+    rng = np.random.default_rng(4)
+    n, per = 8000, 40
+    X = rng.random((n, len(FEATURE_NAMES))).astype(np.float32)
+    score = rng.standard_normal(n).astype(np.float32)
+    y = (rng.random(n) < expit(score - 3 + 1.5 * X[:, OPEN])).astype(float)
+    ctx = np.repeat(X.reshape(-1, per, X.shape[1]).mean(axis=1), per, axis=0)
+    dyn = transform(DynamicRecords.empty(n), 1.7e9)
+    rec = np.repeat(rng.integers(1, 9, n // per), per)
+    inputs = L2Inputs(np.column_stack([X, score, dyn, ctx]).astype(np.float32),
+                      np.zeros((n, 0), np.int32), rec, np.full(n, 3), y, np.arange(n) // per)
+    fitted = fit_variant(inputs, L2Variant(leaves=False), GLMixConfig(threads=1),
+                         held_out=np.arange(n) >= int(0.8 * n))
+    fitted.meta["l1_version"] = "l1-v1"
+    rows = np.arange(per)  # the first search, recruiter rec[0]
+    expected = predict_variant(fitted, inputs.subset(rows))
+    listed = CandidateList(np.arange(1, per + 1, dtype=np.int64), score[rows],
+                           np.zeros(per, np.int16), X[rows], FEATURE_NAMES, per, {}, [0], 1, {},
+                           "l1-fake@l1-v1", {})
+    out = stage(l2_model=fitted)(request(recruiter=int(rec[0])), listed)
+    served = dict(zip(out.member_ids.tolist(), out.scores.tolist()))
+    assert np.allclose([served[m] for m in range(1, per + 1)], expected, rtol=1e-4)
