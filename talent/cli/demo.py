@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from sqlalchemy import func, select
@@ -19,6 +20,16 @@ def _run(app: AppContext, *args: str) -> None:
 
     base = ["--home", str(app.settings.home), "--database-url", app.settings.resolved_database_url]
     cli.main(args=[*base, *args], prog_name="talent", standalone_mode=False)
+
+
+def _optional(action: Callable[[], None], otherwise: str) -> None:
+    """Run a step the demo can serve without; its failure is said, not fatal."""
+    from talent.errors import TalentError
+
+    try:
+        action()
+    except TalentError as exc:
+        click.echo(f"[demo] skipped: {exc} ({otherwise})")
 
 
 def _step(title: str, done: bool, action: Callable[[], None]) -> None:
@@ -75,6 +86,9 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
     # L1 records the embeddings its features were computed with: new embeddings, new L1
     _step("train the L1 ranker", has_model and has_embeddings and not fresh,
           lambda: _run(app, "train", "l1"))
+    # L2 records the L1 model it re-ranks: a new L1, a new L2 (served only if it beats L1's order)
+    _step("train the L2 re-ranker (GLMix)", l2_matches_l1(app.settings.models_dir) and not fresh,
+          lambda: _optional(lambda: _run(app, "train", "l2"), "searches keep the L1 order"))
     try:
         from webapp.accounts import ensure_demo_accounts
     except ImportError:
@@ -85,6 +99,23 @@ def command(app: AppContext, world: str, fresh: bool, serve: bool, host: str, po
         click.echo(f"[demo] serving at http://{host}:{port} with the live index updater  (Ctrl-C "
                    "to stop)")
         exec_serve(app, "--host", host, "--port", str(port), "--with-updater")
+
+
+def l2_matches_l1(models_dir: Path) -> bool:
+    """Whether an L2 model (current or not) was trained on the current L1 model."""
+    import json
+
+    pointer = models_dir / "l1" / "CURRENT"
+    if not pointer.exists():
+        return False
+    l1_version = pointer.read_text(encoding="utf-8").strip()
+    for meta in (models_dir / "l2").glob("*/meta.json"):
+        try:
+            if json.loads(meta.read_text(encoding="utf-8")).get("l1_version") == l1_version:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def exec_serve(app: AppContext, *serve_args: str) -> None:

@@ -18,8 +18,9 @@ from talent.cli import AppContext, pass_app
               help="Report folder (default: <home>/reports/eval-<world>-<timestamp>).")
 @click.option("--compare", nargs=2, type=click.Path(exists=True, path_type=Path), metavar="A B",
               help="Print the differences between two report folders instead of evaluating.")
-@click.option("--ladder", "ladder", help="Comma-separated ladder rungs (default: text_match,linear,"
-              "pointwise_gbdt,pairwise_gbdt).")
+@click.option("--ladder", "ladder", help="Comma-separated ladder rungs (default: text_match, "
+              "linear, pointwise_gbdt, pairwise_gbdt and the L2 rungs l2_global, l2_leaves, "
+              "l2_contract, l2_glmix, l2_dynamic when an L1 model is served).")
 @click.option("--test-fraction", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True,
               help="Share of the latest sessions held out.")
 @click.option("--resamples", type=click.IntRange(50, 10000), default=1000, show_default=True,
