@@ -275,14 +275,20 @@ def l2(app: AppContext, test_fraction: float, max_rows: int, entity_l2: float, g
                + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
                + f"; peak memory {peak_mb:,.0f} MB")
     click.echo(f"objective by block: {', '.join(f'{v:.1f}' for v in report.meta['objective'])}")
-    click.echo("validation          p@5     p@10    p@25    logloss  AUC     ECE")
-    for kind in ("glmix", "global_only"):
+    click.echo("validation          p@5     p@10    p@25    logloss  AUC     ECE     "
+               "IPS p@10  IPS p@25")
+    for kind in ("glmix", "global_only", "l1"):
         m = report.metrics[kind]
-        click.echo(f"  {kind:<16} {m['precision@5']:.4f}  {m['precision@10']:.4f}  "
-                   f"{m['precision@25']:.4f}  {m['log_loss']:.5f}  {m['auc']:.4f}  {m['ece']:.4f}")
-    l1m = report.metrics["l1"]
-    click.echo(f"  {'l1':<16} {l1m['precision@5']:.4f}  {l1m['precision@10']:.4f}  "
-               f"{l1m['precision@25']:.4f}")
+        cells = [f"{m[k]:.4f}" if k in m else "      " for k in
+                 ("precision@5", "precision@10", "precision@25")]
+        cells += [f"{m[k]:.5f}" if k in m else "       " for k in ("log_loss",)]
+        cells += [f"{m[k]:.4f}" if k in m else "      " for k in ("auc", "ece")]
+        cells += [f"{m[k]:.4f}  " if k in m else "        " for k in
+                  ("ips_precision@10", "ips_precision@25")]
+        click.echo(f"  {kind:<16} " + "  ".join(cells))
+    if "examination_exponent" in report.meta:
+        click.echo("IPS: accepts weighted by 1 / P(examined), P(examined) ~ (1 + position) ** "
+                   f"{report.meta['examination_exponent']:.2f} (learned by L2's position column)")
 
 
 def _world_name(db: object) -> str:

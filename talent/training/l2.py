@@ -69,25 +69,31 @@ class L2Variant:
     weighing the score as one more feature (which re-ordered the lists worse than L1 alone).
     ``context``: each L1 feature's mean over the search's list beside it (and the random
     effects act on the features minus that mean), so that the model's order within a search is
-    learned apart from the differences between searches (docs/l2.md)."""
+    learned apart from the differences between searches (docs/l2.md). ``position``: the logged
+    position is a training-only column (folded out at its mean before serving), so what a row's
+    place on the logged page explains (how likely it was examined) is not credited to the
+    features that placed it there."""
 
     leaves: bool = True
     entities: tuple[str, ...] = ("contract", "recruiter")
     dynamic: bool = True
     margin_offset: bool = True
     context: bool = True
+    position: bool = True
 
     @property
     def dense_names(self) -> tuple[str, ...]:
         return (*FEATURE_NAMES, L1_SCORE, *(DYNAMIC_FEATURE_NAMES if self.dynamic else ()),
-                *(CONTEXT_NAMES if self.context else ()))
+                *(CONTEXT_NAMES if self.context else ()), *((POSITION,) if self.position else ()))
 
 
+#: The training-only column of the logged position, log(1 + position): see :class:`L2Variant`.
+POSITION = "logged_position"
 #: The search-context columns (:func:`talent.glmix.design.context_columns`).
 CONTEXT_NAMES: tuple[str, ...] = tuple(CONTEXT_PREFIX + n for n in FEATURE_NAMES)
 #: Every dense column :func:`l2_inputs` computes, in order; a variant picks its own by name.
 ALL_DENSE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, L1_SCORE, *DYNAMIC_FEATURE_NAMES,
-                                    *CONTEXT_NAMES)
+                                    *CONTEXT_NAMES, POSITION)
 #: The logged lists are at most this long (the logging policy shows 100): serving takes the
 #: search context over as many of the top of its list.
 CONTEXT_ROWS = 100
@@ -163,7 +169,8 @@ def l2_inputs(cands: Candidates, l1: L1Model, history: EventHistory,
     members = cands.rows["member_id"].to_numpy(dtype=np.int64)
     times = search_times(cands)
     dynamic = transform(history.records(rec, con, members, times), times)
-    dense = np.column_stack([X, l1.predict(X), dynamic, ctx]).astype(np.float32)
+    position = np.log1p(cands.rows["position"].to_numpy(dtype=np.float64))
+    dense = np.column_stack([X, l1.predict(X), dynamic, ctx, position]).astype(np.float32)
     return L2Inputs(dense, l1.leaves(X, LEAF_TREES), rec, con,
                     cands.rows["accepted"].to_numpy(dtype=np.float64), sid)
 
@@ -243,7 +250,15 @@ def fit_variant(train: L2Inputs, variant: L2Variant, config: GLMixConfig | None 
     meta["negative_rate"] = negative_rate
     meta["entity_l2_selection"] = selection
     meta["context_rows"] = CONTEXT_ROWS if variant.context else 0
-    return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), fit.coef,
+    coef = fit.coef
+    if variant.position:  # fold the training-only column out at its mean: it adds 0 there
+        j = spec.dense_names.index(POSITION)
+        meta["examination_exponent"] = float(coef[j] / spec.scale[j])
+        keep = [i for i in range(spec.n_dense) if i != j]
+        spec = DesignSpec(tuple(spec.dense_names[i] for i in keep), spec.mean[keep],
+                          spec.scale[keep], spec.leaf_columns)
+        coef = np.delete(coef, j)
+    return GLMixModel(version, spec, fit.intercept + float(np.log(negative_rate)), coef,
                       effects, meta, entity_names, offset, variant.context and bool(entity_names))
 
 
@@ -254,11 +269,35 @@ def predict_variant(model: GLMixModel, inputs: L2Inputs) -> np.ndarray:
                          inputs.recruiter, inputs.contract)
 
 
-def validation_metrics(cands: Candidates, probs: np.ndarray) -> dict[str, float]:
-    """Replay precision@5/25 and NDCG over the searches, pooled log loss, AUC and ECE."""
+def ips_precision(cands: Candidates, scores: np.ndarray, exponent: float,
+                  ks: tuple[int, ...] = (5, 10, 25)) -> dict[str, float]:
+    """Replay precision@k with every accept weighted by 1 / P(examined at its logged position),
+    P(examined) ~ (1 + position) ** exponent (the exponent L2 learned for its position column):
+    the logged accepts favour whatever the logging policy put on top, and a re-ranker that
+    undoes that bias looks worse in plain replay than it is (inverse propensity scoring,
+    Joachims et al., WSDM 2017)."""
+    rows = cands.rows
+    sid = rows["search_id"].to_numpy()
+    weight = (1.0 + rows["position"].to_numpy(dtype=np.float64)) ** (-min(exponent, 0.0))
+    y = rows["accepted"].to_numpy(dtype=np.float64) * weight
+    order = np.lexsort((-np.asarray(scores, np.float64), sid))
+    sid, y = sid[order], y[order]
+    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    ends = np.r_[starts[1:], len(sid)]
+    return {f"ips_precision@{k}": float(np.mean([y[a:min(a + k, b)].sum() / k
+                                                 for a, b in zip(starts, ends, strict=True)]))
+            for k in ks} if len(sid) else {}
+
+
+def validation_metrics(cands: Candidates, probs: np.ndarray,
+                       exponent: float | None = None) -> dict[str, float]:
+    """Replay precision@5/10/25 over the searches (and IPS-weighted with ``exponent``), pooled
+    log loss, AUC and ECE."""
     per = per_query_metrics(cands, probs, (5, 10, 25))
     y = cands.rows["accepted"].to_numpy()
     out = {f"precision@{k}": float(per[f"precision@{k}"].mean()) for k in (5, 10, 25)}
+    if exponent is not None:
+        out.update(ips_precision(cands, probs, exponent))
     out.update({"log_loss": log_loss(probs, y), "auc": auc(probs, y),
                 "ece": expected_calibration_error(probs, y)})
     return out
@@ -276,24 +315,29 @@ class L2Report:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-#: What L2 must not lose against the L1 order on the validation searches to be made current.
+#: What L2 must not lose against the L1 order on the validation searches to be made current
+#: (the IPS-weighted ones when the model learned the position bias).
 ACTIVATION_METRICS = ("precision@10", "precision@25")
 
 
 def activation_verdict(metrics: dict[str, dict[str, float]]) -> tuple[bool, str]:
     """Whether a trained L2 earns serving: GLMix's precision@10 and @25 on the validation
-    searches at least the L1 order's on the same candidates (a re-ranker that loses to the list
-    it re-ranks would make every search worse); and why, in words."""
+    searches (IPS-weighted when both sides have them) at least the L1 order's on the same
+    candidates (a re-ranker that loses to the list it re-ranks would make every search worse);
+    and why, in words."""
     glmix, l1 = metrics.get("glmix", {}), metrics.get("l1", {})
+    names = ACTIVATION_METRICS
+    if all(f"ips_{m}" in glmix and f"ips_{m}" in l1 for m in names):
+        names = tuple(f"ips_{m}" for m in names)
     # NaN or missing counts as worse
-    worse = [m for m in ACTIVATION_METRICS
+    worse = [m for m in names
              if not glmix.get(m, float("nan")) >= l1.get(m, float("inf"))]
     if worse:
         return False, ("L2 ranks the validation searches worse than the L1 order ("
                        + ", ".join(f"{m} {glmix.get(m, float('nan')):.4f} < {l1.get(m, 0):.4f}"
                                    for m in worse) + ")")
     return True, "L2 ranks the validation searches at least as well as the L1 order (" + ", ".join(
-        f"{m} {glmix[m]:.4f} >= {l1[m]:.4f}" for m in ACTIVATION_METRICS) + ")"
+        f"{m} {glmix[m]:.4f} >= {l1[m]:.4f}" for m in names) + ")"
 
 
 def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
@@ -336,11 +380,15 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     t1 = time.perf_counter()
     global_only = fit_variant(train_in, L2Variant(entities=()), config, rate, held_out=held_out)
     seconds["fit_global_only"] = time.perf_counter() - t1
-    metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in)),
-               "global_only": validation_metrics(valid, predict_variant(global_only, valid_in)),
+    exponent = model.meta.get("examination_exponent")
+    l1_scores = valid_in.dense[:, len(FEATURE_NAMES)]
+    metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in), exponent),
+               "global_only": validation_metrics(valid, predict_variant(global_only, valid_in),
+                                                 exponent),
                "l1": {k: float(v) for k, v in per_query_metrics(
-                   valid, valid_in.dense[:, len(FEATURE_NAMES)], (5, 10, 25)).mean().items()
-                   if k.startswith("precision")}}
+                   valid, l1_scores, (5, 10, 25)).mean().items() if k.startswith("precision")}}
+    if exponent is not None:
+        metrics["l1"].update(ips_precision(valid, l1_scores, exponent))
     created = pd.to_datetime(searches["created_at"])
     model.meta.update({
         "kind": "glmix", "l1_version": l1.version, "l1_name": l1.name,

@@ -210,8 +210,9 @@ def test_a_model_around_the_l1_margin_scores_and_saves_what_it_fitted(tmp_path):
          ).astype(float)
     sid = np.arange(n) // 25
     context = np.repeat(features.reshape(-1, 25, f).mean(axis=1), 25, axis=0)
+    position = np.log1p(np.tile(np.arange(25), n // 25))
     dense = np.column_stack([features, l1_score, np.zeros((n, len(DYNAMIC_FEATURE_NAMES))),
-                             context]).astype(np.float32)
+                             context, position]).astype(np.float32)
     inputs = L2Inputs(dense, np.zeros((n, 0), np.int32), rec, np.where(rec <= 2, 1, 2), y, sid)
     variant = L2Variant(leaves=False, dynamic=False)
     raw = inputs.columns(variant)
@@ -227,6 +228,7 @@ def test_a_model_around_the_l1_margin_scores_and_saves_what_it_fitted(tmp_path):
               for r in range(5, 9)]
     assert min(lovers) > max(others)
     assert model.entity_centered
+    raw = inputs.named(model.spec.dense_names)  # what serving has: no logged position
     p = model.predict(raw, None, rec, inputs.contract)
     assert p.mean() == pytest.approx(y.mean(), rel=0.1)  # calibrated
     model.save(tmp_path / "m")
@@ -259,3 +261,64 @@ def test_the_search_context_keeps_between_search_levels_out_of_the_order():
 
     assert within_coefficient(a[:, None]) > 0  # the between-search level wins: backwards
     assert within_coefficient(np.column_stack([a, ctx])) == pytest.approx(-0.8, abs=0.2)
+
+
+def test_the_logged_position_is_learned_in_training_and_folded_out_for_serving():
+    """Accepts planted with a position bias (examined ~ 1 / (1 + position)) on lists the logging
+    policy ordered by a feature that does nothing for acceptance: with the position column the
+    feature gets no credit and the bias is learned; the served model has no position column."""
+    from index.l1.features import FEATURE_NAMES
+    from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES
+    from talent.training.l2 import POSITION, L2Inputs, L2Variant, fit_variant
+
+    rng = np.random.default_rng(21)
+    searches, per, f = 800, 25, len(FEATURE_NAMES)
+    n = searches * per
+    features = rng.random((n, f)).astype(np.float32)
+    text = FEATURE_NAMES.index("text_title")
+    # the logging policy puts the highest text_title first, with some randomization
+    noisy = features[:, text] + rng.normal(0, 0.3, n)
+    order = np.argsort(-noisy.reshape(searches, per), axis=1)
+    position = np.empty((searches, per))
+    np.put_along_axis(position, order, np.arange(per)[None, :].repeat(searches, 0), axis=1)
+    position = position.ravel()
+    score = rng.standard_normal(n)
+    y = (rng.random(n) < expit(score - 1.0) / (1.0 + position)).astype(float)
+    context = np.repeat(features.reshape(searches, per, f).mean(axis=1), per, axis=0)
+    dense = np.column_stack([features, score, np.zeros((n, len(DYNAMIC_FEATURE_NAMES))), context,
+                             np.log1p(position)]).astype(np.float32)
+    inputs = L2Inputs(dense, np.zeros((n, 0), np.int32), np.ones(n, np.int64),
+                      np.ones(n, np.int64), y, np.arange(n) // per)
+
+    def text_coefficient(position_column: bool) -> tuple[float, GLMixModel]:
+        variant = L2Variant(leaves=False, entities=(), dynamic=False, position=position_column)
+        model = fit_variant(inputs, variant, GLMixConfig(threads=1))
+        return float(model.coef[model.spec.dense_names.index("text_title")]), model
+
+    biased, _ = text_coefficient(False)
+    debiased, model = text_coefficient(True)
+    assert biased > 0.3  # took the position's credit
+    assert abs(debiased) < 0.15
+    assert POSITION not in model.spec.dense_names
+    assert model.meta["examination_exponent"] == pytest.approx(-1.0, abs=0.35)
+
+
+def test_ips_precision_undoes_the_logging_policys_position_bias():
+    import pandas as pd
+
+    from talent.ranking.candidates import Candidates
+    from talent.training.l2 import activation_verdict, ips_precision
+
+    # two searches; the accept sits at position 3 in both: IPS counts it (1 + 3) times
+    rows = pd.DataFrame({"search_id": [1] * 4 + [2] * 4, "member_id": range(8),
+                         "position": [0, 1, 2, 3] * 2, "accepted": [0, 0, 0, 1] * 2})
+    cands = Candidates(rows, pd.DataFrame(index=[1, 2]))
+    first = np.array([0, 0, 0, 1.0] * 2)
+    assert ips_precision(cands, first, -1.0, (1,))["ips_precision@1"] == pytest.approx(4.0)
+    assert ips_precision(cands, -first, -1.0, (1,))["ips_precision@1"] == 0.0
+    l1 = {"precision@10": 0.03, "precision@25": 0.02, "ips_precision@10": 0.5,
+          "ips_precision@25": 0.4}
+    glmix = {"precision@10": 0.02, "precision@25": 0.01, "ips_precision@10": 0.6,
+             "ips_precision@25": 0.45}
+    earns, why = activation_verdict({"glmix": glmix, "l1": l1})
+    assert earns and "ips_precision@10 0.6000 >= 0.5000" in why

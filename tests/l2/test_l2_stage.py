@@ -175,7 +175,8 @@ def test_a_model_fitted_around_the_margin_with_context_serves_what_training_scor
     ctx = np.repeat(X.reshape(-1, per, X.shape[1]).mean(axis=1), per, axis=0)
     dyn = transform(DynamicRecords.empty(n), 1.7e9)
     rec = np.repeat(rng.integers(1, 9, n // per), per)
-    inputs = L2Inputs(np.column_stack([X, score, dyn, ctx]).astype(np.float32),
+    position = np.log1p(np.tile(np.arange(per), n // per))
+    inputs = L2Inputs(np.column_stack([X, score, dyn, ctx, position]).astype(np.float32),
                       np.zeros((n, 0), np.int32), rec, np.full(n, 3), y, np.arange(n) // per)
     fitted = fit_variant(inputs, L2Variant(leaves=False), GLMixConfig(threads=1),
                          held_out=np.arange(n) >= int(0.8 * n))
