@@ -60,7 +60,7 @@ class ReviewConfig:
     groups: int | None = None               # k; None: by silhouette over ``k_range``
     k_range: tuple[int, int] = (2, 8)
     order: str = "thompson"                 # thompson | ucb1 (offline | random: yardsticks)
-    online_weight: float = 0.5
+    online_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.pool_size < 2:
