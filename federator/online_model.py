@@ -22,8 +22,8 @@ such skills give ``d (d - 1) / 2`` pairs, ``d`` at most :attr:`OnlineModelConfig
 scored for ``n`` candidates in ``O(grid x n x d^2)`` (matrix products).
 
 Measured against a Bayesian logistic regression over all skills (Gaussian prior, Laplace
-approximation; greedy or Thompson sampling over its weights) and the Rocchio score it replaces:
-see ``docs/review.md``.
+approximation; greedy or Thompson sampling over its weights), naive-Bayes skill log-odds and the
+Rocchio score it replaced: see ``docs/review.md``.
 """
 
 from __future__ import annotations

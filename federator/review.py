@@ -9,16 +9,16 @@ recruiter) can run a step from what the cache holds:
   good fits and misses, and the session's online skill weights (:class:`SkillFeedback`).
 
 A step (:func:`choose_next`): the bandit (:mod:`federator.arm_policies`) picks a group among
-those with candidates left; within it, the candidate with the best
-``(1 - online_weight) * offline + online_weight * online``: ``offline`` is the candidate's rank
-in the pool by the ranking stages' score and ``online`` its rank in the pool by the session's
-Rocchio score (the sum, over the skills it holds, of the share of good fits holding the skill
-minus the share of misses holding it), both scaled to [0, 1] (1 = the top). Ranks make the two
-comparable whatever the scores' scales; binary skill vectors (not idf-weighted) because the
-skills a recruiter cares about are often common ones (measured: the top 15 by binary Rocchio
-after 10 verdicts held 0.40 good fits, by idf-weighted cosine 0.34, demo world).
-``policy="offline"`` and ``"random"`` are the yardsticks the evaluation compares against: the
-pool in offline order, and in random order.
+those with candidates left. Until the session has :attr:`LearnerConfig.explore_verdicts` (5) good
+fits and misses, the candidate comes from that group (the groups are the exploration scheme);
+from then on from the whole pool. Either way the best ``(1 - online_weight) * offline +
+online_weight * online``: ``offline`` is the candidate's rank in the pool by the ranking stages'
+score and ``online`` its rank by the online learner's expected probability of a good fit
+(:mod:`federator.online_model`: Bayesian model averaging over sets of at most two skills, the
+offline rank its prior), both scaled to [0, 1] (1 = the top). ``online_weight`` is 1 by default
+(the learner's probability already holds the offline order, as its prior), 0 for "the bandit
+alone" (the offline order within the bandit's group). ``policy="offline"`` and ``"random"`` are
+the yardsticks the evaluation compares against: the pool in offline order, and in random order.
 """
 
 from __future__ import annotations
@@ -272,6 +272,7 @@ class Pick:
     score: float                    # the convex combination the group was ordered by
     arm_value: float | None         # the group's sampled rate / upper bound (bandits only)
     order: str
+    across: bool = False            # picked from the whole pool (not the bandit's group)
 
 
 def step_rng(state: ReviewState, salt: int = 0) -> np.random.Generator:
@@ -382,7 +383,7 @@ def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None =
     group = int(pool.groups[i])
     value = choice.values[group] if across else choice.value
     return Pick(i, int(pool.member_ids[i]), group, step, float(pool.offline_rank[i]),
-                float(online_all[i]), float(combined[best]), value, policy.name)
+                float(online_all[i]), float(combined[best]), value, policy.name, across)
 
 
 def present(state: ReviewState, pick: Pick) -> None:
