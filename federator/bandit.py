@@ -5,11 +5,12 @@ the qualified pool's gender mix). When the request's ``session_id`` names a sess
 the same recruiter in the :class:`~federator.sessions.SessionStore` (a review session, or the
 good fit / not a fit marks given on results pages, see
 :meth:`federator.review_service.ReviewService.note_feedback`) with at least one good fit or miss,
-the list it is handed is re-scored by the convex combination review mode orders a group by:
+the list it is handed is re-scored by the convex combination review mode orders by:
 ``(1 - online_weight) * offline + online_weight * online``, ``offline`` the candidate's rank in
-the list and ``online`` its rank by the session's Rocchio skill score, both scaled to [0, 1]
-(see :mod:`federator.review`). Without a session, or a session without feedback, the list goes
-on unchanged.
+the list and ``online`` its rank by the session's online learner (expected good-fit probability
+given the session's kept verdicts, :mod:`federator.online_model`, with the list rank as the
+prior), both scaled to [0, 1] (see :mod:`federator.review`). Without a session, or a session
+without feedback, the list goes on unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from federator.online_model import OnlineModelConfig, good_fit_probability
 from federator.pipeline import RankingRequest, StageConfig
 from federator.review import rank_scaled
 from federator.sessions import SessionStore, usable_session_id
@@ -32,8 +34,9 @@ class BanditConfig(StageConfig):
     """``online_weight``: the share of the session's learned skills in the new order;
     ``depth``: how many of the list's top candidates are re-ordered (the rest follow them)."""
 
-    online_weight: float = 0.5
+    online_weight: float = 1.0
     depth: int = 1000
+    model: OnlineModelConfig = OnlineModelConfig()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.online_weight <= 1.0:
@@ -44,7 +47,7 @@ class BanditConfig(StageConfig):
     @classmethod
     def from_settings(cls, settings: object) -> BanditConfig:
         return cls(enabled=bool(getattr(settings, "bandit_stage", True)),
-                   online_weight=float(getattr(settings, "review_online_weight", 0.5)))
+                   online_weight=float(getattr(settings, "review_online_weight", 1.0)))
 
 
 class BanditStage:
@@ -80,12 +83,17 @@ class BanditStage:
         csr = batch.csr["skills"]
         codes, local = np.unique(np.asarray(csr.indices, dtype=np.int64), return_inverse=True)
         vocab = self.serving.vocab
-        skills = [vocab.term("skill", int(c)) for c in codes]
+        listed = [vocab.term("skill", int(c)) for c in codes]
+        rated_only = sorted({s for _, _, ids in state.skills.examples for s in ids} - set(listed))
+        skills = listed + rated_only
         held = sp.csr_matrix((np.ones(len(local)), local.astype(np.int64),
                               np.asarray(csr.indptr, dtype=np.int64)), shape=(depth, len(skills)))
         t2 = time.perf_counter()
-        online = rank_scaled(np.asarray(held @ state.skills.direction(skills)).ravel())
         offline = 1.0 - np.arange(depth) / max(depth - 1, 1)
+        r_held, r_offline, labels = state.skills.rated(skills)
+        expected = good_fit_probability(held.toarray(), offline, r_held, r_offline, labels,
+                                        n_skills=len(skills), config=self.config.model)
+        online = rank_scaled(expected)
         lam = self.config.online_weight
         combined = (1.0 - lam) * offline + lam * online
         head = np.argsort(-combined, kind="stable")

@@ -9,16 +9,16 @@ recruiter) can run a step from what the cache holds:
   good fits and misses, and the session's online skill weights (:class:`SkillFeedback`).
 
 A step (:func:`choose_next`): the bandit (:mod:`federator.arm_policies`) picks a group among
-those with candidates left; within it, the candidate with the best
-``(1 - online_weight) * offline + online_weight * online``: ``offline`` is the candidate's rank
-in the pool by the ranking stages' score and ``online`` its rank in the pool by the session's
-Rocchio score (the sum, over the skills it holds, of the share of good fits holding the skill
-minus the share of misses holding it), both scaled to [0, 1] (1 = the top). Ranks make the two
-comparable whatever the scores' scales; binary skill vectors (not idf-weighted) because the
-skills a recruiter cares about are often common ones (measured: the top 15 by binary Rocchio
-after 10 verdicts held 0.40 good fits, by idf-weighted cosine 0.34, demo world).
-``policy="offline"`` and ``"random"`` are the yardsticks the evaluation compares against: the
-pool in offline order, and in random order.
+those with candidates left. Until the session has :attr:`LearnerConfig.explore_verdicts` (5) good
+fits and misses, the candidate comes from that group (the groups are the exploration scheme);
+from then on from the whole pool. Either way the best ``(1 - online_weight) * offline +
+online_weight * online``: ``offline`` is the candidate's rank in the pool by the ranking stages'
+score and ``online`` its rank by the online learner's expected probability of a good fit
+(:mod:`federator.online_model`: Bayesian model averaging over sets of at most two skills, the
+offline rank its prior), both scaled to [0, 1] (1 = the top). ``online_weight`` is 1 by default
+(the learner's probability already holds the offline order, as its prior), 0 for "the bandit
+alone" (the offline order within the bandit's group). ``policy="offline"`` and ``"random"`` are
+the yardsticks the evaluation compares against: the pool in offline order, and in random order.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from federator.arm_policies import POLICIES, ArmPolicy, arm_policy
+from federator.online_model import OnlineModelConfig, good_fit_probability
 from federator.skill_groups import skill_vectors
 
 Verdict = Literal["good_fit", "not_fit", "skip"]
@@ -86,6 +87,11 @@ class ReviewPool:
                              shape=(len(self), len(self.skills)))
 
     @cached_property
+    def dense(self) -> np.ndarray:
+        """:attr:`matrix` as a dense array (what the online learner multiplies)."""
+        return self.matrix.toarray()
+
+    @cached_property
     def vectors(self) -> sp.csr_matrix:
         """Unit, pool-idf-weighted skill vectors (the ones the groups were clustered on)."""
         return skill_vectors(self.matrix)
@@ -119,22 +125,31 @@ class ReviewPool:
                                                                                  "")))
 
 
+#: Rated candidates a session keeps for the online learner (the newest; older ones are dropped),
+#: which bounds the state in the cache.
+MAX_EXAMPLES = 60
+
+
 @dataclass
 class SkillFeedback:
-    """The session's online skill weights, Rocchio style: how many good fits and how many misses
-    held each skill (keyed by skill id, so any candidate list can be scored)."""
+    """What the session's verdicts taught, keyed by skill id so that any candidate list can be
+    scored: how many good fits and misses held each skill, and the rated candidates themselves
+    (``examples``: ``[label, offline rank or None, skill ids]``, the newest :data:`MAX_EXAMPLES`),
+    which the online learner (:mod:`federator.online_model`) weighs skill sets by."""
 
     good: dict[str, float] = field(default_factory=dict)
     bad: dict[str, float] = field(default_factory=dict)
     n_good: int = 0
     n_bad: int = 0
+    examples: list[list[Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return self.n_good + self.n_bad == 0
 
-    def add(self, vector: Mapping[str, float], good: bool) -> None:
-        """Add one rated candidate's skill vector (skill id -> weight, 1 for a held skill)."""
+    def add(self, vector: Mapping[str, float], good: bool, offline: float | None = None) -> None:
+        """Add one rated candidate's skill vector (skill id -> weight, 1 for a held skill) and its
+        offline rank in [0, 1] when known."""
         sums = self.good if good else self.bad
         for skill, weight in vector.items():
             sums[skill] = sums.get(skill, 0.0) + float(weight)
@@ -142,6 +157,20 @@ class SkillFeedback:
             self.n_good += 1
         else:
             self.n_bad += 1
+        self.examples.append([int(good), None if offline is None else float(offline),
+                              sorted(s for s, w in vector.items() if w)])
+        del self.examples[:-MAX_EXAMPLES]
+
+    def rated(self, skills: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kept examples over the columns ``skills``: held (examples x skills), offline
+        ranks (0.5 where unknown), labels."""
+        col = {s: c for c, s in enumerate(skills)}
+        held = np.zeros((len(self.examples), len(skills)), dtype=np.float64)
+        for r, (_, _, ids) in enumerate(self.examples):
+            held[r, [col[s] for s in ids if s in col]] = 1.0
+        offline = np.array([0.5 if o is None else o for _, o, _ in self.examples], dtype=np.float64)
+        labels = np.array([lab for lab, _, _ in self.examples], dtype=np.float64)
+        return held, offline, labels
 
     def direction(self, skills: Sequence[str]) -> np.ndarray:
         """The Rocchio weights over ``skills``: mean vector of the good fits minus that of the
@@ -160,7 +189,8 @@ class SkillFeedback:
     def from_json(cls, data: Mapping[str, Any] | None) -> SkillFeedback:
         data = data or {}
         return cls(dict(data.get("good", {})), dict(data.get("bad", {})),
-                   int(data.get("n_good", 0)), int(data.get("n_bad", 0)))
+                   int(data.get("n_good", 0)), int(data.get("n_bad", 0)),
+                   [list(e) for e in data.get("examples", [])][-MAX_EXAMPLES:])
 
 
 @dataclass
@@ -172,7 +202,7 @@ class ReviewState:
     contract_id: int | None
     kind: Literal["review", "search"] = "review"   # "search": results-page feedback only
     order: str = "thompson"
-    online_weight: float = 0.5
+    online_weight: float = 1.0
     seed: int = 0
     query: Any = None
     project_id: int | None = None
@@ -213,7 +243,7 @@ class ReviewState:
 
 
 def new_state(session_id: str, pool: ReviewPool | None, *, recruiter_id: int | None,
-              contract_id: int | None, order: str = "thompson", online_weight: float = 0.5,
+              contract_id: int | None, order: str = "thompson", online_weight: float = 1.0,
               seed: int = 0, query: Any = None, project_id: int | None = None) -> ReviewState:
     """A fresh session over ``pool`` (``None``: a search session that only collects feedback)."""
     if order not in ORDERS:
@@ -242,6 +272,7 @@ class Pick:
     score: float                    # the convex combination the group was ordered by
     arm_value: float | None         # the group's sampled rate / upper bound (bandits only)
     order: str
+    across: bool = False            # picked from the whole pool (not the bandit's group)
 
 
 def step_rng(state: ReviewState, salt: int = 0) -> np.random.Generator:
@@ -261,30 +292,65 @@ def rank_scaled(values: np.ndarray) -> np.ndarray:
     return (rankdata(np.asarray(values, dtype=np.float64)) - 1.0) / (n - 1)
 
 
-#: Verdicts at which the online skill weights get half their configured weight: a direction
-#: learned from one or two verdicts is mostly noise.
-EVIDENCE_HALF = 5.0
+@dataclass(frozen=True)
+class LearnerConfig:
+    """How a bandit session uses its online learner.
+
+    ``explore_verdicts``: until the session has this many good fits and misses, the groups'
+    bandit picks the group and the learner only orders candidates within it (the groups are the
+    exploration scheme); from then on the learner picks across the whole pool, and the bandit's
+    value for the candidate's group is still reported. ``model``: the learner's prior
+    (:class:`federator.online_model.OnlineModelConfig`).
+    """
+
+    explore_verdicts: int = 5
+    model: OnlineModelConfig = field(default_factory=OnlineModelConfig)
+
+    def __post_init__(self) -> None:
+        if self.explore_verdicts < 0:
+            raise ValueError("explore_verdicts must be >= 0")
+
+
+DEFAULT_LEARNER = LearnerConfig()
 
 
 def effective_weight(state: ReviewState) -> float:
-    """The online weight after ``n`` good fits and misses: ``online_weight * n / (n + 5)``."""
-    n = state.skills.n_good + state.skills.n_bad
-    return state.online_weight * n / (n + EVIDENCE_HALF)
+    """The online weight the session orders by: its configured one (the learner weighs its own
+    evidence, so no ramp), 0 for the yardstick orders."""
+    return 0.0 if state.order in ("offline", "random") else state.online_weight
 
 
-def online_scores(pool: ReviewPool, state: ReviewState, rows: np.ndarray) -> np.ndarray:
-    """Candidates ``rows``' rank in the pool by the session's Rocchio score, in [0, 1] (zeros
-    before any good fit or miss: the offline order alone)."""
-    if state.skills.empty:
+def rated_indexes(state: ReviewState) -> tuple[np.ndarray, np.ndarray]:
+    """The pool indexes with a good fit or miss, and their labels (1 = good fit)."""
+    rated = [(i, v == "good_fit") for i, v in state.verdicts.items() if v != "skip"]
+    return (np.array([i for i, _ in rated], dtype=np.int64),
+            np.array([g for _, g in rated], dtype=np.float64))
+
+
+def expected_good_fit(pool: ReviewPool, state: ReviewState,
+                      model: OnlineModelConfig | None = None) -> np.ndarray:
+    """Every pool member's expected probability of a good fit given the session's verdicts
+    (:func:`federator.online_model.good_fit_probability`, the offline rank as its prior)."""
+    rows, labels = rated_indexes(state)
+    held = pool.dense
+    return good_fit_probability(held, pool.offline_rank, held[rows], pool.offline_rank[rows],
+                                labels, n_skills=len(pool.skills), config=model)
+
+
+def online_scores(pool: ReviewPool, state: ReviewState, rows: np.ndarray,
+                  model: OnlineModelConfig | None = None) -> np.ndarray:
+    """Candidates ``rows``' rank in the pool by their expected good-fit probability, in [0, 1]
+    (zeros before any good fit or miss: the offline order alone)."""
+    if not len(rated_indexes(state)[0]):
         return np.zeros(len(rows), dtype=np.float64)
-    raw = np.asarray(pool.matrix @ state.skills.direction(pool.skills), dtype=np.float64).ravel()
-    return rank_scaled(raw)[rows]
+    return rank_scaled(expected_good_fit(pool, state, model))[rows]
 
 
-def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None = None
-                ) -> Pick | None:
+def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None = None,
+                learner: LearnerConfig | None = None) -> Pick | None:
     """The candidate to present next (``None`` when the pool is used up); does not change the
     state (see :func:`present`)."""
+    learner = learner or DEFAULT_LEARNER
     left = np.ones(len(pool), dtype=bool)
     left[state.presented] = False
     if not left.any():
@@ -303,14 +369,21 @@ def choose_next(pool: ReviewPool, state: ReviewState, policy: ArmPolicy | None =
     policy = policy or arm_policy(state.order)
     available = np.bincount(pool.groups[rows], minlength=pool.k) > 0
     choice = policy.choose(np.asarray(state.successes), np.asarray(state.failures), available, rng)
-    members = rows[pool.groups[rows] == choice.arm]
-    online = online_scores(pool, state, members)
     lam = effective_weight(state)
-    combined = (1.0 - lam) * pool.offline_rank[members] + lam * online
+    n_rated = len(rated_indexes(state)[0])
+    if lam > 0 and n_rated:
+        online_all = rank_scaled(expected_good_fit(pool, state, learner.model))
+    else:
+        online_all = np.zeros(len(pool), dtype=np.float64)
+    across = lam > 0 and n_rated >= learner.explore_verdicts
+    members = rows if across else rows[pool.groups[rows] == choice.arm]
+    combined = (1.0 - lam) * pool.offline_rank[members] + lam * online_all[members]
     best = int(np.argmax(combined))
     i = int(members[best])
-    return Pick(i, int(pool.member_ids[i]), choice.arm, step, float(pool.offline_rank[i]),
-                float(online[best]), float(combined[best]), choice.value, policy.name)
+    group = int(pool.groups[i])
+    value = choice.values[group] if across else choice.value
+    return Pick(i, int(pool.member_ids[i]), group, step, float(pool.offline_rank[i]),
+                float(online_all[i]), float(combined[best]), value, policy.name, across)
 
 
 def present(state: ReviewState, pick: Pick) -> None:
@@ -339,4 +412,4 @@ def apply_verdict(pool: ReviewPool, state: ReviewState, i: int, verdict: str) ->
         state.successes[group] += 1
     else:
         state.failures[group] += 1
-    state.skills.add(skill_vector(pool, i), good)
+    state.skills.add(skill_vector(pool, i), good, float(pool.offline_rank[i]))

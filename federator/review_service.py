@@ -60,7 +60,7 @@ class ReviewConfig:
     groups: int | None = None               # k; None: by silhouette over ``k_range``
     k_range: tuple[int, int] = (2, 8)
     order: str = "thompson"                 # thompson | ucb1 (offline | random: yardsticks)
-    online_weight: float = 0.5
+    online_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.pool_size < 2:
@@ -105,6 +105,7 @@ class CandidateView:
     score: float
     arm_value: float | None
     verdict: str | None = None
+    across: bool = False                    # picked from the whole pool by the learner
     name: str = ""
     title: str = ""
     headline: str = ""
@@ -116,14 +117,19 @@ class CandidateView:
     @property
     def why(self) -> str:
         """One sentence a recruiter can read."""
+        if self.across:
+            return (f"The best expected good fit in the whole pool after your verdicts (skill "
+                    f"group “{self.group.name}”): score {self.score:.2f} from its rank by the "
+                    f"good-fit chance learned from your verdicts ({self.online:.2f}) and by the "
+                    f"search ({self.offline:.2f}).")
         text = f"From skill group “{self.group.name}”"
         if self.order == "thompson" and self.arm_value is not None:
             text += f" (its sampled good-fit rate {self.arm_value:.2f} was the best draw)"
         elif self.order == "ucb1" and self.arm_value is not None:
             text += (" (not tried yet)" if self.arm_value == float("inf")
                      else f" (its upper confidence bound {self.arm_value:.2f} was the highest)")
-        return (text + f"; within it, score {self.score:.2f} from its rank by the search "
-                f"({self.offline:.2f}) and by the skills learned from your verdicts "
+        return (text + f"; score {self.score:.2f} from its rank by the search "
+                f"({self.offline:.2f}) and by the good-fit chance learned from your verdicts "
                 f"({self.online:.2f}).")
 
 
@@ -342,7 +348,7 @@ class ReviewService:
         return CandidateView(member_id=pick.member_id, step=pick.step, group=groups[pick.group],
                              order=pick.order, offline=pick.offline, online=pick.online,
                              score=pick.score, arm_value=pick.arm_value,
-                             verdict=state.verdicts.get(pick.index),
+                             verdict=state.verdicts.get(pick.index), across=pick.across,
                              name=str(doc.get("name") or ""), title=str(doc.get("title") or ""),
                              headline=str(doc.get("headline") or ""), company=doc.get("company"),
                              location=doc.get("location"), skills=skills,

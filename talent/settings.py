@@ -126,9 +126,10 @@ class Settings(BaseSettings):
     review_policy: Literal["thompson", "ucb1"] = Field(
         "thompson", description="Review mode: the bandit over skill groups.")
     review_online_weight: float = Field(
-        0.5, ge=0.0, le=1.0,
-        description="Review mode and stage 'bandit': weight of the skills learned from the "
-                    "session's feedback against the offline order (0 = offline order only).")
+        1.0, ge=0.0, le=1.0,
+        description="Review mode and stage 'bandit': weight of the online learner's order (by "
+                    "expected good-fit probability, the offline rank its prior) against the "
+                    "offline order (0 = the offline order within the bandit's groups only).")
     review_session_ttl: float = Field(
         7200.0, gt=0, le=7 * 86400,
         description="Seconds a review session is kept after its last use (in the cache).")

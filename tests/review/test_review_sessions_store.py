@@ -167,7 +167,7 @@ def stage():
     state.skills.add({"a": 1.0, "c": 1.0}, good=False)
     store.create(state, None)
     store.create(new_state("no-feedback", None, recruiter_id=1, contract_id=1), None)
-    return BanditStage(store, FakeServing(), BanditConfig(online_weight=0.5))
+    return BanditStage(store, FakeServing(), BanditConfig())
 
 
 def test_the_stage_lifts_candidates_with_the_sessions_liked_skills(stage):

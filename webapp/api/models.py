@@ -423,8 +423,9 @@ class ReviewStartIn(Request):
         None, description="The bandit over skill groups (default: the server's setting).")
     online_weight: float | None = Field(
         None, ge=0.0, le=1.0,
-        description="Weight of the skills learned from feedback against the offline order within "
-                    "a group (default: the server's setting).")
+        description="Weight of the online learner's order (expected good-fit probability from "
+                    "the session's verdicts) against the offline order; 0 = the bandit alone "
+                    "(default: the server's setting).")
 
 
 class ReviewGroupOut(Reply):
@@ -449,12 +450,14 @@ class ReviewCandidateOut(Reply):
     skills: list[str]
     group: ReviewGroupOut = Field(description="The skill group the candidate was drawn from.")
     group_skills_held: list[str] = Field(description="Which of the group's name skills they hold.")
-    why: str = Field(description="Why this candidate: the group's draw and the within-group score.")
+    why: str = Field(description="Why this candidate: the group's draw (or the whole pool, once "
+                                 "the learner has 5 verdicts) and the score.")
     order: str
     score: float = Field(description="(1 - online_weight) x offline + online_weight x online.")
     offline: float = Field(description="Offline rank in the pool scaled to [0, 1] (1 = top).")
-    online: float = Field(description="Rank in the pool by the skills learned from this "
-                                      "session's verdicts, scaled to [0, 1] (1 = top).")
+    online: float = Field(description="Rank in the pool by the expected good-fit probability "
+                                      "learned from this session's verdicts, scaled to [0, 1] "
+                                      "(1 = top).")
     arm_value: float | None = Field(description="The group's sampled rate or upper bound.")
     verdict: str | None
 
