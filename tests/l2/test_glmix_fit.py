@@ -195,9 +195,9 @@ def test_the_leaf_penalty_keeps_leaves_that_pay_and_drops_leaves_that_do_not(pla
 
 
 def test_a_model_around_the_l1_margin_scores_and_saves_what_it_fitted(tmp_path):
-    from talent.training.l2 import ENTITY_FEATURES, L1_SCORE, L2Inputs, L2Variant, fit_variant
     from index.l1.features import FEATURE_NAMES
     from talent.dynamic.schema import DYNAMIC_FEATURE_NAMES
+    from talent.training.l2 import ENTITY_FEATURES, L1_SCORE, L2Inputs, L2Variant, fit_variant
 
     rng = np.random.default_rng(11)
     n, f = 12000, len(FEATURE_NAMES)
