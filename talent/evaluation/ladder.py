@@ -241,6 +241,7 @@ class RungResult:
     probabilities: np.ndarray | None = None
     seconds: float = 0.0
     curve: dict[int, float] = field(default_factory=dict)  # mean precision@k for k = 1..CURVE_K
+    scores: np.ndarray | None = None  # every held-out row's score (the IPS replay reads them)
 
 
 @dataclass
@@ -267,7 +268,8 @@ def run_ladder(train: Candidates, test: Candidates, ladder: Sequence[str] = DEFA
         scores = np.asarray(scorer.score(test), dtype=np.float64)
         per_query = per_query_metrics(test, scores, ks)
         results.append(RungResult(name, per_query, scores if scorer.probabilistic else None,
-                                  time.perf_counter() - t0, precision_curve(test, scores, CURVE_K)))
+                                  time.perf_counter() - t0, precision_curve(test, scores, CURVE_K),
+                                  scores))
         if on_rung is not None:
             on_rung(name)
     return LadderResult(results, test, tuple(ladder))

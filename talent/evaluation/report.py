@@ -86,6 +86,23 @@ def _replay_tables(replay: dict[str, Any]) -> list[str]:
             lines.append(f"| {c['rung']} vs {c['baseline']} | {_fmt(est['value'], True)} | "
                          f"{_ci(est, True)} |")
         lines.append("")
+    ips = replay.get("ips")
+    if ips and ips.get("rungs"):
+        lines += ["### IPS-weighted replay (the logging policy's position bias undone)", "",
+                  "Each accept weighted by 1 / P(examined at its logged position), P(examined) ~ "
+                  f"(1 + position) ** {ips['examination_exponent']:.2f} (learned by L2's position "
+                  f"column on the training searches); lift over {ips['baseline']} paired over the "
+                  "same searches.", "",
+                  "| rung | IPS p@5 | IPS p@10 | IPS p@25 | lift p@10 [CI] | lift p@25 [CI] |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for name, r in ips["rungs"].items():
+            m = r["metrics"]
+            cells = [_fmt(m[f"ips_precision@{k}"]["value"]) for k in (5, 10, 25)]
+            lifts = [f"{_fmt(r['lift'][f'ips_precision@{k}']['value'], True)} "
+                     f"{_ci(r['lift'][f'ips_precision@{k}'], True)}" if "lift" in r else "-"
+                     for k in (10, 25)]
+            lines.append(f"| {name} | " + " | ".join(cells + lifts) + " |")
+        lines.append("")
     ceiling = replay.get("personalization_ceiling")
     if ceiling and ceiling.get("searches"):
         lines += ["### What per-recruiter effects could add at most (the world's truth)", "",

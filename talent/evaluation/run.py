@@ -235,6 +235,13 @@ def evaluate_world(settings: Any, db: Any, *, world: str | None = None,
             name: coefficient_breakdown(m, archetypes) for name, m in l2_context.models.items()
             if "recruiter" in m.entities}
         replay["personalization_ceiling"] = personalization_ceiling(settings, info.name, test)
+        served = l2_context.models.get("l2_dynamic")
+        exponent = served.meta.get("examination_exponent") if served is not None else None
+        if exponent is not None:
+            from talent.evaluation.ips import ips_summary
+
+            replay["ips"] = ips_summary(result, float(exponent), resamples=opts.resamples,
+                                        seed=opts.seed)
     replay["skipped_searches"] = data.skipped_searches
     step("replay metrics with bootstrap CIs")
 

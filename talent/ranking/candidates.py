@@ -132,3 +132,29 @@ def per_query_metrics(cands: Candidates, scores: np.ndarray,
         ids.append(int(sid[start]))
         start += size
     return pd.DataFrame(out, index=pd.Index(ids, name="search_id"))
+
+
+def ips_per_query(cands: Candidates, scores: np.ndarray, exponent: float,
+                  ks: Sequence[int] = (5, 10, 25)) -> pd.DataFrame:
+    """IPS-weighted precision@k of ``scores`` for each search (indexed by search id): each
+    accept counts 1 / P(examined at its logged position), P(examined) ~ (1 + position) **
+    ``exponent`` (<= 0). Logged accepts favour the rows the logging policy put on top; weighting
+    them back undoes that position bias (Joachims, Swaminathan, Schnabel, WSDM 2017)."""
+    rows = cands.rows
+    sid = rows["search_id"].to_numpy()
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape[0] != sid.shape[0]:
+        raise ValueError(f"{scores.shape[0]} scores for {sid.shape[0]} candidates")
+    weight = (1.0 + rows["position"].to_numpy(dtype=np.float64)) ** (-min(exponent, 0.0))
+    gain = rows["accepted"].to_numpy(dtype=np.float64) * weight
+    out: dict[str, list[float]] = {f"ips_precision@{k}": [] for k in ks}
+    ids = []
+    start = 0
+    for size in cands.group_sizes:
+        s, g = scores[start:start + size], gain[start:start + size]
+        order = np.argsort(-s, kind="stable")
+        for k in ks:
+            out[f"ips_precision@{k}"].append(float(g[order[:k]].sum()) / k)
+        ids.append(int(sid[start]))
+        start += size
+    return pd.DataFrame(out, index=pd.Index(ids, name="search_id"))

@@ -38,7 +38,7 @@ from talent.glmix.fit import (
 )
 from talent.glmix.model import EntityEffects, GLMixModel, MarginOffset, l2_models_dir, make_current
 from talent.logging import get_logger
-from talent.ranking.candidates import Candidates, per_query_metrics
+from talent.ranking.candidates import Candidates, ips_per_query, per_query_metrics
 from talent.ranking.metrics import auc, expected_calibration_error, log_loss
 from talent.ranking.split import time_split
 
@@ -271,22 +271,12 @@ def predict_variant(model: GLMixModel, inputs: L2Inputs) -> np.ndarray:
 
 def ips_precision(cands: Candidates, scores: np.ndarray, exponent: float,
                   ks: tuple[int, ...] = (5, 10, 25)) -> dict[str, float]:
-    """Replay precision@k with every accept weighted by 1 / P(examined at its logged position),
-    P(examined) ~ (1 + position) ** exponent (the exponent L2 learned for its position column):
-    the logged accepts favour whatever the logging policy put on top, and a re-ranker that
-    undoes that bias looks worse in plain replay than it is (inverse propensity scoring,
-    Joachims et al., WSDM 2017)."""
-    rows = cands.rows
-    sid = rows["search_id"].to_numpy()
-    weight = (1.0 + rows["position"].to_numpy(dtype=np.float64)) ** (-min(exponent, 0.0))
-    y = rows["accepted"].to_numpy(dtype=np.float64) * weight
-    order = np.lexsort((-np.asarray(scores, np.float64), sid))
-    sid, y = sid[order], y[order]
-    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
-    ends = np.r_[starts[1:], len(sid)]
-    return {f"ips_precision@{k}": float(np.mean([y[a:min(a + k, b)].sum() / k
-                                                 for a, b in zip(starts, ends, strict=True)]))
-            for k in ks} if len(sid) else {}
+    """Mean IPS-weighted precision@k over the searches
+    (:func:`talent.ranking.candidates.ips_per_query`): a re-ranker that undoes the logging
+    policy's position bias looks worse in plain replay than it is."""
+    if cands.rows.empty:
+        return {}
+    return {k: float(v) for k, v in ips_per_query(cands, scores, exponent, ks).mean().items()}
 
 
 def validation_metrics(cands: Candidates, probs: np.ndarray,
