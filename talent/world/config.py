@@ -83,6 +83,11 @@ class HiringConfig(_Section):
         0.3, ge=0.0, le=1.0, description="Share of contracts that are staffing agencies."
     )
     remote_share: float = Field(0.15, ge=0.0, le=1.0, description="Share of remote jobs.")
+    preference_strength: float = Field(
+        1.0, ge=0.0, le=5.0,
+        description="How far recruiters' planted preference archetypes depart from the base "
+                    "weights: each archetype's emphasis is raised to this power and its additions "
+                    "scaled by it (1: the default worlds; 0: every recruiter alike).")
 
     @model_validator(mode="after")
     def _enough_recruiters(self) -> HiringConfig:

@@ -556,8 +556,8 @@ def build_world(config: WorldConfig, taxonomy: Taxonomy,
     attractiveness = truth.draw_contract_attractiveness(
         r_hidden, brand[np.maximum(hiring["contract_company"], 0)], hiring["contract_agency"]
     )
-    weights, bias, archetype = truth.draw_recruiter_preferences(r_hidden,
-                                                                len(hiring["recruiter_contract"]))
+    weights, bias, archetype = truth.draw_recruiter_preferences(
+        r_hidden, len(hiring["recruiter_contract"]), config.hiring.preference_strength)
     hidden = truth.HiddenTruth(
         responsiveness=responsiveness,
         seeking=seeking,

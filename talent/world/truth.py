@@ -137,10 +137,10 @@ def draw_contract_attractiveness(
                     0.5 * company_brand + 0.85 * noise).astype(np.float32)
 
 
-def draw_recruiter_preferences(rng: np.random.Generator,
-                               n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-recruiter weights: an archetype's emphasis times log-normal jitter, plus a propensity
-    bias."""
+def draw_recruiter_preferences(rng: np.random.Generator, n: int, strength: float = 1.0
+                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-recruiter weights: an archetype's emphasis (raised to ``strength``; its additions
+    scaled by it) times log-normal jitter, plus a propensity bias."""
     names = list(ARCHETYPES)
     archetype = rng.integers(0, len(names), n).astype(np.int8)
     table = np.empty((len(names), len(PREFERENCE_FEATURES)))
@@ -148,9 +148,9 @@ def draw_recruiter_preferences(rng: np.random.Generator,
         mult, add = ARCHETYPES[name]
         row = BASE_WEIGHTS.copy()
         for feat, factor in mult.items():
-            row[PREFERENCE_FEATURES.index(feat)] *= factor
+            row[PREFERENCE_FEATURES.index(feat)] *= factor ** strength
         for feat, extra in add.items():
-            row[PREFERENCE_FEATURES.index(feat)] += extra
+            row[PREFERENCE_FEATURES.index(feat)] += extra * strength
         table[a] = row
     weights = table[archetype] * rng.lognormal(0.0, 0.2, (n, len(PREFERENCE_FEATURES)))
     bias = rng.normal(-0.4, 0.4, n)

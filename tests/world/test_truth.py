@@ -82,3 +82,19 @@ def test_expected_accepts_combine_recruiter_and_member(truth):
         truth.expected_accepts(job, members),
         truth.p_inmail(None, job, members) * truth.p_accept(None, job, members),
     )
+
+
+def test_preference_strength_scales_how_far_archetypes_depart_from_the_base():
+    from talent.world.truth import BASE_WEIGHTS, PREFERENCE_FEATURES, draw_recruiter_preferences
+
+    default = draw_recruiter_preferences(np.random.default_rng(3), 600)
+    same = draw_recruiter_preferences(np.random.default_rng(3), 600, 1.0)
+    assert all(np.array_equal(a, b) for a, b in zip(default, same, strict=True))
+    alike, _, _ = draw_recruiter_preferences(np.random.default_rng(3), 600, 0.0)
+    strong, _, archetype = draw_recruiter_preferences(np.random.default_rng(3), 600, 3.0)
+    # strength 0: every recruiter is the base weights times jitter only
+    assert np.allclose(np.median(alike / BASE_WEIGHTS, axis=0), 1.0, atol=0.05)
+    location = PREFERENCE_FEATURES.index("location")
+    local = archetype == list(ARCHETYPES).index("local")
+    ratio = lambda w: np.median(w[local, location]) / np.median(w[~local, location])  # noqa: E731
+    assert ratio(strong) > 5 * ratio(default[0])
