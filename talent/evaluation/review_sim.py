@@ -4,11 +4,13 @@ For each simulated session: the job of a held-out logged search (its structured 
 :func:`federator.jobs.job_query`, as review mode starts a session for a job) starts a review
 pool exactly as review mode does (:meth:`federator.review_service.ReviewService.pool_for`:
 the ranking stages' top N, skill groups); the truth module draws the session's hidden intent
-(:func:`talent.world.truth.draw_review_intent`) and the recruiter's verdict on every pool member
-(one Bernoulli draw per member from :func:`talent.world.truth.p_good_fit`, shared by every order
-below: paired comparisons). Then each *order* presents ``steps`` candidates one at a time with
-the review core (:func:`federator.review.choose_next`, the function every review step runs) and
-learns from each verdict:
+(:func:`talent.world.truth.draw_review_intent`, of the shape :attr:`ReviewSimulationOptions.intent`
+asks: by default 2 equally weighted focus skills, the online learner's own model class) and the
+recruiter's verdict on every pool member (one Bernoulli draw per member from
+:func:`talent.world.truth.p_good_fit`, shared by every order below: paired comparisons).
+Then each *order* presents ``steps`` candidates one at a time with the review core
+(:func:`federator.review.choose_next`, the function every review step runs) and learns from each
+verdict:
 
 - ``bandit+online``: Thompson sampling over groups, within a group the convex combination with
   the online skill weights (the product's default); ``bandit``: the same with online weight 0;
