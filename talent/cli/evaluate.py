@@ -38,6 +38,15 @@ from talent.cli import AppContext, pass_app
                    "the fairness section).")
 @click.option("--review-sessions", type=click.IntRange(0, 100000), default=500, show_default=True,
               help="Simulated review sessions (review mode without a person; 0: skip them).")
+@click.option("--review-intent", "review_intent",
+              type=click.Choice(["focus2", "focus2-graded", "focus3", "focus3-graded", "focus4",
+                                 "focus4-graded"]),
+              default="focus2", show_default=True,
+              help="Shape of the simulated recruiter's hidden intent in the review sessions: "
+                   "focusN wants the N most distinctive skills of one skill group, equally "
+                   "weighted (focus2: the online learner's own model class); -graded weighs them "
+                   "by a Dirichlet(1) draw per session, so one skill matters more than another. "
+                   "Tests the learner outside its model class.")
 @click.option("--review-only", is_flag=True,
               help="Only the simulated review sessions: no ladder, no outcome protocol.")
 @click.option("--expansion-only", is_flag=True,
@@ -48,7 +57,7 @@ from talent.cli import AppContext, pass_app
 def command(app: AppContext, world: str | None, out: Path | None, compare: tuple[Path, Path] | None,
             ladder: str | None, test_fraction: float, resamples: int, simulated_queries: int,
             expansion_queries: int, fairness_queries: int, review_sessions: int,
-            review_only: bool, expansion_only: bool, seed: int) -> None:
+            review_intent: str, review_only: bool, expansion_only: bool, seed: int) -> None:
     """Offline evaluation: logged replay of the model ladder, the simulated outcome and simulated
     review sessions (in-session personalization).
 
@@ -86,7 +95,8 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
                              simulated_queries=simulated_queries,
                              expansion_queries=expansion_queries,
                              fairness_queries=fairness_queries,
-                             review_sessions=max(review_sessions, 1 if review_only else 0))
+                             review_sessions=max(review_sessions, 1 if review_only else 0),
+                             review_intent=None if review_intent == "focus2" else review_intent)
     review_steps = 2 + opts.review_sessions // 50 if opts.review_sessions else 0
     if expansion_only:
         steps = 2
@@ -118,7 +128,8 @@ def command(app: AppContext, world: str | None, out: Path | None, compare: tuple
                                                  "ndcg@10")))
     review = report.get("review")
     if review and review.get("sessions"):
-        click.echo(f"review sessions: {review['sessions']:,} (good-fit share by step block)")
+        click.echo(f"review sessions: {review['sessions']:,}, intent {review.get('intent')} "
+                   "(good-fit share by step block)")
         click.echo(f"{'order':<20} " + " ".join(f"{b:>7}" for b in review["blocks"])
                    + f" {'overall':>8}")
         for name, entry in review["orders"].items():

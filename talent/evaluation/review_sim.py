@@ -4,11 +4,13 @@ For each simulated session: the job of a held-out logged search (its structured 
 :func:`federator.jobs.job_query`, as review mode starts a session for a job) starts a review
 pool exactly as review mode does (:meth:`federator.review_service.ReviewService.pool_for`:
 the ranking stages' top N, skill groups); the truth module draws the session's hidden intent
-(:func:`talent.world.truth.draw_review_intent`) and the recruiter's verdict on every pool member
-(one Bernoulli draw per member from :func:`talent.world.truth.p_good_fit`, shared by every order
-below: paired comparisons). Then each *order* presents ``steps`` candidates one at a time with
-the review core (:func:`federator.review.choose_next`, the function every review step runs) and
-learns from each verdict:
+(:func:`talent.world.truth.draw_review_intent`, of the shape :attr:`ReviewSimulationOptions.intent`
+asks: by default 2 equally weighted focus skills, the online learner's own model class) and the
+recruiter's verdict on every pool member (one Bernoulli draw per member from
+:func:`talent.world.truth.p_good_fit`, shared by every order below: paired comparisons).
+Then each *order* presents ``steps`` candidates one at a time with the review core
+(:func:`federator.review.choose_next`, the function every review step runs) and learns from each
+verdict:
 
 - ``bandit+online``: Thompson sampling over groups, within a group the convex combination with
   the online skill weights (the product's default); ``bandit``: the same with online weight 0;
@@ -67,6 +69,9 @@ class ReviewSimulationOptions:
     mabwiser: bool = True
     reorder_check: bool = True
     resamples: int = 1000
+    #: the hidden intent's shape (:data:`talent.world.truth.REVIEW_INTENTS`; None: the default,
+    #: 2 equally weighted focus skills, the online learner's own model class)
+    intent: str | None = None
 
 
 class MabwiserArms:
@@ -174,9 +179,10 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
     from federator.types import SearchRequest
     from talent.cache import MemoryCache
     from talent.errors import InvalidInput, QueryError
-    from talent.world.truth import draw_review_intent, load_truth, p_good_fit
+    from talent.world.truth import IntentShape, draw_review_intent, load_truth, p_good_fit
 
     truth = load_truth(settings.worlds_dir, world)
+    shape = IntentShape.parse(opts.intent)
     held = searches.loc[searches["project_id"].notna()]
     if held.empty:
         raise InvalidInput("no held-out searches with a job to start review sessions from")
@@ -202,7 +208,8 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
                                        for k in (10, 25)}
     stats: dict[str, list[float]] = {"k": [], "silhouette": [], "pool": [], "pool_ms": [],
                                      "base_rate": [], "ceiling": [], "group_share": [],
-                                     "focus_population": [], "steps_ms": []}
+                                     "focus_population": [], "steps_ms": [],
+                                     "focus_size": [], "top_weight": []}
     skipped = last_report = 0
     for n, row_i in enumerate(picks.tolist()):
         if len(good["offline"]) >= opts.sessions:
@@ -226,7 +233,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
             continue
         stats["pool_ms"].append((time.perf_counter() - t0) * 1e3)
         session_rng = np.random.default_rng([opts.seed, n, 1])
-        intent = draw_review_intent(truth, session_rng, int(row["project_id"]))
+        intent = draw_review_intent(truth, session_rng, int(row["project_id"]), shape)
         p = p_good_fit(truth, intent, pool.member_ids)
         verdicts = session_rng.random(len(pool)) < p
         stats["k"].append(pool.k)
@@ -236,6 +243,9 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
         stats["ceiling"].append(float(np.sort(p)[::-1][: opts.steps].mean()))
         stats["group_share"].append(intent.group_share)
         stats["focus_population"].append(intent.population)
+        stats["focus_size"].append(float(intent.focus.size))
+        stats["top_weight"].append(float(intent.weights.max()) if intent.weights is not None
+                                   else 1.0 / max(intent.focus.size, 1))
         t1 = time.perf_counter()
         for name, (order, weight) in orders.items():
             lam = config.online_weight if weight is None else weight
@@ -268,7 +278,9 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
             log.info("review_sim.progress", sessions=done, of=opts.sessions, skipped=skipped)
     service.close()
     step(f"simulated {len(good['offline']):,} review sessions")
-    return summarize(good, reorder, stats, skipped, opts)
+    out = summarize(good, reorder, stats, skipped, opts)
+    out["intent"] = shape.name
+    return out
 
 
 def job_queries(db: Any, project_ids: set[int]) -> dict[int, dict[str, Any]]:

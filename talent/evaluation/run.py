@@ -48,6 +48,7 @@ class EvaluationOptions:
     review_sessions: int = 500      # simulated review sessions (0: skip)
     review_steps: int = 25
     review_mabwiser: bool = True
+    review_intent: str | None = None  # the simulated intent's shape (None: 2 equal focus skills)
 
 
 def checked_world(db: Any, world: str | None) -> Any:
@@ -334,7 +335,8 @@ def run_review_sessions(settings: Any, db: Any, world: str, searches: pd.DataFra
         settings, db, world, searches,
         ReviewSimulationOptions(sessions=opts.review_sessions, steps=opts.review_steps,
                                 seed=opts.seed, mabwiser=opts.review_mabwiser,
-                                resamples=opts.resamples), step=step)
+                                resamples=opts.resamples,
+                                intent=opts.review_intent), step=step)
 
 
 def evaluate_review_only(settings: Any, db: Any, *, world: str | None = None,

@@ -37,6 +37,7 @@ coefficients), ``members.npz`` (responsiveness, seeking), ``companies.npz`` (bra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -515,6 +516,9 @@ def member_latents_held(directory: Path, index: int) -> bool:
 #: (k-means on idf-weighted skill vectors, :data:`REVIEW` ``clusters`` groups), draws one group,
 #: and the session's hidden *focus* is that group's most distinctive skills. P(good fit) is a
 #: logistic of the share of the focus a member holds and of their graded relevance to the job.
+#: The *shape* of the focus (:class:`IntentShape`) is 2 equally weighted skills by default; the
+#: evaluation may ask for other shapes (:data:`REVIEW_INTENTS`) to test the review learner
+#: outside its own model class.
 REVIEW = {
     "population_grade": 2,      # the job's relevant members: graded relevance >= 2 ...
     "min_population": 30,       # ... or >= 1 when fewer, among the job's occupation and related
@@ -526,7 +530,41 @@ REVIEW = {
     "intercept": -2.4,
     "focus": 4.0,               # x share of the focus held
     "relevance": 0.5,           # x (graded relevance - 2)
+    "graded_alpha": 1.0,        # graded shapes: focus weights ~ Dirichlet(alpha, ..., alpha)
 }
+
+#: The intent shapes ``talent evaluate --review-intent`` accepts: ``focus<N>`` wants the group's
+#: N most distinctive skills, equally weighted (``focus2``: the default, the learner's own model
+#: class); ``-graded`` weighs them by a Dirichlet draw per session (weights summing to 1, so one
+#: skill matters more than another).
+REVIEW_INTENTS = ("focus2", "focus2-graded", "focus3", "focus3-graded", "focus4",
+                  "focus4-graded")
+
+
+@dataclass(frozen=True)
+class IntentShape:
+    """The shape of a simulated review session's hidden focus (see :data:`REVIEW_INTENTS`)."""
+
+    focus_size: int = int(REVIEW["focus_size"])
+    graded: bool = False
+
+    @classmethod
+    def parse(cls, name: str | None) -> IntentShape:
+        """``focus<N>`` or ``focus<N>-graded`` (None: the default shape)."""
+        if name is None:
+            return cls()
+        base, _, suffix = name.strip().lower().partition("-")
+        if not base.startswith("focus") or not base[5:].isdigit() or suffix not in ("", "graded"):
+            raise ValueError(f"unknown review intent shape {name!r}: one of "
+                             f"{', '.join(REVIEW_INTENTS)}")
+        size = int(base[5:])
+        if not 1 <= size <= 8:
+            raise ValueError(f"review intent focus size must be 1-8, not {size}")
+        return cls(size, suffix == "graded")
+
+    @property
+    def name(self) -> str:
+        return f"focus{self.focus_size}" + ("-graded" if self.graded else "")
 
 
 @dataclass(frozen=True)
@@ -537,6 +575,7 @@ class ReviewIntent:
     focus: np.ndarray           # skill indexes of the world
     population: int             # relevant members the group was drawn among
     group_share: float          # share of them in the wanted group
+    weights: np.ndarray | None = None   # each focus skill's weight (sum 1); None: equal
 
     def names(self, truth: Truth) -> list[str]:
         return [truth.state.skill_names[s] for s in self.focus.tolist()]
@@ -570,8 +609,23 @@ def _skill_rows(truth: Truth, members: np.ndarray) -> sp.csr_matrix:
                          shape=(rows.size, len(s.skills)))
 
 
-def draw_review_intent(truth: Truth, rng: np.random.Generator, job: Job | int) -> ReviewIntent:
-    """Draw a session's hidden focus for ``job`` (see :data:`REVIEW`)."""
+def draw_review_intent(truth: Truth, rng: np.random.Generator, job: Job | int,
+                       shape: IntentShape | str | None = None) -> ReviewIntent:
+    """Draw a session's hidden focus for ``job`` (see :data:`REVIEW`), of ``shape`` (default: 2
+    equally weighted skills). The shape's size is an upper bound: the focus holds only skills
+    at least :data:`REVIEW` ``min_focus_share`` of the group holds. A graded shape draws the
+    weights last, so the focus itself is the same as the ungraded shape's for the same ``rng``;
+    the default shape draws exactly what it always drew."""
+    shape = shape if isinstance(shape, IntentShape) else IntentShape.parse(shape)
+    intent = _draw_focus(truth, rng, job, shape.focus_size)
+    if shape.graded and intent.focus.size:
+        weights = rng.dirichlet(np.full(intent.focus.size, REVIEW["graded_alpha"]))
+        intent = dataclasses.replace(intent, weights=weights)
+    return intent
+
+
+def _draw_focus(truth: Truth, rng: np.random.Generator, job: Job | int,
+                size: int) -> ReviewIntent:
     from sklearn.cluster import KMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
@@ -580,7 +634,7 @@ def draw_review_intent(truth: Truth, rng: np.random.Generator, job: Job | int) -
     job = truth._job(job)
     population = _job_population(truth, job, rng)
     if population.size < REVIEW["clusters"] * 2:
-        return ReviewIntent(job, job.skills[: REVIEW["focus_size"]].astype(np.int64),
+        return ReviewIntent(job, job.skills[:size].astype(np.int64),
                             int(population.size), 1.0)
     held = _skill_rows(truth, population)
     share = np.asarray(held.mean(axis=0)).ravel()
@@ -597,18 +651,21 @@ def draw_review_intent(truth: Truth, rng: np.random.Generator, job: Job | int) -
     group = int(rng.choice(eligible))
     inside = np.asarray(held[labels == group].mean(axis=0)).ravel()
     distinct = np.where(inside >= REVIEW["min_focus_share"], inside - share, -np.inf)
-    order = np.argsort(-distinct, kind="stable")[: REVIEW["focus_size"]]
+    order = np.argsort(-distinct, kind="stable")[: size]
     focus = order[np.isfinite(distinct[order])]
     if focus.size == 0:
-        focus = np.argsort(-inside, kind="stable")[: REVIEW["focus_size"]]
+        focus = np.argsort(-inside, kind="stable")[: size]
     return ReviewIntent(job, focus.astype(np.int64), int(population.size), float(sizes[group]))
 
 
 def focus_share(truth: Truth, intent: ReviewIntent, members: np.ndarray) -> np.ndarray:
     """Share of the intent's focus skills each member holds."""
     weights = np.zeros(len(truth.state.skills), dtype=np.float64)
-    weights[intent.focus] = 1.0
     m = np.asarray(members, dtype=np.int64) - 1
+    if intent.weights is not None:   # graded: the weights of the focus skills held (sum 1)
+        weights[intent.focus] = intent.weights
+        return row_dot(truth.state.m_skill_ptr, truth.state.m_skill_idx, m, weights)
+    weights[intent.focus] = 1.0
     return row_dot(truth.state.m_skill_ptr, truth.state.m_skill_idx, m, weights) / max(
         len(intent.focus), 1)
 

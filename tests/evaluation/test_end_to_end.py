@@ -92,6 +92,29 @@ def test_review_sessions_compare_the_orders_on_the_same_sessions(evaluated):
     assert "simulated review sessions" in summary and (out / "review_blocks.png").is_file()
 
 
+def test_review_only_runs_another_intent_shape(evaluated, tmp_path):
+    _, out, home = evaluated
+    other = tmp_path / "focus3"
+    code = main(["--home", str(home), "evaluate", "--review-only", "--review-sessions", "4",
+                 "--review-intent", "focus3-graded", "--resamples", "50", "--out", str(other)])
+    assert code == 0
+    review = json.loads((other / "metrics.json").read_text())["review"]
+    assert review["intent"] == "focus3-graded" and review["sessions"] >= 1
+    assert 1 <= review["pools"]["focus_size"]["mean"] <= 3
+    assert review["pools"]["top_weight"]["mean"] >= 1 / 3
+    default = json.loads((out / "metrics.json").read_text())["review"]
+    assert default["intent"] == "focus2" and default["pools"]["focus_size"]["mean"] <= 2
+    assert "shape focus3-graded" in (other / "summary.md").read_text()
+
+
+def test_unknown_review_intents_are_refused_and_the_shapes_documented(evaluated, capsys):
+    _, _, home = evaluated
+    assert main(["--home", str(home), "evaluate", "--review-only", "--review-intent",
+                 "focus9"]) == 2
+    assert main(["evaluate", "--help"]) == 0
+    assert "--review-intent" in capsys.readouterr().out
+
+
 def test_world_mismatch_is_refused_with_what_to_do(evaluated, capsys):
     _, _, home = evaluated
     assert main(["--home", str(home), "evaluate", "--world", "demo", "--simulated-queries",

@@ -98,3 +98,64 @@ def test_preference_strength_scales_how_far_archetypes_depart_from_the_base():
     local = archetype == list(ARCHETYPES).index("local")
     ratio = lambda w: np.median(w[local, location]) / np.median(w[~local, location])  # noqa: E731
     assert ratio(strong) > 5 * ratio(default[0])
+# --- review sessions: the shape of the hidden intent ---------------------------------------------
+def _intents(truth, shape, jobs=range(1, 9), seed=3):
+    from talent.world.truth import draw_review_intent
+
+    out = []
+    for j in jobs:
+        rng = np.random.default_rng([seed, j])
+        out.append((draw_review_intent(truth, rng, j, shape), rng.random()))
+    return out
+
+
+def test_the_default_intent_is_two_equal_focus_skills_drawn_as_before(truth):
+    from talent.world.truth import REVIEW, IntentShape, focus_share, p_good_fit, sigmoid
+
+    members = np.arange(1, 2001)
+    default, named = _intents(truth, None), _intents(truth, "focus2")
+    for (a, next_a), (b, next_b) in zip(default, named, strict=True):
+        assert a.weights is None and 1 <= a.focus.size <= 2
+        assert np.array_equal(a.focus, b.focus) and next_a == next_b  # same draws, same rng state
+        # the equal share of the focus held, in the logistic the docs state
+        held = np.array([np.isin(a.focus, truth.state.m_skill_idx[
+            truth.state.m_skill_ptr[m - 1]:truth.state.m_skill_ptr[m]]).mean()
+            for m in members])
+        assert np.allclose(focus_share(truth, a, members), held)
+        grade = truth.relevance(a.job, members).astype(float)
+        assert np.allclose(p_good_fit(truth, a, members),
+                           sigmoid(REVIEW["intercept"] + REVIEW["focus"] * held
+                                   + REVIEW["relevance"] * (grade - 2)))
+    assert IntentShape.parse(None) == IntentShape.parse("focus2") == IntentShape(2, False)
+
+
+def test_other_intent_shapes_change_the_focus_size_and_grade_its_weights(truth):
+    from talent.world.truth import focus_share
+
+    members = np.arange(1, 2001)
+    two, four = _intents(truth, None), _intents(truth, "focus4")
+    graded = _intents(truth, "focus4-graded")
+    assert max(i.focus.size for i, _ in four) == 4
+    for (a, _), (b, _), (g, _) in zip(two, four, graded, strict=True):
+        assert b.focus.size <= 4 and b.weights is None
+        assert np.array_equal(b.focus[: a.focus.size], a.focus)  # the same ranking, longer
+        assert np.array_equal(g.focus, b.focus)                   # the weights are drawn last
+        assert g.weights.shape == g.focus.shape and np.isclose(g.weights.sum(), 1.0)
+        assert (g.weights > 0).all()
+        share = focus_share(truth, g, members)
+        assert share.min() >= 0 and share.max() <= 1 + 1e-9
+    # graded weights differ between skills (a Dirichlet draw, not the equal share)
+    assert any(np.ptp(g.weights) > 0.1 for g, _ in graded if g.focus.size > 1)
+    three = _intents(truth, "focus3-graded")
+    assert max(g.focus.size for g, _ in three) == 3
+
+
+def test_unknown_intent_shapes_are_refused(truth):
+    import pytest
+
+    from talent.world.truth import REVIEW_INTENTS, IntentShape
+
+    assert [IntentShape.parse(n).name for n in REVIEW_INTENTS] == list(REVIEW_INTENTS)
+    for bad in ("focus", "focus0", "three", "focus3-heavy", "focus12"):
+        with pytest.raises(ValueError):
+            IntentShape.parse(bad)
