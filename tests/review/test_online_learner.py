@@ -6,16 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from review_steps import review_steps
 
 from federator.review import (
     MAX_EXAMPLES,
     ReviewPool,
     ReviewState,
     SkillFeedback,
-    apply_verdict,
-    choose_next,
     new_state,
-    present,
 )
 
 
@@ -48,15 +46,7 @@ def session(pool: ReviewPool, held: np.ndarray, seed: int, steps: int = 25,
     verdicts = rng.random(len(p)) < p
     weight = {} if online_weight is None else {"online_weight": online_weight}
     state = new_state("s", pool, recruiter_id=1, contract_id=1, order=order, seed=seed, **weight)
-    shown = []
-    for _ in range(steps):
-        pick = choose_next(pool, state)
-        if pick is None:
-            break
-        present(state, pick)
-        apply_verdict(pool, state, pick.index, "good_fit" if verdicts[pick.index] else "not_fit")
-        shown.append(pick.index)
-    return shown
+    return review_steps(pool, state, lambda i: bool(verdicts[i]), steps)
 
 
 @pytest.mark.parametrize("order", ["thompson", "ucb1"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from review_steps import review_steps
 
 from federator.arm_policies import UCB1, ThompsonSampling, arm_policy
 from federator.review import (
@@ -44,15 +45,7 @@ def make_pool(matrix: sp.csr_matrix, groups: np.ndarray | None = None) -> Review
 
 
 def run(pool: ReviewPool, state: ReviewState, good: set[int], steps: int) -> list[int]:
-    shown = []
-    for _ in range(steps):
-        pick = choose_next(pool, state)
-        if pick is None:
-            break
-        present(state, pick)
-        apply_verdict(pool, state, pick.index, "good_fit" if pick.index in good else "not_fit")
-        shown.append(pick.index)
-    return shown
+    return review_steps(pool, state, good.__contains__, steps)
 
 
 # --- skill groups --------------------------------------------------------------------------------
