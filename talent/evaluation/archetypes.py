@@ -37,7 +37,7 @@ def coefficient_breakdown(model: Any, archetypes: pd.Series, min_rows: int = 1) 
     effects = model.entities.get("recruiter")
     if effects is None or not len(effects.ids):
         return {}
-    names = list(getattr(model, "z_names", model.spec.dense_names))
+    names = list(model.z_names)
     kinds = archetypes.reindex(effects.ids).to_numpy()
     enough = effects.rows >= min_rows
     out: dict[str, Any] = {}

@@ -107,8 +107,6 @@ def entity_design(spec: DesignSpec, raw: np.ndarray, names: tuple[str, ...],
     among one search's candidates, not how its searches differ)."""
     raw = np.asarray(raw, np.float64)
     cols = [spec.dense_names.index(n) for n in names]
-    z = (raw[:, cols] - spec.mean[cols]) / spec.scale[cols]
-    if centered:
-        ctx = [spec.dense_names.index(CONTEXT_PREFIX + n) for n in names]
-        z = (raw[:, cols] - raw[:, ctx]) / spec.scale[cols]
-    return z
+    centre = (raw[:, [spec.dense_names.index(CONTEXT_PREFIX + n) for n in names]] if centered
+              else spec.mean[cols])
+    return (raw[:, cols] - centre) / spec.scale[cols]

@@ -371,7 +371,7 @@ def train_l2(engine: Any, cands: Candidates, l1: L1Model, models_dir: Path, *,
     global_only = fit_variant(train_in, L2Variant(entities=()), config, rate, held_out=held_out)
     seconds["fit_global_only"] = time.perf_counter() - t1
     exponent = model.meta.get("examination_exponent")
-    l1_scores = valid_in.dense[:, len(FEATURE_NAMES)]
+    l1_scores = valid_in.named((L1_SCORE,))[:, 0]
     metrics = {"glmix": validation_metrics(valid, predict_variant(model, valid_in), exponent),
                "global_only": validation_metrics(valid, predict_variant(global_only, valid_in),
                                                  exponent),
