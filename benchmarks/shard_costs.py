@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from federator.retrieval import SEARCH_FACETS
     from index.l1.scoring import score_partition
     from index.serving.broker import Broker, _merge
-    from index.serving.partition import merge_facets
+    from index.serving.facets import facet_values, merge_counts
     from talent.query import parse_query
 
     home = open_home(args.home)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 matches.append(r.count)
             c = time.thread_time()
             _merge(results, None)
-            merge_facets(r.facets for r in results)
+            facet_values(merge_counts(r.facets for r in results), snapshot.vocab, cfg.facet_size)
             merge_cpu = (time.thread_time() - c) * 1e3
             row = per_type.setdefault(qtype, {"partition": [], "plan": [], "merge": [],
                                               "matches_per_shard": []})

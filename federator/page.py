@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from federator.types import CandidateList, ResultCard
+from index.page import text_tokens
 from index.schema import analyze
 from index.serving.serving_index import ServingIndex
 from talent.query import ParsedQuery
@@ -21,11 +22,6 @@ def _skill_forms(name: str) -> tuple[str, frozenset[str]]:
     """A skill name as the taxonomy normalizes it and its analyzed tokens (skill names repeat
     across members: cached)."""
     return normalize(name), frozenset(analyze("skills", name))
-
-
-@functools.lru_cache(maxsize=16384)
-def _tokens(field: str, text: str) -> tuple[str, ...]:
-    return tuple(analyze(field, text))
 
 
 class PageAssembler:
@@ -51,8 +47,8 @@ class PageAssembler:
                        if key in wanted_skills or not wanted_tokens.isdisjoint(tokens)]
             title = str(d.get("title") or "")
             headline = str(d.get("headline") or "")
-            terms = sorted(wanted_tokens.intersection(_tokens("title", title)
-                                                      + _tokens("headline", headline)))
+            terms = sorted(wanted_tokens.intersection(text_tokens("title", title),
+                                                      text_tokens("headline", headline)))
             cards.append(ResultCard(member_id=cand.member_id, rank=rank,
                                     name=str(d.get("name") or ""), title=title,
                                     company=d.get("company"), location=d.get("location"),

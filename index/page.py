@@ -61,6 +61,14 @@ def _word_tokens(analyzer_name: str, word: str) -> tuple[str, ...]:
     return tuple(analyzer(analyzer_name).analyze(word))
 
 
+def text_tokens(field: str, text: str) -> list[str]:
+    """The tokens :func:`index.schema.analyze` makes of ``text`` for ``field``, word by word
+    through a cache (every filter of the analyzers acts on one token: the tokens of a text are
+    its words' tokens one after another; profile texts are unique, their words repeat)."""
+    name = FIELD_BY_NAME[field].analyzer or TEXT_ANALYZER
+    return [t for m in _WORD.finditer(text) for t in _word_tokens(name, m.group())]
+
+
 def highlight(field: str, text: str, words: Collection[str]) -> str | None:
     """``text`` (HTML-escaped) with ``<b>`` around each word whose analyzed tokens are among
     ``words`` (tokens as :func:`index.schema.analyze` makes them for ``field``), cut to the

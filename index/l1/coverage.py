@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.forward import TOKEN_FIELDS, ForwardBatch
+from index.forward import TOKEN_FIELDS, ForwardBatch, ForwardStore
+from index.l1.coverage_kernel import compile_for, field_coverage
 from index.serving.plan import COVERAGE_FIELDS, QueryPlan
 from index.vocab import Vocabulary
 
@@ -92,37 +93,32 @@ def coverage_query(plan: QueryPlan, vocab: Vocabulary) -> CoverageQuery:
 
 def text_coverage(batch: ForwardBatch, query: CoverageQuery) -> np.ndarray:
     """``(n, len(COVERAGE_FIELDS))``: the share of the query tokens (idf-weighted, corpus idf)
-    each member of ``batch`` holds in each field (0 for members not found)."""
+    each member of ``batch`` holds in each field (0 for members not found).
+
+    Reads the token rows in place with the compiled loop (:mod:`index.l1.coverage_kernel`).
+    """
     n = len(batch)
     out = np.zeros((n, len(COVERAGE_FIELDS)), dtype=np.float32)
     if n == 0 or not query.fields:
         return out
-    rows_parts, cols_parts, pair_parts, weight_parts = [], [], [], []
+    store, base_rows = batch.store, batch.base_rows
+    if store is None or base_rows is None:
+        raise ValueError("this batch was not gathered from a forward store: no tokens")
+    over_rows = batch.overlay_rows if batch.overlay_rows is not None else _NO_ROWS
+    order = batch.storage_order()
     for lookup in query.fields:
-        tokens, order = batch.tokens_in_storage_order(lookup.field)
-        hit = lookup.table.take(tokens.indices, mode="clip")
-        at = np.flatnonzero(hit)
-        if not len(at):
-            continue
-        rows = order[np.searchsorted(tokens.indptr, at, side="right") - 1]
-        k = len(lookup.pairs)
-        # a member holding a token twice holds it once: one (member, token) each, in order
-        held = np.unique(rows * k + (hit[at].astype(np.int64) - 1))
-        rows, local = np.divmod(held, k)
-        rows_parts.append(rows)
-        cols_parts.append(np.full(len(rows), lookup.column, dtype=np.int64))
-        pair_parts.append(lookup.pairs[local])
-        weight_parts.append(lookup.weights[local])
-    if not rows_parts:
-        return out
-    rows, cols = np.concatenate(rows_parts), np.concatenate(cols_parts)
-    pairs, weights = np.concatenate(pair_parts), np.concatenate(weight_parts)
-    cells = rows * len(COVERAGE_FIELDS) + cols
-    flat = out.reshape(-1)
-    group = pairs // PAIRS_PER_SUM
-    for g in np.unique(group):
-        mine = group == g
-        # within a (member, field), pairs come in ascending order: summed in that order
-        flat += np.bincount(cells[mine], weights=weights[mine],
-                            minlength=flat.size).astype(np.float32)
-    return np.minimum(out, 1.0)
+        base, over = store.base.lists[lookup.field], store.overlay.lists[lookup.field]
+        field_coverage(base.indptr, base.indices, base_rows, over.indptr, over.indices, over_rows,
+                       order, lookup.table, lookup.pairs, lookup.weights, PAIRS_PER_SUM, out,
+                       lookup.column)
+    return out
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def prepare_coverage(store: ForwardStore) -> None:
+    """Compile the coverage loop for ``store``'s token rows now (a version's shards share their
+    types), so that a recruiter's first search does not wait for it."""
+    base, over = store.base.lists[COVERAGE_FIELDS[0]], store.overlay.lists[COVERAGE_FIELDS[0]]
+    compile_for(base.indptr, base.indices, over.indptr, over.indices)

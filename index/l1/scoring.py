@@ -12,7 +12,7 @@ import numpy as np
 
 from index.l1.features import candidate_features, text_match_score
 from index.l1.model import L1Scorer
-from index.serving.facets import forward_facets, scaled_facets
+from index.serving.facets import PartitionFacets, engine_counts, forward_counts, scaled_counts
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -28,7 +28,7 @@ class PartitionResult:
     scores: np.ndarray
     features: np.ndarray
     count: int
-    facets: dict[str, dict[Any, int]]
+    facets: PartitionFacets
     timings: dict[str, float]
     facets_approximate: bool = False  # scaled from the retrieved matches (``sampled``)
 
@@ -61,16 +61,17 @@ def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPl
     scores = scorer.predict(X) if scorer is not None else text_match_score(X)
     order = np.lexsort((hits.member_ids, -scores))[:top_k]
     t3 = time.perf_counter()
-    facets: dict[str, dict[Any, int]] = {}
+    facets: PartitionFacets = {}
     if pending is not None:
-        facets = pending.result()
+        facets = engine_counts(pending.result(), snapshot.vocab)
     # every match's forward row is at hand: count them, no second pass over the shard
     elif sampled:  # an estimate from the retrieved matches' rows, marked approximate
-        facets = scaled_facets(forward_facets(batch, facet_fields, snapshot.vocab, facet_size),
-                               hits.count, len(hits))
+        facets = scaled_counts(forward_counts(batch, facet_fields, facet_size), hits.count,
+                               len(hits))
     elif facet_fields:
-        facets = (forward_facets(batch, facet_fields, snapshot.vocab, facet_size) if every_match
-                  else partition.facets(query, facet_fields, facet_size))
+        facets = (forward_counts(batch, facet_fields, facet_size) if every_match
+                  else engine_counts(partition.facets(query, facet_fields, facet_size),
+                                     snapshot.vocab))
     t4 = time.perf_counter()
     return PartitionResult(partition.shard, hits.member_ids[order], scores[order], X[order],
                            hits.count, facets, {"retrieve": (t1 - t0) * 1e3,

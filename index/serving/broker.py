@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from index.l1.coverage import prepare_coverage
 from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult
 from index.serving.candidates import CandidateList
 from index.serving.executors import PartitionExecutor, PartitionWork, ThreadExecutor
 from index.serving.expansion import ExpansionReport, TitleExpander
-from index.serving.partition import merge_facets
+from index.serving.facets import facet_values, merge_counts
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.serving_index import ServingIndex
 from index.serving.snapshot import IndexSnapshot
@@ -70,6 +71,9 @@ class Broker:
         self.expander = expander
         self.executor: PartitionExecutor = executor or ThreadExecutor(
             max_workers or max(4, len(serving.partitions)))
+        local = [p for p in serving.partitions if hasattr(p, "forward")]  # not Ray's proxies
+        if local:
+            prepare_coverage(local[0].forward)
 
     @property
     def ranker(self) -> str:
@@ -124,6 +128,8 @@ class Broker:
                 reason = f"{matches_before} matches (at least {minimum})"
         t2 = time.perf_counter()
         merged = _merge(results, limit)
+        facets = (facet_values(merge_counts(r.facets for r in results), snapshot.vocab,
+                               self.settings.facet_size) if fields else {})
         t3 = time.perf_counter()
         timings = {"plan": (t1 - t0) * 1e3, "partitions": (t2 - t1) * 1e3 - refetch_ms,
                    "merge": (t3 - t2) * 1e3}
@@ -137,7 +143,7 @@ class Broker:
         return CandidateList(member_ids=merged[0], scores=merged[1], shards=merged[2],
                              features=merged[3], feature_names=FEATURE_NAMES,
                              total=sum(r.count for r in results),
-                             facets=merge_facets(r.facets for r in results) if fields else {},
+                             facets=facets,
                              partitions_answered=sorted(r.shard for r in results),
                              partitions_total=len(snapshot.partitions), failures=failures,
                              ranker=ranker, timings=timings,

@@ -6,11 +6,16 @@ fewer documents per partition than the retrieval depth), the matches' forward-st
 gathered for the L1 features anyway, hold every facet value, and counting them is a few numpy
 calls. The counts are the aggregation's, value for value (a test checks both ways agree on many
 queries); a partition with more matches than it retrieved uses the aggregation.
+
+Partitions hand the broker their counts as integer arrays (:class:`FacetCounts`), the broker
+sums them with numpy and turns only the values it keeps into titles, skills and flags
+(:func:`facet_values`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,87 +27,187 @@ from index.vocab import Vocabulary
 #: facet field -> forward-store column (ids; -1 means none) for the single-valued integer facets.
 _INT_COLUMNS = {"company_id": "company", "metro_id": "metro", "industry_id": "industry",
                 "seniority": "seniority"}
+#: facet fields whose keys are vocabulary codes: field -> vocabulary kind.
+_CODED = {"title_id": "occupation", "skill_ids": "skill"}
+_FLAGS = ("open_to_work", "willing_to_relocate")
 
 
-def _top(values: np.ndarray, counts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``size`` most frequent values (ties: smaller value first), most frequent first."""
-    order = np.lexsort((values, -counts))[:size]
-    return values[order], counts[order]
+@dataclass(frozen=True)
+class FacetCounts:
+    """One field's counts over a partition's matches, keys encoded as integers: vocabulary codes
+    (titles, skills), ids (company, metro, industry, seniority), 0/1 (flags) or the bucket's
+    position (:data:`RANGE_FACETS`: every bucket is present, zero or not)."""
 
+    keys: np.ndarray    # int64, distinct
+    counts: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, FacetCounts) and np.array_equal(self.keys, other.keys)
+                and np.array_equal(self.counts, other.counts))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    def top(self, size: int) -> FacetCounts:
+        """The ``size`` largest counts (ties: smaller key first), as a Tantivy terms aggregation
+        of that size keeps them."""
+        if len(self) <= size:
+            return self
+        keep = np.sort(np.lexsort((self.keys, -self.counts))[:size])
+        return FacetCounts(self.keys[keep], self.counts[keep])
+
+
+#: Per facet field, its counts: what a partition hands the broker (summed by :func:`merge_counts`,
+#: shown through :func:`facet_values`).
+PartitionFacets = dict[str, FacetCounts]
 
 #: Values below this are counted with ``np.bincount`` (linear), larger ones by sorting.
 _BINCOUNT_LIMIT = 1 << 20
 
 
-def _value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _value_counts(values: np.ndarray) -> FacetCounts:
     """Distinct non-negative values and how often each occurs (ascending values)."""
     values = values[values >= 0]
     if len(values) and int(values.max()) < _BINCOUNT_LIMIT:
         counts = np.bincount(values)
         uniq = np.flatnonzero(counts)
-        return uniq, counts[uniq]
-    return np.unique(values, return_counts=True)
+        return FacetCounts(uniq.astype(np.int64), counts[uniq].astype(np.int64))
+    uniq, counts = np.unique(values, return_counts=True)
+    return FacetCounts(uniq.astype(np.int64), counts.astype(np.int64))
 
 
-def _int_counts(values: np.ndarray, size: int) -> dict[Any, int]:
-    uniq, counts = _top(*_value_counts(values), size)
-    return {int(v): int(n) for v, n in zip(uniq.tolist(), counts.tolist())}
-
-
-def _coded_counts(codes: np.ndarray, vocab: Vocabulary, kind: str, size: int) -> dict[Any, int]:
-    uniq, counts = _top(*_value_counts(codes), size)
-    return {vocab.term(kind, int(c)): int(n) for c, n in zip(uniq.tolist(), counts.tolist())}
-
-
-def _range_counts(values: np.ndarray, edges: tuple[float, ...]) -> dict[Any, int]:
-    """Counts per ``(lower, upper)`` bucket, lower bound inclusive, as Tantivy's range
-    aggregation."""
+def _bucket_counts(values: np.ndarray, edges: tuple[float, ...]) -> FacetCounts:
+    """Counts per range bucket (lower bound inclusive, as Tantivy's range aggregation)."""
     bins = np.searchsorted(np.asarray(edges, dtype=np.float64), values.astype(np.float64),
                            side="right")
-    counts = np.bincount(bins, minlength=len(edges) + 1)
-    lows: list[float | None] = [None, *edges]
-    highs: list[float | None] = [*edges, None]
-    return {(lo, hi): int(n) for lo, hi, n in zip(lows, highs, counts.tolist())}
+    return FacetCounts(np.arange(len(edges) + 1, dtype=np.int64),
+                       np.bincount(bins, minlength=len(edges) + 1).astype(np.int64))
 
 
-def scaled_facets(counts: dict[str, dict[Any, int]], matches: int, sampled: int
-                  ) -> dict[str, dict[Any, int]]:
-    """Counts of a sample of ``sampled`` of ``matches`` matches scaled to all of them (an
-    estimate: the sample is the partition's top matches by BM25, not a random one)."""
-    factor = matches / sampled if sampled else 0.0
-    return {f: {v: max(1, round(n * factor)) for v, n in values.items() if n}
-            for f, values in counts.items()}
+def _bucket_keys(field: str) -> list[tuple[float | None, float | None]]:
+    """The ``(lower, upper)`` key of each bucket of a range facet, in bucket order."""
+    edges = RANGE_FACETS[field]
+    return list(zip([None, *edges], [*edges, None]))
 
 
-def forward_facets(batch: ForwardBatch, fields: Iterable[str], vocab: Vocabulary, size: int = 100
-                   ) -> dict[str, dict[Any, int]]:
-    """Per field, value -> number of the batch's members holding it (the members must be every
-    match).
-
-    Keys and value types are those of :meth:`index.serving.partition.Partition.facets`.
-    """
+def forward_counts(batch: ForwardBatch, fields: Iterable[str], size: int = 100
+                   ) -> PartitionFacets:
+    """Per field, the counts over the batch's members (who must be every match) from their
+    forward rows: the ``size`` most frequent values, as a Tantivy aggregation of the same
+    matches would give them (so a partition's facets never depend on which of the two counted
+    them), every bucket of a range facet."""
     found = batch.found
     cols = batch.columns
-    out: dict[str, dict[Any, int]] = {}
+    out: PartitionFacets = {}
     for f in fields:
         if f in RANGE_FACETS:
-            out[f] = _range_counts(cols["years_experience"][found], RANGE_FACETS[f])
+            out[f] = _bucket_counts(cols["years_experience"][found], RANGE_FACETS[f])
         elif f in _INT_COLUMNS:
-            out[f] = _int_counts(cols[_INT_COLUMNS[f]][found].astype(np.int64), size)
+            out[f] = _value_counts(cols[_INT_COLUMNS[f]][found].astype(np.int64))
         elif f == "title_id":
-            out[f] = _coded_counts(cols["occupation"][found].astype(np.int64), vocab, "occupation",
-                                   size)
+            out[f] = _value_counts(cols["occupation"][found].astype(np.int64))
         elif f == "skill_ids":  # a member holds a skill once: one code per (member, skill)
             skills = batch.csr["skills"]
             codes = skills.indices
             if not found.all():
                 owner = np.repeat(np.arange(len(found)), np.diff(skills.indptr))
                 codes = codes[found[owner]]
-            out[f] = _coded_counts(codes.astype(np.int64), vocab, "skill", size)
-        elif f in ("open_to_work", "willing_to_relocate"):
+            out[f] = _value_counts(codes.astype(np.int64))
+        elif f in _FLAGS:
             flags = cols[f][found].astype(bool)
             n_true = int(flags.sum())
-            out[f] = {v: n for v, n in ((True, n_true), (False, int(flags.size - n_true))) if n > 0}
+            out[f] = FacetCounts(np.asarray([0, 1], dtype=np.int64),
+                                 np.asarray([flags.size - n_true, n_true], dtype=np.int64))
         else:
             raise KeyError(f"no forward-store column for facet {f!r}")
+        if f not in RANGE_FACETS:
+            out[f] = out[f].top(size)
+    return out
+
+
+def engine_counts(values: dict[str, dict[Any, int]], vocab: Vocabulary) -> PartitionFacets:
+    """:meth:`~index.serving.partition.Partition.facets` (Tantivy's aggregations, keys as
+    shown) encoded as :class:`FacetCounts`."""
+    out: PartitionFacets = {}
+    for f, counts in values.items():
+        n = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        if f in RANGE_FACETS:
+            where = {k: i for i, k in enumerate(_bucket_keys(f))}
+            full = np.zeros(len(where), dtype=np.int64)
+            for key, c in counts.items():
+                full[where[key]] += c
+            out[f] = FacetCounts(np.arange(len(where), dtype=np.int64), full)
+            continue
+        if f in _CODED:
+            keys = vocab.codes(_CODED[f], [str(k) for k in counts]).astype(np.int64)
+        else:
+            keys = np.fromiter((int(k) for k in counts), dtype=np.int64, count=len(counts))
+        known = keys >= 0
+        out[f] = FacetCounts(keys[known], n[known])
+    return out
+
+
+def scaled_counts(counts: PartitionFacets, matches: int, sampled: int) -> PartitionFacets:
+    """Counts of a sample of ``sampled`` of ``matches`` matches scaled to all of them (an
+    estimate: the sample is the partition's top matches by BM25, not a random one)."""
+    factor = matches / sampled if sampled else 0.0
+    out: PartitionFacets = {}
+    for f, c in counts.items():
+        held = c.counts > 0
+        out[f] = FacetCounts(c.keys[held],
+                             np.maximum(1, np.rint(c.counts[held] * factor)).astype(np.int64))
+    return out
+
+
+def merge_counts(parts: Iterable[PartitionFacets]) -> PartitionFacets:
+    """The partitions' counts summed per field and key."""
+    by_field: dict[str, list[FacetCounts]] = {}
+    for part in parts:
+        for f, c in part.items():
+            by_field.setdefault(f, []).append(c)
+    out: PartitionFacets = {}
+    for f, items in by_field.items():
+        if len(items) == 1:
+            out[f] = items[0]
+            continue
+        keys = np.concatenate([c.keys for c in items])
+        counts = np.concatenate([c.counts for c in items])
+        if len(keys) and 0 <= int(keys.min()) and int(keys.max()) < _BINCOUNT_LIMIT:
+            total = np.bincount(keys, weights=counts)
+            held = np.flatnonzero(total) if f not in RANGE_FACETS else np.arange(len(total))
+            out[f] = FacetCounts(held.astype(np.int64), np.rint(total[held]).astype(np.int64))
+            continue
+        keys, inverse = np.unique(keys, return_inverse=True)
+        total = np.bincount(inverse, weights=counts, minlength=len(keys))
+        out[f] = FacetCounts(keys, np.rint(total).astype(np.int64))
+    return out
+
+
+def facet_values(counts: PartitionFacets, vocab: Vocabulary, size: int = 100
+                 ) -> dict[str, dict[Any, int]]:
+    """Per field, shown key -> count for the ``size`` largest counts, largest first (ties: by
+    the key's text), keys as :meth:`~index.serving.partition.Partition.facets` gives them
+    (range facets: every bucket)."""
+    out: dict[str, dict[Any, int]] = {}
+    for f, c in counts.items():
+        if f in RANGE_FACETS:
+            shown = _bucket_keys(f)
+            items = [(shown[int(k)], int(n)) for k, n in zip(c.keys.tolist(), c.counts.tolist())]
+        else:
+            keep = np.arange(len(c))
+            if len(c) > size:  # every key tied with the size-th count, then cut by text below
+                cut = np.partition(c.counts, len(c) - size)[len(c) - size]
+                keep = np.flatnonzero(c.counts >= cut)
+            keys, n = c.keys[keep].tolist(), c.counts[keep].tolist()
+            if f in _CODED:
+                kind = _CODED[f]
+                items = [(vocab.term(kind, k), v) for k, v in zip(keys, n)]
+            elif f in _FLAGS:
+                items = [(bool(k), v) for k, v in zip(keys, n)]
+            else:
+                items = list(zip(keys, n))
+        items.sort(key=lambda kv: (-kv[1], str(kv[0])))
+        out[f] = {k: v for k, v in items[:size] if v or f in RANGE_FACETS}
     return out

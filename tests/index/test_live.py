@@ -352,3 +352,48 @@ def test_live_updated_token_rows_and_pages_equal_a_rebuilds(world, built, index_
     fresh = _tokens_and_pages(ServingIndex(tmp_path / "fresh"), changed)
     assert live == fresh
     assert "zorblax" in live[changed[0]][0]["headline"]
+
+
+def _coverage(serving: ServingIndex, ids: list[int], tokens: list[str]) -> np.ndarray:
+    """Text coverage of ``ids`` (one batch per partition, in ``ids`` order) for a plan whose
+    headline and summary ask for ``tokens``."""
+    from dataclasses import replace
+
+    from index.l1.coverage import coverage_query, text_coverage
+    from index.serving.plan import BoolNode, QueryFeatures, QueryPlan
+
+    weights = tuple((t, 1.0 + k) for k, t in enumerate(tokens))
+    plan = QueryPlan(BoolNode(), replace(QueryFeatures.empty(),
+                                                coverage={"headline": weights,
+                                                          "summary": weights}), 1, {})
+    snap = serving.snapshot()
+    owner = snap.partition_of(ids)
+    out = np.zeros((len(ids), 6), dtype=np.float32)
+    for shard in np.unique(owner):
+        rows = np.flatnonzero(owner == shard)
+        partition = snap.partitions[int(shard)]
+        batch = partition.features(np.asarray(ids)[rows])
+        out[rows] = text_coverage(batch, coverage_query(plan, snap.vocab))
+    return out
+
+
+def test_text_coverage_of_live_updated_members_equals_a_rebuilds(world, built, index_dir,
+                                                                   tmp_path):
+    """The coverage loop reads a live-updated member's tokens from the overlay (in a batch that
+    mixes overlay and base rows) and gets what a rebuild gets from its base table."""
+    changed = world.member_ids[3:9]
+    for k, mid in enumerate(changed):
+        _set_headline(world, mid, f"Zorblax-{k} wrangler of quokkas")
+    _apply(world, index_dir)
+    live = ServingIndex(index_dir)
+    assert sum(len(p.forward.overlay) for p in live.snapshot().partitions) == len(changed)
+    rows = _tokens_and_pages(live, changed)
+    tokens = sorted({t for mid in changed for t in rows[mid][0]["headline"]})[:6]
+    tokens += sorted({t for mid in world.member_ids[:40]
+                      for t in _tokens_and_pages(live, [mid])[mid][0]["summary"]})[:8]
+    ids = list(world.member_ids[:40])
+    build_index(tmp_path / "fresh", world.url, shards=4, processes=0)
+    mine, fresh = _coverage(live, ids, tokens), _coverage(ServingIndex(tmp_path / "fresh"), ids,
+                                                          tokens)
+    np.testing.assert_array_equal(mine, fresh)
+    assert (mine[3:9, 2] > 0).all() and np.count_nonzero(mine[:, 3]) > 5

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from index.page import SNIPPET_CHARS, encode_record, highlight, page_fields
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.page import SNIPPET_CHARS, encode_record, highlight, page_fields, text_tokens
 from index.schema import analyze
 
 
@@ -28,3 +31,19 @@ def test_a_long_text_is_cut_to_the_window_holding_the_most_query_words():
     html = highlight("summary", text, set(analyze("summary", "python sql")))
     assert html is not None and "<b>Python</b>" in html and "<b>SQL</b>" in html
     assert len(html.replace("<b>", "").replace("</b>", "")) <= SNIPPET_CHARS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcdeÉéßøñ1209 _-.,'/&+#\tA")), max_size=80),
+       st.sampled_from(["title", "headline", "summary", "skills"]))
+def test_tokens_word_by_word_equal_the_analyzers_on_the_whole_text(text, field):
+    assert text_tokens(field, text) == analyze(field, text)
+
+
+def test_tokens_of_profile_texts_equal_the_analyzers():
+    texts = ["Senior Software Engineer (Python/Go) @ Acme", "RN, BSN -- ICU; travel-nurse",
+             "Data-driven über-analyst: SQL & dbt, 10+ years", "C++ / C# developer_in_residence",
+             "Über straße naïve café 2nd-line support's lead"]
+    for text in texts:
+        for field in ("title", "headline", "summary"):
+            assert text_tokens(field, text) == analyze(field, text)

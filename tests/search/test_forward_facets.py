@@ -7,7 +7,7 @@ from conftest import make_service
 from sqlalchemy import text
 
 from index.serving.broker import DEFAULT_FACETS
-from index.serving.facets import forward_facets
+from index.serving.facets import engine_counts, facet_values, forward_counts, merge_counts
 from index.serving.partition import RANGE_FACETS
 from talent.query import parse_query
 
@@ -36,8 +36,8 @@ def test_forward_facets_equal_tantivy_aggregations(four, search_world):
             hits = partition.search(query, 100_000)
             assert hits.count == len(hits.member_ids)
             engine = partition.facets(query, FIELDS, 100_000)
-            mine = forward_facets(partition.features(hits.member_ids), FIELDS, snapshot.vocab,
-                                  100_000)
+            mine = facet_values(forward_counts(partition.features(hits.member_ids), FIELDS,
+                                               100_000), snapshot.vocab, 100_000)
             for field in FIELDS:
                 assert {k: v for k, v in mine[field].items() if v} == \
                     {k: v for k, v in engine[field].items() if v}, (q, partition.shard, field)
@@ -45,16 +45,44 @@ def test_forward_facets_equal_tantivy_aggregations(four, search_world):
     assert compared >= 4 * len(QUERIES)
 
 
-def test_forward_facets_keep_the_most_frequent_values(four):
+def test_facet_values_keep_the_most_frequent_values(four):
     snapshot = four.serving.snapshot()
     partition = snapshot.partitions[0]
     plan = four.broker.plan(parse_query("engineer OR manager OR nurse", four.taxonomy), snapshot)
     hits = partition.search(plan.compile(partition), 100_000)
     batch = partition.features(hits.member_ids)
-    full = forward_facets(batch, ("skill_ids",), snapshot.vocab, 100_000)["skill_ids"]
-    top = forward_facets(batch, ("skill_ids",), snapshot.vocab, 5)["skill_ids"]
+    counts = forward_counts(batch, ("skill_ids",), 100_000)
+    full = facet_values(counts, snapshot.vocab, 100_000)["skill_ids"]
+    top = facet_values(counts, snapshot.vocab, 5)["skill_ids"]
     assert len(full) > 5 and len(top) == 5
-    assert sorted(top.values(), reverse=True) == sorted(full.values(), reverse=True)[:5]
+    assert list(top.values()) == sorted(full.values(), reverse=True)[:5]
+    # ties are cut by the value's text, as the whole list orders them
+    assert list(top.items()) == list(full.items())[:5]
+    # a partition keeps its top 5 counts (as a terms aggregation of size 5)
+    kept = forward_counts(batch, ("skill_ids",), 5)["skill_ids"]
+    assert sorted(kept.counts.tolist(), reverse=True) == list(full.values())[:5]
+
+
+def test_summed_counts_equal_the_aggregations_of_every_partition_summed(four):
+    """The broker's sum over partitions (forward counts) equals summing each partition's Tantivy
+    aggregation over the same matches, whatever mix of the two the partitions used."""
+    snapshot = four.serving.snapshot()
+    for q in ["engineer OR manager OR nurse", "python", "title:nurse"]:
+        plan = four.broker.plan(parse_query(q, four.taxonomy), snapshot)
+        forward, engine, mixed = [], [], []
+        for partition in snapshot.partitions:
+            query = plan.compile(partition)
+            hits = partition.search(query, 100_000)
+            f = forward_counts(partition.features(hits.member_ids), FIELDS, 100_000)
+            e = engine_counts(partition.facets(query, FIELDS, 100_000), snapshot.vocab)
+            forward.append(f)
+            engine.append(e)
+            mixed.append(f if partition.shard % 2 else e)
+        shown = [facet_values(merge_counts(parts), snapshot.vocab, 100_000)
+                 for parts in (forward, engine, mixed)]
+        for field in FIELDS:
+            a, b, c = ({k: v for k, v in s[field].items() if v} for s in shown)
+            assert a == b == c and a, (q, field)
 
 
 @pytest.mark.parametrize("query", ["title:nurse", "python"])
