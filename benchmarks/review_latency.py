@@ -73,9 +73,12 @@ class Client:
         raise RuntimeError("unreachable")
 
 
-def serve(home: Path, port: int, workers: int, redis_url: str, log: Path) -> subprocess.Popen:
+def serve(home: Path, port: int, workers: int, redis_url: str, log: Path,
+          pool_size: int | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
     env.update(TALENT_HOME=str(home), TALENT_CACHE_URL=redis_url, TALENT_LOG_LEVEL="WARNING")
+    if pool_size is not None:
+        env["TALENT_REVIEW_POOL_SIZE"] = str(pool_size)
     args = [sys.executable, "-m", "talent.cli", "serve", "--port", str(port), "--workers",
             str(workers), "--rate-limit", "search=100000 per minute", "--rate-limit",
             "profile=100000 per minute"]
@@ -176,12 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--floor", type=int, default=2000,
                         help="Redis GET round trips timed in the same run (the floor of a step).")
+    parser.add_argument("--pool-size", type=int, default=None,
+                        help="The server's TALENT_REVIEW_POOL_SIZE (default: the setting's "
+                             "default; the server's environment keeps no other TALENT_*).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     port = free_port()
     log = args.home / "review-latency-server.log"
-    process = serve(args.home, port, args.workers, args.redis, log)
+    process = serve(args.home, port, args.workers, args.redis, log, args.pool_size)
     rng = np.random.default_rng(args.seed)
     starts: list[float] = []
     steps: list[float] = []
@@ -218,13 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(process)
     out = {"home": str(args.home), "workers": args.workers, "cache": args.redis,
+           "pool_size": args.pool_size,
            "redis_get_ms": redis_floor(args.redis, args.floor), "load_average": os.getloadavg(),
            "sessions": len(starts), "start_ms": percentiles(starts), "step_ms": percentiles(steps),
            "two_tabs": tabs}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"{out['sessions']} sessions, {args.workers} gunicorn workers, cache {args.redis}")
+        print(f"{out['sessions']} sessions, {args.workers} gunicorn workers, cache {args.redis}, "
+              f"pool size {args.pool_size or 'default'}")
         for name in ("start_ms", "step_ms"):
             p = out[name]
             print(f"{name:<9} n={p['n']:>5}  p50 {p['p50']:7.1f}  p90 {p['p90']:7.1f}  "
