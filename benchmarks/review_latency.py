@@ -75,7 +75,10 @@ class Client:
 
 def serve(home: Path, port: int, workers: int, redis_url: str, log: Path,
           pool_size: int | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
+    # no TALENT_* setting of the caller's but the taxonomy's location (the default,
+    # ../shared/data/taxonomy, is relative to the working directory: a git worktree has none)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TALENT_") or k == "TALENT_TAXONOMY_DIR"}
     env.update(TALENT_HOME=str(home), TALENT_CACHE_URL=redis_url, TALENT_LOG_LEVEL="WARNING")
     if pool_size is not None:
         env["TALENT_REVIEW_POOL_SIZE"] = str(pool_size)
@@ -181,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Redis GET round trips timed in the same run (the floor of a step).")
     parser.add_argument("--pool-size", type=int, default=None,
                         help="The server's TALENT_REVIEW_POOL_SIZE (default: the setting's "
-                             "default; the server's environment keeps no other TALENT_*).")
+                             "default; of the caller's TALENT_* the server keeps only "
+                             "TALENT_TAXONOMY_DIR).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -199,10 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [j["id"] for j in jobs["jobs"]]
         client.call("POST", "/review/sessions", {"project_id": jobs[0]})  # warm both caches
         last_session = None
+        refused: list[Any] = []
         for n in range(args.sessions):
             status, body, ms = client.call("POST", "/review/sessions",
                                            {"project_id": jobs[n % len(jobs)]})
             if status != 201:
+                refused.append({"project_id": jobs[n % len(jobs)], "status": status, "body": body})
                 continue
             starts.append(ms)
             last_session = body["session"]["session_id"]
@@ -218,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"feedback answered {status}: {body}")
                 steps.append(ms)
                 candidate = body["candidate"]
+        if not starts:
+            raise SystemExit(f"no review session started: {refused[:3]}")
         status, fresh, _ = client.call("POST", "/review/sessions", {"project_id": jobs[0]})
         tabs = (two_tabs(port, args.token, fresh["session"]["session_id"], 10) if status == 201
                 else {"error": status})
@@ -226,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     out = {"home": str(args.home), "workers": args.workers, "cache": args.redis,
            "pool_size": args.pool_size,
            "redis_get_ms": redis_floor(args.redis, args.floor), "load_average": os.getloadavg(),
-           "sessions": len(starts), "start_ms": percentiles(starts), "step_ms": percentiles(steps),
+           "sessions": len(starts), "refused": len(refused), "start_ms": percentiles(starts),
+           "step_ms": percentiles(steps),
            "two_tabs": tabs}
     if args.json:
         print(json.dumps(out, indent=2))
