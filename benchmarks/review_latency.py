@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     starts: list[float] = []
     steps: list[float] = []
+    pools: list[float] = []
     try:
         client = Client(port, args.token)
         status, jobs, _ = client.call("GET", "/jobs")
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 refused.append({"project_id": jobs[n % len(jobs)], "status": status, "body": body})
                 continue
             starts.append(ms)
+            pools.append(float(body["session"]["pool_size"]))
             last_session = body["session"]["session_id"]
             candidate = body["candidate"]
             for _ in range(args.steps - 1):
@@ -235,14 +237,14 @@ def main(argv: list[str] | None = None) -> int:
            "pool_size": args.pool_size,
            "redis_get_ms": redis_floor(args.redis, args.floor), "load_average": os.getloadavg(),
            "sessions": len(starts), "refused": len(refused), "start_ms": percentiles(starts),
-           "step_ms": percentiles(steps),
+           "step_ms": percentiles(steps), "pool": percentiles(pools),
            "two_tabs": tabs}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print(f"{out['sessions']} sessions, {args.workers} gunicorn workers, cache {args.redis}, "
               f"pool size {args.pool_size or 'default'}")
-        for name in ("start_ms", "step_ms"):
+        for name in ("start_ms", "step_ms", "pool"):
             p = out[name]
             print(f"{name:<9} n={p['n']:>5}  p50 {p['p50']:7.1f}  p90 {p['p90']:7.1f}  "
                   f"p99 {p['p99']:7.1f}  mean {p['mean']:7.1f}")
