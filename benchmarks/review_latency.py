@@ -73,9 +73,15 @@ class Client:
         raise RuntimeError("unreachable")
 
 
-def serve(home: Path, port: int, workers: int, redis_url: str, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TALENT_")}
+def serve(home: Path, port: int, workers: int, redis_url: str, log: Path,
+          pool_size: int | None = None) -> subprocess.Popen:
+    # no TALENT_* setting of the caller's but the taxonomy's location (the default,
+    # ../shared/data/taxonomy, is relative to the working directory: a git worktree has none)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TALENT_") or k == "TALENT_TAXONOMY_DIR"}
     env.update(TALENT_HOME=str(home), TALENT_CACHE_URL=redis_url, TALENT_LOG_LEVEL="WARNING")
+    if pool_size is not None:
+        env["TALENT_REVIEW_POOL_SIZE"] = str(pool_size)
     args = [sys.executable, "-m", "talent.cli", "serve", "--port", str(port), "--workers",
             str(workers), "--rate-limit", "search=100000 per minute", "--rate-limit",
             "profile=100000 per minute"]
@@ -176,15 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--floor", type=int, default=2000,
                         help="Redis GET round trips timed in the same run (the floor of a step).")
+    parser.add_argument("--pool-size", type=int, default=None,
+                        help="The server's TALENT_REVIEW_POOL_SIZE (default: the setting's "
+                             "default; of the caller's TALENT_* the server keeps only "
+                             "TALENT_TAXONOMY_DIR).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     port = free_port()
     log = args.home / "review-latency-server.log"
-    process = serve(args.home, port, args.workers, args.redis, log)
+    process = serve(args.home, port, args.workers, args.redis, log, args.pool_size)
     rng = np.random.default_rng(args.seed)
     starts: list[float] = []
     steps: list[float] = []
+    pools: list[float] = []
     try:
         client = Client(port, args.token)
         status, jobs, _ = client.call("GET", "/jobs")
@@ -193,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [j["id"] for j in jobs["jobs"]]
         client.call("POST", "/review/sessions", {"project_id": jobs[0]})  # warm both caches
         last_session = None
+        refused: list[Any] = []
         for n in range(args.sessions):
             status, body, ms = client.call("POST", "/review/sessions",
                                            {"project_id": jobs[n % len(jobs)]})
             if status != 201:
+                refused.append({"project_id": jobs[n % len(jobs)], "status": status, "body": body})
                 continue
             starts.append(ms)
+            pools.append(float(body["session"]["pool_size"]))
             last_session = body["session"]["session_id"]
             candidate = body["candidate"]
             for _ in range(args.steps - 1):
@@ -212,20 +226,25 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"feedback answered {status}: {body}")
                 steps.append(ms)
                 candidate = body["candidate"]
+        if not starts:
+            raise SystemExit(f"no review session started: {refused[:3]}")
         status, fresh, _ = client.call("POST", "/review/sessions", {"project_id": jobs[0]})
         tabs = (two_tabs(port, args.token, fresh["session"]["session_id"], 10) if status == 201
                 else {"error": status})
     finally:
         stop(process)
     out = {"home": str(args.home), "workers": args.workers, "cache": args.redis,
+           "pool_size": args.pool_size,
            "redis_get_ms": redis_floor(args.redis, args.floor), "load_average": os.getloadavg(),
-           "sessions": len(starts), "start_ms": percentiles(starts), "step_ms": percentiles(steps),
+           "sessions": len(starts), "refused": len(refused), "start_ms": percentiles(starts),
+           "step_ms": percentiles(steps), "pool": percentiles(pools),
            "two_tabs": tabs}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"{out['sessions']} sessions, {args.workers} gunicorn workers, cache {args.redis}")
-        for name in ("start_ms", "step_ms"):
+        print(f"{out['sessions']} sessions, {args.workers} gunicorn workers, cache {args.redis}, "
+              f"pool size {args.pool_size or 'default'}")
+        for name in ("start_ms", "step_ms", "pool"):
             p = out[name]
             print(f"{name:<9} n={p['n']:>5}  p50 {p['p50']:7.1f}  p90 {p['p90']:7.1f}  "
                   f"p99 {p['p99']:7.1f}  mean {p['mean']:7.1f}")

@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--query", default=None,
+                        help="Review this query's candidates in every session instead of the "
+                             "jobs' (a broad query fills the largest TALENT_REVIEW_POOL_SIZE).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -73,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         projects = [p for p in s.scalars(select(Project).order_by(Project.id).limit(5000))
                     if is_job(p)]
         picked = [projects[i] for i in rng.choice(len(projects), args.sessions, replace=False)]
-        jobs = [(p.recruiter_id, p.contract_id, job_query(p, metros.get(p.metro_id)))
+        jobs = [(p.recruiter_id, p.contract_id,
+                 args.query if args.query else job_query(p, metros.get(p.metro_id)))
                 for p in picked]
     parts: dict[str, list[float]] = {"search": [], "pool": [], "cluster": [], "start": [],
                                      "step": [], "pool_size": [], "k": []}

@@ -210,6 +210,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
                                      "base_rate": [], "ceiling": [], "group_share": [],
                                      "focus_population": [], "steps_ms": [],
                                      "focus_size": [], "top_weight": []}
+    project_ids: list[int] = []
     skipped = last_report = 0
     for n, row_i in enumerate(picks.tolist()):
         if len(good["offline"]) >= opts.sessions:
@@ -236,6 +237,7 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
         intent = draw_review_intent(truth, session_rng, int(row["project_id"]), shape)
         p = p_good_fit(truth, intent, pool.member_ids)
         verdicts = session_rng.random(len(pool)) < p
+        project_ids.append(int(row["project_id"]))
         stats["k"].append(pool.k)
         stats["silhouette"].append(np.nan if pool.silhouette is None else pool.silhouette)
         stats["pool"].append(len(pool))
@@ -280,7 +282,18 @@ def simulate_review_sessions(settings: Any, db: Any, world: str, searches: pd.Da
     step(f"simulated {len(good['offline']):,} review sessions")
     out = summarize(good, reorder, stats, skipped, opts)
     out["intent"] = shape.name
+    out["per_session"] = per_session(good, project_ids, stats["pool"])
     return out
+
+
+def per_session(good: dict[str, list[np.ndarray]], project_ids: list[int],
+                pools: list[float]) -> dict[str, Any]:
+    """Each session's job, pool size and verdicts by step per order ("1" good fit, "0" not, one
+    character a step): what a paired comparison of two report folders needs (the same seed runs
+    the same jobs, intents and verdicts; ``benchmarks/review_pool_sizes.py``)."""
+    return {"project_id": list(project_ids), "pool": [int(p) for p in pools],
+            "good": {name: ["".join("1" if g else "0" for g in row) for row in rows]
+                     for name, rows in good.items()}}
 
 
 def job_queries(db: Any, project_ids: set[int]) -> dict[int, dict[str, Any]]:

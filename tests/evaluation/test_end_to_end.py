@@ -88,6 +88,12 @@ def test_review_sessions_compare_the_orders_on_the_same_sessions(evaluated):
     sessions = {name: e["overall"]["n"] for name, e in review["orders"].items()}
     assert set(sessions) >= {"bandit+online", "bandit", "offline", "random"}
     assert len(set(sessions.values())) == 1  # every order ran on every session
+    per = review["per_session"]  # what a paired comparison of two report folders reads
+    assert len(per["project_id"]) == len(per["pool"]) == review["sessions"]
+    assert all(len(row) == review["steps"] for row in per["good"]["bandit+online"])
+    by_step = [sum(row[t] == "1" for row in per["good"]["offline"]) / review["sessions"]
+               for t in range(review["steps"])]
+    assert by_step == pytest.approx(review["orders"]["offline"]["by_step"])
     summary = (out / "summary.md").read_text()
     assert "simulated review sessions" in summary and (out / "review_blocks.png").is_file()
 
