@@ -3,7 +3,7 @@
 Usage::
 
     TALENT_HOME=var/1m .venv/bin/python benchmarks/l2_stage.py --queries 100
-    TALENT_HOME=... TALENT_CACHE_URL=redis://127.0.0.1:6379/0 .venv/bin/python \
+    TALENT_HOME=... TALENT_CACHE_URL=redis://127.0.0.1:6379/1 .venv/bin/python \
         benchmarks/l2_stage.py
 
 Builds the service as serving does (the current L1 and L2 models; the dynamic features from the

@@ -175,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--redis", default=os.environ.get("TALENT_TEST_REDIS_URL",
-                                                          "redis://127.0.0.1:6379/0"))
+    # database 1: what the served home writes there (review sessions, L2's warmed counters)
+    # never meets the test suite's database 0
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--token", default="tlnt_demo_1",
                         help="A demo account's API token (`talent demo` prints them).")
     parser.add_argument("--seed", type=int, default=0)

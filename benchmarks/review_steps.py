@@ -38,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=Path(os.environ.get("TALENT_HOME", "var")))
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--cache", default=os.environ.get("TALENT_TEST_REDIS_URL",
-                                                          "redis://127.0.0.1:6379/0"))
+    # database 1: what the served home writes there (review sessions, L2's warmed counters)
+    # never meets the test suite's database 0
+    parser.add_argument("--cache", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)

@@ -35,6 +35,13 @@ def private_world(web_world, tmp_path, redis_url):
     settings = web_world.settings.model_copy(update={"home": home, "admin_token": ADMIN,
                                                      "cache_url": redis_url})
     build_index(settings.index_dir, settings.resolved_database_url, shards=2, processes=0)
+    # counters of a member with this id that other homes served from the same Redis left there
+    from talent.cache.base import open_cache
+    from talent.dynamic.erasure import member_counter_keys
+
+    cache = open_cache(redis_url)
+    for key in member_counter_keys(cache, PRIVATE):
+        cache.delete(key)
     database = Database.from_settings(settings)
     yield settings, database
     database.dispose()
