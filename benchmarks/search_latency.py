@@ -13,8 +13,9 @@ every stage the response reports and of the whole call, overall and per query ty
 
 In the same run, for every query, the **component floor**: the very same compiled query searched
 in every partition (raw Tantivy, the same retrieval depth, member ids from the fast field), the
-hits' forward-store rows gathered into a feature matrix, and one prediction of the served L1
-model over it — nothing else (no text features, facets, merge or page). The floor is measured
+hits' forward-store fields the L1 features read gathered (13 columns into a feature matrix,
+the skill and past-occupation rows), and one prediction of the served L1 model over it — nothing
+else (no text features, facets, merge or page). The floor is measured
 both fanned out over the same thread pool size and one partition after another; the overhead
 ratio is end to end / the faster of the two. Whichever of the engine and the floor runs a query
 second finds its postings and forward rows in the CPU caches, so by default each goes first for
@@ -44,6 +45,8 @@ sys.path.insert(0, str(REPO))
 FORWARD_COLUMNS = ("seniority", "years_experience", "metro", "open_to_work", "willing_to_relocate",
                    "last_active_day", "current_start_day", "completeness", "num_skills",
                    "num_positions", "num_companies", "education_level", "occupation")
+#: The forward store's multi-valued rows the L1 features read (skills, past occupations).
+FORWARD_LISTS = ("skills", "past_occupations")
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -75,6 +78,8 @@ def _floor_one(partition, compiled, depth: int, scorer, n_features: int) -> None
     X = np.zeros((len(hits.member_ids), n_features), dtype=np.float32)
     for j, name in enumerate(FORWARD_COLUMNS):
         X[:, j] = batch.columns[name]
+    for name in FORWARD_LISTS:  # gathered on access: the floor reads what the features read
+        batch.csr[name]
     if scorer is not None and len(X):
         scorer.predict(X)
 

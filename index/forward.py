@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,6 +128,33 @@ class Csr:
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.rows, width))
 
 
+class _Gathered(Mapping[str, Any]):
+    """Fields of some rows of a table, each gathered on first access: a search reads a few of a
+    member's fields (its features, its facets), not every one the store keeps."""
+
+    def __init__(self, source: Mapping[str, Any], names: Sequence[str],
+                 take: Callable[[Any], Any]):
+        self._source, self._names, self._take = source, tuple(names), take
+        self._gathered: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._gathered.get(name)
+        if found is None:
+            if name not in self._names:
+                raise KeyError(name)
+            found = self._gathered[name] = self._take(self._source[name])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as the plain dict of every field
+        return dict, (dict(self.items()),)
+
+
 @dataclass
 class ForwardBatch:
     """Features of a list of members, in the order asked for.
@@ -137,8 +165,8 @@ class ForwardBatch:
 
     member_ids: np.ndarray
     found: np.ndarray
-    columns: dict[str, np.ndarray]
-    csr: dict[str, Csr]
+    columns: Mapping[str, np.ndarray]
+    csr: Mapping[str, Csr]
     #: where each member's row is in the store's base table and live overlay (``-1``: not
     #: there): text tokens are read on demand, for the fields a query asks about
     base_rows: np.ndarray | None = None
@@ -391,8 +419,10 @@ class ForwardStore:
         from_base, from_over = base_rows >= 0, over_rows >= 0
         if from_base.all():  # the common case: every id in the base table, none shadowed
             return ForwardBatch(ids, from_base,
-                                {c: self.base.columns[c][base_rows] for c in COLUMNS},
-                                {n: self.base.csr[n].take(base_rows) for n in CSR_FIELDS},
+                                _Gathered(self.base.columns, list(COLUMNS),
+                                          lambda column: column[base_rows]),
+                                _Gathered(self.base.csr, list(CSR_FIELDS),
+                                          lambda rows: rows.take(base_rows)),
                                 base_rows, None, self)
         columns = {}
         for c, (dtype, default) in COLUMNS.items():

@@ -54,6 +54,29 @@ def test_gathering_keeps_the_requested_order_and_flags_unknown_ids():
     assert np.diff(batch.csr["skills"].indptr).tolist() == [2, 0, 2, 2]
 
 
+def test_a_batch_gathers_a_field_when_first_read_and_pickles_whole():
+    import pickle
+
+    builder = ForwardTableBuilder(Vocabulary({}))
+    for mid in (30, 10, 20):
+        p = _profile(mid)
+        p.seniority = mid // 10
+        builder.add(p)
+    table = builder.build()
+    batch = ForwardStore(table).gather([20, 30])
+    assert batch.columns._gathered == {}  # nothing read yet
+    assert batch["seniority"].tolist() == [2, 3]
+    assert set(batch.columns._gathered) == {"seniority"}
+    assert batch.columns["seniority"] is batch["seniority"]  # gathered once
+    assert list(batch.columns) == list(COLUMNS) and len(batch.csr) == 3
+    assert "no_such_column" not in batch.columns
+    again = pickle.loads(pickle.dumps(batch.columns))
+    assert type(again) is dict and set(again) == set(COLUMNS)
+    assert again["years_experience"].tolist() == [9.5, 9.5]
+    rows = pickle.loads(pickle.dumps(batch.csr))
+    assert np.diff(rows["skills"].indptr).tolist() == [2, 2]
+
+
 def test_csr_take_and_row_union():
     csr = Csr(np.array([0, 2, 2, 5]), np.array([1, 2, 3, 4, 5], dtype=np.int32), None)
     taken = csr.take(np.array([2, -1, 0]))
