@@ -42,13 +42,18 @@ def test_every_forward_column_holds_its_own_value():
     assert batch.csr["past_companies"].indices.tolist() == [4]
 
 
-def test_gathering_keeps_the_requested_order_and_flags_unknown_ids():
+def _three_members() -> ForwardStore:
+    """Members 30, 10 and 20 (seniority 3, 1, 2)."""
     builder = ForwardTableBuilder(Vocabulary({}))
     for mid in (30, 10, 20):
         p = _profile(mid)
         p.seniority = mid // 10
         builder.add(p)
-    batch = ForwardStore(builder.build()).gather([20, 99, 10, 30])
+    return ForwardStore(builder.build())
+
+
+def test_gathering_keeps_the_requested_order_and_flags_unknown_ids():
+    batch = _three_members().gather([20, 99, 10, 30])
     assert batch["seniority"].tolist() == [2, -1, 1, 3]
     assert batch.found.tolist() == [True, False, True, True]
     assert np.diff(batch.csr["skills"].indptr).tolist() == [2, 0, 2, 2]
@@ -57,13 +62,7 @@ def test_gathering_keeps_the_requested_order_and_flags_unknown_ids():
 def test_a_batch_gathers_a_field_when_first_read_and_pickles_whole():
     import pickle
 
-    builder = ForwardTableBuilder(Vocabulary({}))
-    for mid in (30, 10, 20):
-        p = _profile(mid)
-        p.seniority = mid // 10
-        builder.add(p)
-    table = builder.build()
-    batch = ForwardStore(table).gather([20, 30])
+    batch = _three_members().gather([20, 30])
     assert batch.columns._gathered == {}  # nothing read yet
     assert batch["seniority"].tolist() == [2, 3]
     assert set(batch.columns._gathered) == {"seniority"}
