@@ -135,11 +135,14 @@ def _cpu_ms(pids: list[int]) -> float:
 
 
 def load_queries(db, n: int, seed: int) -> list[tuple[object, str, int, int]]:
+    """A seeded sample of ``n`` logged searches: (query, query type, recruiter, contract). The API
+    benchmarks' own searches are left out, so the sample stays the same after them."""
     from sqlalchemy import text
 
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT query_text, query_json, query_type, recruiter_id, "
-                                 "contract_id FROM searches ORDER BY id")).all()
+                                 "contract_id FROM searches WHERE session_id NOT LIKE "
+                                 "'api-load-%' ORDER BY id")).all()
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(rows), size=min(n, len(rows)), replace=False)
     out = []

@@ -17,7 +17,6 @@ their merge and labels, then the results page of the query ranked by the broker.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from sqlalchemy import text
+    from fanout_backends import load_queries
 
     from federator.service import SearchService
     from federator.types import SearchRequest
@@ -50,22 +49,16 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings(home=args.home)
     db = Database.from_settings(settings)
-    with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT query_text, query_json FROM searches WHERE session_id "
-                                 "NOT LIKE 'api-load-%' ORDER BY id")).all()
-    if not rows:
+    queries = [q for q, _, _, _ in load_queries(db, args.queries + args.warmup, args.seed)]
+    if not queries:
         print("no logged searches in this home: run `talent world simulate` first", file=sys.stderr)
         return 1
-    rng = np.random.default_rng(args.seed)
-    picks = rng.choice(len(rows), size=min(args.queries + args.warmup, len(rows)), replace=False)
     service = SearchService.from_settings(settings, database=db)
     broker = service.broker
     depth, size = broker.settings.retrieval_depth, broker.settings.facet_size
     only_broker = {"l2": False, "rerank": False, "bandit": False}
     parts: dict[str, list[float]] = {}
-    for n, i in enumerate(picks.tolist()):
-        qtext, qjson = rows[i]
-        q = json.loads(qjson) if isinstance(qjson, str) and qjson else (qjson or qtext)
+    for n, q in enumerate(queries):
         spent: dict[str, float] = {}
         clock = [time.thread_time()]
 
@@ -113,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             spent["other features"] = spent.pop("features") - spent["coverage"]
             for part, ms in spent.items():
                 parts.setdefault(part, []).append(ms)
-    counted = len(picks) - args.warmup
+    counted = len(queries) - args.warmup
     print(f"{counted} queries, {len(service.serving.partitions)} partitions one after another, "
           f"CPU ms a query (this thread): mean / p50 of the queries that have the part")
     total = 0.0
