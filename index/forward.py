@@ -202,6 +202,19 @@ class ForwardBatch:
             self._storage_order = np.argsort(rows, kind="stable")
         return self._storage_order
 
+    def in_place(self) -> tuple[Mapping[str, np.ndarray], Mapping[str, Csr], np.ndarray,
+                                np.ndarray]:
+        """(columns, csr, rows, order): member ``i``'s fields are at row ``rows[i]`` of
+        ``columns`` and ``csr``, best read in ``order``. A batch of the store's base table alone
+        (the common case) points into the store's own arrays, in storage order (nothing is
+        gathered); any other batch into its gathered fields, in batch order."""
+        if (self.store is not None and self.base_rows is not None and self.overlay_rows is None
+                and isinstance(self.columns, _Gathered) and bool(self.found.all())):
+            base = self.store.base
+            return base.columns, base.csr, self.base_rows, self.storage_order()
+        rows = np.arange(len(self), dtype=np.int64)
+        return self.columns, self.csr, rows, rows
+
     def skills(self, vocab_size: int) -> sp.csr_matrix:
         """Skill weights as a sparse ``(n, vocab_size)`` matrix (columns are skill codes)."""
         return self.csr["skills"].to_scipy(vocab_size)

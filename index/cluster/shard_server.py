@@ -27,6 +27,7 @@ import numpy as np
 
 from index.forward import ForwardBatch, ForwardTable
 from index.l1.coverage import prepare_coverage
+from index.l1.features import prepare_features
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult, score_partition
 from index.schema import schema_hash
@@ -113,6 +114,7 @@ class ShardServer:
                                        (self.partition,))
         self._vocab_stamp = self._extra_stamp()
         prepare_coverage(self.partition.forward)
+        prepare_features(self.partition.forward)
         self._lock = threading.Lock()
         self._writer: ShardWriter | None = None
         self._facet_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="talent-facets")

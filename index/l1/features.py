@@ -13,10 +13,24 @@ from typing import Any
 
 import numpy as np
 
-from index.forward import ForwardBatch
+from index.forward import ForwardBatch, ForwardStore
 from index.l1.coverage import coverage_query, text_coverage
+from index.l1.features_kernel import (
+    HAS_EXPANSION,
+    HAS_FAMILIES,
+    HAS_LOCATION,
+    HAS_OCCUPATION_SKILLS,
+    HAS_SENIORITY,
+    HAS_SKILLS,
+    HAS_TITLE,
+    HAS_YEARS_MAX,
+    HAS_YEARS_MIN,
+    KERNEL_FEATURES,
+    UNWEIGHTED_SKILLS,
+    fill_features,
+)
 from index.serving.partition import Partition
-from index.serving.plan import COVERAGE_FIELDS, QueryPlan
+from index.serving.plan import COVERAGE_FIELDS, QueryFeatures, QueryPlan
 from index.serving.snapshot import IndexSnapshot
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -91,17 +105,79 @@ def _code_table(values: np.ndarray, keys: np.ndarray, weights: np.ndarray | None
     return table
 
 
-def _lookup(keys: np.ndarray, weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``weights[i]`` for each value equal to ``keys[i]`` (the last one for a repeated key), else 0
-    (codes: ints >= -1)."""
-    table = _code_table(values, np.asarray(keys), np.asarray(weights), np.float32)
-    return table[values] if table is not None else np.zeros(len(values), np.float32)
+#: the columns of X the compiled loop writes, in its order
+_KERNEL_AT = np.asarray([FEATURE_INDEX[n] for n in KERNEL_FEATURES], dtype=np.int64)
+_NONE_INT = np.zeros(0, dtype=np.int64)
+_NONE_FLOAT = np.zeros(0, dtype=np.float32)
+_NONE_BOOL = np.zeros(0, dtype=np.bool_)
 
 
-def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which ``values`` are among ``wanted`` (codes: ints >= -1; -1 is never wanted)."""
-    table = _code_table(values, np.asarray(wanted), None, np.bool_) if len(values) else None
-    return table[values] if table is not None else np.zeros(len(values), dtype=bool)
+def _table(keys: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Code -> True (``weights`` None) or the key's weight, the last one of a repeated key; codes
+    past the table are not keys (an empty table: no key is a code)."""
+    table = _code_table(_NONE_INT, np.asarray(keys), None if weights is None
+                        else np.asarray(weights), np.bool_ if weights is None else np.float32)
+    if table is None:
+        return _NONE_BOOL if weights is None else _NONE_FLOAT
+    return table
+
+
+def _fill_other_features(X: np.ndarray, batch: ForwardBatch, q: Any,
+                         families: np.ndarray) -> None:
+    """Every feature but text coverage (:data:`KERNEL_FEATURES`), by the compiled loop over the
+    batch's rows where the forward store keeps them."""
+    columns, csr, rows, order = batch.in_place()
+    flags = 0
+    for present, bit in ((len(q.title_codes), HAS_TITLE), (len(q.skill_codes), HAS_SKILLS),
+                         (len(q.occupation_skill_codes), HAS_OCCUPATION_SKILLS),
+                         (len(q.seniority_levels), HAS_SENIORITY),
+                         (q.years_min is not None, HAS_YEARS_MIN),
+                         (q.years_max is not None, HAS_YEARS_MAX), (len(q.metros), HAS_LOCATION),
+                         (len(q.expansion_codes), HAS_EXPANSION),
+                         (len(q.title_families), HAS_FAMILIES)):
+        if present:
+            flags |= bit
+    skills, past = csr["skills"], csr["past_occupations"]
+    if skills.data is None:
+        flags |= UNWEIGHTED_SKILLS
+    levels = q.seniority_levels
+    fill_features(
+        X, _KERNEL_AT, rows, order, flags,
+        columns["occupation"], columns["seniority"], columns["years_experience"],
+        columns["metro"], columns["willing_to_relocate"], columns["open_to_work"],
+        columns["last_active_day"], columns["current_start_day"], columns["completeness"],
+        columns["num_skills"], columns["num_positions"], columns["num_companies"],
+        columns["education_level"],
+        past.indptr, past.indices, skills.indptr, skills.indices,
+        skills.data if skills.data is not None else _NONE_FLOAT,
+        _table(q.title_codes), _table(q.related_codes),
+        _table(q.expansion_codes, q.expansion_similarity) if len(q.expansion_codes)
+        else _NONE_FLOAT,
+        np.asarray(families), np.asarray(q.title_families),
+        _table(q.skill_codes), _table(q.skill_codes, q.skill_weights),
+        # the totals as the numpy code took them: a float32 sum made a Python float
+        float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0 if len(q.skill_codes) else 1.0,
+        _table(q.occupation_skill_codes),
+        _table(q.occupation_skill_codes, q.occupation_skill_weights),
+        float(q.occupation_skill_weights.sum()) or 1.0 if len(q.occupation_skill_codes)
+        else 1.0,
+        np.asarray(q.metros),
+        # numpy compares and subtracts a Python float with a float32 column in float32
+        np.float32(levels.min() if len(levels) else 0), np.float32(levels.max() if len(levels)
+                                                                  else 0),
+        np.float32(q.years_min if q.years_min is not None else 0.0),
+        np.float32(q.years_max if q.years_max is not None else 0.0),
+        int(q.reference_day))
+
+
+def prepare_features(store: ForwardStore) -> None:
+    """Compile the feature loop for ``store``'s arrays now (read in place, and gathered), so that
+    a recruiter's first search does not wait for it."""
+    q = QueryFeatures.empty()
+    for ids in (np.zeros(0, dtype=np.int64), np.asarray([-1], dtype=np.int64)):
+        batch = store.gather(ids)
+        X = np.zeros((len(batch), len(FEATURE_NAMES)), dtype=np.float32)
+        _fill_other_features(X, batch, q, np.zeros(1, dtype=np.int32))
 
 
 def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,
@@ -119,80 +195,9 @@ def candidate_features(snapshot: IndexSnapshot, partition: Partition, plan: Quer
     q = plan.features
     if batch is None:
         batch = partition.features(ids)
-    col = batch.columns
     X[:, : len(COVERAGE_FIELDS)] = text_coverage(batch, coverage_query(plan, snapshot.vocab))
 
-    def put(name: str, values: Any) -> None:
-        X[:, FEATURE_INDEX[name]] = values
-
-    occ = col["occupation"]
-    put("title_same_occupation", _isin(occ, q.title_codes))
-    past = batch.csr["past_occupations"]
-    past_owner = np.repeat(np.arange(n), np.diff(past.indptr))
-    past_hit = np.zeros(n, dtype=bool)
-    if len(q.title_codes) and len(past.indices):
-        past_hit[past_owner[_isin(past.indices, q.title_codes)]] = True
-    put("title_past_occupation", past_hit)
-    put("title_related_occupation", _isin(occ, q.related_codes))
-    # the similarity of an expanded title the member holds (0: none), whether or not this
-    # search added the expansions (the same at training time)
-    if len(q.expansion_codes):
-        put("title_expansion", _lookup(q.expansion_codes, q.expansion_similarity, occ))
-    families = snapshot.occupation_families
-    member_family = np.where((occ >= 0) & (occ < len(families)),
-                             families[np.clip(occ, 0, len(families) - 1)], -2)
-    put("title_same_family",
-        np.isin(member_family, q.title_families) if len(q.title_families) else 0.0)  # -2: none
-    put("query_has_title", float(len(q.title_codes) > 0))
-
-    skills = batch.csr["skills"]
-    owner = np.repeat(np.arange(n), np.diff(skills.indptr))
-    weights = skills.data if skills.data is not None else np.ones(len(skills.indices), np.float32)
-    if len(q.skill_codes):
-        match = _isin(skills.indices, q.skill_codes)
-        imp_of = _lookup(q.skill_codes, q.skill_weights, skills.indices[match])
-        total = float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0
-        put("skill_coverage", np.bincount(owner[match], weights=imp_of, minlength=n) / total)
-        count = np.bincount(owner[match], minlength=n)
-        put("skill_matched_count", count)
-        put("skill_endorsement",
-            np.bincount(owner[match], weights=weights[match], minlength=n) / np.maximum(count, 1))
-    if len(q.occupation_skill_codes):
-        match = _isin(skills.indices, q.occupation_skill_codes)
-        imp_of = _lookup(q.occupation_skill_codes, q.occupation_skill_weights,
-                         skills.indices[match])
-        total = float(q.occupation_skill_weights.sum()) or 1.0
-        put("occupation_skill_overlap",
-            np.bincount(owner[match], weights=imp_of, minlength=n) / total)
-    put("query_has_skills", float(len(q.skill_codes) > 0))
-
-    seniority = col["seniority"].astype(np.float32)
-    put("seniority", seniority)
-    if len(q.seniority_levels):
-        lo, hi = float(q.seniority_levels.min()), float(q.seniority_levels.max())
-        put("seniority_gap", np.maximum(lo - seniority, 0) + np.maximum(seniority - hi, 0))
-        put("query_has_seniority", 1.0)
-    years = col["years_experience"].astype(np.float32)
-    put("years_experience", years)
-    fit = np.ones(n, dtype=bool)
-    if q.years_min is not None:
-        fit &= years >= q.years_min
-    if q.years_max is not None:
-        fit &= years <= q.years_max
-    put("years_fit", fit)
-    put("location_match", np.isin(col["metro"], q.metros) if len(q.metros) else 0.0)
-    put("query_has_location", float(len(q.metros) > 0))
-    put("willing_to_relocate", col["willing_to_relocate"])
-    put("open_to_work", col["open_to_work"])
-    last = col["last_active_day"]
-    put("days_inactive", np.where(last >= 0, np.maximum(q.reference_day - last, 0), 3650))
-    start = col["current_start_day"]
-    put("tenure_years", np.where(start >= 0, np.maximum(q.reference_day - start, 0) / 365.25, 0))
-    put("completeness", col["completeness"])
-    put("num_skills", col["num_skills"])
-    put("num_positions", col["num_positions"])
-    put("num_companies", col["num_companies"])
-    put("education_level", col["education_level"])
+    _fill_other_features(X, batch, q, snapshot.occupation_families)
     return X
 
 

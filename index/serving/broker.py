@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index.l1.coverage import prepare_coverage
-from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
+from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER, prepare_features
 from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult
 from index.serving.candidates import CandidateList
@@ -74,6 +74,7 @@ class Broker:
         local = [p for p in serving.partitions if hasattr(p, "forward")]  # not Ray's proxies
         if local:
             prepare_coverage(local[0].forward)
+            prepare_features(local[0].forward)
 
     @property
     def ranker(self) -> str:
