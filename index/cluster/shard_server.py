@@ -32,6 +32,7 @@ from index.l1.model import L1Scorer
 from index.l1.scoring import PartitionResult, score_partition
 from index.schema import schema_hash
 from index.serving.executors import PartitionWork
+from index.serving.facets import prepare_facets
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -115,6 +116,7 @@ class ShardServer:
         self._vocab_stamp = self._extra_stamp()
         prepare_coverage(self.partition.forward)
         prepare_features(self.partition.forward)
+        prepare_facets(self.partition.forward)
         self._lock = threading.Lock()
         self._writer: ShardWriter | None = None
         self._facet_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="talent-facets")

@@ -25,7 +25,7 @@ from index.l1.scoring import PartitionResult
 from index.serving.candidates import CandidateList
 from index.serving.executors import PartitionExecutor, PartitionWork, ThreadExecutor
 from index.serving.expansion import ExpansionReport, TitleExpander
-from index.serving.facets import facet_values, merge_counts
+from index.serving.facets import facet_values, merge_counts, prepare_facets
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.serving_index import ServingIndex
 from index.serving.snapshot import IndexSnapshot
@@ -75,6 +75,7 @@ class Broker:
         if local:
             prepare_coverage(local[0].forward)
             prepare_features(local[0].forward)
+            prepare_facets(local[0].forward)
 
     @property
     def ranker(self) -> str:

@@ -3,9 +3,10 @@
 Counting facets with a Tantivy aggregation evaluates the query a second time over the shard;
 when retrieval already returned every match (the common case: most recruiter queries match
 fewer documents per partition than the retrieval depth), the matches' forward-store rows,
-gathered for the L1 features anyway, hold every facet value, and counting them is a few numpy
-calls. The counts are the aggregation's, value for value (a test checks both ways agree on many
-queries); a partition with more matches than it retrieved uses the aggregation.
+read for the L1 features anyway, hold every facet value, and counting them is one compiled pass
+over each field's column in place (:mod:`index.serving.facet_kernel`). The counts are the
+aggregation's, value for value (a test checks both ways agree on many queries); a partition
+with more matches than it retrieved uses the aggregation.
 
 Partitions hand the broker their counts as integer arrays (:class:`FacetCounts`), the broker
 sums them with numpy and turns only the values it keeps into titles, skills and flags
@@ -20,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from index.forward import ForwardBatch
+from index.forward import ForwardBatch, ForwardStore
+from index.serving.facet_kernel import bucket_counts, column_counts, row_counts, true_count
 from index.serving.partition import RANGE_FACETS
 from index.vocab import Vocabulary
 
@@ -63,27 +65,8 @@ class FacetCounts:
 #: shown through :func:`facet_values`).
 PartitionFacets = dict[str, FacetCounts]
 
-#: Values below this are counted with ``np.bincount`` (linear), larger ones by sorting.
+#: Values below this are counted in a table (linear), larger ones by sorting.
 _BINCOUNT_LIMIT = 1 << 20
-
-
-def _value_counts(values: np.ndarray) -> FacetCounts:
-    """Distinct non-negative values and how often each occurs (ascending values)."""
-    values = values[values >= 0]
-    if len(values) and int(values.max()) < _BINCOUNT_LIMIT:
-        counts = np.bincount(values)
-        uniq = np.flatnonzero(counts)
-        return FacetCounts(uniq.astype(np.int64), counts[uniq].astype(np.int64))
-    uniq, counts = np.unique(values, return_counts=True)
-    return FacetCounts(uniq.astype(np.int64), counts.astype(np.int64))
-
-
-def _bucket_counts(values: np.ndarray, edges: tuple[float, ...]) -> FacetCounts:
-    """Counts per range bucket (lower bound inclusive, as Tantivy's range aggregation)."""
-    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), values.astype(np.float64),
-                           side="right")
-    return FacetCounts(np.arange(len(edges) + 1, dtype=np.int64),
-                       np.bincount(bins, minlength=len(edges) + 1).astype(np.int64))
 
 
 def _bucket_keys(field: str) -> list[tuple[float | None, float | None]]:
@@ -97,34 +80,52 @@ def forward_counts(batch: ForwardBatch, fields: Iterable[str], size: int = 100
     """Per field, the counts over the batch's members (who must be every match) from their
     forward rows: the ``size`` most frequent values, as a Tantivy aggregation of the same
     matches would give them (so a partition's facets never depend on which of the two counted
-    them), every bucket of a range facet."""
-    found = batch.found
-    cols = batch.columns
+    them), every bucket of a range facet. Counted in place by the compiled loops of
+    :mod:`index.serving.facet_kernel`."""
+    columns, csr, rows, _ = batch.in_place()
+    found = np.asarray(batch.found, dtype=np.bool_)
     out: PartitionFacets = {}
     for f in fields:
         if f in RANGE_FACETS:
-            out[f] = _bucket_counts(cols["years_experience"][found], RANGE_FACETS[f])
-        elif f in _INT_COLUMNS:
-            out[f] = _value_counts(cols[_INT_COLUMNS[f]][found].astype(np.int64))
-        elif f == "title_id":
-            out[f] = _value_counts(cols["occupation"][found].astype(np.int64))
-        elif f == "skill_ids":  # a member holds a skill once: one code per (member, skill)
-            skills = batch.csr["skills"]
-            codes = skills.indices
-            if not found.all():
-                owner = np.repeat(np.arange(len(found)), np.diff(skills.indptr))
-                codes = codes[found[owner]]
-            out[f] = _value_counts(codes.astype(np.int64))
-        elif f in _FLAGS:
-            flags = cols[f][found].astype(bool)
-            n_true = int(flags.sum())
+            edges = np.asarray(RANGE_FACETS[f], dtype=np.float64)
+            out[f] = FacetCounts(np.arange(len(edges) + 1, dtype=np.int64),
+                                 bucket_counts(columns["years_experience"], rows, found, edges))
+            continue
+        if f in _FLAGS:
+            members, held = true_count(columns[f], rows, found)
             out[f] = FacetCounts(np.asarray([0, 1], dtype=np.int64),
-                                 np.asarray([flags.size - n_true, n_true], dtype=np.int64))
+                                 np.asarray([members - held, held], dtype=np.int64))
+            continue
+        if f == "skill_ids":  # a member holds a skill once: one code per (member, skill)
+            skills = csr["skills"]
+            keys, counts, ok = row_counts(skills.indptr, skills.indices, rows, found,
+                                          _BINCOUNT_LIMIT)
+            if not ok:
+                keys, counts = _sorted_counts(skills.take(rows[found]).indices)
+        elif f in _INT_COLUMNS or f == "title_id":
+            column = columns[_INT_COLUMNS.get(f, "occupation")]
+            keys, counts, ok = column_counts(column, rows, found, _BINCOUNT_LIMIT)
+            if not ok:
+                keys, counts = _sorted_counts(column[rows[found]])
         else:
             raise KeyError(f"no forward-store column for facet {f!r}")
-        if f not in RANGE_FACETS:
-            out[f] = out[f].top(size)
+        out[f] = FacetCounts(keys, counts).top(size)
     return out
+
+
+def prepare_facets(store: ForwardStore) -> None:
+    """Compile the counting loops for ``store``'s arrays now (read in place, and gathered), so
+    that a recruiter's first search does not wait for them."""
+    fields = (*_INT_COLUMNS, *_CODED, *_FLAGS, *RANGE_FACETS)
+    for ids in (np.zeros(0, dtype=np.int64), np.asarray([-1], dtype=np.int64)):
+        forward_counts(store.gather(ids), fields)
+
+
+def _sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-negative values and their counts, by sorting (values too large to bin)."""
+    values = np.asarray(values, dtype=np.int64)
+    keys, counts = np.unique(values[values >= 0], return_counts=True)
+    return keys.astype(np.int64), counts.astype(np.int64)
 
 
 def engine_counts(values: dict[str, dict[Any, int]], vocab: Vocabulary) -> PartitionFacets:
