@@ -128,6 +128,12 @@ class Csr:
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.rows, width))
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    view = np.asarray(a).view()
+    view.flags.writeable = False
+    return view
+
+
 class _Gathered(Mapping[str, Any]):
     """Fields of some rows of a table, each gathered on first access: a search reads a few of a
     member's fields (its features, its facets), not every one the store keeps."""
@@ -213,7 +219,13 @@ class ForwardBatch:
             base = self.store.base
             return base.columns, base.csr, self.base_rows, self.storage_order()
         rows = np.arange(len(self), dtype=np.int64)
-        return self.columns, self.csr, rows, rows
+        # read-only views, typed as the store's memory-mapped arrays are: one compiled version
+        # of each loop serves both kinds of batch
+        columns = {name: _read_only(a) for name, a in self.columns.items()}
+        csr = {name: Csr(_read_only(c.indptr), _read_only(c.indices),
+                         None if c.data is None else _read_only(c.data))
+               for name, c in self.csr.items()}
+        return columns, csr, rows, rows
 
     def skills(self, vocab_size: int) -> sp.csr_matrix:
         """Skill weights as a sparse ``(n, vocab_size)`` matrix (columns are skill codes)."""

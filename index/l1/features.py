@@ -122,6 +122,12 @@ def _table(keys: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     return table
 
 
+def _writable(values: np.ndarray) -> np.ndarray:
+    """``values`` as a writable int32 array: a plan from a Ray actor's message holds read-only
+    arrays, and the compiled loop has one version for the types of a local plan."""
+    return np.array(values, dtype=np.int32)
+
+
 def _fill_other_features(X: np.ndarray, batch: ForwardBatch, q: Any,
                          families: np.ndarray) -> None:
     """Every feature but text coverage (:data:`KERNEL_FEATURES`), by the compiled loop over the
@@ -153,7 +159,7 @@ def _fill_other_features(X: np.ndarray, batch: ForwardBatch, q: Any,
         _table(q.title_codes), _table(q.related_codes),
         _table(q.expansion_codes, q.expansion_similarity) if len(q.expansion_codes)
         else _NONE_FLOAT,
-        np.asarray(families), np.asarray(q.title_families),
+        _writable(families), _writable(q.title_families),
         _table(q.skill_codes), _table(q.skill_codes, q.skill_weights),
         # the totals as the numpy code took them: a float32 sum made a Python float
         float(q.skill_weights[q.skill_codes >= 0].sum()) or 1.0 if len(q.skill_codes) else 1.0,
@@ -161,7 +167,7 @@ def _fill_other_features(X: np.ndarray, batch: ForwardBatch, q: Any,
         _table(q.occupation_skill_codes, q.occupation_skill_weights),
         float(q.occupation_skill_weights.sum()) or 1.0 if len(q.occupation_skill_codes)
         else 1.0,
-        np.asarray(q.metros),
+        _writable(q.metros),
         # numpy compares and subtracts a Python float with a float32 column in float32
         np.float32(levels.min() if len(levels) else 0), np.float32(levels.max() if len(levels)
                                                                   else 0),

@@ -98,11 +98,15 @@ def forward_counts(batch: ForwardBatch, fields: Iterable[str], size: int = 100
             continue
         if f == "skill_ids":  # a member holds a skill once: one code per (member, skill)
             skills = csr["skills"]
-            keys, counts = row_counts(skills.indptr, skills.indices, rows, found,
-                                      _BINCOUNT_LIMIT)
+            keys, counts, ok = row_counts(skills.indptr, skills.indices, rows, found,
+                                          _BINCOUNT_LIMIT)
+            if not ok:
+                keys, counts = _sorted_counts(skills.take(rows[found]).indices)
         elif f in _INT_COLUMNS or f == "title_id":
-            keys, counts = column_counts(columns[_INT_COLUMNS.get(f, "occupation")], rows,
-                                         found, _BINCOUNT_LIMIT)
+            column = columns[_INT_COLUMNS.get(f, "occupation")]
+            keys, counts, ok = column_counts(column, rows, found, _BINCOUNT_LIMIT)
+            if not ok:  # ids past the table (metro ids): by sorting
+                keys, counts = _sorted_counts(column[rows[found]])
         else:
             raise KeyError(f"no forward-store column for facet {f!r}")
         out[f] = FacetCounts(keys, counts).top(size)
@@ -115,6 +119,13 @@ def prepare_facets(store: ForwardStore) -> None:
     fields = (*_INT_COLUMNS, *_CODED, *_FLAGS, *RANGE_FACETS)
     for ids in (np.zeros(0, dtype=np.int64), np.asarray([-1], dtype=np.int64)):
         forward_counts(store.gather(ids), fields)
+
+
+def _sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-negative values and their counts, by sorting (values too large to bin)."""
+    values = np.asarray(values, dtype=np.int64)
+    keys, counts = np.unique(values[values >= 0], return_counts=True)
+    return keys.astype(np.int64), counts.astype(np.int64)
 
 
 def engine_counts(values: dict[str, dict[Any, int]], vocab: Vocabulary) -> PartitionFacets:
