@@ -26,13 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.forward import ForwardBatch, ForwardTable
-from index.l1.coverage import prepare_coverage
-from index.l1.features import prepare_features
 from index.l1.model import L1Scorer
-from index.l1.scoring import PartitionResult, score_partition
+from index.l1.scoring import PartitionResult, prepare_scoring, score_partition
 from index.schema import schema_hash
 from index.serving.executors import PartitionWork
-from index.serving.facets import prepare_facets
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -114,9 +111,7 @@ class ShardServer:
         self._snapshot = IndexSnapshot(version, manifest, Vocabulary.load(self.path),
                                        (self.partition,))
         self._vocab_stamp = self._extra_stamp()
-        prepare_coverage(self.partition.forward)
-        prepare_features(self.partition.forward)
-        prepare_facets(self.partition.forward)
+        prepare_scoring(self.partition.forward)
         self._lock = threading.Lock()
         self._writer: ShardWriter | None = None
         self._facet_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="talent-facets")

@@ -10,9 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from index.l1.features import candidate_features, text_match_score
+from index.forward import ForwardStore
+from index.l1.coverage import prepare_coverage
+from index.l1.features import candidate_features, prepare_features, text_match_score
 from index.l1.model import L1Scorer
-from index.serving.facets import PartitionFacets, engine_counts, forward_counts, scaled_counts
+from index.serving.facets import (
+    PartitionFacets,
+    engine_counts,
+    forward_counts,
+    prepare_facets,
+    scaled_counts,
+)
 from index.serving.partition import Partition
 from index.serving.plan import QueryPlan
 from index.serving.snapshot import IndexSnapshot
@@ -31,6 +39,14 @@ class PartitionResult:
     facets: PartitionFacets
     timings: dict[str, float]
     facets_approximate: bool = False  # scaled from the retrieved matches (``sampled``)
+
+
+def prepare_scoring(store: ForwardStore) -> None:
+    """Compile the loops :func:`score_partition` runs (text coverage, the other features, facet
+    counts) for ``store``'s arrays now, so that a recruiter's first search does not wait."""
+    prepare_coverage(store)
+    prepare_features(store)
+    prepare_facets(store)
 
 
 def score_partition(snapshot: IndexSnapshot, partition: Partition, plan: QueryPlan,

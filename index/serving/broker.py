@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from index.l1.coverage import prepare_coverage
-from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER, prepare_features
+from index.l1.features import FALLBACK_RANKER, FEATURE_NAMES, TEXT_MATCH_RANKER
 from index.l1.model import L1Scorer
-from index.l1.scoring import PartitionResult
+from index.l1.scoring import PartitionResult, prepare_scoring
 from index.serving.candidates import CandidateList
 from index.serving.executors import PartitionExecutor, PartitionWork, ThreadExecutor
 from index.serving.expansion import ExpansionReport, TitleExpander
-from index.serving.facets import facet_values, merge_counts, prepare_facets
+from index.serving.facets import facet_values, merge_counts
 from index.serving.plan import QueryPlan, build_plan
 from index.serving.serving_index import ServingIndex
 from index.serving.snapshot import IndexSnapshot
@@ -73,9 +72,7 @@ class Broker:
             max_workers or max(4, len(serving.partitions)))
         local = [p for p in serving.partitions if hasattr(p, "forward")]  # not Ray's proxies
         if local:
-            prepare_coverage(local[0].forward)
-            prepare_features(local[0].forward)
-            prepare_facets(local[0].forward)
+            prepare_scoring(local[0].forward)
 
     @property
     def ranker(self) -> str:

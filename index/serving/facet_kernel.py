@@ -32,7 +32,7 @@ def column_counts(values, rows, found, limit):  # pragma: no cover - compiled
         if found[i]:
             high = max(high, np.int64(values[rows[i]]))
     if high >= limit:
-        return counts_none(), counts_none(), False
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), False
     counts = np.zeros(high + 1, dtype=np.int64)
     for i in range(len(rows)):
         if found[i]:
@@ -54,7 +54,7 @@ def row_counts(indptr, indices, rows, found, limit):  # pragma: no cover - compi
             for j in range(indptr[r], indptr[r + 1]):
                 high = max(high, np.int64(indices[j]))
     if high >= limit:
-        return counts_none(), counts_none(), False
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), False
     counts = np.zeros(high + 1, dtype=np.int64)
     for i in range(len(rows)):
         if found[i]:
@@ -65,11 +65,6 @@ def row_counts(indptr, indices, rows, found, limit):  # pragma: no cover - compi
                     counts[v] += 1
     keys, n = _nonzero(counts)
     return keys, n, True
-
-
-@njit(cache=True, nogil=True)
-def counts_none():  # pragma: no cover - compiled
-    return np.zeros(0, dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)

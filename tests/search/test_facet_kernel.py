@@ -7,8 +7,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from live_overlay import shadowed_store
 
-from index.forward import ForwardStore
 from index.serving import facets as facets_module
 from index.serving.broker import DEFAULT_FACETS
 from index.serving.facets import forward_counts
@@ -52,11 +52,7 @@ def test_forward_counts_equal_plain_counting(four, monkeypatch, limit):
     snapshot = four.serving.snapshot()
     partition = snapshot.partitions[2]
     base = partition.forward.base
-    rows = np.arange(0, len(base), 3)
-    changed = base.take(rows[:30])
-    changed.columns["seniority"][:] = np.int8(7)
-    changed.columns["open_to_work"][:] = True
-    store = ForwardStore(base, changed)
+    store, rows = shadowed_store(partition, 3, 30, seniority=np.int8(7), open_to_work=True)
     ids = np.concatenate([base.member_ids[rows], [-5, 10**12]]).astype(np.int64)
     size = 10**6  # every value, so that nothing is cut
     for batch in (partition.features(base.member_ids[rows]), store.gather(ids)):

@@ -10,9 +10,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from l1_features_reference import reference_features
+from live_overlay import shadowed_store
 from test_text_coverage import MORE, QUERIES, _logged_queries
 
-from index.forward import ForwardBatch, ForwardStore
+from index.forward import ForwardBatch
 from index.l1.features import FEATURE_INDEX, _fill_other_features, candidate_features
 from index.l1.features_kernel import KERNEL_FEATURES
 from talent.query import parse_query
@@ -66,13 +67,10 @@ def test_features_of_members_not_matched_or_unknown_equal_the_numpy_code(four):
 def test_features_of_live_updated_and_concatenated_batches_equal_the_numpy_code(four):
     snapshot = four.serving.snapshot()
     partition = snapshot.partitions[1]
-    base = partition.forward.base
-    rows = np.arange(0, len(base), 9)
-    changed = base.take(rows[:40])
-    changed.columns["seniority"][:] = np.int8(3)
-    changed.columns["years_experience"][:] += np.float32(1.5)
-    store = ForwardStore(base, changed)  # 40 members shadowed by a live overlay
-    ids = base.member_ids[rows]
+    # 40 members shadowed by a live overlay
+    store, rows = shadowed_store(partition, 9, 40, seniority=np.int8(3),
+                                 years_experience=lambda years: years + np.float32(1.5))
+    ids = partition.forward.base.member_ids[rows]
     batch = store.gather(ids)
     assert batch.overlay_rows is not None
     plan = four.broker.plan(parse_query('title:"software developer" skill:sql python',
